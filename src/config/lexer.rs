@@ -1,0 +1,337 @@
+//! The monitrc lexer (reference §1.1): words, quoted strings, operators and braces with
+//! spans. `#` starts a comment; blanks, `,` `;` `(` `)` separate tokens and mean nothing.
+//!
+//! It is pulled one token at a time, so that the parser can ask for raw text where the
+//! language has it (the `message:` of a mail-format runs to the closing brace). Noise words
+//! (`with`, `then`-less fillers like `is`, `program`, `the`) are words here; the parser skips
+//! them, since a few of them matter after `check`.
+
+use std::sync::Arc;
+
+use super::source::{FileId, Span};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenKind {
+    /// An unquoted word: a keyword, a number with or without unit, a path, a name.
+    Word(String),
+    /// A quoted string (`"..."` or `'...'`), escapes resolved.
+    Str(String),
+    /// `>`, `>=`, `<`, `<=`, `=`, `==`, `!=`, `<>`.
+    Op(String),
+    LBrace,
+    RBrace,
+    LBracket,
+    RBracket,
+    Eof,
+    /// A character that starts no token, or an unterminated string.
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+}
+
+impl Token {
+    /// The text of a word or string.
+    pub fn text(&self) -> Option<&str> {
+        match &self.kind {
+            TokenKind::Word(s) | TokenKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the unquoted word `keyword` (case-insensitive).
+    pub fn is_word(&self, keyword: &str) -> bool {
+        matches!(&self.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    /// How the token is shown in messages.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            TokenKind::Word(w) => format!("'{w}'"),
+            TokenKind::Str(s) => format!("\"{}\"", shorten(s, 40)),
+            TokenKind::Op(o) => format!("'{o}'"),
+            TokenKind::LBrace => "'{'".to_owned(),
+            TokenKind::RBrace => "'}'".to_owned(),
+            TokenKind::LBracket => "'['".to_owned(),
+            TokenKind::RBracket => "']'".to_owned(),
+            TokenKind::Eof => "end of file".to_owned(),
+            TokenKind::Invalid(s) => s.clone(),
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}...")
+    }
+}
+
+/// Noise words, ignored wherever they appear (reference §1.1).
+pub const NOISE_WORDS: &[&str] = &[
+    "is", "as", "are", "for", "via", "on", "only", "with", "within", "without", "program", "programs", "and", "has",
+    "using", "use", "the", "to", "sum", "than", "usage", "was", "times", "but", "of", "or", "does", "per", "in",
+    "last", "rate", "capacity", "activity", "option", "options",
+];
+
+pub fn is_noise(word: &str) -> bool {
+    NOISE_WORDS.iter().any(|n| n.eq_ignore_ascii_case(word))
+}
+
+/// Longest string literal we accept; longer ones are almost surely a missing quote.
+pub const MAX_STRING_LEN: usize = 64 * 1024;
+
+pub struct Lexer {
+    text: Arc<str>,
+    pos: usize,
+    file: FileId,
+}
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')')
+}
+
+fn is_op_char(c: char) -> bool {
+    matches!(c, '<' | '>' | '=' | '!')
+}
+
+impl Lexer {
+    pub fn new(text: Arc<str>, file: FileId) -> Self {
+        // A byte-order mark at the start is not part of the file's text.
+        let pos = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+        Lexer { text, pos, file }
+    }
+
+    pub fn file(&self) -> FileId {
+        self.file
+    }
+
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    fn peek_char(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek_char()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn span(&self, start: usize) -> Span {
+        Span::new(self.file, start, self.pos)
+    }
+
+    fn skip_blanks_and_comments(&mut self) {
+        while let Some(c) = self.peek_char() {
+            if is_separator(c) {
+                self.bump();
+            } else if c == '#' {
+                match self.rest().find('\n') {
+                    Some(n) => self.pos += n,
+                    None => self.pos = self.text.len(),
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next token.
+    pub fn next_token(&mut self) -> Token {
+        self.skip_blanks_and_comments();
+        let start = self.pos;
+        let Some(c) = self.bump() else {
+            return Token { kind: TokenKind::Eof, span: self.span(start) };
+        };
+        let kind = match c {
+            '{' => TokenKind::LBrace,
+            '}' => TokenKind::RBrace,
+            '[' => TokenKind::LBracket,
+            ']' => TokenKind::RBracket,
+            '"' | '\'' => return self.string(c, start),
+            c if is_op_char(c) => {
+                let mut op = c.to_string();
+                if let Some(next) =
+                    self.peek_char().filter(|&n| matches!((c, n), ('>' | '<' | '=' | '!', '=') | ('<', '>')))
+                {
+                    self.bump();
+                    op.push(next);
+                }
+                if op == "!" {
+                    // A lone `!` starts a word such as `!important`; keep it literal.
+                    return self.word(start);
+                }
+                TokenKind::Op(op)
+            }
+            c if c.is_control() => TokenKind::Invalid(format!("invalid character {:?}", c)),
+            _ => return self.word(start),
+        };
+        Token { kind, span: self.span(start) }
+    }
+
+    fn word(&mut self, start: usize) -> Token {
+        // The first character is already consumed.
+        let mut brackets = 0i32;
+        if self.text[start..].starts_with('[') {
+            brackets = 1;
+        }
+        while let Some(c) = self.peek_char() {
+            if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'' | '#') || c.is_control() {
+                break;
+            }
+            if c == '[' {
+                brackets += 1;
+            } else if c == ']' {
+                if brackets == 0 {
+                    break;
+                }
+                brackets -= 1;
+            }
+            self.bump();
+        }
+        let text = self.text[start..self.pos].to_owned();
+        Token { kind: TokenKind::Word(text), span: self.span(start) }
+    }
+
+    fn string(&mut self, quote: char, start: usize) -> Token {
+        let mut value = String::new();
+        loop {
+            let Some(c) = self.bump() else {
+                let kind = TokenKind::Invalid("an unterminated string".to_owned());
+                return Token { kind, span: Span::new(self.file, start, start + 1) };
+            };
+            if c == quote {
+                break;
+            }
+            if c == '\\' {
+                // `\"` and `\\` are escapes; any other backslash stays (regexes need it).
+                match self.peek_char() {
+                    Some(n) if n == quote || n == '\\' => {
+                        self.bump();
+                        value.push(n);
+                    }
+                    _ => value.push('\\'),
+                }
+            } else {
+                value.push(c);
+            }
+            if value.len() > MAX_STRING_LEN {
+                let kind = TokenKind::Invalid(format!("a string longer than {} kB", MAX_STRING_LEN / 1024));
+                // Skip to the closing quote (or the end) so the rest of the file still parses.
+                match self.rest().find(quote) {
+                    Some(n) => self.pos += n + quote.len_utf8(),
+                    None => self.pos = self.text.len(),
+                }
+                return Token { kind, span: Span::new(self.file, start, start + 1) };
+            }
+        }
+        Token { kind: TokenKind::Str(value), span: self.span(start) }
+    }
+
+    /// Raw text up to (not including) the end of the line, trimmed; for `subject:`.
+    pub fn raw_line(&mut self) -> (String, Span) {
+        let start = self.pos;
+        let end = self.rest().find(['\n', '}']).map_or(self.text.len(), |n| self.pos + n);
+        self.pos = end;
+        (self.text[start..end].trim().to_owned(), Span::new(self.file, start, end))
+    }
+
+    /// Raw text up to (not including) the next `}`; for `message:`.
+    pub fn raw_until_brace(&mut self) -> (String, Span) {
+        let start = self.pos;
+        let end = self.rest().find('}').map_or(self.text.len(), |n| self.pos + n);
+        self.pos = end;
+        let text = self.text[start..end].trim_matches(|c: char| c == ' ' || c == '\t').trim_start_matches('\n');
+        (text.trim_end().to_owned(), Span::new(self.file, start, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<TokenKind> {
+        let mut lexer = Lexer::new(text.into(), 0);
+        let mut out = Vec::new();
+        loop {
+            let t = lexer.next_token();
+            if t.kind == TokenKind::Eof {
+                return out;
+            }
+            out.push(t.kind);
+        }
+    }
+
+    fn w(s: &str) -> TokenKind {
+        TokenKind::Word(s.to_owned())
+    }
+
+    #[test]
+    fn words_strings_operators_and_separators() {
+        assert_eq!(
+            kinds("if cpu > 80% for 3 cycles then alert # comment\n"),
+            vec![
+                w("if"),
+                w("cpu"),
+                TokenKind::Op(">".into()),
+                w("80%"),
+                w("for"),
+                w("3"),
+                w("cycles"),
+                w("then"),
+                w("alert")
+            ]
+        );
+        assert_eq!(kinds("depends on a, b;c (d)"), vec![w("depends"), w("on"), w("a"), w("b"), w("c"), w("d")]);
+        assert_eq!(
+            kinds("x != 'a \\' b' >= <>"),
+            vec![
+                w("x"),
+                TokenKind::Op("!=".into()),
+                TokenKind::Str("a ' b".into()),
+                TokenKind::Op(">=".into()),
+                TokenKind::Op("<>".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn urls_and_user_passwords_stay_one_word() {
+        assert_eq!(kinds("url http://u:p@h:80/x?a=b&c=d"), vec![w("url"), w("http://u:p@h:80/x?a=b&c=d")]);
+        assert_eq!(kinds("allow admin:\"s3cr#t\""), vec![w("allow"), w("admin:"), TokenKind::Str("s3cr#t".into())]);
+        assert_eq!(kinds("http://[::1]:8080/"), vec![w("http://[::1]:8080/")]);
+        assert_eq!(kinds("[X: y]"), vec![TokenKind::LBracket, w("X:"), w("y"), TokenKind::RBracket]);
+    }
+
+    #[test]
+    fn backslashes_in_strings_survive_except_escapes() {
+        assert_eq!(kinds(r#""\d+\.\"x\\""#), vec![TokenKind::Str(r#"\d+\."x\"#.into())]);
+        assert_eq!(kinds("'\\Σ'"), vec![TokenKind::Str("\\Σ".into())]);
+    }
+
+    #[test]
+    fn an_unterminated_string_is_one_invalid_token() {
+        let mut lexer = Lexer::new("start \"/bin/x\n".into(), 0);
+        lexer.next_token();
+        let t = lexer.next_token();
+        assert!(matches!(t.kind, TokenKind::Invalid(_)));
+        assert_eq!(lexer.next_token().kind, TokenKind::Eof);
+    }
+
+    #[test]
+    fn mail_format_message_is_raw_until_the_brace() {
+        let mut lexer = Lexer::new("message: $EVENT on $SERVICE\n  at $DATE }".into(), 0);
+        assert_eq!(lexer.next_token().kind, w("message:"));
+        let (text, _) = lexer.raw_until_brace();
+        assert_eq!(text, "$EVENT on $SERVICE\n  at $DATE");
+        assert_eq!(lexer.next_token().kind, TokenKind::RBrace);
+    }
+}

@@ -1,0 +1,253 @@
+//! `check <type> <name> <target>` and the service statements that are not rules: methods,
+//! dependencies, groups, schedules, modes, content filters and our extensions.
+
+use super::{PResult, Parser, STATEMENT_WORDS, ServiceSpans};
+use crate::config::lexer::TokenKind;
+use crate::config::model::*;
+use crate::config::source::Span;
+
+const SERVICE_TYPES: &[&str] =
+    &["process", "file", "fifo", "directory", "filesystem", "device", "host", "system", "program", "network"];
+
+impl Parser<'_> {
+    pub(super) fn parse_check(&mut self) -> PResult<()> {
+        // `program` is a noise word everywhere but here.
+        let token = self.peek_raw(0).clone();
+        let kind = match token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))) {
+            Some(w) if SERVICE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(w)) => {
+                self.next_raw();
+                w.to_ascii_lowercase()
+            }
+            _ => return self.unexpected("a service type such as 'process', 'file' or 'host'", SERVICE_TYPES),
+        };
+        let (mut name, name_span) = self.expect_value("a service name")?;
+        if name.contains("$HOST") {
+            name = name.replace("$HOST", &self.hostname);
+        }
+        if name.starts_with('/') {
+            return self.fail(name_span, format!("a service name cannot start with '/': '{name}'"));
+        }
+        if name.is_empty() {
+            return self.fail(name_span, "a service name cannot be empty");
+        }
+        let mut spans = ServiceSpans { name: name_span, target: name_span, ..ServiceSpans::default() };
+        let check = match kind.as_str() {
+            "process" => {
+                let (how, _) =
+                    self.expect_keyword(&["pidfile", "path", "matching"], "'pidfile', 'path' or 'matching'")?;
+                let (value, span) = self.expect_value("a path or pattern")?;
+                spans.target = span;
+                match how.as_str() {
+                    "pidfile" => {
+                        self.check_absolute(&value, span)?;
+                        ServiceKind::Process(ProcessTarget::Pidfile(value))
+                    }
+                    "path" => {
+                        self.check_absolute(&value, span)?;
+                        ServiceKind::Process(ProcessTarget::Path(value))
+                    }
+                    _ => {
+                        spans.regexes.push((span, value.clone()));
+                        ServiceKind::Process(ProcessTarget::Matching(value))
+                    }
+                }
+            }
+            "file" | "fifo" | "directory" | "filesystem" | "device" => {
+                self.expect_keyword(&["path"], "'path'")?;
+                let (path, span) = self.expect_value("a path")?;
+                spans.target = span;
+                let is_fs = matches!(kind.as_str(), "filesystem" | "device");
+                // A filesystem may be named by a remote spec (`server:/export`, `//host/share`).
+                if !is_fs {
+                    self.check_absolute(&path, span)?;
+                }
+                match kind.as_str() {
+                    "file" => ServiceKind::File { path },
+                    "fifo" => ServiceKind::Fifo { path },
+                    "directory" => ServiceKind::Directory { path },
+                    _ => ServiceKind::Filesystem { path },
+                }
+            }
+            "host" => {
+                self.expect_keyword(&["address"], "'address'")?;
+                let (address, span) = self.expect_value("a host name or address")?;
+                spans.target = span;
+                ServiceKind::Host { address }
+            }
+            "system" => ServiceKind::System,
+            "program" => {
+                self.expect_keyword(&["path"], "'path'")?;
+                let program = self.parse_program_tail(&mut spans, "a command")?;
+                spans.target = spans.programs.last().map_or(name_span, |p| p.0);
+                ServiceKind::Program(program)
+            }
+            _ => {
+                let (how, _) = self.expect_keyword(&["interface", "address"], "'interface' or 'address'")?;
+                let (value, span) = self.expect_value("an interface name or address")?;
+                spans.target = span;
+                ServiceKind::Network(if how == "interface" {
+                    NetworkTarget::Interface(value)
+                } else {
+                    NetworkTarget::Address(value)
+                })
+            }
+        };
+        self.current = Some((ServiceConfig::new(name, check), spans));
+        Ok(())
+    }
+
+    /// `"<command>" [as uid U] [as gid G] [with timeout N seconds]`.
+    pub(crate) fn parse_program_tail(&mut self, spans: &mut ServiceSpans, what: &str) -> PResult<ProgramConfig> {
+        self.eat_op("=");
+        let (command, span) = self.expect_value(what)?;
+        if command.trim().is_empty() {
+            return self.fail(span, "the command is empty");
+        }
+        spans.programs.push((span, command.clone()));
+        let mut program = ProgramConfig::new(command);
+        loop {
+            if self.eat("uid") {
+                let (uid, span) = self.expect_value("a user name or id")?;
+                spans.accounts.push((span, uid.clone(), false));
+                program.uid = Some(uid);
+            } else if self.eat("gid") {
+                let (gid, span) = self.expect_value("a group name or id")?;
+                spans.accounts.push((span, gid.clone(), true));
+                program.gid = Some(gid);
+            } else if self.peek_is("timeout") && !self.peek_raw_is_word(1, "then") {
+                self.next();
+                let (timeout, tspan) = self.parse_duration()?;
+                if timeout.millis == 0 {
+                    return self.fail(tspan, "a timeout must be greater than 0");
+                }
+                program.timeout = Some(timeout);
+            } else {
+                break;
+            }
+        }
+        Ok(program)
+    }
+
+    /// `start|stop|restart [program] = "<cmd>" ...`.
+    pub(super) fn parse_method(&mut self) -> PResult<()> {
+        let (which, _) = self.expect_keyword(&["start", "stop", "restart"], "'start', 'stop' or 'restart'")?;
+        let mut spans = std::mem::take(&mut self.service().1);
+        let result = self.parse_program_tail(&mut spans, "a command in quotes");
+        self.service().1 = spans;
+        let program = result?;
+        let service = &mut self.service().0;
+        match which.as_str() {
+            "start" => service.start = Some(program),
+            "stop" => service.stop = Some(program),
+            _ => service.restart = Some(program),
+        }
+        Ok(())
+    }
+
+    pub(super) fn parse_depends(&mut self) -> PResult<()> {
+        let mut any = false;
+        while self.peek_is_value() {
+            let (name, span) = self.expect_value("a service name")?;
+            let (service, spans) = self.service();
+            service.depends.push(name);
+            spans.depends.push(span);
+            any = true;
+        }
+        if !any {
+            return self.unexpected("a service name after 'depends on'", &[]);
+        }
+        Ok(())
+    }
+
+    pub(super) fn parse_every(&mut self, not: bool) -> PResult<()> {
+        let token = self.peek().clone();
+        let every = match &token.kind {
+            TokenKind::Str(spec) => {
+                self.next();
+                self.service().1.crons.push((token.span, spec.clone()));
+                if not { Every::NotCron(spec.clone()) } else { Every::Cron(spec.clone()) }
+            }
+            TokenKind::Word(_) if !not && self.peek_is_number() => {
+                let (n, span) = self.expect_u32("a number of cycles")?;
+                self.expect_cycles_word()?;
+                if n == 0 {
+                    return self.fail(span, "'every 0 cycles' never runs; the number must be at least 1");
+                }
+                Every::Cycles(n)
+            }
+            _ => return self.unexpected("a number of cycles or a cron specification in quotes", &[]),
+        };
+        self.service().0.every = Some(every);
+        Ok(())
+    }
+
+    pub(super) fn parse_mode(&mut self) -> PResult<()> {
+        let (mode, _) = self.expect_keyword(&["active", "passive", "manual"], "'active', 'passive' or 'manual'")?;
+        self.service().0.mode = Some(match mode.as_str() {
+            "active" => Mode::Active,
+            "passive" => Mode::Passive,
+            _ => Mode::Manual,
+        });
+        Ok(())
+    }
+
+    /// `ignore content|match =|!= "regex"`, `ignore [not] match "regex"`.
+    pub(super) fn parse_ignore(&mut self) -> PResult<()> {
+        let not = self.eat("not");
+        self.expect_keyword(&["content", "match"], "'content' or 'match'")?;
+        let pattern = self.parse_content_pattern(!not)?;
+        self.service().0.ignore_content.push(pattern);
+        Ok(())
+    }
+
+    /// `[=|!=] "<regex>"` or a path to a file of patterns.
+    pub(crate) fn parse_content_pattern(&mut self, mut matches: bool) -> PResult<ContentPattern> {
+        if self.eat_op("!=") || self.eat_op("<>") {
+            matches = !matches;
+        } else {
+            self.eat_op("=");
+            self.eat_op("==");
+        }
+        let token = self.peek().clone();
+        let pattern = match &token.kind {
+            TokenKind::Word(w) if w.starts_with('/') => {
+                self.next();
+                PatternSource::File(w.clone())
+            }
+            TokenKind::Str(s) | TokenKind::Word(s) => {
+                self.next();
+                self.service().1.regexes.push((token.span, s.clone()));
+                PatternSource::Regex(s.clone())
+            }
+            _ => return self.unexpected("a regular expression in quotes", &[]),
+        };
+        Ok(ContentPattern { matches, pattern })
+    }
+
+    /// Extension: `action <name> [program] = "<cmd>" [as uid U] [timeout N s]`.
+    pub(super) fn parse_custom_action(&mut self) -> PResult<()> {
+        let (name, span) = self.expect_value("an action name")?;
+        const RESERVED: &[&str] = &["start", "stop", "restart", "monitor", "unmonitor", "alert", "exec", "timeout"];
+        if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&name))
+            || STATEMENT_WORDS.iter().any(|r| r.eq_ignore_ascii_case(&name))
+        {
+            return self.fail(span, format!("'{name}' is a reserved word and cannot name an action"));
+        }
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return self.fail(span, format!("an action name may hold letters, digits, '-' and '_' only, not '{name}'"));
+        }
+        if self.service().0.actions.iter().any(|a| a.name.eq_ignore_ascii_case(&name)) {
+            return self.fail(span, format!("action '{name}' is already defined for this service"));
+        }
+        let mut spans = std::mem::take(&mut self.service().1);
+        let result = self.parse_program_tail(&mut spans, "a command in quotes");
+        self.service().1 = spans;
+        let program = result?;
+        self.service().0.actions.push(CustomAction { name, program });
+        Ok(())
+    }
+
+    pub(crate) fn current_span(&self) -> Span {
+        self.last_span
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests: one test binary (one link), modules per area, shared helpers in util.
+
+mod util;
