@@ -25,7 +25,7 @@ impl Parser<'_> {
             }
             "unixsocket" | "unix" => {
                 let (path, span) = self.expect_value("a socket path")?;
-                self.check_absolute(&path, span)?;
+                let path = self.resolve_path(path, span)?;
                 ConnectionTarget::Unixsocket { path }
             }
             _ => {

@@ -479,9 +479,7 @@ impl Parser<'_> {
                 self.next();
                 self.expect_keyword(&["directory"], "'directory'")?;
                 let (dir, span) = self.expect_value("a directory path")?;
-                if !dir.starts_with('/') {
-                    return self.fail(span, format!("the working directory must be an absolute path, not '{dir}'"));
-                }
+                let dir = self.resolve_path(dir, span)?;
                 self.service().0.working_directory = Some(dir);
                 Ok(())
             }

@@ -162,6 +162,7 @@ impl Parser<'_> {
     /// `exec "<cmd>" [as uid U] [as gid G] [repeat every N cycles]`.
     fn parse_exec(&mut self) -> PResult<ExecAction> {
         let (command, span) = self.expect_value("a command in quotes after 'exec'")?;
+        let command = self.resolve_program(command, span)?;
         self.service().1.programs.push((span, command.clone()));
         let mut exec = ExecAction { command, uid: None, gid: None, repeat_every: None };
         loop {

@@ -39,11 +39,11 @@ impl Parser<'_> {
                 spans.target = span;
                 match how.as_str() {
                     "pidfile" => {
-                        self.check_absolute(&value, span)?;
+                        let value = self.resolve_path(value, span)?;
                         ServiceKind::Process(ProcessTarget::Pidfile(value))
                     }
                     "path" => {
-                        self.check_absolute(&value, span)?;
+                        let value = self.resolve_path(value, span)?;
                         ServiceKind::Process(ProcessTarget::Path(value))
                     }
                     _ => {
@@ -57,10 +57,8 @@ impl Parser<'_> {
                 let (path, span) = self.expect_value("a path")?;
                 spans.target = span;
                 let is_fs = matches!(kind.as_str(), "filesystem" | "device");
-                // A filesystem may be named by a remote spec (`server:/export`, `//host/share`).
-                if !is_fs {
-                    self.check_absolute(&path, span)?;
-                }
+                // A filesystem may be named by a device or a remote spec (`server:/export`).
+                let path = if is_fs { path } else { self.resolve_path(path, span)? };
                 match kind.as_str() {
                     "file" => ServiceKind::File { path },
                     "fifo" => ServiceKind::Fifo { path },
@@ -103,6 +101,7 @@ impl Parser<'_> {
         if command.trim().is_empty() {
             return self.fail(span, "the command is empty");
         }
+        let command = self.resolve_program(command, span)?;
         spans.programs.push((span, command.clone()));
         let mut program = ProgramConfig::new(command);
         loop {
@@ -245,6 +244,25 @@ impl Parser<'_> {
         let program = result?;
         self.service().0.actions.push(CustomAction { name, program });
         Ok(())
+    }
+
+    /// A command whose program is a relative path with a slash (`demo/run.sh start`) gets
+    /// the program resolved against the control file's directory; bare names stay for the
+    /// PATH lookup at run time.
+    pub(crate) fn resolve_program(&mut self, command: String, span: Span) -> PResult<String> {
+        let trimmed = command.trim_start();
+        if trimmed.starts_with(['"', '\'', '/']) {
+            return Ok(command);
+        }
+        let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+        let program = &trimmed[..end];
+        if !program.contains('/') {
+            return Ok(command);
+        }
+        let rest = trimmed[end..].to_owned();
+        let resolved = self.resolve_path(program.to_owned(), span)?;
+        let quoted = if resolved.contains(char::is_whitespace) { format!("'{resolved}'") } else { resolved };
+        Ok(format!("{quoted}{rest}"))
     }
 
     pub(crate) fn current_span(&self) -> Span {

@@ -100,7 +100,7 @@ impl Parser<'_> {
             "log" | "logfile" => self.parse_set_log(),
             "pidfile" | "idfile" | "statefile" => {
                 let (path, span) = self.expect_value("a file path")?;
-                self.check_absolute(&path, span)?;
+                let path = self.resolve_path(path, span)?;
                 let slot = match keyword.as_str() {
                     "pidfile" => &mut self.parsed.config.pidfile,
                     "idfile" => &mut self.parsed.config.idfile,
@@ -148,8 +148,20 @@ impl Parser<'_> {
         }
     }
 
-    pub(crate) fn check_absolute(&mut self, path: &str, span: Span) -> PResult<()> {
-        if path.starts_with('/') { Ok(()) } else { self.fail(span, format!("'{path}' must be an absolute path")) }
+    /// An absolute path as is; a relative one resolved against the directory of the file
+    /// it is written in (an extension: Monit requires absolute paths).
+    pub(crate) fn resolve_path(&mut self, path: String, span: Span) -> PResult<String> {
+        if path.is_empty() {
+            return self.fail(span, "the path is empty");
+        }
+        if path.starts_with('/') {
+            return Ok(path);
+        }
+        let base =
+            self.sources.get(span.file).and_then(|f| f.path.parent().map(|p| p.to_path_buf())).unwrap_or_default();
+        let base =
+            if base.is_absolute() { base } else { std::env::current_dir().map(|d| d.join(&base)).unwrap_or(base) };
+        Ok(base.join(path.trim_start_matches("./")).to_string_lossy().into_owned())
     }
 
     fn parse_set_daemon(&mut self, span: Span) -> PResult<()> {
@@ -220,7 +232,7 @@ impl Parser<'_> {
             }
             LogConfig::Syslog { facility }
         } else {
-            self.check_absolute(&target, span)?;
+            let target = self.resolve_path(target, span)?;
             LogConfig::File(target)
         };
         self.parsed.config.log = Some(log);
@@ -232,7 +244,7 @@ impl Parser<'_> {
         loop {
             if self.eat("basedir") {
                 let (dir, span) = self.expect_value("a directory")?;
-                self.check_absolute(&dir, span)?;
+                let dir = self.resolve_path(dir, span)?;
                 queue.basedir = Some(dir);
             } else if self.eat("slots") {
                 queue.slots = Some(self.expect_u32("a number of slots")?.0);
@@ -358,7 +370,7 @@ impl Parser<'_> {
 
     pub(crate) fn expect_path(&mut self) -> PResult<String> {
         let (path, span) = self.expect_value("a file path")?;
-        self.check_absolute(&path, span)?;
+        let path = self.resolve_path(path, span)?;
         Ok(path)
     }
 
