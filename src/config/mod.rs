@@ -61,6 +61,10 @@ pub fn read_source(path: &Path) -> Result<String, String> {
     if meta.is_dir() {
         return Err("it is a directory".to_owned());
     }
+    // A FIFO or device would block or never end.
+    if !meta.is_file() {
+        return Err("it is not a regular file".to_owned());
+    }
     if meta.len() > MAX_FILE_SIZE {
         return Err(format!(
             "it is {} MB, larger than the {} MB a control file may be",

@@ -81,9 +81,9 @@ fn key_of(kind: &TokenKind) -> Option<String> {
 
 impl Parser<'_> {
     pub(super) fn parse_set(&mut self) -> PResult<()> {
-        let (keyword, span) = self.expect_keyword(SET_KEYWORDS, "a setting such as 'daemon', 'log' or 'httpd'")?;
+        let (keyword, _) = self.expect_keyword(SET_KEYWORDS, "a setting such as 'daemon', 'log' or 'httpd'")?;
         match keyword.as_str() {
-            "daemon" => self.parse_set_daemon(span),
+            "daemon" => self.parse_set_daemon(),
             "init" => {
                 self.parsed.config.init = true;
                 Ok(())
@@ -164,10 +164,10 @@ impl Parser<'_> {
         Ok(base.join(path.trim_start_matches("./")).to_string_lossy().into_owned())
     }
 
-    fn parse_set_daemon(&mut self, span: Span) -> PResult<()> {
+    fn parse_set_daemon(&mut self) -> PResult<()> {
         let (interval, ispan) = self.parse_duration()?;
         if interval.millis < 100 {
-            return self.fail(ispan.to(span), "the poll interval must be at least 100 milliseconds");
+            return self.fail(ispan, "the poll interval must be at least 100 milliseconds");
         }
         let mut daemon = DaemonConfig { interval, start_delay: None };
         if self.peek_is("start") && self.peek_raw_is_word(1, "delay") {

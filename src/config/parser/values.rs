@@ -68,6 +68,9 @@ impl UnitClass {
     }
 }
 
+/// The longest duration a control file may give (a year), so that sums never overflow.
+const MAX_DURATION_MS: u64 = 365 * 86_400_000;
+
 fn is_number(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_digit()) || (text.starts_with('.') && text.len() > 1)
 }
@@ -218,8 +221,16 @@ impl Parser<'_> {
         Ok((Comparison::new(op, limit), start.to(span)))
     }
 
-    /// A duration; a bare number is seconds (`timeout 30`).
+    /// A duration; a bare number is seconds (`timeout 30`). At most a year.
     pub(crate) fn parse_duration(&mut self) -> PResult<(Duration, Span)> {
+        let (duration, span) = self.parse_duration_unchecked()?;
+        if duration.millis > MAX_DURATION_MS {
+            return self.fail(span, "the duration is too long (at most 365 days)");
+        }
+        Ok((duration, span))
+    }
+
+    fn parse_duration_unchecked(&mut self) -> PResult<(Duration, Span)> {
         let token = self.peek().clone();
         if let TokenKind::Word(w) = &token.kind
             && let Some((n, "")) = split_number(w).filter(|_| is_number(w))
