@@ -3,3 +3,4 @@
 mod util;
 mod bad_input;
 mod parser_props;
+mod cli;

@@ -1,0 +1,142 @@
+//! The `rmonit` binary's command line: `-t`, `-V`, `config show`, permissions, exit codes.
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::util::{run_rmonit, stderr, stdout, write_monitrc};
+
+const VALID: &str = "set daemon 5\ncheck system box\n if loadavg (1min) > 10 then alert\n\
+                     check process web with pidfile /run/web.pid\n if cpu > 80% for 3 cycles then alert\n";
+
+#[test]
+fn test_option_accepts_a_valid_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(dir.path(), "monitrc", VALID);
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(stdout(&out), "Control file syntax OK\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn test_option_reports_every_error_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(
+        dir.path(),
+        "monitrc",
+        "set daemon 5\ncheck process web with pidfile /run/web.pid\n if cpu > 80% for 3 cyclez then alert\n\
+         depends on nosuch\ncheck process WEB with pidfile /run/web2.pid\n",
+    );
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    let file = path.display().to_string();
+    assert!(err.contains(&format!("{file}:3:21: unexpected 'cyclez', expected 'cycles'")), "{err}");
+    assert!(err.contains("3 |  if cpu > 80% for 3 cyclez then alert\n  |                     ^^^^^^"), "{err}");
+    assert!(err.contains("= help: did you mean `cycles`?"), "{err}");
+    assert!(err.contains(&format!("{file}:4:12: depending service 'nosuch' is not defined in the control file")), "{err}");
+    assert!(err.contains(&format!("{file}:5:15: service name conflict: 'WEB' is already defined")), "{err}");
+}
+
+#[test]
+fn warnings_do_not_fail_the_test_but_strict_makes_programs_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(
+        dir.path(),
+        "monitrc",
+        "check process web with pidfile /run/web.pid\n start program = \"/nonexistent/bin/web start\"\n",
+    );
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("warning: program does not exist: /nonexistent/bin/web"), "{}", stderr(&out));
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t", "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(":2:18: program does not exist: /nonexistent/bin/web"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_group_writable_control_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(dir.path(), "monitrc", VALID);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("is writable by group or others (mode 0664)"), "{err}");
+    assert!(err.contains("run: chmod go-w"), "{err}");
+}
+
+#[test]
+fn a_world_readable_file_is_fine_unless_it_holds_a_cleartext_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(dir.path(), "monitrc", VALID);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let cleartext = format!("{VALID}set httpd port 2812 allow admin:secret\n");
+    let path = write_monitrc(dir.path(), "clear", &cleartext);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is readable by others (mode 0644) and holds a cleartext password ('allow admin:...')"));
+
+    let hashed = format!("{VALID}set httpd port 2812 allow admin:\"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g\"\n");
+    let path = write_monitrc(dir.path(), "hashed", &hashed);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_missing_control_file_is_a_clear_error() {
+    let out = run_rmonit(&["-c", "/nonexistent/monitrc", "-t"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), "cannot read the control file '/nonexistent/monitrc': no such file");
+}
+
+#[test]
+fn version_and_unknown_verbs() {
+    let out = run_rmonit(&["-V"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with(&format!("This is rmonit version {}", env!("CARGO_PKG_VERSION"))));
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(dir.path(), "monitrc", VALID);
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "frobnicate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), "Invalid argument -- frobnicate  (-h will show valid arguments)");
+}
+
+#[test]
+fn config_show_prints_yaml_and_json_of_the_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_monitrc(dir.path(), "monitrc", VALID);
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "config", "show", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["daemon"]["interval"], "5 s");
+    assert_eq!(json["services"][1]["name"], "web");
+    assert_eq!(json["services"][1]["check"]["process"]["pidfile"], "/run/web.pid");
+    assert_eq!(json["services"][1]["rules"][0]["tolerance"]["count"], 3);
+
+    let out = run_rmonit(&["-c", path.to_str().unwrap(), "config", "show", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let yaml = dir.path().join("monitrc.yml");
+    std::fs::write(&yaml, stdout(&out)).unwrap();
+    let from_yaml = rmonit::config::load(&yaml, rmonit::config::LoadOptions { strict: false, skip_permissions: true }).unwrap();
+    let from_monitrc = rmonit::config::load(&path, rmonit::config::LoadOptions::default()).unwrap();
+    assert_eq!(from_yaml.config, from_monitrc.config);
+}
+
+#[test]
+fn the_control_file_is_found_in_the_search_order() {
+    let home = tempfile::tempdir().unwrap();
+    write_monitrc(home.path(), ".monitrc", VALID);
+    let out = std::process::Command::new(crate::util::rmonit_bin())
+        .arg("-t")
+        .env("HOME", home.path())
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "Control file syntax OK\n");
+}
