@@ -59,7 +59,11 @@ fn control_characters_are_errors_with_positions() {
 #[test]
 fn an_unterminated_string_is_reported_where_it_starts() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write_monitrc(dir.path(), "unterminated", "check process a pidfile /a.pid\n start program = \"/bin/a\n stop program = /bin/b\n");
+    let path = write_monitrc(
+        dir.path(),
+        "unterminated",
+        "check process a pidfile /a.pid\n start program = \"/bin/a\n stop program = /bin/b\n",
+    );
     let error = first_error(load_within(&path, Duration::from_secs(5)));
     assert!(error.ends_with("unterminated:2:18: syntax error: an unterminated string"), "{error}");
 }
@@ -68,7 +72,11 @@ fn an_unterminated_string_is_reported_where_it_starts() {
 fn a_ten_thousand_line_string_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let body: String = (0..10_000).map(|i| format!("line {i} of a runaway string\n")).collect();
-    let path = write_monitrc(dir.path(), "long", &format!("set daemon 5\nset mail-format {{ subject: x }}\ncheck program p path \"{body}\"\n"));
+    let path = write_monitrc(
+        dir.path(),
+        "long",
+        &format!("set daemon 5\nset mail-format {{ subject: x }}\ncheck program p path \"{body}\"\n"),
+    );
     let error = first_error(load_within(&path, Duration::from_secs(5)));
     assert!(error.contains("syntax error: a string longer than 64 kB"), "{error}");
 }

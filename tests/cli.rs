@@ -33,7 +33,10 @@ fn test_option_reports_every_error_and_exits_1() {
     assert!(err.contains(&format!("{file}:3:21: unexpected 'cyclez', expected 'cycles'")), "{err}");
     assert!(err.contains("3 |  if cpu > 80% for 3 cyclez then alert\n  |                     ^^^^^^"), "{err}");
     assert!(err.contains("= help: did you mean `cycles`?"), "{err}");
-    assert!(err.contains(&format!("{file}:4:12: depending service 'nosuch' is not defined in the control file")), "{err}");
+    assert!(
+        err.contains(&format!("{file}:4:12: depending service 'nosuch' is not defined in the control file")),
+        "{err}"
+    );
     assert!(err.contains(&format!("{file}:5:15: service name conflict: 'WEB' is already defined")), "{err}");
 }
 
@@ -78,9 +81,12 @@ fn a_world_readable_file_is_fine_unless_it_holds_a_cleartext_password() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is readable by others (mode 0644) and holds a cleartext password ('allow admin:...')"));
+    assert!(
+        stderr(&out).contains("is readable by others (mode 0644) and holds a cleartext password ('allow admin:...')")
+    );
 
-    let hashed = format!("{VALID}set httpd port 2812 allow admin:\"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g\"\n");
+    let hashed =
+        format!("{VALID}set httpd port 2812 allow admin:\"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g\"\n");
     let path = write_monitrc(dir.path(), "hashed", &hashed);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
@@ -122,7 +128,8 @@ fn config_show_prints_yaml_and_json_of_the_model() {
     assert_eq!(out.status.code(), Some(0));
     let yaml = dir.path().join("monitrc.yml");
     std::fs::write(&yaml, stdout(&out)).unwrap();
-    let from_yaml = rmonit::config::load(&yaml, rmonit::config::LoadOptions { strict: false, skip_permissions: true }).unwrap();
+    let from_yaml =
+        rmonit::config::load(&yaml, rmonit::config::LoadOptions { strict: false, skip_permissions: true }).unwrap();
     let from_monitrc = rmonit::config::load(&path, rmonit::config::LoadOptions::default()).unwrap();
     assert_eq!(from_yaml.config, from_monitrc.config);
 }

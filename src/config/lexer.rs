@@ -42,9 +42,17 @@ impl Token {
         }
     }
 
-    /// Whether this is the unquoted word `keyword` (case-insensitive).
+    /// Whether this is the unquoted word `keyword` (case-insensitive), or one of the
+    /// spellings Monit's lexer takes for it (`portnumber` for `port`, ...).
     pub fn is_word(&self, keyword: &str) -> bool {
-        matches!(&self.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case(keyword))
+        matches!(&self.kind, TokenKind::Word(w)
+            if w.eq_ignore_ascii_case(keyword) || alias_of(w).is_some_and(|a| a.eq_ignore_ascii_case(keyword)))
+    }
+
+    /// An unquoted word as a keyword: lowercased, aliases replaced (`execute` -> `exec`).
+    pub fn keyword(&self) -> Option<String> {
+        let TokenKind::Word(w) = &self.kind else { return None };
+        Some(alias_of(w).map_or_else(|| w.to_ascii_lowercase(), str::to_owned))
     }
 
     /// How the token is shown in messages.
@@ -70,6 +78,41 @@ fn shorten(text: &str, max: usize) -> String {
         let cut: String = text.chars().take(max).collect();
         format!("{cut}...")
     }
+}
+
+/// Other spellings of keywords that Monit's lexer accepts: (spelling, keyword).
+const ALIASES: &[(&str, &str)] = &[
+    ("portnumber", "port"),
+    ("unix", "unixsocket"),
+    ("proto", "protocol"),
+    ("execute", "exec"),
+    ("child", "children"),
+    ("thread", "threads"),
+    ("slot", "slots"),
+    ("cipher", "ciphers"),
+    ("inodes", "inode"),
+    ("attributes", "attribute"),
+    ("cycle", "cycles"),
+    ("mem", "memory"),
+    ("totalmemory", "totalmem"),
+    ("perm", "permission"),
+    ("nonexists", "nonexist"),
+    ("exists", "exist"),
+    ("load", "loadavg"),
+    ("readonly", "read-only"),
+    ("restarts", "restart"),
+    ("fsflag", "fsflags"),
+    ("packet", "packets"),
+    ("operation", "operations"),
+    ("uploaded", "upload"),
+    ("downloaded", "download"),
+    ("logfile", "log"),
+    ("sslauto", "auto"),
+];
+
+/// The keyword a spelling stands for, if it is an alias.
+pub fn alias_of(word: &str) -> Option<&'static str> {
+    ALIASES.iter().find(|(spelling, _)| spelling.eq_ignore_ascii_case(word)).map(|(_, keyword)| *keyword)
 }
 
 /// Noise words, ignored wherever they appear (reference §1.1).

@@ -114,6 +114,8 @@ impl EventKind {
         let word = word.to_ascii_lowercase();
         let word = match word.as_str() {
             "ping" => "icmp",
+            "nonexists" => "nonexist",
+            "exists" => "exist",
             "timestamps" => "timestamp",
             "permissions" => "permission",
             "checksums" => "checksum",

@@ -44,9 +44,7 @@ impl Parser<'_> {
     fn parse_connection_options(&mut self, test: &mut ConnectionTest) -> PResult<()> {
         loop {
             let token = self.peek().clone();
-            let Some(word) =
-                token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).map(str::to_ascii_lowercase)
-            else {
+            let Some(word) = token.keyword() else {
                 return Ok(());
             };
             match word.as_str() {
@@ -76,7 +74,7 @@ impl Parser<'_> {
                     });
                 }
                 "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1" | "tlsv11" | "tlsv12" | "tlsv13" => {
-                    test.ssl = Some(self.parse_ssl_clause()?);
+                    test.ssl = self.parse_ssl_clause()?;
                 }
                 "certificate" => {
                     self.next();
@@ -162,9 +160,7 @@ impl Parser<'_> {
         let allowed = config.name.allowed_options();
         loop {
             let token = self.peek().clone();
-            let Some(word) =
-                token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).map(str::to_ascii_lowercase)
-            else {
+            let Some(word) = token.keyword() else {
                 return Ok(());
             };
             let option = match word.as_str() {

@@ -379,9 +379,7 @@ impl Parser<'_> {
     /// Consumes one of `keywords` and returns it lowercased.
     pub(crate) fn expect_keyword(&mut self, keywords: &[&str], what: &str) -> PResult<(String, Span)> {
         let token = self.peek().clone();
-        if let TokenKind::Word(w) = &token.kind
-            && let Some(k) = keywords.iter().find(|k| k.eq_ignore_ascii_case(w))
-        {
+        if let Some(k) = keywords.iter().find(|k| token.is_word(k)) {
             self.next();
             return Ok(((*k).to_owned(), token.span));
         }
@@ -416,8 +414,7 @@ impl Parser<'_> {
 
     fn parse_service_statement(&mut self) -> PResult<()> {
         let token = self.peek().clone();
-        let Some(word) = token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).map(str::to_ascii_lowercase)
-        else {
+        let Some(word) = token.keyword() else {
             return self.unexpected("a service statement such as 'if', 'start' or 'depends'", SERVICE_STATEMENTS);
         };
         match word.as_str() {

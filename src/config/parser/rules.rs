@@ -134,8 +134,7 @@ impl Parser<'_> {
 
     pub(crate) fn parse_action(&mut self) -> PResult<Action> {
         let token = self.peek().clone();
-        let Some(word) = token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).map(str::to_ascii_lowercase)
-        else {
+        let Some(word) = token.keyword() else {
             return self.unexpected("an action such as 'alert' or 'restart'", ACTIONS);
         };
         self.next();
@@ -191,8 +190,7 @@ impl Parser<'_> {
     fn parse_test(&mut self) -> PResult<(Test, Span)> {
         let token = self.peek().clone();
         let start = token.span;
-        let Some(word) = token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).map(str::to_ascii_lowercase)
-        else {
+        let Some(word) = token.keyword() else {
             return self.unexpected("a test such as 'failed port 80' or 'cpu > 80%'", TEST_WORDS);
         };
         let test = match word.as_str() {
@@ -225,9 +223,9 @@ impl Parser<'_> {
                 self.next();
                 Test::Uptime(self.parse_comparison(UnitClass::Time)?.0)
             }
-            "timestamp" | "time" | "atime" | "ctime" | "mtime" => {
+            "timestamp" | "time" | "atime" | "ctime" | "mtime" | "access" | "change" | "modify" | "modification" => {
                 self.next();
-                let kind = timestamp_kind(&word);
+                let kind = self.timestamp_kind_words(&word)?;
                 Test::Timestamp { kind, limit: self.parse_comparison(UnitClass::Time)?.0 }
             }
             "size" => {
@@ -278,6 +276,7 @@ impl Parser<'_> {
                     "inode",
                     "inodes",
                     "service",
+                    "servicetime",
                     "upload",
                     "download",
                     "saturation",
@@ -288,13 +287,28 @@ impl Parser<'_> {
         let _ = span;
         let (metric, class) = match word.as_str() {
             "cpu" => {
-                let sub =
-                    ["user", "system", "wait", "iowait", "nice", "hardirq", "softirq", "steal", "guest", "guestnice"];
+                let sub = [
+                    "user",
+                    "usr",
+                    "us",
+                    "system",
+                    "sys",
+                    "sy",
+                    "wait",
+                    "wa",
+                    "iowait",
+                    "nice",
+                    "hardirq",
+                    "softirq",
+                    "steal",
+                    "guest",
+                    "guestnice",
+                ];
                 let metric = match self.peek_is_any(&sub).then(|| self.next()) {
                     Some(t) => match t.text().unwrap_or_default().to_ascii_lowercase().as_str() {
-                        "user" => Metric::CpuUser,
-                        "system" => Metric::CpuSystem,
-                        "wait" | "iowait" => Metric::CpuWait,
+                        "user" | "usr" | "us" => Metric::CpuUser,
+                        "system" | "sys" | "sy" => Metric::CpuSystem,
+                        "wait" | "wa" | "iowait" => Metric::CpuWait,
                         "nice" => Metric::CpuNice,
                         "hardirq" => Metric::CpuHardirq,
                         "softirq" => Metric::CpuSoftirq,
@@ -317,10 +331,7 @@ impl Parser<'_> {
                     "loadavg5" => 5,
                     "loadavg15" => 15,
                     "loadavg1" => 1,
-                    _ => match self.peek_is_any(&["1min", "5min", "15min"]).then(|| self.next()) {
-                        Some(t) => t.text().unwrap_or_default().trim_end_matches("min").parse().unwrap_or(1),
-                        None => 1,
-                    },
+                    _ => self.parse_load_minutes(),
                 };
                 let per_core = self.eat("core");
                 let metric = match (minutes, per_core) {
@@ -360,8 +371,10 @@ impl Parser<'_> {
                 let free = self.eat("free");
                 (if free { Metric::InodeFree } else { Metric::Inode }, UnitClass::CountOrPercent)
             }
-            "service" => {
-                self.expect_keyword(&["time"], "'time'")?;
+            "service" | "servicetime" => {
+                if word == "service" {
+                    self.expect_keyword(&["time"], "'time'")?;
+                }
                 (Metric::ServiceTime, UnitClass::Time)
             }
             "upload" | "download" => {
@@ -379,6 +392,29 @@ impl Parser<'_> {
         };
         let (limit, _) = self.parse_comparison(class)?;
         Ok(Test::Resource { metric, limit })
+    }
+
+    /// The minutes of `loadavg (1min|5min|15min)`, also written `(5m)` or `(5)`; 1 if none.
+    fn parse_load_minutes(&mut self) -> u32 {
+        let token = self.peek().clone();
+        let Some(text) = token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))) else { return 1 };
+        let digits = text.trim_end_matches("min").trim_end_matches('m');
+        let minutes = match digits {
+            "1" => 1,
+            "5" => 5,
+            "15" => 15,
+            _ => return 1,
+        };
+        // A bare `5` is the window only when an operator or `per core` follows, as in
+        // `loadavg (5) > 2`; otherwise it is the start of something else.
+        if digits == text && !matches!(self.peek_raw(1).kind, TokenKind::Op(_)) && !self.peek_raw_is_word(1, "core") {
+            let next = self.peek_raw(1).clone();
+            if !next.text().is_some_and(|w| Operator::from_word(w).is_some()) {
+                return 1;
+            }
+        }
+        self.next();
+        minutes
     }
 
     /// After `total`: `cpu`, `memory`, `filedescriptors`, `uploaded|downloaded ... in last N hours`.
@@ -424,16 +460,14 @@ impl Parser<'_> {
 
     /// After `failed` (or `succeeded`).
     fn parse_failed_test(&mut self, succeeded: bool) -> PResult<Test> {
-        let token = self.peek().clone();
-        let word = token.text().unwrap_or_default().to_ascii_lowercase();
-        let connection_words = ["host", "port", "unixsocket", "unix", "url"];
+        let connection_words = ["host", "port", "unixsocket", "url"];
         let ping_words = ["ping", "ping4", "ping6", "icmp"];
-        if connection_words.contains(&word.as_str()) && matches!(token.kind, TokenKind::Word(_)) {
+        if self.peek_is_any(&connection_words) {
             let mut test = self.parse_connection_test()?;
             test.succeeded = succeeded;
             return Ok(Test::Connection(Box::new(test)));
         }
-        if ping_words.contains(&word.as_str()) && matches!(token.kind, TokenKind::Word(_)) {
+        if self.peek_is_any(&ping_words) {
             let mut ping = self.parse_ping()?;
             ping.succeeded = succeeded;
             return Ok(Test::Ping(ping));
@@ -501,7 +535,8 @@ impl Parser<'_> {
                 Test::SecurityAttribute(self.expect_value("a security label in quotes")?.0)
             }
             "link" | "network" => Test::LinkDown,
-            _ => unreachable!("the connection and ping words are handled above"),
+            // `host`, `port`, `unixsocket`, `url` and `ping` are handled above.
+            _ => return self.fail(self.current_span(), "unexpected connection test"),
         })
     }
 
@@ -519,6 +554,10 @@ impl Parser<'_> {
                 "atime",
                 "ctime",
                 "mtime",
+                "access",
+                "change",
+                "modify",
+                "modification",
                 "size",
                 "permission",
                 "perm",
@@ -537,8 +576,8 @@ impl Parser<'_> {
                 self.expect_keyword(&["checksum"], "'checksum'")?;
                 Test::ChecksumChanged { hash: Some(if word == "md5" { HashType::Md5 } else { HashType::Sha1 }) }
             }
-            "timestamp" | "time" | "atime" | "ctime" | "mtime" => {
-                Test::TimestampChanged { kind: timestamp_kind(&word) }
+            "timestamp" | "time" | "atime" | "ctime" | "mtime" | "access" | "change" | "modify" | "modification" => {
+                Test::TimestampChanged { kind: self.timestamp_kind_words(&word)? }
             }
             "size" => Test::SizeChanged,
             "permission" | "perm" => Test::PermissionChanged,
@@ -546,6 +585,21 @@ impl Parser<'_> {
             "status" => Test::StatusChanged,
             _ => Test::LinkChanged,
         })
+    }
+}
+
+impl Parser<'_> {
+    /// The timestamp named by `word` (already read), reading the `time`/`timestamp` after
+    /// Monit's two-word spellings (`access time`, `modify timestamp`).
+    fn timestamp_kind_words(&mut self, word: &str) -> PResult<TimestampKind> {
+        let kind = match word {
+            "access" => TimestampKind::Atime,
+            "change" => TimestampKind::Ctime,
+            "modify" | "modification" => TimestampKind::Mtime,
+            other => return Ok(timestamp_kind(other)),
+        };
+        self.expect_keyword(&["time", "timestamp"], "'time' or 'timestamp'")?;
+        Ok(kind)
     }
 }
 

@@ -74,7 +74,10 @@ const HTTPD_KEYWORDS: &[&str] = &[
 /// The part of `key:` before the colon, lowercased; `None` if not a word.
 fn key_of(kind: &TokenKind) -> Option<String> {
     match kind {
-        TokenKind::Word(w) => Some(w.trim_end_matches(':').to_ascii_lowercase()),
+        TokenKind::Word(w) => {
+            let key = w.trim_end_matches(':').to_ascii_lowercase();
+            Some(crate::config::lexer::alias_of(&key).map_or(key, str::to_owned))
+        }
         _ => None,
     }
 }
@@ -144,7 +147,10 @@ impl Parser<'_> {
                 self.parsed.config.environment.push(var);
                 Ok(())
             }
-            _ => unreachable!("keyword list and match agree"),
+            other => {
+                let span = self.current_span();
+                self.fail(span, format!("'set {other}' is not supported"))
+            }
         }
     }
 
@@ -276,7 +282,7 @@ impl Parser<'_> {
                 } else if self.eat("password") {
                     server.password = Some(self.expect_value("a password")?.0);
                 } else if self.peek_is_any(&["ssl", "tls", "sslv2", "sslv3", "tlsv1", "tlsv11", "tlsv12", "tlsv13"]) {
-                    server.ssl = Some(self.parse_ssl_clause()?);
+                    server.ssl = self.parse_ssl_clause()?;
                 } else if self.peek_is("certificate") {
                     self.next();
                     server.certificate_checksum = Some(self.parse_certificate_checksum()?);
@@ -299,23 +305,26 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// `ssl|tls [version] [with options] {...}` or a bare `ssl`.
-    pub(crate) fn parse_ssl_clause(&mut self) -> PResult<SslOptions> {
+    /// `ssl|tls [version] [with options] {...}` or a bare `ssl`; `ssl disable` (Monit's
+    /// noise for "no TLS") gives none.
+    pub(crate) fn parse_ssl_clause(&mut self) -> PResult<Option<SslOptions>> {
         let (word, _) = self.expect_value("'ssl' or 'tls'")?;
         let mut options = SslOptions::default();
         let lower = word.to_ascii_lowercase();
         if lower != "ssl" && lower != "tls" {
             options.versions.push(lower);
         }
-        if self.eat("enable") {
-            // legacy `ssl enable`
+        if self.eat("disable") {
+            return Ok(None);
         }
+        // `ssl enable` is the legacy spelling of `ssl`.
+        self.eat("enable");
         if matches!(self.peek().kind, TokenKind::LBrace) {
             let block = self.parse_ssl_block()?;
             options.versions.extend(block.versions.clone());
             options = SslOptions { versions: options.versions, ..block };
         }
-        Ok(options)
+        Ok(Some(options))
     }
 
     /// `{ version: tlsv12, verify: enable, ... }`.
@@ -740,7 +749,7 @@ impl Parser<'_> {
             if self.eat("timeout") {
                 mmonit.timeout = Some(self.parse_duration()?.0);
             } else if self.peek_is_any(&["ssl", "tls"]) {
-                mmonit.ssl = Some(self.parse_ssl_clause()?);
+                mmonit.ssl = self.parse_ssl_clause()?;
             } else if self.eat("register") {
                 self.expect_keyword(&["credentials"], "'credentials' (as in 'register without credentials')")?;
                 mmonit.register_without_credentials = true;

@@ -115,7 +115,10 @@ fn set_alert_with_filters_format_and_reminder() {
     );
     let a = &config.alerts;
     assert_eq!(a[0].to, AlertTarget::Email("ops@example.com".into()));
-    assert_eq!(a[0].events, EventFilter { not: false, events: vec![EventKind::Nonexist, EventKind::Timeout, EventKind::Resource] });
+    assert_eq!(
+        a[0].events,
+        EventFilter { not: false, events: vec![EventKind::Nonexist, EventKind::Timeout, EventKind::Resource] }
+    );
     assert_eq!(a[0].reminder, Some(10));
     assert_eq!(a[1].events, EventFilter { not: true, events: vec![EventKind::Action, EventKind::Instance] });
     assert_eq!(a[2].mail_format.as_ref().unwrap().subject.as_deref(), Some("[$SERVICE] $EVENT"));
@@ -123,13 +126,18 @@ fn set_alert_with_filters_format_and_reminder() {
 
 #[test]
 fn set_alert_webhook_extension() {
-    let config = parse("set alert webhook \"https://hooks.example/x\" format slack header \"Authorization: Bearer t\" { nonexist }");
+    let config = parse(
+        "set alert webhook \"https://hooks.example/x\" format slack header \"Authorization: Bearer t\" { nonexist }",
+    );
     let AlertTarget::Webhook(hook) = &config.alerts[0].to else { panic!("webhook expected") };
     assert_eq!(hook.url, "https://hooks.example/x");
     assert_eq!(hook.format, WebhookFormat::Slack);
     assert_eq!(hook.headers, ["Authorization: Bearer t"]);
     assert_eq!(config.alerts[0].events.events, [EventKind::Nonexist]);
-    assert_eq!(errors("set alert webhook \"ftp://x\""), ["1:19: a webhook URL must start with http:// or https://, not 'ftp://x'"]);
+    assert_eq!(
+        errors("set alert webhook \"ftp://x\""),
+        ["1:19: a webhook URL must start with http:// or https://, not 'ftp://x'"]
+    );
 }
 
 #[test]
@@ -142,7 +150,10 @@ fn set_mail_format_block_with_multiline_message() {
     assert_eq!(f.from.as_deref(), Some("Monit <monit@example.com>"));
     assert_eq!(f.reply_to.as_deref(), Some("ops@example.com"));
     assert_eq!(f.subject.as_deref(), Some("$SERVICE $EVENT at $DATE"));
-    assert_eq!(f.message.as_deref(), Some("Monit $ACTION $SERVICE at $DATE on $HOST: $DESCRIPTION.\n  Yours sincerely,\n  monit"));
+    assert_eq!(
+        f.message.as_deref(),
+        Some("Monit $ACTION $SERVICE at $DATE on $HOST: $DESCRIPTION.\n  Yours sincerely,\n  monit")
+    );
     assert_eq!(config.daemon.unwrap().interval, Duration::from_secs(5));
 }
 
@@ -162,7 +173,10 @@ fn set_httpd_with_every_allow_form() {
     assert!(h.port_read_only);
     assert_eq!(h.address.as_deref(), Some("127.0.0.1"));
     let socket = h.unixsocket.unwrap();
-    assert_eq!((socket.path.as_str(), socket.uid.as_deref(), socket.gid.as_deref(), socket.permission), ("/run/monit.sock", Some("root"), Some("0"), Some(0o660)));
+    assert_eq!(
+        (socket.path.as_str(), socket.uid.as_deref(), socket.gid.as_deref(), socket.permission),
+        ("/run/monit.sock", Some("root"), Some("0"), Some(0o660))
+    );
     assert_eq!(h.ssl.unwrap().pemfile.as_deref(), Some("/etc/ssl/monit.pem"));
     assert_eq!(h.signature, Some(false));
     assert_eq!(
@@ -172,12 +186,21 @@ fn set_httpd_with_every_allow_form() {
             Allow::User { user: "guest".into(), password: "p@ss:w#rd".into(), read_only: true },
             Allow::Group { group: "monit".into(), read_only: false },
             Allow::Group { group: "users".into(), read_only: true },
-            Allow::Htpasswd { path: "/etc/htpasswd".into(), hash: Some(HtpasswdHash::Md5), users: vec!["admin".into(), "bob".into()], read_only: false },
+            Allow::Htpasswd {
+                path: "/etc/htpasswd".into(),
+                hash: Some(HtpasswdHash::Md5),
+                users: vec!["admin".into(), "bob".into()],
+                read_only: false
+            },
             Allow::Htpasswd { path: "/etc/htpasswd.plain".into(), hash: None, users: vec![], read_only: false },
             Allow::Host("10.0.0.0/8".into()),
             Allow::Host("::1".into()),
             Allow::Host("localhost".into()),
-            Allow::User { user: "admin".into(), password: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(), read_only: false },
+            Allow::User {
+                user: "admin".into(),
+                password: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+                read_only: false
+            },
         ]
     );
 }
@@ -300,12 +323,20 @@ fn recovery_actions_and_restart_limits() {
     assert_eq!(r.action, Action::Restart);
     let recovery = r.recovery.as_ref().unwrap();
     assert_eq!(recovery.tolerance, Some(Tolerance { count: 3, cycles: 3 }));
-    assert_eq!(recovery.action, Action::Exec(ExecAction { command: "/bin/ok".into(), uid: None, gid: None, repeat_every: None }));
+    assert_eq!(
+        recovery.action,
+        Action::Exec(ExecAction { command: "/bin/ok".into(), uid: None, gid: None, repeat_every: None })
+    );
     assert_eq!(s.restart_limits[0], RestartLimit { count: 3, cycles: 5, action: Action::Unmonitor });
     assert_eq!(s.restart_limits[1], RestartLimit { count: 5, cycles: 10, action: Action::Unmonitor });
     assert_eq!(
         s.rules[1].action,
-        Action::Exec(ExecAction { command: "/bin/page".into(), uid: Some("nobody".into()), gid: None, repeat_every: Some(3) })
+        Action::Exec(ExecAction {
+            command: "/bin/page".into(),
+            uid: Some("nobody".into()),
+            gid: None,
+            repeat_every: Some(3)
+        })
     );
 }
 
@@ -391,16 +422,28 @@ fn file_tests() {
          ignore content = \"DEBUG\"\n ignore not match \"keep\"",
     );
     let tests: Vec<Test> = s.rules.iter().map(|r| r.test.clone()).collect();
-    assert_eq!(tests[0], Test::Checksum { hash: Some(HashType::Md5), expect: Some("8f7c2a9ab3a5b65b6b0a18d46e0c9b71".into()) });
+    assert_eq!(
+        tests[0],
+        Test::Checksum { hash: Some(HashType::Md5), expect: Some("8f7c2a9ab3a5b65b6b0a18d46e0c9b71".into()) }
+    );
     assert_eq!(tests[1], Test::ChecksumChanged { hash: Some(HashType::Sha1) });
     assert_eq!(tests[2], Test::Permission(0o644));
     assert_eq!(tests[3], Test::PermissionChanged);
     assert_eq!(tests[5], Test::Timestamp { kind: TimestampKind::Timestamp, limit: gt(Quantity::millis(3_600_000.0)) });
     assert_eq!(tests[6], Test::TimestampChanged { kind: TimestampKind::Timestamp });
     assert_eq!(tests[8], Test::SizeChanged);
-    assert_eq!(tests[9], Test::Content(ContentPattern { matches: true, pattern: PatternSource::Regex("ERROR".into()) }));
-    assert_eq!(tests[10], Test::Content(ContentPattern { matches: false, pattern: PatternSource::Regex("^OK".into()) }));
-    assert_eq!(tests[11], Test::Content(ContentPattern { matches: true, pattern: PatternSource::File("/etc/patterns".into()) }));
+    assert_eq!(
+        tests[9],
+        Test::Content(ContentPattern { matches: true, pattern: PatternSource::Regex("ERROR".into()) })
+    );
+    assert_eq!(
+        tests[10],
+        Test::Content(ContentPattern { matches: false, pattern: PatternSource::Regex("^OK".into()) })
+    );
+    assert_eq!(
+        tests[11],
+        Test::Content(ContentPattern { matches: true, pattern: PatternSource::File("/etc/patterns".into()) })
+    );
     assert_eq!(
         s.ignore_content,
         vec![
@@ -469,12 +512,29 @@ fn network_tests() {
     assert_eq!(r[0].test, Test::LinkDown);
     assert_eq!(r[1].test, Test::LinkChanged);
     assert_eq!(r[2].test, Test::Resource { metric: Metric::Saturation, limit: gt(Quantity::percent(90.0)) });
-    assert_eq!(r[4].test, Test::Resource { metric: Metric::DownloadPackets, limit: gt(Quantity { value: 1000.0, unit: Unit::PacketsPerSecond }) });
+    assert_eq!(
+        r[4].test,
+        Test::Resource {
+            metric: Metric::DownloadPackets,
+            limit: gt(Quantity { value: 1000.0, unit: Unit::PacketsPerSecond })
+        }
+    );
     assert_eq!(
         r[5].test,
-        Test::TrafficTotal { metric: Metric::UploadBytes, limit: gt(Quantity::bytes(10.0 * 1073741824.0)), window: Duration::from_secs(86_400) }
+        Test::TrafficTotal {
+            metric: Metric::UploadBytes,
+            limit: gt(Quantity::bytes(10.0 * 1073741824.0)),
+            window: Duration::from_secs(86_400)
+        }
     );
-    assert_eq!(r[6].test, Test::TrafficTotal { metric: Metric::DownloadPackets, limit: gt(Quantity { value: 1e6, unit: Unit::Packets }), window: Duration::from_secs(86_400) });
+    assert_eq!(
+        r[6].test,
+        Test::TrafficTotal {
+            metric: Metric::DownloadPackets,
+            limit: gt(Quantity { value: 1e6, unit: Unit::Packets }),
+            window: Duration::from_secs(86_400)
+        }
+    );
     assert_eq!(r[7].test, Test::LinkDown);
 }
 
@@ -488,7 +548,15 @@ fn port_test_with_http_protocol_and_options() {
          content = \"OK\" responsetime < 500 ms with timeout 10 seconds retry 3 for 3 cycles then restart",
     );
     let Test::Connection(c) = &r[0].test else { panic!() };
-    assert_eq!(c.target, ConnectionTarget::Port { host: Some("www.example.com".into()), port: 443, address: None, ip_version: Some(IpVersion::Ipv4) });
+    assert_eq!(
+        c.target,
+        ConnectionTarget::Port {
+            host: Some("www.example.com".into()),
+            port: 443,
+            address: None,
+            ip_version: Some(IpVersion::Ipv4)
+        }
+    );
     assert_eq!(c.socket_type, Some(SocketType::Tcpssl));
     assert_eq!(c.ssl.as_ref().unwrap().verify, Some(true));
     assert_eq!(c.certificate_valid_days, Some(30));
@@ -531,7 +599,8 @@ fn unixsocket_url_send_expect_and_succeeded() {
 #[test]
 fn every_protocol_keyword_parses() {
     for protocol in Protocol::ALL {
-        let text = format!("check host h address 127.0.0.1\n if failed port 1 protocol {} then alert", protocol.keyword());
+        let text =
+            format!("check host h address 127.0.0.1\n if failed port 1 protocol {} then alert", protocol.keyword());
         let r = rules(&text);
         let Test::Connection(c) = &r[0].test else { panic!() };
         assert_eq!(c.protocol.as_ref().unwrap().name, protocol);
@@ -562,7 +631,10 @@ fn protocol_specific_options() {
     assert_eq!(p(3).origin.as_deref(), Some("http://o"));
     assert_eq!(p(3).version.as_deref(), Some("13"));
     assert_eq!(p(4).limits.len(), 2);
-    assert_eq!(p(4).limits[1], ApacheLimit { name: ApacheScore::Waitlimit, limit: Comparison::new(Operator::Lt, Quantity::percent(20.0)) });
+    assert_eq!(
+        p(4).limits[1],
+        ApacheLimit { name: ApacheScore::Waitlimit, limit: Comparison::new(Operator::Lt, Quantity::percent(20.0)) }
+    );
     assert_eq!(p(5).rsakey_checksum.as_ref().unwrap().hash, Some(HashType::Sha1));
     assert_eq!(p(6).username.as_deref(), Some("u"));
     let Test::Ping(ping) = &r[7].test else { panic!() };
@@ -610,7 +682,10 @@ fn extensions_environment_workdir_and_custom_actions() {
     let s = &config.services[0];
     assert_eq!(
         s.environment,
-        [EnvVar { name: "RAILS_ENV".into(), value: "production".into() }, EnvVar { name: "PATH".into(), value: "/opt/ruby/bin:/usr/bin".into() }]
+        [
+            EnvVar { name: "RAILS_ENV".into(), value: "production".into() },
+            EnvVar { name: "PATH".into(), value: "/opt/ruby/bin:/usr/bin".into() }
+        ]
     );
     assert_eq!(s.working_directory.as_deref(), Some("/srv/app"));
     assert_eq!(s.actions[0].name, "configtest");
@@ -620,8 +695,12 @@ fn extensions_environment_workdir_and_custom_actions() {
 
 #[test]
 fn keywords_are_case_insensitive_and_punctuation_is_blank() {
-    let a = parse("CHECK PROCESS web WITH PIDFILE /run/web.pid\n IF CPU > 80% FOR 3 CYCLES THEN ALERT\n DEPENDS ON (db; cache)");
-    let b = parse("check process web with pidfile /run/web.pid\n if cpu > 80% for 3 cycles then alert\n depends on db, cache");
+    let a = parse(
+        "CHECK PROCESS web WITH PIDFILE /run/web.pid\n IF CPU > 80% FOR 3 CYCLES THEN ALERT\n DEPENDS ON (db; cache)",
+    );
+    let b = parse(
+        "check process web with pidfile /run/web.pid\n if cpu > 80% for 3 cycles then alert\n depends on db, cache",
+    );
     assert_eq!(a, b);
 }
 
@@ -638,11 +717,11 @@ fn syntax_errors_have_positions_and_suggestions() {
     let d = diags.errors().next().unwrap();
     assert_eq!(d.headline(&sources), "/test/monitrc:2:21: unexpected 'cyclez', expected 'cycles'");
     assert_eq!(d.help.as_deref(), Some("did you mean `cycles`?"));
+    assert_eq!(errors("chekc process a pidfile /a.pid"), ["1:1: unexpected 'chekc', expected 'set' or 'check'"]);
     assert_eq!(
-        errors("chekc process a pidfile /a.pid"),
-        ["1:1: unexpected 'chekc', expected 'set' or 'check'"]
+        errors("check proces a pidfile /a"),
+        ["1:7: unexpected 'proces', expected a service type such as 'process', 'file' or 'host'"]
     );
-    assert_eq!(errors("check proces a pidfile /a"), ["1:7: unexpected 'proces', expected a service type such as 'process', 'file' or 'host'"]);
 }
 
 #[test]
@@ -673,7 +752,10 @@ fn bad_values_are_errors_not_panics() {
         errors("check file f path /f\n if failed md5 checksum expect abc then alert"),
         ["2:32: 'abc' is not an MD5 checksum (32 hexadecimal digits)"]
     );
-    assert_eq!(errors("check process a pidfile /a\n if memory > 101% then alert"), ["2:14: a percentage must be between 0 and 100, not 101"]);
+    assert_eq!(
+        errors("check process a pidfile /a\n if memory > 101% then alert"),
+        ["2:14: a percentage must be between 0 and 100, not 101"]
+    );
     assert!(!errors("check process a pidfile /a\n if cpu > 80% then").is_empty());
     assert!(!errors("set daemon 99999999999999999999").is_empty());
     assert!(!errors("set limits { programOutput: 1 kB").is_empty());
@@ -681,7 +763,10 @@ fn bad_values_are_errors_not_panics() {
 
 #[test]
 fn unterminated_strings_and_garbage() {
-    assert_eq!(errors("check process a pidfile \"/a.pid\n"), ["1:25: syntax error: an unterminated string", "1:17: unexpected end of file, expected a path or pattern"]);
+    assert_eq!(
+        errors("check process a pidfile \"/a.pid\n"),
+        ["1:25: syntax error: an unterminated string", "1:17: unexpected end of file, expected a path or pattern"]
+    );
     let errs = errors("\u{1}\u{2}check");
     assert!(errs[0].starts_with("1:1: syntax error: invalid character"), "{errs:?}");
 }
@@ -720,15 +805,64 @@ fn includes_read_globs_in_order_and_detect_loops() {
 #[test]
 fn a_yaml_file_can_be_included() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("extra.yml"),
-        "services:\n- name: y\n  check:\n    file:\n      path: /etc/y\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("extra.yml"), "services:\n- name: y\n  check:\n    file:\n      path: /etc/y\n")
+        .unwrap();
     let mut sources = SourceMap::default();
     let mut diags = Diagnostics::default();
-    let parsed = parse_text(&dir.path().join("monitrc"), "set daemon 5\ninclude extra.yml\ncheck system s".to_owned(), &mut sources, &mut diags);
+    let parsed = parse_text(
+        &dir.path().join("monitrc"),
+        "set daemon 5\ninclude extra.yml\ncheck system s".to_owned(),
+        &mut sources,
+        &mut diags,
+    );
     assert!(!diags.has_errors(), "{:?}", diags.items);
     let names: Vec<&str> = parsed.config.services.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["y", "s"]);
+}
+
+#[test]
+fn monit_keyword_spellings_are_accepted() {
+    let a = parse(
+        "check process a pidfile /a.pid\n if failed portnumber 80 proto http then restart\n if child > 5 then alert\n\
+         if thread > 50 then alert\n if mem > 10 MB then alert\n if totalmemory > 20 MB then alert\n\
+         if load (5m) > 3 then alert\n if 2 restart 3 cycle then unmonitor\n if cpu > 50% then execute \"/bin/true\"\n\
+         if failed unix /run/a.sock then alert",
+    );
+    let b = parse(
+        "check process a pidfile /a.pid\n if failed port 80 protocol http then restart\n if children > 5 then alert\n\
+         if threads > 50 then alert\n if memory > 10 MB then alert\n if totalmem > 20 MB then alert\n\
+         if loadavg (5min) > 3 then alert\n if 2 restarts 3 cycles then unmonitor\n if cpu > 50% then exec \"/bin/true\"\n\
+         if failed unixsocket /run/a.sock then alert",
+    );
+    assert_eq!(a, b);
+}
+
+#[test]
+fn load_cpu_and_time_spellings() {
+    let r = rules(
+        "check system s\n if loadavg (5) > 3 then alert\n if loadavg(15min) per core > 1 then alert\n if loadavg > 9 then alert\n\
+         if cpu (usr) > 50% then alert\n if cpu usage (sy) > 20% then alert\n if cpu (wa) > 10% then alert",
+    );
+    let metrics: Vec<Metric> =
+        r.iter().filter_map(|r| if let Test::Resource { metric, .. } = r.test { Some(metric) } else { None }).collect();
+    use Metric::*;
+    assert_eq!(metrics, [Load5, Load15PerCore, Load1, CpuUser, CpuSystem, CpuWait]);
+    let r = rules(
+        "check file f path /f\n if access time > 1 day then alert\n if modify timestamp > 1 hour then alert\n\
+         if changed change time then alert",
+    );
+    assert_eq!(r[0].test, Test::Timestamp { kind: TimestampKind::Atime, limit: gt(Quantity::millis(86_400_000.0)) });
+    assert_eq!(r[1].test, Test::Timestamp { kind: TimestampKind::Mtime, limit: gt(Quantity::millis(3_600_000.0)) });
+    assert_eq!(r[2].test, Test::TimestampChanged { kind: TimestampKind::Ctime });
+}
+
+#[test]
+fn ssl_enable_and_disable_spellings() {
+    let r = rules(
+        "check host h address example.com\n if failed port 443 ssl enable then alert\n if failed port 80 ssl disable then alert",
+    );
+    let Test::Connection(a) = &r[0].test else { panic!() };
+    let Test::Connection(b) = &r[1].test else { panic!() };
+    assert_eq!(a.ssl, Some(SslOptions::default()));
+    assert_eq!(b.ssl, None);
 }
