@@ -128,26 +128,17 @@ fn check_dependencies(config: &Config, spans: &[ServiceSpans], diags: &mut Diagn
 }
 
 fn check_complete(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Diagnostics) {
-    match &service.check {
-        ServiceKind::Host { .. } => {
-            if !service.rules.iter().any(|r| matches!(r.test, Test::Connection(_) | Test::Ping(_))) {
-                diags.push(Diagnostic::error(
-                    spans.name,
-                    format!("'check host {}' is incomplete: add a port test or a ping test", service.name),
-                ));
-            }
+    let has = |pred: fn(&Test) -> bool| service.rules.iter().any(|r| pred(&r.test));
+    let missing = match &service.check {
+        ServiceKind::Host { .. } if !has(|t| matches!(t, Test::Connection(_) | Test::Ping(_))) => {
+            format!("'check host {}' is incomplete: add a port test or a ping test", service.name)
         }
-        ServiceKind::Program(_) => {
-            if !service.rules.iter().any(|r| matches!(r.test, Test::Status(_) | Test::StatusChanged | Test::Content(_)))
-            {
-                diags.push(Diagnostic::error(
-                    spans.name,
-                    format!("'check program {}' is incomplete: add a 'status' or 'content' test", service.name),
-                ));
-            }
+        ServiceKind::Program(_) if !has(|t| matches!(t, Test::Status(_) | Test::StatusChanged | Test::Content(_))) => {
+            format!("'check program {}' is incomplete: add a 'status' or 'content' test", service.name)
         }
-        _ => {}
-    }
+        _ => return,
+    };
+    diags.push(Diagnostic::error(spans.name, missing));
 }
 
 fn check_patterns(spans: &ServiceSpans, diags: &mut Diagnostics) {
@@ -203,16 +194,10 @@ fn check_host_facts(
     for (span, name, is_group) in &spans.accounts {
         check_account(*span, name, *is_group, diags);
     }
-    match &service.check {
-        ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } => {
-            if !Path::new(path).exists() {
-                diags.push(Diagnostic::warning(
-                    spans.target,
-                    format!("'{}': {path} does not exist (yet)", service.name),
-                ));
-            }
-        }
-        _ => {}
+    if let ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } = &service.check
+        && !Path::new(path).exists()
+    {
+        diags.push(Diagnostic::warning(spans.target, format!("'{}': {path} does not exist (yet)", service.name)));
     }
 }
 

@@ -161,7 +161,7 @@ fn repeat_action(action: &Action, cycles_in_state: u32) -> Option<Action> {
     match action {
         Action::Restart | Action::Start | Action::Stop | Action::Unmonitor => Some(action.clone()),
         Action::Exec(exec) => match exec.repeat_every {
-            Some(n) if n > 0 && cycles_in_state % n == 0 => Some(action.clone()),
+            Some(n) if n > 0 && cycles_in_state.is_multiple_of(n) => Some(action.clone()),
             _ => None,
         },
         Action::Alert | Action::Monitor | Action::Custom(_) => None,

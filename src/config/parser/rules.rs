@@ -252,39 +252,36 @@ impl Parser<'_> {
 
     /// `cpu > 80%`, `memory > 200 MB`, `loadavg (5min) per core > 2`, `space free < 10%` ...
     fn parse_resource_test(&mut self) -> PResult<Test> {
-        let (word, span) = self
-            .expect_keyword(
-                &[
-                    "cpu",
-                    "totalcpu",
-                    "memory",
-                    "mem",
-                    "totalmem",
-                    "totalmemory",
-                    "swap",
-                    "threads",
-                    "children",
-                    "loadavg",
-                    "loadavg1",
-                    "loadavg5",
-                    "loadavg15",
-                    "filedescriptors",
-                    "read",
-                    "write",
-                    "disk",
-                    "space",
-                    "inode",
-                    "inodes",
-                    "service",
-                    "servicetime",
-                    "upload",
-                    "download",
-                    "saturation",
-                ],
-                "a test such as 'failed port 80' or 'cpu > 80%'",
-            )
-            .or_else(|_| Err(super::Fail))?;
-        let _ = span;
+        let (word, _) = self.expect_keyword(
+            &[
+                "cpu",
+                "totalcpu",
+                "memory",
+                "mem",
+                "totalmem",
+                "totalmemory",
+                "swap",
+                "threads",
+                "children",
+                "loadavg",
+                "loadavg1",
+                "loadavg5",
+                "loadavg15",
+                "filedescriptors",
+                "read",
+                "write",
+                "disk",
+                "space",
+                "inode",
+                "inodes",
+                "service",
+                "servicetime",
+                "upload",
+                "download",
+                "saturation",
+            ],
+            "a test such as 'failed port 80' or 'cpu > 80%'",
+        )?;
         let (metric, class) = match word.as_str() {
             "cpu" => {
                 let sub = [
@@ -409,7 +406,7 @@ impl Parser<'_> {
         // `loadavg (5) > 2`; otherwise it is the start of something else.
         if digits == text && !matches!(self.peek_raw(1).kind, TokenKind::Op(_)) && !self.peek_raw_is_word(1, "core") {
             let next = self.peek_raw(1).clone();
-            if !next.text().is_some_and(|w| Operator::from_word(w).is_some()) {
+            if next.text().is_none_or(|w| Operator::from_word(w).is_none()) {
                 return 1;
             }
         }

@@ -153,7 +153,7 @@ impl Parser<'_> {
             per_second = true;
         } else if !unit_text.is_empty()
             && matches!(&self.peek().kind, TokenKind::Word(w) if matches!(w.to_ascii_lowercase().as_str(), "/s" | "s" | "second" | "sec"))
-            && !unit_factor(TIME_UNITS, &unit_text).is_some()
+            && unit_factor(TIME_UNITS, &unit_text).is_none()
         {
             span = span.to(self.next().span);
             per_second = true;

@@ -1,0 +1,231 @@
+//! One process as /proc shows it: identity (pid + start time), parent, owner, state, CPU
+//! ticks, memory, threads, file descriptors, I/O, command line. Reads only the files the
+//! caller asks for, so a per-PID check each cycle costs a few small reads.
+
+use std::fs;
+use std::io;
+use std::path::PathBuf;
+
+/// The fields of `/proc/PID/stat` rmonit uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    pub pid: i32,
+    /// The executable's name (at most 15 bytes), without the parentheses.
+    pub comm: String,
+    /// R, S, D, Z, T, ...
+    pub state: char,
+    pub ppid: i32,
+    pub utime: u64,
+    pub stime: u64,
+    /// Children's CPU, once reaped.
+    pub cutime: u64,
+    pub cstime: u64,
+    pub threads: u32,
+    /// Clock ticks after boot when the process started: with the pid, its identity.
+    pub start_ticks: u64,
+    /// Resident set size in pages.
+    pub rss_pages: u64,
+}
+
+impl Stat {
+    pub fn is_zombie(&self) -> bool {
+        self.state == 'Z'
+    }
+
+    /// Total CPU time in ticks (the process itself, not its children).
+    pub fn cpu_ticks(&self) -> u64 {
+        self.utime + self.stime
+    }
+}
+
+/// Parses `/proc/PID/stat`. The name may hold spaces and parentheses, so the fields are
+/// counted from the last `)`.
+pub fn parse_stat(text: &str) -> Option<Stat> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let pid = text[..open].trim().parse().ok()?;
+    let comm = text.get(open + 1..close)?.to_owned();
+    let fields: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    // fields[0] is field 3 (state) of proc(5).
+    let field = |n: usize| fields.get(n - 3).copied();
+    let num = |n: usize| field(n).and_then(|f| f.parse::<u64>().ok());
+    Some(Stat {
+        pid,
+        comm,
+        state: field(3)?.chars().next()?,
+        ppid: field(4)?.parse().ok()?,
+        utime: num(14)?,
+        stime: num(15)?,
+        cutime: field(16)?.parse::<i64>().ok()?.max(0) as u64,
+        cstime: field(17)?.parse::<i64>().ok()?.max(0) as u64,
+        threads: num(20)? as u32,
+        start_ticks: num(22)?,
+        rss_pages: num(24)?,
+    })
+}
+
+fn proc_path(pid: i32, file: &str) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}/{file}"))
+}
+
+pub fn read_stat(pid: i32) -> io::Result<Stat> {
+    let text = fs::read_to_string(proc_path(pid, "stat"))?;
+    parse_stat(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("unreadable /proc/{pid}/stat")))
+}
+
+/// Real and effective user and group ids, from `/proc/PID/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ids {
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+}
+
+pub fn parse_ids(status: &str) -> Option<Ids> {
+    let line = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map(str::split_whitespace);
+    let mut uids = line("Uid:")?;
+    let mut gids = line("Gid:")?;
+    Some(Ids {
+        uid: uids.next()?.parse().ok()?,
+        euid: uids.next()?.parse().ok()?,
+        gid: gids.next()?.parse().ok()?,
+        egid: gids.next()?.parse().ok()?,
+    })
+}
+
+pub fn read_ids(pid: i32) -> io::Result<Ids> {
+    let text = fs::read_to_string(proc_path(pid, "status"))?;
+    parse_ids(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("unreadable /proc/{pid}/status")))
+}
+
+/// The command line, arguments joined by spaces; a kernel thread (empty cmdline) gives its
+/// name in brackets as `ps` does.
+pub fn read_cmdline(pid: i32) -> io::Result<String> {
+    let bytes = fs::read(proc_path(pid, "cmdline"))?;
+    let text: String =
+        String::from_utf8_lossy(&bytes).split('\0').filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
+    Ok(text)
+}
+
+/// Open file descriptors (entries of `/proc/PID/fd`); permission denied for others'
+/// processes when not root.
+pub fn count_fds(pid: i32) -> io::Result<u64> {
+    Ok(fs::read_dir(proc_path(pid, "fd"))?.count() as u64)
+}
+
+/// The soft and hard limits of open files, from `/proc/PID/limits`.
+pub fn read_fd_limits(pid: i32) -> io::Result<(u64, u64)> {
+    let text = fs::read_to_string(proc_path(pid, "limits"))?;
+    parse_fd_limits(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no 'Max open files' line"))
+}
+
+pub fn parse_fd_limits(text: &str) -> Option<(u64, u64)> {
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut values = line["Max open files".len()..].split_whitespace();
+    let parse = |v: &str| if v == "unlimited" { Some(u64::MAX) } else { v.parse().ok() };
+    Some((parse(values.next()?)?, parse(values.next()?)?))
+}
+
+/// Bytes read and written: through any I/O (`rchar`, `wchar`) and from disk (`read_bytes`,
+/// `write_bytes`), plus the number of read and write calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Io {
+    pub rchar: u64,
+    pub wchar: u64,
+    pub syscr: u64,
+    pub syscw: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+pub fn parse_io(text: &str) -> Io {
+    let mut io = Io::default();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value: u64 = value.trim().parse().unwrap_or(0);
+        match key {
+            "rchar" => io.rchar = value,
+            "wchar" => io.wchar = value,
+            "syscr" => io.syscr = value,
+            "syscw" => io.syscw = value,
+            "read_bytes" => io.read_bytes = value,
+            "write_bytes" => io.write_bytes = value,
+            _ => {}
+        }
+    }
+    io
+}
+
+pub fn read_io(pid: i32) -> io::Result<Io> {
+    Ok(parse_io(&fs::read_to_string(proc_path(pid, "io"))?))
+}
+
+/// The first integer in a pidfile (Monit's rule: leading blanks allowed, anything after
+/// the number ignored).
+pub fn parse_pidfile(text: &str) -> Option<i32> {
+    let digits: String = text.trim_start().chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok().filter(|&pid| pid > 0)
+}
+
+/// The process a pidfile names, if the file is readable and holds a positive number.
+pub fn read_pidfile(path: &std::path::Path) -> io::Result<i32> {
+    let text = fs::read_to_string(path)?;
+    parse_pidfile(&text)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no process id", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_spaces_and_parentheses_in_the_name() {
+        let text = "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 3 4 20 0 7 0 98765 10000000 512 \
+                    18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        let stat = parse_stat(text).unwrap();
+        assert_eq!(stat.pid, 1234);
+        assert_eq!(stat.comm, "my (odd) name");
+        assert_eq!(stat.state, 'S');
+        assert_eq!(stat.ppid, 1);
+        assert_eq!((stat.utime, stat.stime, stat.cutime, stat.cstime), (250, 50, 3, 4));
+        assert_eq!(stat.threads, 7);
+        assert_eq!(stat.start_ticks, 98765);
+        assert_eq!(stat.rss_pages, 512);
+        assert!(parse_stat("garbage").is_none());
+    }
+
+    #[test]
+    fn own_process_reads() {
+        let pid = std::process::id() as i32;
+        let stat = read_stat(pid).unwrap();
+        assert_eq!(stat.pid, pid);
+        assert!(stat.threads >= 1);
+        let ids = read_ids(pid).unwrap();
+        assert_eq!(ids.uid, rustix::process::getuid().as_raw());
+        assert!(count_fds(pid).unwrap() >= 3);
+        assert!(read_fd_limits(pid).unwrap().0 > 0);
+        assert!(!read_cmdline(pid).unwrap().is_empty());
+    }
+
+    #[test]
+    fn pidfiles_hold_the_first_number() {
+        assert_eq!(parse_pidfile("  4242\n"), Some(4242));
+        assert_eq!(parse_pidfile("4242 extra"), Some(4242));
+        assert_eq!(parse_pidfile(""), None);
+        assert_eq!(parse_pidfile("abc"), None);
+        assert_eq!(parse_pidfile("0"), None);
+        assert_eq!(parse_pidfile("99999999999999"), None);
+    }
+
+    #[test]
+    fn io_and_limits_parse() {
+        let io = parse_io(
+            "rchar: 10\nwchar: 20\nsyscr: 1\nsyscw: 2\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n",
+        );
+        assert_eq!(io, Io { rchar: 10, wchar: 20, syscr: 1, syscw: 2, read_bytes: 4096, write_bytes: 8192 });
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 unlimited            files\n";
+        assert_eq!(parse_fd_limits(limits), Some((1024, u64::MAX)));
+    }
+}
