@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod exec;
 pub mod procfs;
 
 /// The version rmonit reports; the Monit version it is compatible with is [`MONIT_VERSION`].
