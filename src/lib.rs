@@ -20,6 +20,7 @@ pub mod config;
 pub mod engine;
 pub mod exec;
 pub mod procfs;
+pub mod state;
 
 /// The version rmonit reports; the Monit version it is compatible with is [`MONIT_VERSION`].
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,48 @@
+//! The status board: every service's status behind one lock, copied out whole so readers
+//! get a consistent snapshot and never hold the lock while they format or send.
+
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use super::status::ServiceStatus;
+
+/// A consistent copy of every service's status, in configuration order.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub services: Vec<ServiceStatus>,
+    /// When the daemon started (for `uptime` in summaries).
+    pub started: SystemTime,
+    pub poll_interval_ms: u64,
+}
+
+/// Shared by the engine (writer) and the control plane (readers). A std Mutex: every
+/// critical section is a copy or an update of one entry, never held across an await.
+#[derive(Debug, Clone)]
+pub struct Board {
+    inner: Arc<Mutex<Snapshot>>,
+}
+
+impl Board {
+    pub fn new(services: Vec<ServiceStatus>, poll_interval_ms: u64) -> Board {
+        Board { inner: Arc::new(Mutex::new(Snapshot { services, started: SystemTime::now(), poll_interval_ms })) }
+    }
+
+    /// A copy of everything.
+    pub fn snapshot(&self) -> Snapshot {
+        self.inner.lock().map(|s| s.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Updates one service's status in place.
+    pub fn update(&self, name: &str, f: impl FnOnce(&mut ServiceStatus)) {
+        let mut guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(status) = guard.services.iter_mut().find(|s| s.name == name) {
+            f(status);
+        }
+    }
+
+    /// One service's status.
+    pub fn get(&self, name: &str) -> Option<ServiceStatus> {
+        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.services.iter().find(|s| s.name == name).cloned()
+    }
+}

@@ -1,0 +1,8 @@
+//! What the engine knows, for everyone else: the live status of every service (a board
+//! readers copy snapshots from) and its persistence in the state file.
+
+pub mod board;
+pub mod status;
+
+pub use board::{Board, Snapshot};
+pub use status::*;

@@ -1,0 +1,288 @@
+//! The status of a service as every reader sees it (CLI, web, metrics): a consistent
+//! snapshot taken under a short lock, with Monit's status text, the figures collected in
+//! the last cycle, and the outcome of the last action.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::model::{EventKind, Mode, OnReboot};
+
+/// Whether a service is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Monitoring {
+    /// Watched, first cycle not done yet.
+    #[default]
+    Initializing,
+    Monitored,
+    NotMonitored,
+}
+
+/// A user or rule action waiting or running for a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PendingAction {
+    Start,
+    Stop,
+    Restart,
+    Monitor,
+    Unmonitor,
+}
+
+impl PendingAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            PendingAction::Start => "start",
+            PendingAction::Stop => "stop",
+            PendingAction::Restart => "restart",
+            PendingAction::Monitor => "monitor",
+            PendingAction::Unmonitor => "unmonitor",
+        }
+    }
+}
+
+/// The figures of a process service.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProcessData {
+    pub pid: i32,
+    pub ppid: i32,
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub uptime_secs: u64,
+    pub threads: u32,
+    pub children: u32,
+    /// None until two samples exist.
+    pub cpu_percent: Option<f64>,
+    pub cpu_total_percent: Option<f64>,
+    pub memory_bytes: u64,
+    pub memory_percent: f64,
+    pub memory_total_bytes: u64,
+    pub memory_total_percent: f64,
+    pub filedescriptors: Option<u64>,
+    pub filedescriptors_total: Option<u64>,
+    pub filedescriptors_limit: Option<(u64, u64)>,
+    pub zombie: bool,
+}
+
+/// The figures of `check system`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SystemData {
+    pub load: [f64; 3],
+    pub cpu_count: usize,
+    /// user, system, nice, iowait, hardirq, softirq, steal, guest, guest nice: percent.
+    pub cpu: Option<CpuUsage>,
+    pub memory_bytes: u64,
+    pub memory_percent: f64,
+    pub swap_bytes: u64,
+    pub swap_percent: f64,
+    pub uptime_secs: u64,
+    pub boot_time: u64,
+    pub filedescriptors: u64,
+    pub filedescriptors_limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct CpuUsage {
+    pub user: f64,
+    pub system: f64,
+    pub nice: f64,
+    pub iowait: f64,
+    pub hardirq: f64,
+    pub softirq: f64,
+    pub steal: f64,
+    pub guest: f64,
+    pub guest_nice: f64,
+}
+
+impl CpuUsage {
+    pub fn total(&self) -> f64 {
+        self.user + self.system + self.nice + self.iowait + self.hardirq + self.softirq + self.steal
+    }
+}
+
+/// The figures of `check program`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProgramData {
+    pub started: Option<SystemTime>,
+    pub exit_status: Option<i32>,
+    pub output: String,
+}
+
+/// Type-specific figures; `None` before the first collection.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceData {
+    #[default]
+    None,
+    Process(ProcessData),
+    System(SystemData),
+    Program(ProgramData),
+    /// Other types until their checks report figures of their own.
+    Generic(BTreeMap<String, String>),
+}
+
+/// The outcome of the last action on a service (user-requested or rule-driven).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub action: String,
+    pub at: SystemTime,
+    pub success: bool,
+    pub message: String,
+}
+
+/// One service's status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    pub name: String,
+    /// Monit's type name ("Process", "System", ...).
+    pub type_name: String,
+    /// Monit's XML type number (0 filesystem ... 8 network).
+    pub type_number: u8,
+    pub monitoring: Monitoring,
+    pub mode: Mode,
+    pub onreboot: OnReboot,
+    /// Events currently failed, with their messages.
+    pub failed: BTreeMap<EventKind, String>,
+    /// Events that changed in the last cycle.
+    pub changed: BTreeMap<EventKind, String>,
+    pub pending: Option<PendingAction>,
+    /// `every` says this cycle was not due.
+    pub waiting: bool,
+    pub collected_at: Option<SystemTime>,
+    pub data: ServiceData,
+    pub last_action: Option<ActionOutcome>,
+    /// Restarts counted against the restart limits.
+    pub restarts: u32,
+    /// How long the last check of each kind took, in milliseconds.
+    pub check_millis: BTreeMap<String, u64>,
+}
+
+impl ServiceStatus {
+    pub fn new(name: &str, type_name: &str, type_number: u8, mode: Mode, onreboot: OnReboot) -> Self {
+        ServiceStatus {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            type_number,
+            monitoring: Monitoring::Initializing,
+            mode,
+            onreboot,
+            failed: BTreeMap::new(),
+            changed: BTreeMap::new(),
+            pending: None,
+            waiting: false,
+            collected_at: None,
+            data: ServiceData::None,
+            last_action: None,
+            restarts: 0,
+            check_millis: BTreeMap::new(),
+        }
+    }
+
+    /// Monit's status text: `OK`, `Not monitored`, `Initializing`, `Does not exist`,
+    /// `Execution failed | Does not exist`, `Checksum changed`, plus ` - restart pending`.
+    pub fn status_text(&self) -> String {
+        let base = match self.monitoring {
+            Monitoring::NotMonitored => "Not monitored".to_owned(),
+            Monitoring::Initializing => "Initializing".to_owned(),
+            Monitoring::Monitored if !self.failed.is_empty() => {
+                // Monit lists failed events by their bit order; ours follows the same order
+                // for the common ones (exec before existence).
+                let mut texts: Vec<&str> = order(self.failed.keys()).into_iter().map(|k| k.failed_text()).collect();
+                texts.dedup();
+                texts.join(" | ")
+            }
+            Monitoring::Monitored if !self.changed.is_empty() => {
+                order(self.changed.keys()).into_iter().map(|k| k.changed_text()).collect::<Vec<_>>().join(" | ")
+            }
+            Monitoring::Monitored if self.waiting => "Waiting".to_owned(),
+            Monitoring::Monitored => "OK".to_owned(),
+        };
+        match self.pending {
+            Some(action) => format!("{base} - {} pending", action.name()),
+            None => base,
+        }
+    }
+
+    /// Up for `report`: monitored and nothing failed.
+    pub fn is_up(&self) -> bool {
+        self.monitoring == Monitoring::Monitored && self.failed.is_empty()
+    }
+}
+
+/// Monit's event bits, lowest first (`Event_*` in event.h; `Status` is 0x200000 as the
+/// XML status shows), so joined texts read as Monit's do: highest bit first.
+pub fn event_bit(kind: EventKind) -> u64 {
+    1 << EVENT_BITS.iter().position(|b| *b == kind).unwrap_or(0)
+}
+
+fn order<'a>(kinds: impl Iterator<Item = &'a EventKind>) -> Vec<EventKind> {
+    let mut list: Vec<EventKind> = kinds.copied().collect();
+    list.sort_by_key(|k| std::cmp::Reverse(event_bit(*k)));
+    list
+}
+
+const EVENT_BITS: [EventKind; 30] = [
+    EventKind::Checksum,
+    EventKind::Resource,
+    EventKind::Timeout,
+    EventKind::Timestamp,
+    EventKind::Size,
+    EventKind::Connection,
+    EventKind::Permission,
+    EventKind::Uid,
+    EventKind::Gid,
+    EventKind::Nonexist,
+    EventKind::Invalid,
+    EventKind::Data,
+    EventKind::Exec,
+    EventKind::Fsflags,
+    EventKind::Icmp,
+    EventKind::Content,
+    EventKind::Instance,
+    EventKind::Action,
+    EventKind::Pid,
+    EventKind::Ppid,
+    EventKind::Speed,
+    EventKind::Status,
+    EventKind::Uptime,
+    EventKind::Link,
+    EventKind::Saturation,
+    EventKind::Bytein,
+    EventKind::Byteout,
+    EventKind::Packetin,
+    EventKind::Packetout,
+    EventKind::Exist,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> ServiceStatus {
+        ServiceStatus::new("web", "Process", 3, Mode::Active, OnReboot::Start)
+    }
+
+    #[test]
+    fn status_texts_as_monit_prints_them() {
+        let mut s = status();
+        assert_eq!(s.status_text(), "Initializing");
+        s.monitoring = Monitoring::Monitored;
+        assert_eq!(s.status_text(), "OK");
+        s.pending = Some(PendingAction::Restart);
+        assert_eq!(s.status_text(), "OK - restart pending");
+        s.pending = None;
+        s.failed.insert(EventKind::Nonexist, "process is not running".into());
+        assert_eq!(s.status_text(), "Does not exist");
+        s.failed.insert(EventKind::Exec, "failed to start".into());
+        assert_eq!(s.status_text(), "Execution failed | Does not exist");
+        assert!(!s.is_up());
+        s.failed.clear();
+        s.changed.insert(EventKind::Checksum, "checksum changed".into());
+        assert_eq!(s.status_text(), "Checksum changed");
+        s.monitoring = Monitoring::NotMonitored;
+        assert_eq!(s.status_text(), "Not monitored");
+    }
+}
