@@ -1,0 +1,306 @@
+//! Turning what a check observed into a verdict per rule: the figure a test names, compared
+//! with its limit, with Monit's wording of the message.
+
+use crate::config::model::{Comparison, Metric, Test, Unit};
+use crate::engine::rules::TestResult;
+use crate::state::{ProcessData, SystemData};
+
+/// What the checks of a service saw this cycle.
+#[derive(Debug, Default)]
+pub struct Observation<'a> {
+    /// Whether the watched object exists; `None` when the type has no existence.
+    pub exists: Option<bool>,
+    /// Why it does not exist, or the positive message.
+    pub existence_message: String,
+    pub process: Option<&'a ProcessData>,
+    /// The pid and ppid of the last cycle, for `changed pid/ppid`.
+    pub previous_ids: Option<(i32, i32)>,
+    pub system: Option<&'a SystemData>,
+    /// Exit status of `check program`, when it finished this cycle.
+    pub program_status: Option<i32>,
+    pub previous_program_status: Option<i32>,
+    pub program_output: Option<&'a str>,
+}
+
+/// The verdict of one test. Tests whose checks arrive in later work report `Skipped`.
+pub fn judge(test: &Test, obs: &Observation) -> TestResult {
+    match test {
+        Test::NotExist => match obs.exists {
+            Some(true) => TestResult::Succeeded(obs.existence_message.clone()),
+            Some(false) => TestResult::Failed(obs.existence_message.clone()),
+            None => TestResult::Skipped,
+        },
+        Test::Exist => match obs.exists {
+            Some(true) => TestResult::Failed(obs.existence_message.clone()),
+            Some(false) => TestResult::Succeeded(obs.existence_message.clone()),
+            None => TestResult::Skipped,
+        },
+        Test::PidChanged | Test::PpidChanged => {
+            let (Some(p), Some((pid, ppid))) = (obs.process, obs.previous_ids) else { return TestResult::Skipped };
+            let (name, before, now) =
+                if matches!(test, Test::PidChanged) { ("pid", pid, p.pid) } else { ("ppid", ppid, p.ppid) };
+            if before != now {
+                TestResult::Changed(format!("process {name} changed to {now}"))
+            } else {
+                TestResult::Unchanged(format!("process {name} has not changed since last cycle"))
+            }
+        }
+        Test::Uid { user, effective } => {
+            let Some(p) = obs.process else { return TestResult::Skipped };
+            let actual = if *effective { p.euid } else { p.uid };
+            let which = if *effective { "euid" } else { "uid" };
+            match resolve_user(user) {
+                Some(expected) if expected == actual => {
+                    TestResult::Succeeded(format!("{which} test succeeded [current {which} = {actual}]"))
+                }
+                Some(expected) => TestResult::Failed(format!(
+                    "{which} test failed for {} -- current {which} is {actual}, expected {expected}",
+                    "process"
+                )),
+                None => TestResult::Failed(format!("{which} test failed: user '{user}' does not exist")),
+            }
+        }
+        Test::Gid { group } => {
+            let Some(p) = obs.process else { return TestResult::Skipped };
+            match resolve_group(group) {
+                Some(expected) if expected == p.gid => {
+                    TestResult::Succeeded(format!("gid test succeeded [current gid = {}]", p.gid))
+                }
+                Some(expected) => {
+                    TestResult::Failed(format!("gid test failed -- current gid is {}, expected {expected}", p.gid))
+                }
+                None => TestResult::Failed(format!("gid test failed: group '{group}' does not exist")),
+            }
+        }
+        Test::Uptime(limit) => {
+            let secs = obs.process.map(|p| p.uptime_secs).or(obs.system.map(|s| s.uptime_secs));
+            match secs {
+                Some(secs) => compare("uptime", secs as f64 * 1000.0, limit, &format_duration_ms(secs as f64 * 1000.0)),
+                None => TestResult::Skipped,
+            }
+        }
+        Test::Resource { metric, limit } => match figure(*metric, limit, obs) {
+            Some((value, shown)) => compare(metric.keyword(), value, limit, &shown),
+            None => TestResult::Skipped,
+        },
+        Test::Status(limit) => match obs.program_status {
+            Some(status) => {
+                if limit.op.holds(status as f64, limit.limit.value) {
+                    TestResult::Failed(format!(
+                        "status failed ({status}) -- {}",
+                        obs.program_output.unwrap_or("").trim()
+                    ))
+                } else {
+                    TestResult::Succeeded(format!("status succeeded ({status})"))
+                }
+            }
+            None => TestResult::Skipped,
+        },
+        Test::StatusChanged => match (obs.program_status, obs.previous_program_status) {
+            (Some(now), Some(before)) if now != before => {
+                TestResult::Changed(format!("status changed ({before} -> {now})"))
+            }
+            (Some(now), _) => TestResult::Unchanged(format!("status has not changed ({now})")),
+            _ => TestResult::Skipped,
+        },
+        _ => TestResult::Skipped,
+    }
+}
+
+/// A rule fails when `value <op> limit` holds (Monit's resource semantics).
+fn compare(name: &str, value: f64, limit: &Comparison, shown: &str) -> TestResult {
+    let limit_shown = show_quantity(limit.limit.value, limit.limit.unit);
+    if limit.op.holds(value, limit.limit.value) {
+        TestResult::Failed(format!("{name} of {shown} matches resource limit [{name} {} {limit_shown}]", limit.op))
+    } else {
+        TestResult::Succeeded(format!("{name} check succeeded [current {name} = {shown}]"))
+    }
+}
+
+/// The figure a metric names, in the limit's unit, and how it is shown.
+fn figure(metric: Metric, limit: &Comparison, obs: &Observation) -> Option<(f64, String)> {
+    let percent = limit.limit.unit == Unit::Percent;
+    let pct = |v: f64| (v, format!("{v:.1}%"));
+    let bytes = |v: u64| (v as f64, show_quantity(v as f64, Unit::Bytes));
+    let count = |v: f64| (v, format!("{v}"));
+    if let Some(p) = obs.process {
+        return match metric {
+            Metric::Cpu => p.cpu_percent.map(pct),
+            Metric::TotalCpu => p.cpu_total_percent.map(pct),
+            Metric::Memory if percent => Some(pct(p.memory_percent)),
+            Metric::Memory => Some(bytes(p.memory_bytes)),
+            Metric::TotalMemory if percent => Some(pct(p.memory_total_percent)),
+            Metric::TotalMemory => Some(bytes(p.memory_total_bytes)),
+            Metric::Threads => Some(count(f64::from(p.threads))),
+            Metric::Children => Some(count(f64::from(p.children))),
+            Metric::Filedescriptors if percent => {
+                let (soft, _) = p.filedescriptors_limit?;
+                p.filedescriptors.map(|n| pct(n as f64 * 100.0 / soft.max(1) as f64))
+            }
+            Metric::Filedescriptors => p.filedescriptors.map(|n| count(n as f64)),
+            Metric::TotalFiledescriptors => p.filedescriptors_total.map(|n| count(n as f64)),
+            Metric::Load1
+            | Metric::Load5
+            | Metric::Load15
+            | Metric::Load1PerCore
+            | Metric::Load5PerCore
+            | Metric::Load15PerCore => {
+                load(metric, crate::procfs::system::loadavg().ok()?, crate::procfs::system::cpu_count())
+            }
+            _ => None,
+        };
+    }
+    let s = obs.system?;
+    let cpu = s.cpu;
+    match metric {
+        Metric::Cpu => cpu.map(|c| pct(c.total())),
+        Metric::CpuUser => cpu.map(|c| pct(c.user)),
+        Metric::CpuSystem => cpu.map(|c| pct(c.system)),
+        Metric::CpuWait => cpu.map(|c| pct(c.iowait)),
+        Metric::CpuNice => cpu.map(|c| pct(c.nice)),
+        Metric::CpuHardirq => cpu.map(|c| pct(c.hardirq)),
+        Metric::CpuSoftirq => cpu.map(|c| pct(c.softirq)),
+        Metric::CpuSteal => cpu.map(|c| pct(c.steal)),
+        Metric::CpuGuest => cpu.map(|c| pct(c.guest)),
+        Metric::CpuGuestNice => cpu.map(|c| pct(c.guest_nice)),
+        Metric::Memory if percent => Some(pct(s.memory_percent)),
+        Metric::Memory => Some(bytes(s.memory_bytes)),
+        Metric::Swap if percent => Some(pct(s.swap_percent)),
+        Metric::Swap => Some(bytes(s.swap_bytes)),
+        Metric::Filedescriptors if percent => {
+            Some(pct(s.filedescriptors as f64 * 100.0 / s.filedescriptors_limit.max(1) as f64))
+        }
+        Metric::Filedescriptors => Some(count(s.filedescriptors as f64)),
+        Metric::Load1
+        | Metric::Load5
+        | Metric::Load15
+        | Metric::Load1PerCore
+        | Metric::Load5PerCore
+        | Metric::Load15PerCore => load(metric, s.load, s.cpu_count),
+        _ => None,
+    }
+}
+
+fn load(metric: Metric, load: [f64; 3], cpus: usize) -> Option<(f64, String)> {
+    let (index, per_core) = match metric {
+        Metric::Load1 => (0, false),
+        Metric::Load5 => (1, false),
+        Metric::Load15 => (2, false),
+        Metric::Load1PerCore => (0, true),
+        Metric::Load5PerCore => (1, true),
+        _ => (2, true),
+    };
+    let value = if per_core { load[index] / cpus.max(1) as f64 } else { load[index] };
+    Some((value, format!("{value:.2}")))
+}
+
+/// A quantity as Monit prints a limit (`80.0%`, `200.0 MB`, `5`).
+pub fn show_quantity(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Percent => format!("{value:.1}%"),
+        Unit::Bytes => {
+            let units = ["B", "kB", "MB", "GB", "TB"];
+            let mut v = value;
+            let mut i = 0;
+            while v >= 1024.0 && i < units.len() - 1 {
+                v /= 1024.0;
+                i += 1;
+            }
+            if i == 0 { format!("{v:.0} B") } else { format!("{v:.1} {}", units[i]) }
+        }
+        Unit::Milliseconds => format_duration_ms(value),
+        _ => format!("{value}"),
+    }
+}
+
+fn format_duration_ms(ms: f64) -> String {
+    let secs = (ms / 1000.0) as u64;
+    match secs {
+        s if s >= 86_400 => format!("{}d {}h {}m", s / 86_400, s % 86_400 / 3600, s % 3600 / 60),
+        s if s >= 3600 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+fn resolve_user(user: &str) -> Option<u32> {
+    user.parse().ok().or_else(|| nix::unistd::User::from_name(user).ok().flatten().map(|u| u.uid.as_raw()))
+}
+
+fn resolve_group(group: &str) -> Option<u32> {
+    group.parse().ok().or_else(|| nix::unistd::Group::from_name(group).ok().flatten().map(|g| g.gid.as_raw()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{Operator, Quantity};
+
+    fn process() -> ProcessData {
+        ProcessData {
+            pid: 10,
+            ppid: 1,
+            memory_bytes: 300 << 20,
+            memory_percent: 3.0,
+            cpu_percent: Some(85.0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn resource_limits_compare_in_the_limit_unit() {
+        let p = process();
+        let obs = Observation { process: Some(&p), ..Default::default() };
+        let over = Test::Resource {
+            metric: Metric::Memory,
+            limit: Comparison::new(Operator::Gt, Quantity::bytes((200 << 20) as f64)),
+        };
+        assert_eq!(
+            judge(&over, &obs),
+            TestResult::Failed("memory of 300.0 MB matches resource limit [memory > 200.0 MB]".into())
+        );
+        let pct =
+            Test::Resource { metric: Metric::Memory, limit: Comparison::new(Operator::Gt, Quantity::percent(5.0)) };
+        assert!(matches!(judge(&pct, &obs), TestResult::Succeeded(_)));
+        let cpu = Test::Resource { metric: Metric::Cpu, limit: Comparison::new(Operator::Gt, Quantity::percent(80.0)) };
+        assert_eq!(judge(&cpu, &obs), TestResult::Failed("cpu of 85.0% matches resource limit [cpu > 80.0%]".into()));
+    }
+
+    #[test]
+    fn missing_figures_skip_the_cycle() {
+        let p = ProcessData { cpu_percent: None, ..process() };
+        let obs = Observation { process: Some(&p), ..Default::default() };
+        let cpu = Test::Resource { metric: Metric::Cpu, limit: Comparison::new(Operator::Gt, Quantity::percent(80.0)) };
+        assert_eq!(judge(&cpu, &obs), TestResult::Skipped);
+        assert_eq!(judge(&Test::NotExist, &Observation::default()), TestResult::Skipped);
+    }
+
+    #[test]
+    fn existence_and_pid_changes() {
+        let p = process();
+        let obs = Observation {
+            exists: Some(true),
+            existence_message: "process is running with pid 10".into(),
+            process: Some(&p),
+            previous_ids: Some((9, 1)),
+            ..Default::default()
+        };
+        assert_eq!(judge(&Test::NotExist, &obs), TestResult::Succeeded("process is running with pid 10".into()));
+        assert!(matches!(judge(&Test::Exist, &obs), TestResult::Failed(_)));
+        assert_eq!(judge(&Test::PidChanged, &obs), TestResult::Changed("process pid changed to 10".into()));
+        assert!(matches!(judge(&Test::PpidChanged, &obs), TestResult::Unchanged(_)));
+    }
+
+    #[test]
+    fn program_status() {
+        let obs = Observation {
+            program_status: Some(3),
+            program_output: Some("boom\n"),
+            previous_program_status: Some(0),
+            ..Default::default()
+        };
+        let t = Test::Status(Comparison::new(Operator::Ne, Quantity::count(0.0)));
+        assert_eq!(judge(&t, &obs), TestResult::Failed("status failed (3) -- boom".into()));
+        assert!(matches!(judge(&Test::StatusChanged, &obs), TestResult::Changed(_)));
+    }
+}

@@ -1,0 +1,7 @@
+//! Checks: what each service type measures each cycle, and the verdict per rule. One file
+//! per kind (process, system, ...) behind the engine's per-service task; `judge` turns
+//! observations into rule verdicts. Network checks plug in here in a later issue.
+
+pub mod judge;
+pub mod process;
+pub mod system;

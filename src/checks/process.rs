@@ -1,0 +1,272 @@
+//! Finding a service's process and measuring it. Identity is (pid, start time): a pidfile
+//! whose process started after the file was last written belongs to a reused PID, and
+//! counts as "does not exist", as does a tracked process replaced by another.
+
+use std::path::Path;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use regex::Regex;
+
+use crate::config::model::ProcessTarget;
+use crate::procfs::process::{self, Stat};
+use crate::procfs::system;
+use crate::procfs::table::ProcessTable;
+use crate::state::ProcessData;
+
+/// A process by its identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Identity {
+    pub pid: i32,
+    pub start_ticks: u64,
+}
+
+/// What a look for the process found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Located {
+    Running(Identity, Stat),
+    /// Gone, with the reason shown in the status.
+    Missing(String),
+}
+
+/// How to find the process of a service.
+#[derive(Debug, Clone)]
+pub enum Finder {
+    Pidfile(String),
+    Path(String),
+    Matching(Regex),
+}
+
+impl Finder {
+    pub fn new(target: &ProcessTarget) -> Result<Finder, String> {
+        Ok(match target {
+            ProcessTarget::Pidfile(p) => Finder::Pidfile(p.clone()),
+            ProcessTarget::Path(p) => Finder::Path(p.clone()),
+            ProcessTarget::Matching(m) => Finder::Matching(Regex::new(m).map_err(|e| e.to_string())?),
+        })
+    }
+
+    /// Whether finding needs the whole process table.
+    pub fn needs_table(&self) -> bool {
+        !matches!(self, Finder::Pidfile(_))
+    }
+
+    /// Looks for the process. `table` is required for path and matching finders.
+    pub fn locate(&self, table: Option<&ProcessTable>) -> Located {
+        match self {
+            Finder::Pidfile(path) => locate_by_pidfile(Path::new(path)),
+            Finder::Matching(regex) => {
+                let me = std::process::id() as i32;
+                match table.and_then(|t| t.find_matching(regex, me)) {
+                    Some(entry) => match process::read_stat(entry.pid) {
+                        Ok(stat) if stat.start_ticks == entry.start_ticks => {
+                            Located::Running(Identity { pid: entry.pid, start_ticks: stat.start_ticks }, stat)
+                        }
+                        _ => Located::Missing("process is not running".to_owned()),
+                    },
+                    None => Located::Missing("process is not running".to_owned()),
+                }
+            }
+            Finder::Path(exe) => {
+                let Some(table) = table else { return Located::Missing("process table not read".to_owned()) };
+                let found = table.entries().iter().filter(|e| !e.zombie).find(|e| {
+                    std::fs::read_link(format!("/proc/{}/exe", e.pid)).is_ok_and(|link| link == Path::new(exe))
+                });
+                match found.and_then(|e| process::read_stat(e.pid).ok().map(|s| (e.pid, s))) {
+                    Some((pid, stat)) => Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat),
+                    None => Located::Missing("process is not running".to_owned()),
+                }
+            }
+        }
+    }
+}
+
+fn locate_by_pidfile(path: &Path) -> Located {
+    let pid = match process::read_pidfile(path) {
+        Ok(pid) => pid,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Located::Missing(format!("process is not running (pidfile {} does not exist)", path.display()));
+        }
+        Err(e) => return Located::Missing(format!("process is not running ({e})")),
+    };
+    let stat = match process::read_stat(pid) {
+        Ok(stat) => stat,
+        Err(_) => return Located::Missing("process is not running".to_owned()),
+    };
+    // A process that started after its pidfile was last written did not write it: the PID
+    // was reused by an unrelated process.
+    if let (Ok(meta), Ok(boot)) = (std::fs::metadata(path), system::boot_time())
+        && let Ok(modified) = meta.modified()
+    {
+        let ticks = system::clock_ticks();
+        let started = UNIX_EPOCH + std::time::Duration::from_millis(boot * 1000 + stat.start_ticks * 1000 / ticks);
+        // One tick of slack for the start time's resolution.
+        let slack = std::time::Duration::from_millis(1000 / ticks + 10);
+        if started > modified + slack {
+            return Located::Missing(format!(
+                "process is not running (pid {pid} in {} belongs to a process started after the file was written)",
+                path.display()
+            ));
+        }
+    }
+    Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat)
+}
+
+/// A CPU time sample, to turn two readings into a percentage.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuSample {
+    pub identity: Identity,
+    pub ticks: u64,
+    pub total_ticks: Option<u64>,
+    pub at: Instant,
+}
+
+/// Measures a located process. `table` (if read this cycle) gives children and totals;
+/// `previous` the last CPU sample of the same process.
+pub fn measure(
+    identity: Identity,
+    stat: &Stat,
+    table: Option<&ProcessTable>,
+    previous: Option<CpuSample>,
+    memory_total: u64,
+) -> (ProcessData, CpuSample) {
+    let page = system::page_size();
+    let ticks_per_sec = system::clock_ticks() as f64;
+    let ids = process::read_ids(identity.pid).unwrap_or_default();
+    let now = Instant::now();
+    let descendants = table.map(|t| t.descendants(identity.pid)).unwrap_or_default();
+    let (total_ticks, total_rss) = match table {
+        Some(t) => descendants
+            .iter()
+            .filter_map(|p| t.get(*p))
+            .fold((stat.cpu_ticks(), stat.rss_pages), |(c, r), e| (c + e.cpu_ticks, r + e.rss_pages)),
+        None => (stat.cpu_ticks(), stat.rss_pages),
+    };
+    let cpus = system::cpu_count() as f64;
+    let percent = |now_ticks: u64, before: u64, elapsed: f64| {
+        let used = now_ticks.saturating_sub(before) as f64 / ticks_per_sec;
+        (used / elapsed * 100.0).clamp(0.0, 100.0 * cpus)
+    };
+    let (cpu, cpu_total) = match previous.filter(|p| p.identity == identity) {
+        Some(p) => {
+            let elapsed = now.duration_since(p.at).as_secs_f64();
+            if elapsed > 0.0 {
+                let cpu = percent(stat.cpu_ticks(), p.ticks, elapsed);
+                let total = match (table, p.total_ticks) {
+                    (Some(_), Some(before)) => percent(total_ticks, before, elapsed),
+                    _ => cpu,
+                };
+                (Some(cpu), Some(total))
+            } else {
+                (None, None)
+            }
+        }
+        None => (None, None),
+    };
+    let memory = stat.rss_pages * page;
+    let memory_total_bytes = total_rss * page;
+    let pct = |bytes: u64| if memory_total > 0 { bytes as f64 * 100.0 / memory_total as f64 } else { 0.0 };
+    let uptime = match (system::uptime(), stat.start_ticks) {
+        (Ok(up), start) => (up - start as f64 / ticks_per_sec).max(0.0) as u64,
+        _ => 0,
+    };
+    let fds = process::count_fds(identity.pid).ok();
+    let data = ProcessData {
+        pid: identity.pid,
+        ppid: stat.ppid,
+        uid: ids.uid,
+        euid: ids.euid,
+        gid: ids.gid,
+        uptime_secs: uptime,
+        threads: stat.threads,
+        children: table.map_or(0, |t| t.children(identity.pid).len() as u32),
+        cpu_percent: cpu,
+        cpu_total_percent: cpu_total,
+        memory_bytes: memory,
+        memory_percent: pct(memory),
+        memory_total_bytes,
+        memory_total_percent: pct(memory_total_bytes),
+        filedescriptors: fds,
+        filedescriptors_total: match table {
+            Some(_) => fds.map(|own| own + descendants.iter().filter_map(|p| process::count_fds(*p).ok()).sum::<u64>()),
+            None => fds,
+        },
+        filedescriptors_limit: process::read_fd_limits(identity.pid).ok(),
+        zombie: stat.is_zombie(),
+    };
+    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: table.map(|_| total_ticks), at: now };
+    (data, sample)
+}
+
+/// Seconds since the epoch, for `data collected`.
+pub fn now_secs() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pidfile_of_a_live_process_locates_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pidfile = dir.path().join("p.pid");
+        std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
+        let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned())).unwrap();
+        let located = finder.locate(None);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        match located {
+            Located::Running(id, stat) => {
+                assert_eq!(id.pid, child.id() as i32);
+                assert_eq!(stat.start_ticks, id.start_ticks);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(finder.locate(None), Located::Missing(_)));
+    }
+
+    #[test]
+    fn a_pidfile_older_than_its_process_is_a_reused_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("stale.pid");
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
+        // Backdate the file to before the process started.
+        let old = SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&pidfile).unwrap().set_modified(old).unwrap();
+        let located = locate_by_pidfile(&pidfile);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        match located {
+            Located::Missing(reason) => assert!(reason.contains("started after the file was written"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn matching_finds_a_process_and_measures_it() {
+        let mut child = std::process::Command::new("sleep").arg("31.5").spawn().unwrap();
+        let table = ProcessTable::scan();
+        let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into())).unwrap();
+        let located = finder.locate(Some(&table));
+        let result = match &located {
+            Located::Running(id, stat) => {
+                let (data, sample) = measure(*id, stat, Some(&table), None, 1 << 30);
+                let (again, _) = measure(*id, stat, Some(&table), Some(sample), 1 << 30);
+                Some((id.pid, data, again))
+            }
+            Located::Missing(_) => None,
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let (pid, data, again) = result.expect("sleep found");
+        assert_eq!(pid, child.id() as i32);
+        assert_eq!(data.pid, pid);
+        assert_eq!(data.ppid, std::process::id() as i32);
+        assert!(data.memory_bytes > 0);
+        assert_eq!(data.cpu_percent, None, "the first sample has no CPU figure");
+        assert!(again.cpu_percent.is_some());
+        assert!(data.filedescriptors.is_some());
+    }
+}
