@@ -18,8 +18,11 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod control;
+pub mod daemon;
 pub mod engine;
 pub mod exec;
+pub mod http;
 pub mod procfs;
 pub mod state;
 

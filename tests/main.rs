@@ -2,5 +2,6 @@
 
 mod bad_input;
 mod cli;
+mod daemon;
 mod parser_props;
 mod util;

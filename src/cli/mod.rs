@@ -5,6 +5,7 @@
 
 mod args;
 mod config_cmd;
+mod daemon_cmd;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -52,21 +53,33 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
     let verb = cli.command.first().map(String::as_str);
     match verb {
         Some("config") => config_cmd::run(cli, &cli.command[1..]),
-        Some(
-            "start" | "stop" | "restart" | "monitor" | "unmonitor" | "status" | "summary" | "report" | "reload"
-            | "quit" | "validate" | "procmatch",
-        ) => Err(format!("'{}' is not available in this build yet", cli.command[0])),
+        Some(verb @ ("start" | "stop" | "restart" | "monitor" | "unmonitor")) => {
+            daemon_cmd::action(cli, verb, &cli.command[1..])
+        }
+        Some("status") => daemon_cmd::status(cli, &cli.command[1..]),
+        Some("summary") => daemon_cmd::summary(cli, &cli.command[1..]),
+        Some("report") => daemon_cmd::report(cli, &cli.command[1..]),
+        Some(verb @ ("reload" | "quit")) => daemon_cmd::signal(cli, verb),
+        Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
+        Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
         None if cli.id || cli.resetid || cli.hash.is_some() => {
             Err("this option is not available in this build yet".to_owned())
         }
-        // No verb: start the daemon. The engine issue makes this run; until then, validate.
+        // No verb: run the daemon.
         None => {
-            let code = config_cmd::test(cli)?;
-            if code == exit::OK {
-                eprintln!("the monitoring daemon is not available in this build yet");
-            }
-            Ok(exit::FAILURE)
+            let config_path = crate::config::find_control_file(cli.conf.as_deref())?;
+            let options = crate::daemon::DaemonOptions {
+                config_path,
+                foreground: cli.interactive,
+                interval: cli.daemon.map(std::time::Duration::from_secs),
+                logfile: cli.logfile.clone(),
+                pidfile: cli.pidfile.clone(),
+                statefile: cli.statefile.clone(),
+                verbose: cli.verbose > 0,
+            };
+            crate::daemon::run(options)?;
+            Ok(exit::OK)
         }
     }
 }

@@ -1,5 +1,208 @@
-//! The engine: the scheduler that runs every service's checks each cycle, the rule
-//! evaluator that turns results into actions (Monit's event model), and the executor of
-//! those actions with their dependencies.
+//! The engine: one task per service that runs its checks every cycle (`service`), the pure
+//! rule evaluator that turns results into actions (`rules`), and the coordinator that
+//! carries those actions out with their dependencies (`coordinator`).
+//!
+//! Readers see the engine through the status [`Board`] and the cloneable [`EngineHandle`],
+//! never its internals.
 
+pub mod coordinator;
+pub mod programs;
 pub mod rules;
+pub mod service;
+pub mod table_cache;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::model::defaults::DAEMON_INTERVAL;
+use crate::config::model::{Action, Config, Mode, OnReboot};
+use crate::state::{Board, Monitoring, ServiceStatus};
+use coordinator::{Coordinator, Origin, Request};
+use service::{Command, ServiceTask};
+use table_cache::TableCache;
+
+/// A user action on services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAction {
+    Start,
+    Stop,
+    Restart,
+    Monitor,
+    Unmonitor,
+}
+
+impl UserAction {
+    pub fn parse(word: &str) -> Option<UserAction> {
+        Some(match word {
+            "start" => UserAction::Start,
+            "stop" => UserAction::Stop,
+            "restart" => UserAction::Restart,
+            "monitor" => UserAction::Monitor,
+            "unmonitor" => UserAction::Unmonitor,
+            _ => return None,
+        })
+    }
+
+    fn action(self) -> Action {
+        match self {
+            UserAction::Start => Action::Start,
+            UserAction::Stop => Action::Stop,
+            UserAction::Restart => Action::Restart,
+            UserAction::Monitor => Action::Monitor,
+            UserAction::Unmonitor => Action::Unmonitor,
+        }
+    }
+}
+
+/// The engine as the control plane sees it.
+#[derive(Clone)]
+pub struct EngineHandle {
+    requests: mpsc::UnboundedSender<Request>,
+    services: Vec<mpsc::UnboundedSender<Command>>,
+    names: Arc<Vec<String>>,
+    board: Board,
+}
+
+impl EngineHandle {
+    pub fn board(&self) -> &Board {
+        &self.board
+    }
+
+    /// The index of a service by exact name (case-insensitive).
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    /// Queues an action; the receiver gets the outcome once it has been carried out.
+    pub fn act(&self, service: usize, action: UserAction) -> oneshot::Receiver<Result<(), String>> {
+        let (tx, rx) = oneshot::channel();
+        let request = Request { service, action: action.action(), origin: Origin::User, reply: Some(tx) };
+        if let Err(mpsc::error::SendError(request)) = self.requests.send(request)
+            && let Some(reply) = request.reply
+        {
+            let _ = reply.send(Err("the engine has stopped".to_owned()));
+        }
+        rx
+    }
+
+    /// Runs a check cycle of every service now.
+    pub fn check_all_now(&self) {
+        for service in &self.services {
+            let _ = service.send(Command::CheckNow);
+        }
+    }
+}
+
+/// How the engine starts.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Monitoring state per service at start (restored from the state file); services
+    /// not listed start as the configuration says.
+    pub initial_monitoring: Vec<(String, Monitoring)>,
+    /// Overrides `set daemon` (the `-d` option).
+    pub interval: Option<Duration>,
+    /// Apply the start delay (after a reboot, as Monit does).
+    pub apply_start_delay: bool,
+}
+
+/// Starts the engine's tasks in `tasks`; they end when `cancel` fires.
+pub fn spawn(
+    config: Arc<Config>,
+    options: EngineOptions,
+    cancel: CancellationToken,
+    tasks: &mut JoinSet<()>,
+) -> EngineHandle {
+    let interval =
+        options.interval.or(config.daemon.as_ref().map(|d| d.interval.as_std())).unwrap_or(DAEMON_INTERVAL.as_std());
+    let start_delay = match (&config.daemon, options.apply_start_delay) {
+        (Some(d), true) => d.start_delay.map_or(Duration::ZERO, |s| s.as_std()),
+        _ => Duration::ZERO,
+    };
+    let statuses = config
+        .services
+        .iter()
+        .map(|s| {
+            let mut status = ServiceStatus::new(
+                &s.name,
+                s.type_name(),
+                type_number(&s.check),
+                s.mode.unwrap_or(Mode::Active),
+                s.onreboot.or(config.onreboot).unwrap_or(OnReboot::Start),
+            );
+            status.monitoring = initial_monitoring(&config, s, &options);
+            status
+        })
+        .collect();
+    let board = Board::new(statuses, interval.as_millis() as u64);
+    let (request_tx, request_rx) = mpsc::unbounded_channel();
+    let table = TableCache::default();
+    let mut senders = Vec::new();
+    for (index, service) in config.services.iter().enumerate() {
+        let (tx, rx) = mpsc::unbounded_channel();
+        senders.push(tx);
+        let monitoring = initial_monitoring(&config, service, &options);
+        let task = ServiceTask::new(
+            config.clone(),
+            index,
+            board.clone(),
+            monitoring,
+            request_tx.clone(),
+            rx,
+            table.clone(),
+            interval,
+        );
+        let cancel = cancel.clone();
+        tasks.spawn(task.run(start_delay, cancel));
+    }
+    let coordinator = Coordinator::new(&config, senders.clone());
+    let cancel_coordinator = cancel.clone();
+    tasks.spawn(async move {
+        tokio::select! {
+            _ = coordinator.run(request_rx) => {}
+            _ = cancel_coordinator.cancelled() => {}
+        }
+    });
+    EngineHandle {
+        requests: request_tx,
+        services: senders,
+        names: Arc::new(config.services.iter().map(|s| s.name.clone()).collect()),
+        board,
+    }
+}
+
+fn initial_monitoring(
+    config: &Config,
+    service: &crate::config::model::ServiceConfig,
+    options: &EngineOptions,
+) -> Monitoring {
+    if let Some((_, m)) = options.initial_monitoring.iter().find(|(n, _)| n == &service.name) {
+        return match m {
+            Monitoring::NotMonitored => Monitoring::NotMonitored,
+            _ => Monitoring::Initializing,
+        };
+    }
+    match service.onreboot.or(config.onreboot) {
+        Some(OnReboot::Nostart) => Monitoring::NotMonitored,
+        _ => Monitoring::Initializing,
+    }
+}
+
+/// Monit's XML type number.
+pub fn type_number(kind: &crate::config::model::ServiceKind) -> u8 {
+    use crate::config::model::ServiceKind as K;
+    match kind {
+        K::Filesystem { .. } => 0,
+        K::Directory { .. } => 1,
+        K::File { .. } => 2,
+        K::Process(_) => 3,
+        K::Host { .. } => 4,
+        K::System => 5,
+        K::Fifo { .. } => 6,
+        K::Program(_) => 7,
+        K::Network(_) => 8,
+    }
+}

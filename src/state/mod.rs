@@ -2,6 +2,8 @@
 //! readers copy snapshots from) and its persistence in the state file.
 
 pub mod board;
+pub mod persist;
+pub mod report;
 pub mod status;
 
 pub use board::{Board, Snapshot};

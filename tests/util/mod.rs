@@ -36,3 +36,105 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
+pub fn wait_until(timeout: std::time::Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A daemon started by a test; killed (by PID, with its process group) when dropped.
+pub struct Daemon {
+    pub child: std::process::Child,
+    pub dir: PathBuf,
+    pub config: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `rmonit -c <config> -I` with its log on stderr captured to `dir/daemon.log`.
+    pub fn start(dir: &Path, config: &Path) -> Daemon {
+        let log = std::fs::File::create(dir.join("daemon.log")).expect("log file");
+        let child = Command::new(rmonit_bin())
+            .args(["-c", config.to_str().expect("utf-8 path"), "-I"])
+            .env("HOME", dir)
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start the daemon");
+        Daemon { child, dir: dir.to_path_buf(), config: config.to_path_buf() }
+    }
+
+    /// Runs the CLI against this daemon's control file.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        let mut all = vec!["-c", self.config.to_str().expect("utf-8 path")];
+        all.extend_from_slice(args);
+        Command::new(rmonit_bin()).args(&all).env("HOME", &self.dir).output().expect("run the CLI")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
+    }
+
+    /// Sends a signal to the daemon.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status();
+    }
+
+    /// Waits for the daemon to exit within `timeout`.
+    pub fn wait_exit(&mut self, timeout: std::time::Duration) -> bool {
+        wait_until(timeout, || matches!(self.child.try_wait(), Ok(Some(_))))
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Kills the processes whose pids are in these files (the services a test started).
+pub fn kill_pidfiles(paths: &[PathBuf]) {
+    for path in paths {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Ok(pid) = text.trim().parse::<i32>()
+            && pid > 1
+        {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).stderr(std::process::Stdio::null()).status();
+        }
+    }
+}
+
+/// The pid in a pidfile, if it names a live process.
+pub fn live_pid(path: &Path) -> Option<i32> {
+    let pid: i32 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let state = stat.rsplit(')').next()?.split_whitespace().next()?;
+    (state != "Z").then_some(pid)
+}
+
+/// Writes an executable script.
+pub fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod script");
+    path
+}
+
+/// Kills the processes named in these pidfiles when dropped, also when a test fails.
+pub struct KillOnDrop(pub Vec<PathBuf>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        kill_pidfiles(&self.0);
+    }
+}

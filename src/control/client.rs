@@ -1,0 +1,74 @@
+//! The CLI's side of the control socket: one HTTP/1.1 request over the unix socket with
+//! plain hyper, under a deadline.
+
+use std::path::Path;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use tokio::net::UnixStream;
+
+/// An answer: the status code and the body text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientError {
+    /// Nothing listens: the daemon is not running.
+    NotRunning,
+    Failed(String),
+}
+
+/// POSTs a form to the daemon and returns its answer.
+pub async fn post(socket: &Path, path: &str, form: &[(&str, &str)], timeout: Duration) -> Result<Answer, ClientError> {
+    let exchange = async {
+        let stream = UnixStream::connect(socket).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => ClientError::NotRunning,
+            _ => ClientError::Failed(format!("cannot connect to {}: {e}", socket.display())),
+        })?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| ClientError::Failed(e.to_string()))?;
+        tokio::spawn(connection);
+        let body: String =
+            form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let request = hyper::Request::post(path)
+            .header("host", "localhost")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ClientError::Failed(e.to_string()))?;
+        let response = sender.send_request(request).await.map_err(|e| ClientError::Failed(e.to_string()))?;
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.map_err(|e| ClientError::Failed(e.to_string()))?.to_bytes();
+        Ok(Answer { status, body: String::from_utf8_lossy(&bytes).into_owned() })
+    };
+    tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
+        Err(ClientError::Failed(format!("no answer from the daemon within {} s", timeout.as_secs())))
+    })
+}
+
+/// Percent-encoding for a form value.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn form_encoding() {
+        assert_eq!(super::encode("web srv/1&x=y"), "web+srv%2F1%26x%3Dy");
+    }
+}

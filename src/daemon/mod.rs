@@ -1,0 +1,254 @@
+//! The daemon: load the configuration, daemonize unless `-I`, write the pid file, start the
+//! engine and the control socket, and handle signals — SIGTERM/SIGINT stop in order with
+//! the state saved, SIGHUP reloads (a broken configuration keeps the running one), SIGUSR1
+//! checks every service now.
+
+pub mod logging;
+pub mod paths;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::config::{self, Config, LoadOptions};
+use crate::engine::{self, EngineHandle, EngineOptions};
+use crate::http::{self, AppState};
+use crate::state::persist::{self, ServiceState, StateFile};
+use crate::state::{Board, Monitoring};
+
+/// How the daemon was asked to run (from the command line).
+#[derive(Debug, Clone, Default)]
+pub struct DaemonOptions {
+    pub config_path: PathBuf,
+    pub foreground: bool,
+    /// `-d N`: overrides `set daemon`.
+    pub interval: Option<Duration>,
+    pub logfile: Option<String>,
+    pub pidfile: Option<PathBuf>,
+    pub statefile: Option<PathBuf>,
+    pub verbose: bool,
+}
+
+/// Runs the daemon until it is told to stop. Returns the error that kept it from running.
+pub fn run(options: DaemonOptions) -> Result<(), String> {
+    let loaded = config::load(&options.config_path, LoadOptions::default()).map_err(|e| e.to_string())?;
+    for warning in loaded.render_warnings() {
+        eprintln!("{warning}");
+    }
+    let config = loaded.config;
+    let pidfile = options.pidfile.clone().unwrap_or_else(|| paths::pidfile(&config));
+    if let Some(pid) = running_daemon(&pidfile) {
+        // As Monit: a second start wakes the running daemon.
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGUSR1);
+        println!("rmonit daemon with PID {pid} awakened");
+        return Ok(());
+    }
+    let foreground = options.foreground || config.init;
+    if !foreground {
+        daemonize()?;
+    }
+    let target = match options.logfile.as_deref().or(match &config.log {
+        Some(crate::config::model::LogConfig::File(path)) => Some(path.as_str()),
+        _ => None,
+    }) {
+        Some("syslog") | None if foreground => logging::Target::Stderr,
+        Some("syslog") | None => logging::Target::Discard,
+        Some(path) => logging::Target::File(PathBuf::from(path)),
+    };
+    logging::init(target, options.verbose)?;
+    write_pidfile(&pidfile)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(serve(Arc::new(config), options));
+    let _ = std::fs::remove_file(&pidfile);
+    result
+}
+
+/// The pid of a live daemon named by the pid file, if any.
+pub fn running_daemon(pidfile: &Path) -> Option<i32> {
+    let pid = crate::procfs::process::read_pidfile(pidfile).ok()?;
+    let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+    (alive && pid != std::process::id() as i32).then_some(pid)
+}
+
+fn write_pidfile(path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = std::fs::remove_file(path);
+    std::fs::write(path, format!("{}\n", std::process::id()))
+        .map_err(|e| format!("cannot write the pid file {}: {e}", path.display()))
+}
+
+/// Detaches from the terminal: fork, new session, fork again, `/` as working directory,
+/// standard streams on /dev/null. Runs before any thread exists.
+fn daemonize() -> Result<(), String> {
+    use nix::unistd::{ForkResult, fork, setsid};
+    // SAFETY: called before the runtime or any other thread is started, so the child is a
+    // copy of a single-threaded process.
+    match unsafe { fork() }.map_err(|e| format!("fork failed: {e}"))? {
+        ForkResult::Parent { .. } => std::process::exit(0),
+        ForkResult::Child => {}
+    }
+    setsid().map_err(|e| format!("setsid failed: {e}"))?;
+    // SAFETY: as above; still single-threaded.
+    match unsafe { fork() }.map_err(|e| format!("fork failed: {e}"))? {
+        ForkResult::Parent { .. } => std::process::exit(0),
+        ForkResult::Child => {}
+    }
+    let _ = std::env::set_current_dir("/");
+    let null = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null").map_err(|e| e.to_string())?;
+    rustix::stdio::dup2_stdin(&null).map_err(|e| e.to_string())?;
+    rustix::stdio::dup2_stdout(&null).map_err(|e| e.to_string())?;
+    rustix::stdio::dup2_stderr(&null).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The groups of a configuration: (group, members).
+pub fn groups(config: &Config) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for service in &config.services {
+        for group in &service.groups {
+            match groups.iter_mut().find(|(g, _)| g == group) {
+                Some((_, members)) => members.push(service.name.clone()),
+                None => groups.push((group.clone(), vec![service.name.clone()])),
+            }
+        }
+    }
+    groups
+}
+
+struct Running {
+    engine: EngineHandle,
+    cancel: CancellationToken,
+    tasks: JoinSet<()>,
+}
+
+fn start_engine(
+    config: &Arc<Config>,
+    options: &DaemonOptions,
+    initial: Vec<(String, Monitoring)>,
+    apply_start_delay: bool,
+) -> Running {
+    let cancel = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    let engine_options = EngineOptions { initial_monitoring: initial, interval: options.interval, apply_start_delay };
+    let engine = engine::spawn(config.clone(), engine_options, cancel.clone(), &mut tasks);
+    Running { engine, cancel, tasks }
+}
+
+async fn stop_engine(mut running: Running) {
+    running.cancel.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(5), async { while running.tasks.join_next().await.is_some() {} })
+        .await;
+    running.tasks.abort_all();
+}
+
+fn state_of(config: &Config, board: &Board) -> StateFile {
+    let snapshot = board.snapshot();
+    let services = config
+        .services
+        .iter()
+        .zip(snapshot.services.iter())
+        .map(|(c, s)| ServiceState {
+            name: c.name.clone(),
+            type_name: c.type_name().to_owned(),
+            monitored: s.monitoring != Monitoring::NotMonitored,
+        })
+        .collect();
+    StateFile::new(crate::procfs::system::boot_time().unwrap_or(0), services)
+}
+
+/// The async part: engine, control socket, signals, state.
+async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String> {
+    let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
+    let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
+    let saved = match persist::load(&statefile) {
+        persist::Loaded::Valid(state) => Some(state),
+        persist::Loaded::Missing => None,
+        persist::Loaded::MovedAside(path, reason) => {
+            warn!("the state file was unusable ({reason}); moved to {}", path.display());
+            None
+        }
+    };
+    let rebooted = saved.as_ref().is_none_or(|s| s.boot_time != boot_time);
+    let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
+    info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());
+    let mut config = config;
+    let mut running = start_engine(&config, &options, initial, rebooted);
+    let state = AppState::new(running.engine.clone(), groups(&config));
+
+    let socket_path = paths::control_socket(&config);
+    let permission =
+        config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref()).and_then(|s| s.permission).unwrap_or(0o600);
+    let listener = crate::control::server::bind(&socket_path, permission).await?;
+    let server_cancel = CancellationToken::new();
+    let server = tokio::spawn(crate::control::server::serve(
+        listener,
+        socket_path.clone(),
+        http::router(state.clone()),
+        server_cancel.clone(),
+    ));
+
+    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
+    let mut user1 = signal(SignalKind::user_defined1()).map_err(|e| e.to_string())?;
+    let mut save_tick = tokio::time::interval(Duration::from_secs(1));
+    let mut last_saved: Option<StateFile> = None;
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            _ = user1.recv() => {
+                info!("awakened by User defined signal 1");
+                running.engine.check_all_now();
+            }
+            _ = hangup.recv() => {
+                info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
+                match config::load(&options.config_path, LoadOptions::default()) {
+                    Ok(loaded) => {
+                        let keep = state_of(&config, running.engine.board());
+                        stop_engine(running).await;
+                        config = Arc::new(loaded.config);
+                        let initial = persist::initial_monitoring(&config, Some(&keep), keep.boot_time);
+                        running = start_engine(&config, &options, initial, false);
+                        state.replace(running.engine.clone(), groups(&config));
+                        info!("rmonit reloaded");
+                    }
+                    Err(e) => {
+                        for line in e.to_string().lines() {
+                            error!("{line}");
+                        }
+                        error!("the new control file is invalid: keeping the running configuration");
+                    }
+                }
+            }
+            _ = save_tick.tick() => {
+                let now = state_of(&config, running.engine.board());
+                if last_saved.as_ref() != Some(&now) {
+                    match persist::save(&statefile, &now) {
+                        Ok(()) => last_saved = Some(now),
+                        Err(e) => warn!("cannot write the state file {}: {e}", statefile.display()),
+                    }
+                }
+            }
+        }
+    }
+    info!("rmonit daemon with pid {} stopped", std::process::id());
+    let last = state_of(&config, running.engine.board());
+    server_cancel.cancel();
+    stop_engine(running).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
+    if let Err(e) = persist::save(&statefile, &last) {
+        warn!("cannot write the state file {}: {e}", statefile.display());
+    }
+    Ok(())
+}

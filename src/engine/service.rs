@@ -1,0 +1,840 @@
+//! One task per service: it runs the service's checks every cycle (or at once when its
+//! process exits, seen through a pidfd), evaluates the rules, sends the actions they call
+//! for to the coordinator, and carries out the start/stop/restart/monitor commands the
+//! coordinator sends back. Services never wait for each other's checks.
+
+use std::collections::VecDeque;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::coordinator::{Origin, Request};
+use super::programs::{EventContext, command_spec, program_spec};
+use super::rules::{EventState, RuleHistory, RuleSpec, TestResult, evaluate};
+use super::table_cache::TableCache;
+use crate::checks::judge::{Observation, judge};
+use crate::checks::process::{CpuSample, Finder, Identity, Located, measure};
+use crate::config::model::cron::{CronSpec, CronTime};
+use crate::config::model::implicit::effective_rules;
+use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
+use crate::exec::{self, Exit};
+use crate::procfs::system::CpuTimes;
+use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+
+/// A command from the coordinator; every one answers when done.
+#[derive(Debug)]
+pub enum Command {
+    /// Start if not running, then monitor.
+    Start(oneshot::Sender<Result<(), String>>),
+    /// Stop; unmonitor unless `keep_monitoring`.
+    Stop {
+        keep_monitoring: bool,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// Restart (restart program, or stop and start).
+    Restart(oneshot::Sender<Result<(), String>>),
+    SetMonitoring(bool, oneshot::Sender<Result<(), String>>),
+    /// Run a check cycle now (SIGUSR1, `validate`).
+    CheckNow,
+    /// Whether the service is up (monitored, nothing failed, process found).
+    IsUp(oneshot::Sender<bool>),
+}
+
+struct RuleSlot {
+    test: Test,
+    spec: RuleSpec,
+    history: RuleHistory,
+}
+
+/// The state of a service's task.
+pub struct ServiceTask {
+    config: Arc<Config>,
+    index: usize,
+    board: Board,
+    rules: Vec<RuleSlot>,
+    monitoring: Monitoring,
+    finder: Option<Finder>,
+    /// The process found last, and a pidfd on it.
+    tracked: Option<Identity>,
+    pidfd: Option<AsyncFd<OwnedFd>>,
+    /// A process the pidfd saw exit: never "found" again, even while a zombie.
+    exited: Option<Identity>,
+    /// A start program that stayed in the foreground and was adopted as the process.
+    adopted: Option<Identity>,
+    cpu_sample: Option<CpuSample>,
+    /// History of the implicit `data` event (unreadable data, zombies).
+    data_history: RuleHistory,
+    system_sample: Option<CpuTimes>,
+    previous_ids: Option<(i32, i32)>,
+    previous_program_status: Option<i32>,
+    data: ServiceData,
+    cycle: u64,
+    last_cron_minute: Option<u64>,
+    /// Cycles in which event-driven starts and restarts happened, for the restart limits.
+    restart_cycles: VecDeque<u64>,
+    coordinator: mpsc::UnboundedSender<Request>,
+    inbox: mpsc::UnboundedReceiver<Command>,
+    table: TableCache,
+    interval: Duration,
+}
+
+impl ServiceTask {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        config: Arc<Config>,
+        index: usize,
+        board: Board,
+        monitoring: Monitoring,
+        coordinator: mpsc::UnboundedSender<Request>,
+        inbox: mpsc::UnboundedReceiver<Command>,
+        table: TableCache,
+        interval: Duration,
+    ) -> ServiceTask {
+        let service = &config.services[index];
+        let rules = effective_rules(service)
+            .into_iter()
+            .map(|rule: Rule| RuleSlot {
+                spec: RuleSpec::from_rule(&rule),
+                test: rule.test,
+                history: RuleHistory::default(),
+            })
+            .collect();
+        let finder = match &service.check {
+            ServiceKind::Process(target) => Finder::new(target).ok(),
+            _ => None,
+        };
+        ServiceTask {
+            config,
+            index,
+            board,
+            rules,
+            monitoring,
+            finder,
+            tracked: None,
+            pidfd: None,
+            exited: None,
+            adopted: None,
+            cpu_sample: None,
+            data_history: RuleHistory::default(),
+            system_sample: None,
+            previous_ids: None,
+            previous_program_status: None,
+            data: ServiceData::None,
+            cycle: 0,
+            last_cron_minute: None,
+            restart_cycles: VecDeque::new(),
+            coordinator,
+            inbox,
+            table,
+            interval,
+        }
+    }
+
+    fn service(&self) -> &ServiceConfig {
+        &self.config.services[self.index]
+    }
+
+    fn name(&self) -> String {
+        self.service().name.clone()
+    }
+
+    /// The task's loop: cycles, commands, process exits, until cancelled.
+    pub async fn run(mut self, start_delay: Duration, cancel: CancellationToken) {
+        tokio::select! {
+            _ = tokio::time::sleep(start_delay) => {}
+            _ = cancel.cancelled() => return,
+        }
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return,
+                command = self.inbox.recv() => match command {
+                    Some(command) => self.handle(command).await,
+                    None => return,
+                },
+                _ = wait_readable(&self.pidfd) => {
+                    // The tracked process exited: check now rather than at the next tick.
+                    self.pidfd = None;
+                    self.exited = self.tracked;
+                    self.cycle_now(true).await;
+                }
+                _ = ticker.tick() => self.cycle_now(false).await,
+            }
+        }
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::CheckNow => self.cycle_now(true).await,
+            Command::IsUp(reply) => {
+                let up = self.monitoring != Monitoring::NotMonitored && self.is_running().await;
+                let _ = reply.send(up);
+            }
+            Command::SetMonitoring(on, reply) => {
+                self.set_monitoring(on);
+                let _ = reply.send(Ok(()));
+            }
+            Command::Start(reply) => {
+                let result = self.do_start().await;
+                if result.is_ok() {
+                    self.set_monitoring(true);
+                }
+                let _ = reply.send(result);
+            }
+            Command::Stop { keep_monitoring, reply } => {
+                let result = self.do_stop().await;
+                if !keep_monitoring {
+                    self.set_monitoring(false);
+                }
+                let _ = reply.send(result);
+            }
+            Command::Restart(reply) => {
+                let result = match self.service().restart.clone() {
+                    Some(program) if self.is_running().await => self.run_method("restart", &program, true).await,
+                    _ => match self.do_stop().await {
+                        Ok(()) => self.do_start().await,
+                        Err(e) => Err(e),
+                    },
+                };
+                if result.is_ok() {
+                    self.set_monitoring(true);
+                }
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn set_monitoring(&mut self, on: bool) {
+        let was = self.monitoring;
+        self.monitoring = match (on, was) {
+            (true, Monitoring::NotMonitored) => Monitoring::Initializing,
+            (true, other) => other,
+            (false, _) => Monitoring::NotMonitored,
+        };
+        if !on {
+            // Forget failures: an unmonitored service starts afresh when monitored again.
+            for slot in &mut self.rules {
+                slot.history = RuleHistory::default();
+            }
+        }
+        let monitoring = self.monitoring;
+        self.board.update(&self.name(), |s| {
+            s.monitoring = monitoring;
+            if !on {
+                s.failed.clear();
+                s.changed.clear();
+            }
+        });
+        if was != self.monitoring {
+            info!(service = %self.name(), monitoring = on, "monitoring {}", if on { "enabled" } else { "disabled" });
+        }
+    }
+
+    /// Whether the service's object is there now (the process runs, for a process).
+    async fn is_running(&mut self) -> bool {
+        match &self.finder {
+            Some(_) => matches!(self.locate().await, Located::Running(..)),
+            None => true,
+        }
+    }
+
+    /// Finds the process, honouring exits seen by the pidfd and an adopted start program.
+    async fn locate(&mut self) -> Located {
+        let Some(finder) = self.finder.clone() else { return Located::Missing("not a process".to_owned()) };
+        if let Some(adopted) = self.adopted {
+            match crate::procfs::process::read_stat(adopted.pid) {
+                Ok(stat) if stat.start_ticks == adopted.start_ticks && !stat.is_zombie() => {
+                    return Located::Running(adopted, stat);
+                }
+                _ => self.adopted = None,
+            }
+        }
+        let table = if finder.needs_table() { Some(self.table.get(self.interval / 2).await) } else { None };
+        let located = tokio::task::spawn_blocking(move || finder.locate(table.as_deref()))
+            .await
+            .unwrap_or_else(|e| Located::Missing(format!("check failed: {e}")));
+        match located {
+            Located::Running(id, _) if Some(id) == self.exited => Located::Missing("process is not running".to_owned()),
+            other => other,
+        }
+    }
+
+    /// One check cycle. `immediate` cycles (process exit, user request) do not count
+    /// toward `every`.
+    async fn cycle_now(&mut self, immediate: bool) {
+        if self.monitoring == Monitoring::NotMonitored {
+            return;
+        }
+        if !immediate {
+            self.cycle += 1;
+            if !self.due() {
+                self.board.update(&self.name(), |s| s.waiting = true);
+                return;
+            }
+        }
+        if self.failed_parent().is_some() {
+            // Monit's rule: a service is not checked while a parent is failed or unmonitored.
+            return;
+        }
+        let started = Instant::now();
+        let results = self.observe_and_judge().await;
+        let elapsed = started.elapsed();
+        self.apply(results, elapsed).await;
+    }
+
+    /// Whether `every` lets this cycle run.
+    fn due(&mut self) -> bool {
+        match &self.service().every {
+            None => true,
+            Some(Every::Cycles(n)) => (self.cycle - 1).is_multiple_of(u64::from(*n)),
+            Some(Every::Cron(spec)) | Some(Every::NotCron(spec)) => {
+                let not = matches!(self.service().every, Some(Every::NotCron(_)));
+                let Ok(cron) = CronSpec::parse(spec) else { return true };
+                let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                let minute = now / 60;
+                let matches = cron.matches(cron_time(now));
+                if not {
+                    return !matches;
+                }
+                // Run at most once per matching minute.
+                if matches && self.last_cron_minute != Some(minute) {
+                    self.last_cron_minute = Some(minute);
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
+
+    /// The first parent that is not monitored or has failed, if any.
+    fn failed_parent(&self) -> Option<String> {
+        let snapshot = self.board.snapshot();
+        self.service().depends.iter().find_map(|dep| {
+            let parent = snapshot.services.iter().find(|s| s.name.eq_ignore_ascii_case(dep))?;
+            (parent.monitoring == Monitoring::NotMonitored || !parent.failed.is_empty()).then(|| parent.name.clone())
+        })
+    }
+
+    /// Observes the service and judges every rule.
+    async fn observe_and_judge(&mut self) -> Vec<(usize, TestResult)> {
+        let kind = self.service().check.clone();
+        let mut exists = None;
+        let mut existence_message = String::new();
+        let mut program_status = None;
+        let mut program_output = None;
+        let mut data_error = None;
+        match &kind {
+            ServiceKind::Process(_) => {
+                let needs_table = self.needs_table();
+                match self.locate().await {
+                    Located::Running(id, stat) => {
+                        if self.tracked != Some(id) {
+                            self.track(id);
+                        }
+                        let table = if needs_table { Some(self.table.get(self.interval / 2).await) } else { None };
+                        let memory_total = crate::procfs::system::memory().map_or(0, |m| m.total);
+                        let previous = self.cpu_sample;
+                        let (data, sample) = measure(id, &stat, table.as_deref(), previous, memory_total);
+                        self.cpu_sample = Some(sample);
+                        if data.zombie {
+                            data_error = Some(format!("process with pid {} is a zombie", id.pid));
+                        }
+                        exists = Some(true);
+                        existence_message = format!("process is running with pid {}", id.pid);
+                        self.data = ServiceData::Process(data);
+                    }
+                    Located::Missing(reason) => {
+                        self.untrack();
+                        exists = Some(false);
+                        existence_message = reason;
+                        self.data = ServiceData::None;
+                    }
+                }
+            }
+            ServiceKind::System => match crate::checks::system::measure(self.system_sample) {
+                Ok((data, times)) => {
+                    self.system_sample = Some(times);
+                    self.data = ServiceData::System(data);
+                }
+                Err(e) => data_error = Some(format!("cannot read system data: {e}")),
+            },
+            ServiceKind::File { path }
+            | ServiceKind::Fifo { path }
+            | ServiceKind::Directory { path }
+            | ServiceKind::Filesystem { path } => {
+                let present = std::path::Path::new(path).exists();
+                exists = Some(present);
+                existence_message = if present { format!("{path} exists") } else { format!("{path} does not exist") };
+            }
+            ServiceKind::Program(program) => {
+                let spec = command_spec(
+                    &self.config,
+                    self.service(),
+                    &program.command,
+                    program.uid.as_deref(),
+                    program.gid.as_deref(),
+                    program.timeout.map_or_else(|| self.config.limits.program_timeout().as_std(), |t| t.as_std()),
+                    &self.data,
+                    &EventContext::default(),
+                );
+                match spec {
+                    Ok(spec) => {
+                        let started = SystemTime::now();
+                        let finished = exec::run(&spec).await;
+                        match finished.exit {
+                            Exit::SpawnFailed(reason) => {
+                                data_error = Some(format!("failed to execute '{}': {reason}", program.command))
+                            }
+                            exit => {
+                                let status = exit.status();
+                                program_status = Some(status);
+                                program_output = Some(finished.output.clone());
+                                self.data = ServiceData::Program(ProgramData {
+                                    started: Some(started),
+                                    exit_status: Some(status),
+                                    output: finished.output,
+                                });
+                            }
+                        }
+                    }
+                    Err(e) => data_error = Some(e),
+                }
+            }
+            ServiceKind::Host { .. } | ServiceKind::Network(_) => {}
+        }
+        let previous_ids = self.previous_ids;
+        let previous_status = self.previous_program_status;
+        let process = match &self.data {
+            ServiceData::Process(p) => Some(p.clone()),
+            _ => None,
+        };
+        let system = match &self.data {
+            ServiceData::System(s) => Some(s.clone()),
+            _ => None,
+        };
+        let obs = Observation {
+            exists,
+            existence_message,
+            process: process.as_ref(),
+            previous_ids,
+            system: system.as_ref(),
+            program_status,
+            previous_program_status: previous_status,
+            program_output: program_output.as_deref(),
+        };
+        let mut results: Vec<(usize, TestResult)> =
+            self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        if let Some(p) = &process {
+            self.previous_ids = Some((p.pid, p.ppid));
+        }
+        if program_status.is_some() {
+            self.previous_program_status = program_status;
+        }
+        // The implicit `data` event: usize::MAX marks it.
+        results.push((
+            usize::MAX,
+            match data_error {
+                Some(message) => TestResult::Failed(message),
+                None => TestResult::Succeeded("data access succeeded".to_owned()),
+            },
+        ));
+        results
+    }
+
+    fn needs_table(&self) -> bool {
+        self.rules.iter().any(|slot| {
+            matches!(
+                slot.test,
+                Test::Resource {
+                    metric: Metric::Children | Metric::TotalCpu | Metric::TotalMemory | Metric::TotalFiledescriptors,
+                    ..
+                }
+            )
+        })
+    }
+
+    fn track(&mut self, id: Identity) {
+        self.tracked = Some(id);
+        self.exited = None;
+        self.cpu_sample = None;
+        self.pidfd = open_pidfd(id.pid);
+    }
+
+    fn untrack(&mut self) {
+        self.tracked = None;
+        self.pidfd = None;
+        self.cpu_sample = None;
+    }
+
+    /// Evaluates the results, updates the status, and dispatches the actions.
+    async fn apply(&mut self, results: Vec<(usize, TestResult)>, elapsed: Duration) {
+        let name = self.name();
+        let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
+        let mut failed = std::collections::BTreeMap::new();
+        let mut changed = std::collections::BTreeMap::new();
+        let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
+        for (index, result) in &results {
+            let (spec, history) = match self.rules.get_mut(*index) {
+                Some(slot) => (slot.spec.clone(), &mut slot.history),
+                None => (data_spec.clone(), &mut self.data_history),
+            };
+            let decision = evaluate(&spec, history, result);
+            let message = result.message().to_owned();
+            if let Some(state) = decision.transition {
+                match state {
+                    EventState::Failed => error!(service = %name, "{message}"),
+                    EventState::Changed => warn!(service = %name, "{message}"),
+                    _ => info!(service = %name, "{message}"),
+                }
+            } else if decision.pending_failure {
+                warn!(service = %name, "{message}");
+            }
+            match history.state {
+                EventState::Failed => {
+                    failed.insert(spec.event, message.clone());
+                }
+                EventState::Changed if decision.transition == Some(EventState::Changed) => {
+                    changed.insert(spec.event, message.clone());
+                }
+                _ => {}
+            }
+            if let Some(action) = decision.action {
+                actions.push((action, spec.event, message));
+            }
+        }
+        let data = self.data.clone();
+        let millis = elapsed.as_millis() as u64;
+        if self.monitoring == Monitoring::Initializing {
+            self.monitoring = Monitoring::Monitored;
+        }
+        let monitoring = self.monitoring;
+        self.board.update(&name, |s| {
+            s.monitoring = monitoring;
+            s.failed = failed;
+            s.changed = changed;
+            s.waiting = false;
+            s.collected_at = Some(SystemTime::now());
+            s.data = data;
+            s.check_millis.insert("cycle".to_owned(), millis);
+        });
+        for (action, event, message) in actions {
+            self.dispatch(action, event, message);
+        }
+    }
+
+    /// Sends a rule's action where it is carried out.
+    fn dispatch(&mut self, action: Action, event: EventKind, message: String) {
+        let name = self.name();
+        let passive = matches!(self.service().mode, Some(crate::config::model::Mode::Passive));
+        match action {
+            Action::Alert => info!(service = %name, event = event.keyword(), "alert: {message}"),
+            Action::Exec(exec) => {
+                let spec = command_spec(
+                    &self.config,
+                    self.service(),
+                    &exec.command,
+                    exec.uid.as_deref(),
+                    exec.gid.as_deref(),
+                    self.config.limits.program_timeout().as_std(),
+                    &self.data,
+                    &EventContext { event: event.failed_text().to_owned(), description: message },
+                );
+                self.spawn_program("exec", spec);
+            }
+            Action::Custom(action_name) => {
+                let Some(custom) =
+                    self.service().actions.iter().find(|a| a.name.eq_ignore_ascii_case(&action_name)).cloned()
+                else {
+                    return;
+                };
+                let spec = program_spec(
+                    &self.config,
+                    self.service(),
+                    &custom.program,
+                    self.config.limits.program_timeout().as_std(),
+                    &self.data,
+                    &EventContext { event: event.failed_text().to_owned(), description: message },
+                );
+                self.spawn_program(&custom.name, spec);
+            }
+            _ if passive => info!(service = %name, "passive mode: {} not done, alert only", action.name()),
+            Action::Restart | Action::Start => {
+                if let Some(limit_action) = self.restart_limit_reached() {
+                    self.dispatch_request(limit_action, Origin::RestartLimit);
+                } else {
+                    self.restart_cycles.push_back(self.cycle);
+                    self.dispatch_request(action, Origin::Rule);
+                }
+            }
+            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, Origin::Rule),
+        }
+    }
+
+    fn dispatch_request(&self, action: Action, origin: Origin) {
+        let _ = self.coordinator.send(Request { service: self.index, action, origin, reply: None });
+    }
+
+    /// The action of the first restart limit this restart would exceed (Monit §2.6).
+    fn restart_limit_reached(&mut self) -> Option<Action> {
+        let longest = self.service().restart_limits.iter().map(|l| u64::from(l.cycles)).max()?;
+        while self.restart_cycles.front().is_some_and(|&c| self.cycle.saturating_sub(c) >= longest) {
+            self.restart_cycles.pop_front();
+        }
+        let config = self.config.clone();
+        for limit in &config.services[self.index].restart_limits {
+            let recent =
+                self.restart_cycles.iter().filter(|&&c| self.cycle.saturating_sub(c) < u64::from(limit.cycles)).count();
+            if recent as u32 >= limit.count {
+                error!(
+                    service = %self.name(),
+                    "service restarted {} times within {} cycles(s) - {}",
+                    recent,
+                    limit.cycles,
+                    limit.action.name()
+                );
+                self.restart_cycles.clear();
+                return Some(limit.action.clone());
+            }
+        }
+        None
+    }
+
+    /// Runs an exec or custom action in the background and records its outcome.
+    fn spawn_program(&self, what: &str, spec: Result<exec::ProgramSpec, String>) {
+        let name = self.name();
+        let board = self.board.clone();
+        let what = what.to_owned();
+        tokio::spawn(async move {
+            let outcome = match spec {
+                Ok(spec) => {
+                    info!(service = %name, "{what}: '{}'", spec.argv.join(" "));
+                    let finished = exec::run(&spec).await;
+                    let success = finished.exit.success();
+                    ActionOutcome {
+                        action: what,
+                        at: SystemTime::now(),
+                        success,
+                        message: format!("{} {}", finished.exit, finished.output.trim()),
+                    }
+                }
+                Err(e) => ActionOutcome { action: what, at: SystemTime::now(), success: false, message: e },
+            };
+            if !outcome.success {
+                warn!(service = %name, "{} failed: {}", outcome.action, outcome.message);
+            }
+            board.update(&name, |s| s.last_action = Some(outcome));
+        });
+    }
+
+    /// Starts the service if it is not running, and waits for its process.
+    async fn do_start(&mut self) -> Result<(), String> {
+        if self.is_running().await {
+            return Ok(());
+        }
+        let Some(program) = self.service().start.clone() else {
+            return Err(format!("'{}' has no start program", self.name()));
+        };
+        self.run_method("start", &program, true).await
+    }
+
+    /// Stops the service and waits until its process is gone.
+    async fn do_stop(&mut self) -> Result<(), String> {
+        if self.finder.is_some() && !self.is_running().await {
+            return Ok(());
+        }
+        match self.service().stop.clone() {
+            Some(program) => self.run_method("stop", &program, false).await,
+            None => {
+                // No stop program: terminate the process ourselves (SIGTERM, then SIGKILL).
+                if let Some(id) = self.tracked {
+                    info!(service = %self.name(), "no stop program: sending SIGTERM to pid {}", id.pid);
+                    if let Some(pid) = rustix::process::Pid::from_raw(id.pid) {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+                    }
+                    if !self.wait_gone(self.config.limits.stop_timeout().as_std()).await
+                        && let Some(pid) = rustix::process::Pid::from_raw(id.pid)
+                    {
+                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs a start, stop or restart program. For a process service, waits until its
+    /// process appears (start/restart) or disappears (stop) within the method's timeout.
+    async fn run_method(
+        &mut self,
+        method: &str,
+        program: &crate::config::model::ProgramConfig,
+        expect_running: bool,
+    ) -> Result<(), String> {
+        let name = self.name();
+        let limits = &self.config.limits;
+        let default_timeout = match method {
+            "start" => limits.start_timeout(),
+            "stop" => limits.stop_timeout(),
+            _ => limits.restart_timeout(),
+        }
+        .as_std();
+        let spec =
+            program_spec(&self.config, self.service(), program, default_timeout, &self.data, &EventContext::default())?;
+        let timeout = spec.timeout;
+        info!(service = %name, "{method}: '{}'", program.command);
+        self.board.update(&name, |s| {
+            s.pending = Some(match method {
+                "start" => crate::state::PendingAction::Start,
+                "stop" => crate::state::PendingAction::Stop,
+                _ => crate::state::PendingAction::Restart,
+            })
+        });
+        let previous = self.tracked;
+        let result = self.run_and_wait(spec, timeout, expect_running, previous).await;
+        let (success, message) = match &result {
+            Ok(()) => (true, format!("{method} succeeded")),
+            Err(e) => (false, e.clone()),
+        };
+        if let Err(e) = &result {
+            error!(service = %name, "failed to {method} -- {e}");
+        } else {
+            info!(service = %name, "{method} succeeded");
+        }
+        self.board.update(&name, |s| {
+            s.pending = None;
+            s.last_action = Some(ActionOutcome { action: method.to_owned(), at: SystemTime::now(), success, message });
+            if success {
+                s.failed.remove(&EventKind::Exec);
+            } else {
+                s.failed.insert(EventKind::Exec, format!("failed to {method}"));
+            }
+        });
+        result
+    }
+
+    async fn run_and_wait(
+        &mut self,
+        spec: exec::ProgramSpec,
+        timeout: Duration,
+        expect_running: bool,
+        previous: Option<Identity>,
+    ) -> Result<(), String> {
+        let command = spec.argv.join(" ");
+        let mut running = exec::spawn(&spec).map_err(|e| format!("'{command}': {e}"))?;
+        let deadline = Instant::now() + timeout;
+        let is_process = self.finder.is_some();
+        let mut exit: Option<Exit> = None;
+        let mut delay = Duration::from_millis(10);
+        loop {
+            if exit.is_none() {
+                tokio::select! {
+                    e = running.exited() => exit = Some(e),
+                    _ = tokio::time::sleep(delay) => {}
+                }
+            } else {
+                tokio::time::sleep(delay).await;
+            }
+            if !is_process {
+                if let Some(e) = exit {
+                    let finished = running.finish(e).await;
+                    return if finished.exit.success() {
+                        Ok(())
+                    } else {
+                        Err(format!("'{command}' {} -- {}", finished.exit, finished.output.trim()))
+                    };
+                }
+                continue;
+            }
+            // A fresh look, not the one the pidfd marked as exited.
+            let located = self.locate().await;
+            // Started: a process other than the one before, or the same one once the
+            // program reported success (a restart program may keep the pid).
+            let done = match &located {
+                Located::Running(id, _) => {
+                    expect_running && (Some(*id) != previous || exit.as_ref().is_some_and(Exit::success))
+                }
+                Located::Missing(_) => !expect_running,
+            };
+            if done {
+                if let Located::Running(id, _) = located {
+                    self.track(id);
+                }
+                return Ok(());
+            }
+            if let Some(Exit::TimedOut) = exit {
+                return Err(format!("'{command}': Program timed out"));
+            }
+            if Instant::now() >= deadline {
+                if expect_running && exit.is_none() {
+                    // The start program stays in the foreground: it is the service's process.
+                    let pid = running.pid();
+                    if let Ok(stat) = crate::procfs::process::read_stat(pid) {
+                        let id = Identity { pid, start_ticks: stat.start_ticks };
+                        info!(service = %self.name(), "start program stays in the foreground: adopting pid {pid} as the service's process");
+                        self.adopted = Some(id);
+                        self.track(id);
+                        return Ok(());
+                    }
+                }
+                let output = running.output();
+                let status = exit.map_or(-1, |e| e.status());
+                return Err(format!("'{command}' (exit status {status}): {}", output.trim()));
+            }
+            delay = (delay * 2).min(Duration::from_millis(250));
+        }
+    }
+
+    /// Waits until the tracked process is gone, up to `timeout`.
+    async fn wait_gone(&mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if !self.is_running().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+}
+
+/// A pidfd on a process, registered with the runtime; none where pidfds are unavailable
+/// (the cycle then notices the exit).
+fn open_pidfd(pid: i32) -> Option<AsyncFd<OwnedFd>> {
+    let pid = rustix::process::Pid::from_raw(pid)?;
+    let fd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::NONBLOCK).ok()?;
+    // SAFETY: the fd is a fresh pidfd owned by this AsyncFd alone and stays open as long
+    // as it is registered.
+    unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.ok()
+}
+
+async fn wait_readable(fd: &Option<AsyncFd<OwnedFd>>) {
+    match fd {
+        Some(fd) => {
+            let _ = fd.readable().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// The fields of a time for cron matching, in UTC.
+fn cron_time(epoch_secs: u64) -> CronTime {
+    let days = (epoch_secs / 86_400) as i64;
+    let (_, month, day) = super::programs::civil_from_days(days);
+    let secs = epoch_secs % 86_400;
+    CronTime {
+        minute: (secs / 60 % 60) as u32,
+        hour: (secs / 3600) as u32,
+        day_of_month: day,
+        month,
+        day_of_week: ((days + 4).rem_euclid(7)) as u32,
+    }
+}

@@ -1,0 +1,204 @@
+//! The control plane's HTTP interface: one axum router, served on the unix socket for the
+//! CLI (and, in the control-plane issue, on TCP for browsers). Monit's endpoints
+//! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
+//! the query (GET) or a form body (POST), as Monit's do.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+
+use crate::engine::{EngineHandle, UserAction};
+use crate::state::report::{self, Filter, Style};
+
+/// The longest a `wait=yes` action request waits for its outcome.
+pub const ACTION_WAIT: Duration = Duration::from_secs(600);
+
+/// Service groups and their members.
+pub type Groups = Vec<(String, Vec<String>)>;
+
+/// What the handlers share: the running engine (replaced on reload) and the group members
+/// of the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    // A std Mutex: held only to clone the handle out.
+    engine: Arc<Mutex<EngineHandle>>,
+    groups: Arc<Mutex<Groups>>,
+}
+
+impl AppState {
+    pub fn new(engine: EngineHandle, groups: Groups) -> AppState {
+        AppState { engine: Arc::new(Mutex::new(engine)), groups: Arc::new(Mutex::new(groups)) }
+    }
+
+    /// After a reload: the new engine and groups.
+    pub fn replace(&self, engine: EngineHandle, groups: Groups) {
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = engine;
+        *self.groups.lock().unwrap_or_else(|p| p.into_inner()) = groups;
+    }
+
+    pub fn engine(&self) -> EngineHandle {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn group_members(&self, group: &str) -> Option<Vec<String>> {
+        let groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        groups.iter().find(|(g, _)| g.eq_ignore_ascii_case(group)).map(|(_, m)| m.clone())
+    }
+}
+
+/// The router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/_status", any(status))
+        .route("/_summary", any(summary))
+        .route("/_report", any(report_handler))
+        .route("/_doaction", any(doaction))
+        .route("/_ping", any(|| async { "pong" }))
+        .with_state(state)
+}
+
+/// A 4xx or 5xx answer with a message in the body.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, format!("{}\n", self.1)).into_response()
+    }
+}
+
+type Params = Vec<(String, String)>;
+
+/// Largest form body accepted (Monit: 256 bytes plus the service names).
+const MAX_BODY: usize = 64 * 1024;
+
+/// The parameters of a request: the query, then a form body (POST).
+pub struct RequestParams(Params);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestParams {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, _state: &S) -> Result<Self, ApiError> {
+        let mut params: Params = request
+            .uri()
+            .query()
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(request.into_body(), MAX_BODY).await.map_err(|_| {
+            ApiError(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_BODY} bytes"))
+        })?;
+        params.extend(form_urlencoded::parse(&body).into_owned());
+        Ok(RequestParams(params))
+    }
+}
+
+fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+    params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+}
+
+fn style(params: &Params) -> Style {
+    match param(params, "batch") {
+        Some(_) => Style::Batch,
+        None => Style::Terminal,
+    }
+}
+
+fn filter(state: &AppState, params: &Params) -> Result<Filter, ApiError> {
+    let group_members = match param(params, "group") {
+        Some(group) => Some(
+            state
+                .group_members(group)
+                .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("Service group '{group}' not found")))?,
+        ),
+        None => None,
+    };
+    Ok(Filter { names: param(params, "service").map(str::to_owned), group_members })
+}
+
+async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+    let filter = filter(&state, &params)?;
+    let snapshot = state.engine().board().snapshot();
+    if let Some(name) = &filter.names
+        && report::select(&snapshot, &filter).is_empty()
+    {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("Service '{name}' not found")));
+    }
+    Ok(report::status(&snapshot, &filter, style(&params)))
+}
+
+async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+    let filter = filter(&state, &params)?;
+    let snapshot = state.engine().board().snapshot();
+    if let Some(name) = &filter.names
+        && report::select(&snapshot, &filter).is_empty()
+    {
+        return Err(ApiError(StatusCode::BAD_REQUEST, format!("Service '{name}' not found")));
+    }
+    Ok(report::summary(&snapshot, &filter, style(&params)))
+}
+
+async fn report_handler(
+    State(state): State<AppState>,
+    RequestParams(params): RequestParams,
+) -> Result<String, ApiError> {
+    let filter = filter(&state, &params)?;
+    let snapshot = state.engine().board().snapshot();
+    report::report(&snapshot, &filter, param(&params, "type")).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))
+}
+
+/// `action=<start|stop|restart|monitor|unmonitor>` and one `service=` per name (`all` for
+/// every service). With `wait=yes` (our extension) the answer comes when every action has
+/// been carried out, with its outcome; without, as soon as they are queued (Monit).
+async fn doaction(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+    let action_name = param(&params, "action").unwrap_or("");
+    let action = UserAction::parse(action_name)
+        .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("Invalid action \"{action_name}\"")))?;
+    let engine = state.engine();
+    let snapshot = engine.board().snapshot();
+    let mut targets = Vec::new();
+    for (_, name) in params.iter().filter(|(k, _)| k == "service") {
+        if name.eq_ignore_ascii_case("all") {
+            targets.extend(snapshot.services.iter().map(|s| s.name.clone()));
+            continue;
+        }
+        match engine.index_of(name) {
+            Some(i) => targets.push(snapshot.services[i].name.clone()),
+            None => return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\""))),
+        }
+    }
+    if targets.is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("Please specify a service name or 'all' after {action_name}"),
+        ));
+    }
+    targets.dedup();
+    let receivers: Vec<(String, _)> = targets
+        .iter()
+        .filter_map(|name| engine.index_of(name).map(|i| (name.clone(), engine.act(i, action))))
+        .collect();
+    if param(&params, "wait").is_none() {
+        return Ok(String::new());
+    }
+    let mut failures = Vec::new();
+    let mut lines = Vec::new();
+    for (name, rx) in receivers {
+        match tokio::time::timeout(ACTION_WAIT, rx).await {
+            Ok(Ok(Ok(()))) => lines.push(format!("'{name}' {action_name} done")),
+            Ok(Ok(Err(e))) => failures.push(format!("'{name}' {action_name} failed: {e}")),
+            Ok(Err(_)) => failures.push(format!("'{name}' {action_name} failed: the engine stopped")),
+            Err(_) => {
+                failures.push(format!("'{name}' {action_name} is still running after {} s", ACTION_WAIT.as_secs()))
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(lines.join("\n") + if lines.is_empty() { "" } else { "\n" })
+    } else {
+        Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, failures.join("\n")))
+    }
+}

@@ -1,0 +1,184 @@
+//! The state file: which services are monitored, written atomically (temporary file,
+//! fsync, rename) so a crash never leaves half a file. A corrupt or foreign file is moved
+//! aside and logged, never a reason not to start. Restore follows Monit's `onreboot`: after
+//! the same boot the monitoring state comes back; after a reboot `start` monitors,
+//! `nostart` does not, `laststate` restores.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::model::{Config, OnReboot};
+use crate::state::Monitoring;
+
+/// Bumped when the format changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateFile {
+    pub format: String,
+    pub version: u32,
+    /// Boot time (seconds since the epoch) of the host when written.
+    pub boot_time: u64,
+    pub services: Vec<ServiceState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceState {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub monitored: bool,
+}
+
+impl StateFile {
+    pub fn new(boot_time: u64, services: Vec<ServiceState>) -> StateFile {
+        StateFile { format: "rmonit-state".to_owned(), version: FORMAT_VERSION, boot_time, services }
+    }
+}
+
+/// Writes the state atomically with mode 0600.
+pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let text = serde_json::to_string_pretty(state).map_err(std::io::Error::other)?;
+    let tmp = temp_path(path);
+    {
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Ok(dir) = std::fs::File::open(dir)
+    {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn temp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".tmp.{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// What loading found.
+#[derive(Debug)]
+pub enum Loaded {
+    Missing,
+    Valid(StateFile),
+    /// Unreadable or foreign: moved to this path.
+    MovedAside(PathBuf, String),
+}
+
+pub fn load(path: &Path) -> Loaded {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Loaded::Missing,
+        Err(e) => return move_aside(path, format!("cannot read: {e}")),
+    };
+    match serde_json::from_slice::<StateFile>(&bytes) {
+        Ok(state) if state.format == "rmonit-state" && state.version == FORMAT_VERSION => Loaded::Valid(state),
+        Ok(state) => move_aside(path, format!("unknown format {} version {}", state.format, state.version)),
+        Err(e) => move_aside(path, format!("not an rmonit state file: {e}")),
+    }
+}
+
+fn move_aside(path: &Path, reason: String) -> Loaded {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".corrupt");
+    let aside = path.with_file_name(name);
+    match std::fs::rename(path, &aside) {
+        Ok(()) => Loaded::MovedAside(aside, reason),
+        Err(e) => Loaded::MovedAside(path.to_path_buf(), format!("{reason}; could not move it aside: {e}")),
+    }
+}
+
+/// The monitoring state each service starts with, given the state file and boot time.
+pub fn initial_monitoring(config: &Config, state: Option<&StateFile>, boot_time: u64) -> Vec<(String, Monitoring)> {
+    let Some(state) = state else { return Vec::new() };
+    let same_boot = state.boot_time == boot_time;
+    config
+        .services
+        .iter()
+        .filter_map(|service| {
+            let saved = state.services.iter().find(|s| s.name == service.name && s.type_name == service.type_name())?;
+            let policy = service.onreboot.or(config.onreboot).unwrap_or(OnReboot::Start);
+            let monitored = match (same_boot, policy) {
+                (true, _) | (false, OnReboot::Laststate) => saved.monitored,
+                (false, OnReboot::Start) => true,
+                (false, OnReboot::Nostart) => false,
+            };
+            Some((service.name.clone(), if monitored { Monitoring::Initializing } else { Monitoring::NotMonitored }))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        crate::config::load_str("/x/monitrc", text, crate::config::LoadOptions::default()).unwrap().config
+    }
+
+    #[test]
+    fn save_and_load_round_trip_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let state = StateFile::new(
+            42,
+            vec![ServiceState { name: "web".into(), type_name: "Process".into(), monitored: false }],
+        );
+        save(&path, &state).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        match load(&path) {
+            Loaded::Valid(loaded) => assert_eq!(loaded, state),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        std::fs::write(&path, b"\x00\x00\x00\x00\x04\x00garbage").unwrap();
+        match load(&path) {
+            Loaded::MovedAside(aside, reason) => {
+                assert!(aside.ends_with("state.corrupt"), "{aside:?}");
+                assert!(reason.contains("not an rmonit state file"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!path.exists());
+        assert!(matches!(load(&path), Loaded::Missing));
+    }
+
+    #[test]
+    fn onreboot_decides_after_a_reboot() {
+        let cfg = config(
+            "check process a pidfile /a\ncheck process b pidfile /b\n onreboot nostart\ncheck process c pidfile /c\n onreboot laststate\n",
+        );
+        let saved = StateFile::new(
+            100,
+            ["a", "b", "c"]
+                .iter()
+                .map(|n| ServiceState { name: (*n).into(), type_name: "Process".into(), monitored: false })
+                .collect(),
+        );
+        let same = initial_monitoring(&cfg, Some(&saved), 100);
+        assert!(same.iter().all(|(_, m)| *m == Monitoring::NotMonitored), "same boot restores all");
+        let rebooted = initial_monitoring(&cfg, Some(&saved), 200);
+        assert_eq!(
+            rebooted,
+            [
+                ("a".to_owned(), Monitoring::Initializing),
+                ("b".to_owned(), Monitoring::NotMonitored),
+                ("c".to_owned(), Monitoring::NotMonitored),
+            ]
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The daemon with real processes: restarts after kill -9, dependency order, PID reuse,
+//! state across restarts, a hung start program beside a healthy service, user actions.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::util::{Daemon, KillOnDrop, live_pid, stdout, wait_until, write_monitrc, write_script};
+
+/// A start script for `name`: a `sleep` in the background whose pid goes to `name.pid`,
+/// and a line `name` appended to `starts.log`.
+fn service_scripts(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    let start = write_script(
+        dir,
+        &format!("start-{name}.sh"),
+        &format!(
+            "echo {name} >> {dir}/starts.log\nsleep 1000 > /dev/null 2>&1 &\necho $! > {dir}/{name}.pid.tmp\nmv {dir}/{name}.pid.tmp {dir}/{name}.pid",
+            dir = dir.display()
+        ),
+    );
+    let stop = write_script(
+        dir,
+        &format!("stop-{name}.sh"),
+        &format!(
+            "echo stop-{name} >> {dir}/starts.log\nkill $(cat {dir}/{name}.pid) 2>/dev/null\nrm -f {dir}/{name}.pid",
+            dir = dir.display()
+        ),
+    );
+    (start, stop)
+}
+
+fn process_block(dir: &Path, name: &str, extra: &str) -> String {
+    let (start, stop) = service_scripts(dir, name);
+    format!(
+        "check process {name} with pidfile {dir}/{name}.pid\n  start program = \"{}\" with timeout 10 seconds\n  stop program = \"{}\"\n{extra}\n",
+        start.display(),
+        stop.display(),
+        dir = dir.display()
+    )
+}
+
+fn header(dir: &Path) -> String {
+    format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
+        d = dir.display()
+    )
+}
+
+fn starts(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("starts.log")).unwrap_or_default().lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn a_killed_process_is_started_again_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let _daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()), "the daemon started the service");
+    let first = live_pid(&pidfile).unwrap();
+    std::process::Command::new("kill").args(["-9", &first.to_string()]).status().unwrap();
+    let started = std::time::Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_some_and(|p| p != first)),
+        "restarted after kill -9"
+    );
+    // Seen through the pidfd, not at the next cycle: well under the 1 s cycle.
+    assert!(started.elapsed() < Duration::from_millis(900), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn dependencies_start_parents_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a depends on b, b on c.
+    let text = format!(
+        "{}{}{}{}",
+        header(d),
+        process_block(d, "a", "  depends on b"),
+        process_block(d, "b", "  depends on c"),
+        process_block(d, "c", "")
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let pids: Vec<PathBuf> = ["a", "b", "c"].iter().map(|n| d.join(format!("{n}.pid"))).collect();
+    let _cleanup = KillOnDrop(pids.clone());
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(15), || pids.iter().all(|p| live_pid(p).is_some())), "{}", daemon.log());
+    let order = starts(d);
+    assert_eq!(&order[..3], ["c", "b", "a"], "start order: {order:?}");
+}
+
+#[test]
+fn a_reused_pid_in_a_pidfile_is_not_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()));
+    let first = live_pid(&pidfile).unwrap();
+    // Stop watching while we fake a reused pid: the pidfile names an unrelated, younger
+    // process (as if the pid had been recycled), written before that process started.
+    let out = daemon.cli(&["unmonitor", "web"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    std::process::Command::new("kill").args(["-9", &first.to_string()]).status().unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(60);
+    let mut unrelated = std::process::Command::new("sleep").arg("1000").spawn().unwrap();
+    std::fs::write(&pidfile, format!("{}\n", unrelated.id())).unwrap();
+    std::fs::File::options().write(true).open(&pidfile).unwrap().set_modified(old).unwrap();
+    let out = daemon.cli(&["monitor", "web"]);
+    assert_eq!(out.status.code(), Some(0));
+    // The daemon sees through the stale pidfile and starts the service again.
+    let restarted =
+        wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some_and(|p| p != unrelated.id() as i32));
+    unrelated.kill().unwrap();
+    unrelated.wait().unwrap();
+    assert!(restarted, "{}", daemon.log());
+}
+
+#[test]
+fn unmonitored_state_survives_a_daemon_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    {
+        let mut daemon = Daemon::start(d, &config);
+        assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()));
+        let out = daemon.cli(&["unmonitor", "web"]);
+        assert_eq!(out.status.code(), Some(0));
+        daemon.signal("TERM");
+        assert!(daemon.wait_exit(Duration::from_secs(10)), "orderly shutdown");
+    }
+    crate::util::kill_pidfiles(std::slice::from_ref(&pidfile));
+    let state = std::fs::read_to_string(d.join("rmonit.state")).unwrap();
+    assert!(state.contains("\"monitored\": false"), "{state}");
+    let daemon = Daemon::start(d, &config);
+    // Unmonitored after the restart: the killed service is not started again.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(live_pid(&pidfile).is_none(), "{}", daemon.log());
+    let out = daemon.cli(&["summary", "web"]);
+    assert!(stdout(&out).contains("Not monitored"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_hung_start_program_does_not_delay_a_healthy_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hung = write_script(d, "hang.sh", &format!("echo $$ > {}/hang.pid\nexec sleep 1000", d.display()));
+    let _cleanup = KillOnDrop(vec![d.join("hang.pid")]);
+    let beat = write_script(d, "beat.sh", &format!("date +%s.%N >> {}/beats.log", d.display()));
+    let text = format!(
+        "{}check process stuck with pidfile {d}/stuck.pid\n  start program = \"{}\" with timeout 30 seconds\n\
+         check program heartbeat with path \"{}\"\n  if status != 0 then alert\n",
+        header(d),
+        hung.display(),
+        beat.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let beats = d.join("beats.log");
+    assert!(
+        wait_until(Duration::from_secs(10), || std::fs::read_to_string(&beats).is_ok_and(|t| t.lines().count() >= 5)),
+        "{}",
+        daemon.log()
+    );
+    let times: Vec<f64> = std::fs::read_to_string(&beats).unwrap().lines().filter_map(|l| l.parse().ok()).collect();
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g < 1.6), "the heartbeat kept its 1 s cycle: {gaps:?}");
+}
