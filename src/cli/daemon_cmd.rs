@@ -48,8 +48,10 @@ fn request(
     let answer = runtime()?.block_on(client::post(&socket, path, &pairs, timeout));
     match answer {
         Ok(answer) if answer.status < 300 || answer.status == 302 => {
-            let body = if batch { strip_terminal(&answer.body) } else { answer.body };
-            print!("{body}");
+            if path != "/_doaction" {
+                let body = if batch { strip_terminal(&answer.body) } else { answer.body };
+                print!("{body}");
+            }
             Ok(exit::OK)
         }
         Ok(answer) => {
@@ -88,9 +90,9 @@ pub fn report(cli: &Cli, args: &[String]) -> Result<u8, String> {
     request(cli, &config, "/_report", form, READ_TIMEOUT)
 }
 
-/// `start|stop|restart|monitor|unmonitor <name|all>`: waits for the outcome (unlike Monit,
-/// which returns when the request is queued); `--no-wait` is not needed by scripts that
-/// want Monit's behaviour since the outcome only makes the exit code honest.
+/// `start|stop|restart|monitor|unmonitor <name|all>`: waits until the action has been
+/// carried out and exits 1 with the reason if it failed (Monit returns as soon as the
+/// request is queued, whatever happens next). Nothing is printed on success, as in Monit.
 pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
     let config = load_config(cli)?;
     let mut form = vec![("action", verb.to_owned()), ("wait", "yes".to_owned())];

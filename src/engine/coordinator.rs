@@ -118,7 +118,7 @@ impl Coordinator {
     async fn execute(&self, service: usize, action: &Action, origin: Origin) -> Result<(), String> {
         let name = &self.names[service];
         if origin == Origin::User {
-            info!(service = %name, "'{name}' {} on user request", action.name());
+            info!(service = %name, "{} on user request", action.name());
         }
         let mut involved = vec![service];
         match action {
