@@ -50,10 +50,11 @@ impl Finder {
         !matches!(self, Finder::Pidfile(_))
     }
 
-    /// Looks for the process. `table` is required for path and matching finders.
-    pub fn locate(&self, table: Option<&ProcessTable>) -> Located {
+    /// Looks for the process. `table` is required for path and matching finders; `known`
+    /// is the process found last time (a pidfile naming it again needs no staleness check).
+    pub fn locate(&self, table: Option<&ProcessTable>, known: Option<Identity>) -> Located {
         match self {
-            Finder::Pidfile(path) => locate_by_pidfile(Path::new(path)),
+            Finder::Pidfile(path) => locate_by_pidfile(Path::new(path), known),
             Finder::Matching(regex) => {
                 let me = std::process::id() as i32;
                 match table.and_then(|t| t.find_matching(regex, me)) {
@@ -80,7 +81,7 @@ impl Finder {
     }
 }
 
-fn locate_by_pidfile(path: &Path) -> Located {
+fn locate_by_pidfile(path: &Path, known: Option<Identity>) -> Located {
     let pid = match process::read_pidfile(path) {
         Ok(pid) => pid,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -92,9 +93,12 @@ fn locate_by_pidfile(path: &Path) -> Located {
         Ok(stat) => stat,
         Err(_) => return Located::Missing("process is not running".to_owned()),
     };
+    if known == Some(Identity { pid, start_ticks: stat.start_ticks }) {
+        return Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat);
+    }
     // A process that started after its pidfile was last written did not write it: the PID
     // was reused by an unrelated process.
-    if let (Ok(meta), Ok(boot)) = (std::fs::metadata(path), system::boot_time())
+    if let (Ok(meta), boot) = (std::fs::metadata(path), system::boot_time_cached())
         && let Ok(modified) = meta.modified()
     {
         let ticks = system::clock_ticks();
@@ -120,25 +124,74 @@ pub struct CpuSample {
     pub at: Instant,
 }
 
-/// Measures a located process. `table` (if read this cycle) gives children and totals;
-/// `previous` the last CPU sample of the same process.
+/// The family of a process for children and totals: its direct children count and every
+/// descendant's CPU ticks and resident pages.
+#[derive(Debug, Clone, Default)]
+pub struct Family {
+    pub children: u32,
+    pub descendants: Vec<(i32, u64, u64)>,
+}
+
+impl Family {
+    /// From a table snapshot (when one was read this cycle anyway).
+    pub fn from_table(table: &ProcessTable, pid: i32) -> Family {
+        Family {
+            children: table.children(pid).len() as u32,
+            descendants: table
+                .descendants(pid)
+                .iter()
+                .filter_map(|p| table.get(*p))
+                .map(|e| (e.pid, e.cpu_ticks, e.rss_pages))
+                .collect(),
+        }
+    }
+
+    /// From the children files of /proc, reading only the process's own subtree.
+    pub fn from_children_files(pid: i32, threads: u32) -> Family {
+        let children = process::children_of_threads(pid, Some(threads));
+        if children.is_empty() {
+            return Family::default();
+        }
+        Family {
+            children: children.len() as u32,
+            descendants: process::descendants_of(pid)
+                .into_iter()
+                .filter_map(|p| process::read_stat(p).ok().map(|s| (p, s.cpu_ticks(), s.rss_pages)))
+                .collect(),
+        }
+    }
+}
+
+/// Figures of a process that do not change while it runs, read once per process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fixed {
+    pub ids: process::Ids,
+    pub fd_limits: Option<(u64, u64)>,
+}
+
+impl Fixed {
+    pub fn read(pid: i32) -> Fixed {
+        Fixed { ids: process::read_ids(pid).unwrap_or_default(), fd_limits: process::read_fd_limits(pid).ok() }
+    }
+}
+
+/// Measures a located process. `family` (when rules need children or totals) gives the
+/// totals; `previous` is the last CPU sample of the same process.
 pub fn measure(
     identity: Identity,
     stat: &Stat,
-    table: Option<&ProcessTable>,
+    fixed: &Fixed,
+    family: Option<&Family>,
     previous: Option<CpuSample>,
-    memory_total: u64,
 ) -> (ProcessData, CpuSample) {
     let page = system::page_size();
     let ticks_per_sec = system::clock_ticks() as f64;
-    let ids = process::read_ids(identity.pid).unwrap_or_default();
+    let memory_total = system::memory_total_cached();
     let now = Instant::now();
-    let descendants = table.map(|t| t.descendants(identity.pid)).unwrap_or_default();
-    let (total_ticks, total_rss) = match table {
-        Some(t) => descendants
-            .iter()
-            .filter_map(|p| t.get(*p))
-            .fold((stat.cpu_ticks(), stat.rss_pages), |(c, r), e| (c + e.cpu_ticks, r + e.rss_pages)),
+    let (total_ticks, total_rss) = match family {
+        Some(f) => {
+            f.descendants.iter().fold((stat.cpu_ticks(), stat.rss_pages), |(c, r), (_, dc, dr)| (c + dc, r + dr))
+        }
         None => (stat.cpu_ticks(), stat.rss_pages),
     };
     let cpus = system::cpu_count() as f64;
@@ -151,7 +204,7 @@ pub fn measure(
             let elapsed = now.duration_since(p.at).as_secs_f64();
             if elapsed > 0.0 {
                 let cpu = percent(stat.cpu_ticks(), p.ticks, elapsed);
-                let total = match (table, p.total_ticks) {
+                let total = match (family, p.total_ticks) {
                     (Some(_), Some(before)) => percent(total_ticks, before, elapsed),
                     _ => cpu,
                 };
@@ -165,20 +218,18 @@ pub fn measure(
     let memory = stat.rss_pages * page;
     let memory_total_bytes = total_rss * page;
     let pct = |bytes: u64| if memory_total > 0 { bytes as f64 * 100.0 / memory_total as f64 } else { 0.0 };
-    let uptime = match (system::uptime(), stat.start_ticks) {
-        (Ok(up), start) => (up - start as f64 / ticks_per_sec).max(0.0) as u64,
-        _ => 0,
-    };
+    let started = system::boot_time_cached() as f64 + stat.start_ticks as f64 / ticks_per_sec;
+    let uptime = (now_secs() as f64 - started).max(0.0) as u64;
     let fds = process::count_fds(identity.pid).ok();
     let data = ProcessData {
         pid: identity.pid,
         ppid: stat.ppid,
-        uid: ids.uid,
-        euid: ids.euid,
-        gid: ids.gid,
+        uid: fixed.ids.uid,
+        euid: fixed.ids.euid,
+        gid: fixed.ids.gid,
         uptime_secs: uptime,
         threads: stat.threads,
-        children: table.map_or(0, |t| t.children(identity.pid).len() as u32),
+        children: family.map_or(0, |f| f.children),
         cpu_percent: cpu,
         cpu_total_percent: cpu_total,
         memory_bytes: memory,
@@ -186,14 +237,15 @@ pub fn measure(
         memory_total_bytes,
         memory_total_percent: pct(memory_total_bytes),
         filedescriptors: fds,
-        filedescriptors_total: match table {
-            Some(_) => fds.map(|own| own + descendants.iter().filter_map(|p| process::count_fds(*p).ok()).sum::<u64>()),
+        filedescriptors_total: match family {
+            Some(f) => fds
+                .map(|own| own + f.descendants.iter().filter_map(|(p, _, _)| process::count_fds(*p).ok()).sum::<u64>()),
             None => fds,
         },
-        filedescriptors_limit: process::read_fd_limits(identity.pid).ok(),
+        filedescriptors_limit: fixed.fd_limits,
         zombie: stat.is_zombie(),
     };
-    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: table.map(|_| total_ticks), at: now };
+    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: family.map(|_| total_ticks), at: now };
     (data, sample)
 }
 
@@ -213,7 +265,7 @@ mod tests {
         let pidfile = dir.path().join("p.pid");
         std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
         let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned())).unwrap();
-        let located = finder.locate(None);
+        let located = finder.locate(None, None);
         child.kill().unwrap();
         child.wait().unwrap();
         match located {
@@ -223,7 +275,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(finder.locate(None), Located::Missing(_)));
+        assert!(matches!(finder.locate(None, None), Located::Missing(_)));
     }
 
     #[test]
@@ -235,7 +287,7 @@ mod tests {
         // Backdate the file to before the process started.
         let old = SystemTime::now() - std::time::Duration::from_secs(3600);
         std::fs::File::options().write(true).open(&pidfile).unwrap().set_modified(old).unwrap();
-        let located = locate_by_pidfile(&pidfile);
+        let located = locate_by_pidfile(&pidfile, None);
         child.kill().unwrap();
         child.wait().unwrap();
         match located {
@@ -249,11 +301,14 @@ mod tests {
         let mut child = std::process::Command::new("sleep").arg("31.5").spawn().unwrap();
         let table = ProcessTable::scan();
         let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into())).unwrap();
-        let located = finder.locate(Some(&table));
+        let located = finder.locate(Some(&table), None);
         let result = match &located {
             Located::Running(id, stat) => {
-                let (data, sample) = measure(*id, stat, Some(&table), None, 1 << 30);
-                let (again, _) = measure(*id, stat, Some(&table), Some(sample), 1 << 30);
+                let fixed = Fixed::read(id.pid);
+                let family = Family::from_table(&table, id.pid);
+                let (data, sample) = measure(*id, stat, &fixed, Some(&family), None);
+                let (again, _) =
+                    measure(*id, stat, &fixed, Some(&Family::from_children_files(id.pid, stat.threads)), Some(sample));
                 Some((id.pid, data, again))
             }
             Located::Missing(_) => None,

@@ -10,10 +10,11 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::engine::programs::civil_from_days;
-
-/// Formats events as Monit does; the `service` field becomes the `'name'` prefix.
-pub struct MonitFormat;
+/// Formats events as Monit does; the `service` field becomes the `'name'` prefix. With a
+/// syslog facility, lines are syslog datagrams (`<PRI>rmonit[PID]: ...`) instead.
+pub struct MonitFormat {
+    syslog_facility: Option<u8>,
+}
 
 #[derive(Default)]
 struct Fields {
@@ -58,7 +59,18 @@ where
             Level::INFO => "info",
             Level::DEBUG | Level::TRACE => "debug",
         };
-        write!(writer, "[{}] {level:<8} : ", timestamp(SystemTime::now()))?;
+        match self.syslog_facility {
+            Some(facility) => {
+                let severity = match *event.metadata().level() {
+                    Level::ERROR => 3,
+                    Level::WARN => 4,
+                    Level::INFO => 6,
+                    Level::DEBUG | Level::TRACE => 7,
+                };
+                write!(writer, "<{}>rmonit[{}]: ", u16::from(facility) * 8 + severity, std::process::id())?;
+            }
+            None => write!(writer, "[{}] {level:<8} : ", timestamp(SystemTime::now()))?,
+        }
         if let Some(service) = fields.service {
             write!(writer, "'{service}' ")?;
         }
@@ -66,26 +78,72 @@ where
     }
 }
 
-/// `2026-11-23T19:36:49+0000` (UTC).
+/// `2026-11-23T19:36:49+0000`, local time with its offset.
 pub fn timestamp(time: SystemTime) -> String {
-    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+0000", rem / 3600, rem % 3600 / 60, rem % 60)
+    chrono::DateTime::<chrono::Local>::from(time).format("%Y-%m-%dT%H:%M:%S%z").to_string()
 }
 
 /// Where the log goes.
 pub enum Target {
     Stderr,
     File(std::path::PathBuf),
+    /// The local syslog daemon (`/dev/log`), with a facility such as `log_local0`.
+    Syslog(Option<String>),
     Discard,
+}
+
+/// The syslog facility number of a name (`log_local0` = 16, `log_daemon` = 3; default
+/// `log_user` = 1, as Monit).
+pub fn facility(name: Option<&str>) -> u8 {
+    match name.map(str::to_ascii_lowercase).as_deref() {
+        Some(n) if n.starts_with("log_local") => n[9..].parse::<u8>().map_or(1, |i| 16 + i.min(7)),
+        Some("log_daemon") => 3,
+        _ => 1,
+    }
+}
+
+/// Sends each formatted event as one datagram to /dev/log.
+struct SyslogWriter {
+    socket: std::os::unix::net::UnixDatagram,
+}
+
+impl std::io::Write for SyslogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = buf.strip_suffix(b"\n").unwrap_or(buf);
+        // A full or absent syslog must never stop the daemon: drop the line.
+        let _ = self.socket.send(line);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Installs the global subscriber; `verbose` adds debug lines.
 pub fn init(target: Target, verbose: bool) -> Result<(), String> {
     let level = if verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
-    let builder = tracing_subscriber::fmt().event_format(MonitFormat).with_max_level(level);
+    let syslog_facility = match &target {
+        Target::Syslog(name) => Some(facility(name.as_deref())),
+        _ => None,
+    };
+    let builder = tracing_subscriber::fmt().event_format(MonitFormat { syslog_facility }).with_max_level(level);
     let result = match target {
+        Target::Syslog(_) => {
+            let socket = std::os::unix::net::UnixDatagram::unbound().and_then(|s| s.connect("/dev/log").map(|()| s));
+            match socket {
+                Ok(socket) => builder.with_writer(std::sync::Mutex::new(SyslogWriter { socket })).try_init(),
+                Err(e) => {
+                    // No syslog daemon (a container): log to stderr rather than nowhere.
+                    eprintln!("cannot reach syslog at /dev/log ({e}); logging to stderr");
+                    tracing_subscriber::fmt()
+                        .event_format(MonitFormat { syslog_facility: None })
+                        .with_max_level(level)
+                        .with_writer(std::io::stderr)
+                        .try_init()
+                }
+            }
+        }
         Target::Stderr => builder.with_writer(std::io::stderr).try_init(),
         Target::Discard => builder.with_writer(std::io::sink).try_init(),
         Target::File(path) => {
@@ -107,8 +165,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_are_iso_utc() {
+    fn facilities() {
+        assert_eq!(facility(Some("LOG_LOCAL0")), 16);
+        assert_eq!(facility(Some("log_local7")), 23);
+        assert_eq!(facility(Some("log_daemon")), 3);
+        assert_eq!(facility(None), 1);
+    }
+
+    #[test]
+    fn timestamps_are_iso_with_offset() {
         let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_795_462_609);
-        assert_eq!(timestamp(t), "2026-11-23T19:36:49+0000");
+        let text = timestamp(t);
+        assert_eq!(text.len(), "2026-11-23T19:36:49+0000".len(), "{text}");
+        assert!(text.starts_with("2026-11-2"), "{text}");
     }
 }

@@ -52,18 +52,21 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     if !foreground {
         daemonize()?;
     }
-    let target = match options.logfile.as_deref().or(match &config.log {
-        Some(crate::config::model::LogConfig::File(path)) => Some(path.as_str()),
-        _ => None,
-    }) {
-        Some("syslog") | None if foreground => logging::Target::Stderr,
-        Some("syslog") | None => logging::Target::Discard,
-        Some(path) => logging::Target::File(PathBuf::from(path)),
+    let target = match (options.logfile.as_deref(), &config.log) {
+        (Some("syslog"), _) => logging::Target::Syslog(None),
+        (Some(path), _) => logging::Target::File(PathBuf::from(path)),
+        (None, Some(crate::config::model::LogConfig::File(path))) => logging::Target::File(PathBuf::from(path)),
+        (None, Some(crate::config::model::LogConfig::Syslog { facility })) => logging::Target::Syslog(facility.clone()),
+        (None, None) if foreground => logging::Target::Stderr,
+        (None, None) => logging::Target::Discard,
     };
     logging::init(target, options.verbose)?;
     write_pidfile(&pidfile)?;
+    // One thread for the async work; a few for blocking reads (a process-table scan),
+    // bounded so that a burst of them cannot grow the daemon's memory.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(4)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let result = runtime.block_on(serve(Arc::new(config), options));

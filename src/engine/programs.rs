@@ -80,39 +80,10 @@ pub fn command_spec(
     Ok(ProgramSpec { argv, env, cwd: service.working_directory.as_ref().map(PathBuf::from), credentials, timeout })
 }
 
-/// `Mon, 23 Nov 2026 19:36:49` in UTC (Monit's date format, used in `MONIT_DATE`).
+/// `Mon, 23 Nov 2026 19:36:49` in local time (Monit's date format, used in `MONIT_DATE`
+/// and the status pages).
 pub fn http_date(time: SystemTime) -> String {
-    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!(
-        "{}, {:02} {} {} {:02}:{:02}:{:02}",
-        WEEKDAYS[days.rem_euclid(7) as usize],
-        d,
-        MONTHS[(m - 1) as usize],
-        y,
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// algorithm).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    chrono::DateTime::<chrono::Local>::from(time).format("%a, %d %b %Y %H:%M:%S").to_string()
 }
 
 #[cfg(test)]
@@ -122,8 +93,9 @@ mod tests {
     #[test]
     fn dates_format_like_monit() {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_462_609);
-        assert_eq!(http_date(t), "Mon, 23 Nov 2026 19:36:49");
-        assert_eq!(http_date(SystemTime::UNIX_EPOCH), "Thu, 01 Jan 1970 00:00:00");
+        let expected = chrono::DateTime::<chrono::Local>::from(t).format("%a, %d %b %Y %H:%M:%S").to_string();
+        assert_eq!(http_date(t), expected);
+        assert_eq!(expected.len(), "Mon, 23 Nov 2026 19:36:49".len());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{EventState, RuleHistory, RuleSpec, TestResult, evaluate};
 use super::table_cache::TableCache;
 use crate::checks::judge::{Observation, judge};
-use crate::checks::process::{CpuSample, Finder, Identity, Located, measure};
+use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
 use crate::config::model::cron::{CronSpec, CronTime};
 use crate::config::model::implicit::effective_rules;
 use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
@@ -68,6 +68,8 @@ pub struct ServiceTask {
     /// A start program that stayed in the foreground and was adopted as the process.
     adopted: Option<Identity>,
     cpu_sample: Option<CpuSample>,
+    /// Ids and limits of the tracked process, read once per process.
+    fixed: Option<(Identity, Fixed)>,
     /// History of the implicit `data` event (unreadable data, zombies).
     data_history: RuleHistory,
     system_sample: Option<CpuTimes>,
@@ -121,6 +123,7 @@ impl ServiceTask {
             exited: None,
             adopted: None,
             cpu_sample: None,
+            fixed: None,
             data_history: RuleHistory::default(),
             system_sample: None,
             previous_ids: None,
@@ -257,10 +260,16 @@ impl ServiceTask {
                 _ => self.adopted = None,
             }
         }
-        let table = if finder.needs_table() { Some(self.table.get(self.interval / 2).await) } else { None };
-        let located = tokio::task::spawn_blocking(move || finder.locate(table.as_deref()))
-            .await
-            .unwrap_or_else(|e| Located::Missing(format!("check failed: {e}")));
+        let located = if finder.needs_table() {
+            let table = self.table.get(self.interval / 2).await;
+            let known = self.tracked;
+            tokio::task::spawn_blocking(move || finder.locate(Some(&table), known))
+                .await
+                .unwrap_or_else(|e| Located::Missing(format!("check failed: {e}")))
+        } else {
+            // A pidfile and a stat: two small reads, cheaper inline than a thread hop.
+            finder.locate(None, self.tracked)
+        };
         match located {
             Located::Running(id, _) if Some(id) == self.exited => Located::Missing("process is not running".to_owned()),
             other => other,
@@ -317,10 +326,9 @@ impl ServiceTask {
 
     /// The first parent that is not monitored or has failed, if any.
     fn failed_parent(&self) -> Option<String> {
-        let snapshot = self.board.snapshot();
         self.service().depends.iter().find_map(|dep| {
-            let parent = snapshot.services.iter().find(|s| s.name.eq_ignore_ascii_case(dep))?;
-            (parent.monitoring == Monitoring::NotMonitored || !parent.failed.is_empty()).then(|| parent.name.clone())
+            let parent = self.board.find(dep)?;
+            (parent.0 == Monitoring::NotMonitored || parent.1).then(|| dep.clone())
         })
     }
 
@@ -340,10 +348,19 @@ impl ServiceTask {
                         if self.tracked != Some(id) {
                             self.track(id);
                         }
-                        let table = if needs_table { Some(self.table.get(self.interval / 2).await) } else { None };
-                        let memory_total = crate::procfs::system::memory().map_or(0, |m| m.total);
+                        if self.fixed.as_ref().is_none_or(|(fid, _)| *fid != id) || self.needs_fresh_ids() {
+                            self.fixed = Some((id, Fixed::read(id.pid)));
+                        }
+                        let fixed = self.fixed.map(|(_, f)| f).unwrap_or_default();
+                        // Children and totals: from the table if this service reads it anyway,
+                        // else from the process's own children files.
+                        let family = match (needs_table, self.finder.as_ref().is_some_and(Finder::needs_table)) {
+                            (false, _) => None,
+                            (true, true) => Some(Family::from_table(&*self.table.get(self.interval / 2).await, id.pid)),
+                            (true, false) => Some(Family::from_children_files(id.pid, stat.threads)),
+                        };
                         let previous = self.cpu_sample;
-                        let (data, sample) = measure(id, &stat, table.as_deref(), previous, memory_total);
+                        let (data, sample) = measure(id, &stat, &fixed, family.as_ref(), previous);
                         self.cpu_sample = Some(sample);
                         if data.zombie {
                             data_error = Some(format!("process with pid {} is a zombie", id.pid));
@@ -448,6 +465,11 @@ impl ServiceTask {
             },
         ));
         results
+    }
+
+    /// Uid and gid rules read the ids every cycle (a process may switch users).
+    fn needs_fresh_ids(&self) -> bool {
+        self.rules.iter().any(|slot| matches!(slot.test, Test::Uid { .. } | Test::Gid { .. }))
     }
 
     fn needs_table(&self) -> bool {
@@ -825,16 +847,15 @@ async fn wait_readable(fd: &Option<AsyncFd<OwnedFd>>) {
     }
 }
 
-/// The fields of a time for cron matching, in UTC.
+/// The fields of a time for cron matching, in local time.
 fn cron_time(epoch_secs: u64) -> CronTime {
-    let days = (epoch_secs / 86_400) as i64;
-    let (_, month, day) = super::programs::civil_from_days(days);
-    let secs = epoch_secs % 86_400;
+    use chrono::{Datelike, Timelike};
+    let time = chrono::DateTime::<chrono::Local>::from(SystemTime::UNIX_EPOCH + Duration::from_secs(epoch_secs));
     CronTime {
-        minute: (secs / 60 % 60) as u32,
-        hour: (secs / 3600) as u32,
-        day_of_month: day,
-        month,
-        day_of_week: ((days + 4).rem_euclid(7)) as u32,
+        minute: time.minute(),
+        hour: time.hour(),
+        day_of_month: time.day(),
+        month: time.month(),
+        day_of_week: time.weekday().num_days_from_sunday(),
     }
 }

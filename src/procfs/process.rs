@@ -68,8 +68,28 @@ fn proc_path(pid: i32, file: &str) -> PathBuf {
     PathBuf::from(format!("/proc/{pid}/{file}"))
 }
 
+/// Reads a small file (a /proc file, a pidfile) with one buffer: no size query first, as
+/// `fs::read_to_string` does, which /proc files cannot answer anyway.
+pub fn read_small(path: &std::path::Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = file.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.len() > 1 << 20 {
+            break;
+        }
+    }
+    String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
 pub fn read_stat(pid: i32) -> io::Result<Stat> {
-    let text = fs::read_to_string(proc_path(pid, "stat"))?;
+    let text = read_small(&proc_path(pid, "stat"))?;
     parse_stat(&text).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("unreadable /proc/{pid}/stat")))
 }
 
@@ -111,7 +131,24 @@ pub fn read_cmdline(pid: i32) -> io::Result<String> {
 /// Open file descriptors (entries of `/proc/PID/fd`); permission denied for others'
 /// processes when not root.
 pub fn count_fds(pid: i32) -> io::Result<u64> {
-    Ok(fs::read_dir(proc_path(pid, "fd"))?.count() as u64)
+    count_entries(&proc_path(pid, "fd"))
+}
+
+/// Entries of a directory, without `.` and `..`, read with one buffer and no allocation
+/// per entry (this runs for every process service every cycle).
+fn count_entries(path: &std::path::Path) -> io::Result<u64> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+    let mut dir = rustix::fs::Dir::read_from(&fd)?;
+    let mut count = 0;
+    while let Some(entry) = dir.read() {
+        let entry = entry?;
+        let name = entry.file_name().to_bytes();
+        if name != b"." && name != b".." {
+            count += 1;
+        }
+    }
+    Ok(count)
 }
 
 /// The soft and hard limits of open files, from `/proc/PID/limits`.
@@ -161,6 +198,45 @@ pub fn read_io(pid: i32) -> io::Result<Io> {
     Ok(parse_io(&fs::read_to_string(proc_path(pid, "io"))?))
 }
 
+/// The children of a process, from `/proc/PID/task/*/children` (one small read per thread;
+/// no walk of the whole table).
+pub fn children_of(pid: i32) -> Vec<i32> {
+    children_of_threads(pid, None)
+}
+
+/// As [`children_of`]; a single-threaded process (`threads == Some(1)`) has only its main
+/// thread's file to read.
+pub fn children_of_threads(pid: i32, threads: Option<u32>) -> Vec<i32> {
+    if threads == Some(1) {
+        return read_small(std::path::Path::new(&format!("/proc/{pid}/task/{pid}/children")))
+            .map(|text| text.split_whitespace().filter_map(|c| c.parse().ok()).collect())
+            .unwrap_or_default();
+    }
+    let Ok(tasks) = fs::read_dir(proc_path(pid, "task")) else { return Vec::new() };
+    let mut children = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(text) = fs::read_to_string(task.path().join("children")) {
+            children.extend(text.split_whitespace().filter_map(|c| c.parse::<i32>().ok()));
+        }
+    }
+    children
+}
+
+/// Every descendant of a process through the children files, without it.
+pub fn descendants_of(pid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        for child in children_of(p) {
+            if child != pid && !out.contains(&child) && out.len() < 100_000 {
+                out.push(child);
+                stack.push(child);
+            }
+        }
+    }
+    out
+}
+
 /// The first integer in a pidfile (Monit's rule: leading blanks allowed, anything after
 /// the number ignored).
 pub fn parse_pidfile(text: &str) -> Option<i32> {
@@ -170,7 +246,7 @@ pub fn parse_pidfile(text: &str) -> Option<i32> {
 
 /// The process a pidfile names, if the file is readable and holds a positive number.
 pub fn read_pidfile(path: &std::path::Path) -> io::Result<i32> {
-    let text = fs::read_to_string(path)?;
+    let text = read_small(path)?;
     parse_pidfile(&text)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no process id", path.display())))
 }
@@ -206,6 +282,19 @@ mod tests {
         assert!(count_fds(pid).unwrap() >= 3);
         assert!(read_fd_limits(pid).unwrap().0 > 0);
         assert!(!read_cmdline(pid).unwrap().is_empty());
+    }
+
+    #[test]
+    fn children_files_list_children() {
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let me = std::process::id() as i32;
+        let children = children_of(me);
+        let found = children.contains(&(child.id() as i32));
+        let all = descendants_of(me);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(found, "{children:?}");
+        assert!(all.contains(&(child.id() as i32)));
     }
 
     #[test]

@@ -17,6 +17,18 @@ pub fn boot_time() -> io::Result<u64> {
         .ok_or_else(|| invalid("/proc/stat btime"))
 }
 
+/// The boot time, read once: it does not change while the host runs.
+pub fn boot_time_cached() -> u64 {
+    static BOOT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BOOT.get_or_init(|| boot_time().unwrap_or(0))
+}
+
+/// Total memory, read once.
+pub fn memory_total_cached() -> u64 {
+    static TOTAL: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TOTAL.get_or_init(|| memory().map_or(0, |m| m.total))
+}
+
 /// Clock ticks per second (`USER_HZ`), the unit of /proc CPU times.
 pub fn clock_ticks() -> u64 {
     rustix::param::clock_ticks_per_second().max(1)
@@ -26,9 +38,10 @@ pub fn page_size() -> u64 {
     rustix::param::page_size() as u64
 }
 
-/// Number of CPUs online.
+/// Number of CPUs available, read once (std reads cgroup files on every call).
 pub fn cpu_count() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static COUNT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *COUNT.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The 1, 5 and 15 minute load averages.

@@ -40,6 +40,13 @@ impl Board {
         }
     }
 
+    /// A service's monitoring state and whether anything failed, by name (any case),
+    /// without copying its status.
+    pub fn find(&self, name: &str) -> Option<(super::status::Monitoring, bool)> {
+        let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        guard.services.iter().find(|s| s.name.eq_ignore_ascii_case(name)).map(|s| (s.monitoring, !s.failed.is_empty()))
+    }
+
     /// One service's status.
     pub fn get(&self, name: &str) -> Option<ServiceStatus> {
         let guard = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
