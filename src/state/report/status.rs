@@ -1,0 +1,552 @@
+//! `monit status`: every figure of every service, as `status_service_txt` and
+//! `_printStatus` in Monit's cervlet.c print them: a bold cyan `Type 'name'` header, then
+//! `  %-28s %s` lines, a blank line after each service.
+
+use std::time::Duration;
+
+use super::format::{bytes, date, percent_f32, uptime};
+use super::{
+    CYAN, DEFAULT, Filter, GREY, RED, RESET, StatusText, Style, finish, header, in_error, monitoring_text, select,
+};
+use crate::config::model::{EventKind, Mode, OnReboot};
+use crate::state::board::Snapshot;
+use crate::state::status::{Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData};
+
+/// Continuation lines of a multi-line value start under the value column.
+const INDENT: &str = "                               ";
+/// Monit prints at most this many characters of one line of a value (plus one).
+const LINE_LIMIT: usize = 200;
+
+/// `monit status [name]` / `monit -g group status`, in the order of [`select`]; the header
+/// and a blank line alone when nothing matches.
+pub fn status(snapshot: &Snapshot, filter: &Filter, style: Style) -> String {
+    let mut out = format!("{}\n\n", header(snapshot));
+    for service in select(snapshot, filter) {
+        Block { out: &mut out, service }.write();
+    }
+    finish(out, style)
+}
+
+/// One service's lines.
+struct Block<'a> {
+    out: &'a mut String,
+    service: &'a ServiceStatus,
+}
+
+impl Block<'_> {
+    fn write(&mut self) {
+        let s = self.service;
+        self.out.push_str(&format!("{CYAN}{} '{}'{RESET}\n", s.type_name, s.name));
+        self.plain("status", &StatusText::of(s).coloured());
+        let (monitoring, colour) = monitoring_text(s);
+        let monitoring = if colour.is_empty() { monitoring.to_owned() } else { format!("{colour}{monitoring}{RESET}") };
+        self.plain("monitoring status", &monitoring);
+        self.plain("monitoring mode", mode_name(s.mode));
+        self.plain("on reboot", onreboot_name(s.onreboot));
+        if has_figures(s) {
+            match &s.data {
+                ServiceData::None => {}
+                ServiceData::Process(p) => self.process(p),
+                ServiceData::System(sys) => self.system(sys),
+                ServiceData::Program(p) => self.program(p),
+                ServiceData::Generic(fields) => self.generic(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            }
+        }
+        // rmonit's addition: the outcome of the last action, so `status` tells what happened.
+        if let Some(outcome) = &s.last_action {
+            let result = if outcome.success { "succeeded" } else { "failed" };
+            let failed = (!outcome.success).then_some(EventKind::Exec);
+            self.value("last action", failed, Some(format!("{} {result} at {}", outcome.action, date(outcome.at))));
+        }
+        self.value("data collected", None, s.collected_at.map(date));
+        self.out.push('\n');
+    }
+
+    /// A line of Monit's first four, printed without colour handling.
+    fn plain(&mut self, label: &str, value: &str) {
+        self.out.push_str(&format!("  {label:<28} {value}\n"));
+    }
+
+    /// A figure line (`_formatStatus`): grey `-` when not collected, red when the event the
+    /// figure belongs to is failed or changed. Carriage returns are dropped, further lines
+    /// indented under the value, a trailing newline dropped, each line cut after 201
+    /// characters.
+    fn value(&mut self, label: &str, event: Option<EventKind>, value: Option<String>) {
+        self.out.push_str(&format!("  {label:<28} "));
+        match value {
+            None => self.out.push_str(&format!("{GREY}-{RESET}")),
+            Some(text) => {
+                let red = event.is_some_and(|kind| in_error(self.service, kind));
+                self.out.push_str(if red { RED } else { DEFAULT });
+                let mut column = 0;
+                let mut chars = text.chars().filter(|c| *c != '\r').peekable();
+                while let Some(c) = chars.next() {
+                    if c == '\n' {
+                        if chars.peek().is_some() {
+                            self.out.push('\n');
+                            self.out.push_str(INDENT);
+                        }
+                        column = 0;
+                    } else if column <= LINE_LIMIT {
+                        self.out.push(c);
+                        column += 1;
+                    }
+                }
+                self.out.push_str(RESET);
+            }
+        }
+        self.out.push('\n');
+    }
+
+    fn process(&mut self, p: &ProcessData) {
+        use EventKind::{Gid, Invalid, Pid, Ppid, Resource, Uid, Uptime};
+        self.value("pid", Some(Pid), (p.pid >= 0).then(|| p.pid.to_string()));
+        self.value("parent pid", Some(Ppid), (p.ppid >= 0).then(|| p.ppid.to_string()));
+        self.value("uid", Some(Uid), Some(p.uid.to_string()));
+        self.value("effective uid", Some(Uid), Some(p.euid.to_string()));
+        self.value("gid", Some(Gid), Some(p.gid.to_string()));
+        self.value("uptime", Some(Uptime), Some(uptime(Duration::from_secs(p.uptime_secs))));
+        self.value("threads", Some(Resource), Some(p.threads.to_string()));
+        self.value("children", Some(Resource), Some(p.children.to_string()));
+        self.value("cpu", Some(Resource), p.cpu_percent.map(|v| format!("{v:.1}%")));
+        self.value("cpu total", Some(Resource), p.cpu_total_percent.map(|v| format!("{v:.1}%")));
+        self.value("memory", Some(Resource), Some(format!("{:.1}% [{}]", p.memory_percent, bytes(p.memory_bytes))));
+        self.value(
+            "memory total",
+            Some(Resource),
+            Some(format!("{:.1}% [{}]", p.memory_total_percent, bytes(p.memory_total_bytes))),
+        );
+        self.value("security attribute", Some(Invalid), None);
+        let limit = p.filedescriptors_limit.map_or(0, |(soft, hard)| soft.min(hard));
+        self.value(
+            "filedescriptors",
+            Some(Resource),
+            p.filedescriptors.map(|open| {
+                if limit > 0 {
+                    format!("{open} [{:.1}% of {limit} limit]", percent_f32(open, limit))
+                } else {
+                    "N/A".to_owned()
+                }
+            }),
+        );
+        self.value("total filedescriptors", Some(Resource), p.filedescriptors_total.map(|n| n.to_string()));
+    }
+
+    fn system(&mut self, s: &SystemData) {
+        use EventKind::{Resource, Uptime};
+        self.value(
+            "load average",
+            Some(Resource),
+            Some(format!("[{:.2}] [{:.2}] [{:.2}]", s.load[0], s.load[1], s.load[2])),
+        );
+        let cpu = s.cpu.map(|c| {
+            [
+                (c.user, "usr"),
+                (c.system, "sys"),
+                (c.nice, "nice"),
+                (c.iowait, "iowait"),
+                (c.hardirq, "hardirq"),
+                (c.softirq, "softirq"),
+                (c.steal, "steal"),
+                (c.guest, "guest"),
+                (c.guest_nice, "guestnice"),
+            ]
+            .iter()
+            .map(|(v, name)| format!("{:.1}%{name} ", v.max(0.0)))
+            .collect::<String>()
+        });
+        self.value("cpu", Some(Resource), cpu);
+        self.value(
+            "memory usage",
+            Some(Resource),
+            Some(format!("{} [{:.1}%]", bytes(s.memory_bytes), s.memory_percent)),
+        );
+        self.value("swap usage", Some(Resource), Some(format!("{} [{:.1}%]", bytes(s.swap_bytes), s.swap_percent)));
+        let booted = s.boot_time > 0;
+        self.value("uptime", Some(Uptime), booted.then(|| uptime(Duration::from_secs(s.uptime_secs))));
+        self.value("boot time", None, Some(date(std::time::UNIX_EPOCH + Duration::from_secs(s.boot_time))));
+        let fds = if s.filedescriptors_limit > 0 {
+            format!(
+                "{} [{:.1}% of {} limit]",
+                s.filedescriptors,
+                percent_f32(s.filedescriptors, s.filedescriptors_limit),
+                s.filedescriptors_limit
+            )
+        } else {
+            "N/A".to_owned()
+        };
+        self.value("filedescriptors", Some(Resource), Some(fds));
+    }
+
+    /// Nothing until the program has run once.
+    fn program(&mut self, p: &ProgramData) {
+        if p.started.is_none() {
+            return;
+        }
+        self.value("last exit value", Some(EventKind::Status), p.exit_status.map(|code| code.to_string()));
+        self.value("last output", Some(EventKind::Status), (!p.output.is_empty()).then(|| p.output.clone()));
+    }
+
+    /// Figures other checks report as `label -> text`: the labels Monit prints come in
+    /// Monit's order (and turn red with their event), any others after them.
+    fn generic<'f>(&mut self, fields: impl Iterator<Item = (&'f str, &'f str)>) {
+        let mut fields: Vec<(&str, &str)> = fields.collect();
+        let rank = |label: &str| GENERIC_LABELS.iter().position(|(l, _)| *l == label).unwrap_or(GENERIC_LABELS.len());
+        fields.sort_by_key(|(label, _)| rank(label));
+        for (label, text) in fields {
+            let event = GENERIC_LABELS.iter().find(|(l, _)| *l == label).and_then(|(_, e)| *e);
+            let value = (text != "-").then(|| text.to_owned());
+            self.value(label, event, value);
+        }
+    }
+}
+
+/// The figure labels of files, fifos, directories, filesystems, networks and hosts in the
+/// order Monit prints them (each type uses a subsequence), with the event that turns the
+/// figure red.
+const GENERIC_LABELS: [(&str, Option<EventKind>); 34] = [
+    ("filesystem type", None),
+    ("filesystem flags", Some(EventKind::Fsflags)),
+    ("permission", Some(EventKind::Permission)),
+    ("uid", Some(EventKind::Uid)),
+    ("gid", Some(EventKind::Gid)),
+    ("size", Some(EventKind::Size)),
+    ("hardlink", Some(EventKind::Resource)),
+    ("access timestamp", Some(EventKind::Timestamp)),
+    ("change timestamp", Some(EventKind::Timestamp)),
+    ("modify timestamp", Some(EventKind::Timestamp)),
+    ("content match", Some(EventKind::Content)),
+    ("checksum", Some(EventKind::Checksum)),
+    ("block size", None),
+    ("space total", None),
+    ("space free for non superuser", None),
+    ("space free total", Some(EventKind::Resource)),
+    ("inodes total", None),
+    ("inodes free", Some(EventKind::Resource)),
+    ("read bytes", Some(EventKind::Resource)),
+    ("disk read bytes", Some(EventKind::Resource)),
+    ("disk read operations", Some(EventKind::Resource)),
+    ("write bytes", Some(EventKind::Resource)),
+    ("disk write bytes", Some(EventKind::Resource)),
+    ("disk write operations", Some(EventKind::Resource)),
+    ("service time", None),
+    ("link", Some(EventKind::Link)),
+    ("capacity", Some(EventKind::Speed)),
+    ("download bytes", Some(EventKind::Bytein)),
+    ("upload bytes", Some(EventKind::Byteout)),
+    ("download packets", Some(EventKind::Packetin)),
+    ("upload packets", Some(EventKind::Packetout)),
+    ("ping response time", Some(EventKind::Icmp)),
+    ("port response time", Some(EventKind::Connection)),
+    ("unix socket response time", Some(EventKind::Connection)),
+];
+
+/// Monit prints figures only for a monitored service that exists and could be read
+/// (`Util_hasServiceStatus`).
+pub(super) fn has_figures(s: &ServiceStatus) -> bool {
+    s.monitoring == Monitoring::Monitored
+        && !s.failed.contains_key(&EventKind::Nonexist)
+        && !s.failed.contains_key(&EventKind::Data)
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Active => "active",
+        Mode::Passive => "passive",
+        Mode::Manual => "manual",
+    }
+}
+
+fn onreboot_name(onreboot: OnReboot) -> &'static str {
+    match onreboot {
+        OnReboot::Start => "start",
+        OnReboot::Nostart => "nostart",
+        OnReboot::Laststate => "laststate",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use super::super::tests::{service, snapshot};
+    use super::super::{GREEN, YELLOW, strip_terminal};
+    use super::*;
+    use crate::state::status::{ActionOutcome, CpuUsage, PendingAction};
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    fn web() -> ServiceStatus {
+        let mut s = service("web", "Process");
+        s.collected_at = Some(at(1_795_462_629));
+        s.data = ServiceData::Process(ProcessData {
+            pid: 15982,
+            ppid: 1,
+            uptime_secs: 59,
+            threads: 1,
+            cpu_percent: Some(0.4),
+            cpu_total_percent: Some(0.4),
+            memory_bytes: 21_488 * 1024,
+            memory_percent: 0.1,
+            memory_total_bytes: 21_488 * 1024,
+            memory_total_percent: 0.1,
+            filedescriptors: Some(4),
+            filedescriptors_total: Some(4),
+            filedescriptors_limit: Some((20_000, 20_000)),
+            ..Default::default()
+        });
+        s
+    }
+
+    #[test]
+    fn process_status_matches_monit_byte_for_byte() {
+        let text = status(&snapshot(vec![web()]), &Filter::default(), Style::Batch);
+        let expected = [
+            "Monit 5.33.0 uptime: 0m\n",
+            "\n",
+            "Process 'web'\n",
+            "  status                       OK\n",
+            "  monitoring status            Monitored\n",
+            "  monitoring mode              active\n",
+            "  on reboot                    start\n",
+            "  pid                          15982\n",
+            "  parent pid                   1\n",
+            "  uid                          0\n",
+            "  effective uid                0\n",
+            "  gid                          0\n",
+            "  uptime                       0m\n",
+            "  threads                      1\n",
+            "  children                     0\n",
+            "  cpu                          0.4%\n",
+            "  cpu total                    0.4%\n",
+            "  memory                       0.1% [21.0 MB]\n",
+            "  memory total                 0.1% [21.0 MB]\n",
+            "  security attribute           -\n",
+            "  filedescriptors              4 [0.0% of 20000 limit]\n",
+            "  total filedescriptors        4\n",
+            &format!("  data collected               {}\n", date(at(1_795_462_629))),
+            "\n",
+        ]
+        .concat();
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn terminal_status_colours_like_monit() {
+        let mut s = web();
+        s.failed.insert(EventKind::Resource, "cpu usage of 95% matches".into());
+        if let ServiceData::Process(p) = &mut s.data {
+            p.cpu_percent = None;
+        }
+        let text = status(&snapshot(vec![s]), &Filter::default(), Style::Terminal);
+        assert!(text.starts_with(&format!("Monit 5.33.0 uptime: 0m\n\n{CYAN}Process 'web'{RESET}\n")), "{text}");
+        assert!(
+            text.contains(&format!("  status                       {RED}Resource limit matched{RESET}\n")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("  pid                          {DEFAULT}15982{RESET}\n")), "{text}");
+        assert!(text.contains(&format!("  cpu                          {GREY}-{RESET}\n")), "{text}");
+        assert!(text.contains(&format!("  threads                      {RED}1{RESET}\n")), "{text}");
+        assert!(text.ends_with(&format!("{RESET}\n\n")), "{text}");
+    }
+
+    #[test]
+    fn states_without_figures() {
+        let mut off = web();
+        off.monitoring = Monitoring::NotMonitored;
+        off.collected_at = None;
+        let mut init = service("init", "File");
+        init.monitoring = Monitoring::Initializing;
+        init.pending = Some(PendingAction::Start);
+        let mut gone = web();
+        gone.name = "gone".into();
+        gone.failed.insert(EventKind::Nonexist, "process is not running".into());
+        gone.pending = Some(PendingAction::Restart);
+        let text = status(&snapshot(vec![off, init, gone]), &Filter::default(), Style::Batch);
+        let collected = date(at(1_795_462_629));
+        let expected = [
+            "Monit 5.33.0 uptime: 0m\n\n",
+            "Process 'web'\n",
+            "  status                       Not monitored\n",
+            "  monitoring status            Not monitored\n",
+            "  monitoring mode              active\n",
+            "  on reboot                    start\n",
+            "  data collected               -\n\n",
+            "File 'init'\n",
+            "  status                       Initializing - start pending\n",
+            "  monitoring status            Initializing\n",
+            "  monitoring mode              active\n",
+            "  on reboot                    start\n",
+            "  data collected               -\n\n",
+            "Process 'gone'\n",
+            "  status                       Does not exist - restart pending\n",
+            "  monitoring status            Monitored\n",
+            "  monitoring mode              active\n",
+            "  on reboot                    start\n",
+            &format!("  data collected               {collected}\n\n"),
+        ]
+        .concat();
+        assert_eq!(text, expected);
+        let colours = status(&snapshot(vec![service("x", "Fifo")]), &Filter::default(), Style::Terminal);
+        assert!(colours.contains(&format!("{GREEN}OK{RESET}")));
+        let mut off = service("x", "Fifo");
+        off.monitoring = Monitoring::NotMonitored;
+        let colours = status(&snapshot(vec![off]), &Filter::default(), Style::Terminal);
+        assert!(colours.contains(&format!("  monitoring status            {YELLOW}Not monitored{RESET}\n")));
+    }
+
+    #[test]
+    fn system_block() {
+        let mut vm = service("vm", "System");
+        vm.collected_at = Some(at(1_795_462_629));
+        vm.data = ServiceData::System(SystemData {
+            load: [1.38, 0.66, 0.25],
+            cpu_count: 2,
+            cpu: Some(CpuUsage { user: 84.3, system: 11.4, iowait: 0.2, ..Default::default() }),
+            memory_bytes: 763_682_816,
+            memory_percent: 3.0,
+            swap_bytes: 0,
+            swap_percent: 0.0,
+            uptime_secs: 6 * 60 + 52,
+            boot_time: 1_795_462_217,
+            filedescriptors: 632,
+            filedescriptors_limit: 2_466_170,
+        });
+        let text = status(&snapshot(vec![vm]), &Filter::default(), Style::Batch);
+        let expected = [
+            "  load average                 [1.38] [0.66] [0.25]\n",
+            "  cpu                          84.3%usr 11.4%sys 0.0%nice 0.2%iowait 0.0%hardirq 0.0%softirq 0.0%steal 0.0%guest 0.0%guestnice \n",
+            "  memory usage                 728.3 MB [3.0%]\n",
+            "  swap usage                   0 B [0.0%]\n",
+            "  uptime                       6m\n",
+            &format!("  boot time                    {}\n", date(at(1_795_462_217))),
+            "  filedescriptors              632 [0.0% of 2466170 limit]\n",
+            &format!("  data collected               {}\n\n", date(at(1_795_462_629))),
+        ]
+        .concat();
+        assert!(text.ends_with(&expected), "{text}");
+        assert!(text.contains("\nSystem 'vm'\n  status                       OK\n"), "{text}");
+    }
+
+    #[test]
+    fn program_output_lines_are_indented() {
+        let mut prog = service("prog", "Program");
+        prog.failed.insert(EventKind::Status, "exit value 3".into());
+        prog.data = ServiceData::Program(ProgramData {
+            started: Some(at(1_795_462_639)),
+            exit_status: Some(3),
+            output: "to stderr\r\nprogram output line\n".into(),
+        });
+        let text = status(&snapshot(vec![prog]), &Filter::default(), Style::Batch);
+        assert!(
+            text.contains(concat!(
+                "  status                       Status failed\n",
+                "  monitoring status            Monitored\n",
+                "  monitoring mode              active\n",
+                "  on reboot                    start\n",
+                "  last exit value              3\n",
+                "  last output                  to stderr\n",
+                "                               program output line\n",
+                "  data collected               -\n",
+            )),
+            "{text}"
+        );
+        let terminal = status(
+            &snapshot(vec![{
+                let mut p = service("quiet", "Program");
+                p.data =
+                    ServiceData::Program(ProgramData { started: Some(at(1)), exit_status: Some(0), output: "".into() });
+                p
+            }]),
+            &Filter::default(),
+            Style::Terminal,
+        );
+        assert!(terminal.contains(&format!("  last exit value              {DEFAULT}0{RESET}\n")), "{terminal}");
+        assert!(terminal.contains(&format!("  last output                  {GREY}-{RESET}\n")), "{terminal}");
+    }
+
+    #[test]
+    fn a_program_that_never_ran_shows_no_figures() {
+        let mut prog = service("prog", "Program");
+        prog.data = ServiceData::Program(ProgramData::default());
+        let text = status(&snapshot(vec![prog]), &Filter::default(), Style::Batch);
+        assert!(!text.contains("last exit value"), "{text}");
+    }
+
+    #[test]
+    fn long_output_lines_are_cut() {
+        let mut prog = service("prog", "Program");
+        prog.data =
+            ServiceData::Program(ProgramData { started: Some(at(1)), exit_status: Some(0), output: "x".repeat(300) });
+        let text = status(&snapshot(vec![prog]), &Filter::default(), Style::Batch);
+        assert!(text.contains(&format!("  last output                  {}\n", "x".repeat(201))), "{text}");
+    }
+
+    #[test]
+    fn generic_figures_come_in_monits_order() {
+        let mut index = service("index", "File");
+        index.changed.insert(EventKind::Checksum, "checksum changed".into());
+        let fields: BTreeMap<String, String> = [
+            ("checksum", "ff1bf7ca4d0996c4e50b36a5f357226a (MD5)"),
+            ("size", "12 B"),
+            ("uid", "0"),
+            ("modify timestamp", "Mon, 23 Nov 2026 19:36:34"),
+            ("permission", "644"),
+            ("gid", "-"),
+            ("zz extension", "ours"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        index.data = ServiceData::Generic(fields);
+        let snap = snapshot(vec![index]);
+        let text = status(&snap, &Filter::default(), Style::Batch);
+        assert!(
+            text.contains(concat!(
+                "  status                       Checksum changed\n",
+                "  monitoring status            Monitored\n",
+                "  monitoring mode              active\n",
+                "  on reboot                    start\n",
+                "  permission                   644\n",
+                "  uid                          0\n",
+                "  gid                          -\n",
+                "  size                         12 B\n",
+                "  modify timestamp             Mon, 23 Nov 2026 19:36:34\n",
+                "  checksum                     ff1bf7ca4d0996c4e50b36a5f357226a (MD5)\n",
+                "  zz extension                 ours\n",
+            )),
+            "{text}"
+        );
+        let terminal = status(&snap, &Filter::default(), Style::Terminal);
+        assert!(terminal.contains(&format!("  checksum                     {RED}ff1bf7")), "{terminal}");
+        assert!(terminal.contains(&format!("  gid                          {GREY}-{RESET}")), "{terminal}");
+        assert_eq!(strip_terminal(&terminal), text);
+    }
+
+    #[test]
+    fn last_action_and_filters() {
+        let mut s = web();
+        s.last_action = Some(ActionOutcome {
+            action: "restart".into(),
+            at: at(1_795_462_600),
+            success: false,
+            message: "x".into(),
+        });
+        let snap = snapshot(vec![s, service("db", "Process")]);
+        let text = status(&snap, &Filter { names: Some("web".into()), group_members: None }, Style::Batch);
+        assert!(
+            text.contains(&format!(
+                "  last action                  restart failed at {}\n  data collected",
+                date(at(1_795_462_600))
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("'db'"));
+        let none = Filter { names: Some("nosuch".into()), group_members: None };
+        assert_eq!(status(&snap, &none, Style::Batch), "Monit 5.33.0 uptime: 0m\n\n");
+        assert_eq!(status(&snapshot(vec![]), &Filter::default(), Style::Terminal), "Monit 5.33.0 uptime: 0m\n\n");
+    }
+}

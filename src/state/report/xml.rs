@@ -1,0 +1,508 @@
+//! The XML status of `/_status?format=xml` (version 1: flat `<service type="N">` elements)
+//! and `/_status2` (version 2: `<services>`, `<servicegroups>`, the server's identity in
+//! attributes of `<monit>`), element for element as Monit's xml.c writes them (reference
+//! Appendix B), for M/Monit and the tools that read it.
+//!
+//! Unlike Monit, text is escaped (`&`, `<`, `>`, `"`), so odd service names still give a
+//! well-formed document; ordinary names print the same.
+
+use super::format::epoch_secs;
+use super::status::has_figures;
+use crate::config::model::{EventKind, Mode, OnReboot};
+use crate::state::board::Snapshot;
+use crate::state::status::{
+    Monitoring, PendingAction, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
+};
+
+/// What the document says about the daemon beyond the snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct XmlContext<'a> {
+    /// The Monit id (the id file's content).
+    pub id: &'a str,
+    pub start_delay_secs: u64,
+    pub localhostname: &'a str,
+    pub controlfile: &'a str,
+    pub httpd: Option<XmlHttpd<'a>>,
+    pub platform: Platform,
+    /// Service groups and their members, for version 2.
+    pub groups: &'a [(String, Vec<String>)],
+}
+
+/// Where the control plane listens.
+#[derive(Debug, Clone)]
+pub enum XmlHttpd<'a> {
+    Net { address: &'a str, port: u16, ssl: bool },
+    Unix { path: &'a str },
+}
+
+/// The `<platform>` element: `uname` fields, CPU count, memory and swap in kB.
+#[derive(Debug, Clone, Default)]
+pub struct Platform {
+    pub name: String,
+    pub release: String,
+    pub version: String,
+    pub machine: String,
+    pub cpu: usize,
+    pub memory_kb: u64,
+    pub swap_kb: u64,
+}
+
+/// The whole document, every service in configuration order (Monit ignores filters here).
+/// `version` 2 gives `/_status2`'s layout; anything else version 1.
+pub fn xml(snapshot: &Snapshot, context: &XmlContext, version: u8) -> String {
+    let v2 = version == 2;
+    let incarnation = epoch_secs(snapshot.started);
+    let uptime = std::time::SystemTime::now().duration_since(snapshot.started).map_or(0, |d| d.as_secs());
+    let mut out = String::from(r#"<?xml version="1.0" encoding="ISO-8859-1"?>"#);
+    if v2 {
+        out.push_str(&format!(
+            r#"<monit id="{}" incarnation="{incarnation}" version="5.33.0"><server>"#,
+            escape(context.id)
+        ));
+    } else {
+        out.push_str(&format!(
+            "<monit><server><id>{}</id><incarnation>{incarnation}</incarnation><version>5.33.0</version>",
+            escape(context.id)
+        ));
+    }
+    out.push_str(&format!(
+        "<uptime>{uptime}</uptime><poll>{}</poll><startdelay>{}</startdelay>\
+         <localhostname>{}</localhostname><controlfile>{}</controlfile>",
+        snapshot.poll_interval_ms / 1000,
+        context.start_delay_secs,
+        escape(context.localhostname),
+        escape(context.controlfile)
+    ));
+    match &context.httpd {
+        Some(XmlHttpd::Net { address, port, ssl }) => out.push_str(&format!(
+            "<httpd><address>{}</address><port>{port}</port><ssl>{}</ssl></httpd>",
+            escape(address),
+            u8::from(*ssl)
+        )),
+        Some(XmlHttpd::Unix { path }) => {
+            out.push_str(&format!("<httpd><unixsocket>{}</unixsocket></httpd>", escape(path)))
+        }
+        None => {}
+    }
+    let p = &context.platform;
+    out.push_str(&format!(
+        "</server><platform><name>{}</name><release>{}</release><version>{}</version><machine>{}</machine>\
+         <cpu>{}</cpu><memory>{}</memory><swap>{}</swap></platform>",
+        escape(&p.name),
+        escape(&p.release),
+        escape(&p.version),
+        escape(&p.machine),
+        p.cpu,
+        p.memory_kb,
+        p.swap_kb
+    ));
+    if v2 {
+        out.push_str("<services>");
+    }
+    for service in &snapshot.services {
+        write_service(&mut out, service, v2);
+    }
+    if v2 {
+        out.push_str("</services><servicegroups>");
+        for (group, members) in context.groups {
+            out.push_str(&format!(r#"<servicegroup name="{}">"#, escape(group)));
+            for member in members {
+                out.push_str(&format!("<service>{}</service>", escape(member)));
+            }
+            out.push_str("</servicegroup>");
+        }
+        out.push_str("</servicegroups>");
+    }
+    out.push_str("</monit>");
+    out
+}
+
+fn write_service(out: &mut String, s: &ServiceStatus, v2: bool) {
+    if v2 {
+        out.push_str(&format!(r#"<service name="{}"><type>{}</type>"#, escape(&s.name), s.type_number));
+    } else {
+        out.push_str(&format!(r#"<service type="{}"><name>{}</name>"#, s.type_number, escape(&s.name)));
+    }
+    let collected = s.collected_at.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).unwrap_or_default();
+    let (error, hint) = error_bits(s);
+    out.push_str(&format!(
+        "<collected_sec>{}</collected_sec><collected_usec>{}</collected_usec><status>{error}</status>\
+         <status_hint>{hint}</status_hint><monitor>{}</monitor><monitormode>{}</monitormode>\
+         <onreboot>{}</onreboot><pendingaction>{}</pendingaction>",
+        collected.as_secs(),
+        collected.subsec_micros(),
+        monitor_bits(s),
+        mode_number(s.mode),
+        onreboot_number(s.onreboot),
+        s.pending.map_or(0, action_number)
+    ));
+    if has_figures(s) {
+        match &s.data {
+            ServiceData::Process(p) => process(out, p),
+            ServiceData::System(sys) => system(out, sys),
+            ServiceData::Program(p) => program(out, p),
+            ServiceData::None | ServiceData::Generic(_) => {}
+        }
+    }
+    out.push_str("</service>");
+}
+
+fn process(out: &mut String, p: &ProcessData) {
+    let signed = |v: Option<u64>| v.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+    let (soft, hard) = p.filedescriptors_limit.map_or((-1, -1), |(s, h)| (signed(Some(s)), signed(Some(h))));
+    out.push_str(&format!(
+        "<pid>{}</pid><ppid>{}</ppid><uid>{}</uid><euid>{}</euid><gid>{}</gid><uptime>{}</uptime>\
+         <threads>{}</threads><children>{}</children>\
+         <memory><percent>{:.1}</percent><percenttotal>{:.1}</percenttotal>\
+         <kilobyte>{}</kilobyte><kilobytetotal>{}</kilobytetotal></memory>\
+         <cpu><percent>{:.1}</percent><percenttotal>{:.1}</percenttotal></cpu>\
+         <filedescriptors><open>{}</open><opentotal>{}</opentotal>\
+         <limit><soft>{soft}</soft><hard>{hard}</hard></limit></filedescriptors>\
+         <read></read><write></write>",
+        p.pid,
+        p.ppid,
+        p.uid,
+        p.euid,
+        p.gid,
+        p.uptime_secs,
+        p.threads,
+        p.children,
+        p.memory_percent,
+        p.memory_total_percent,
+        p.memory_bytes / 1024,
+        p.memory_total_bytes / 1024,
+        p.cpu_percent.unwrap_or(-1.0),
+        p.cpu_total_percent.unwrap_or(-1.0),
+        signed(p.filedescriptors),
+        signed(p.filedescriptors_total),
+    ));
+}
+
+/// The type-specific part of a system service (uptime, boot time, descriptors), then the
+/// `<system>` block Monit writes after the connection tests.
+fn system(out: &mut String, s: &SystemData) {
+    out.push_str(&format!(
+        "<uptime>{}</uptime><boottime>{}</boottime><filedescriptors><allocated>{}</allocated>\
+         <unused>0</unused><maximum>{}</maximum></filedescriptors>",
+        s.uptime_secs, s.boot_time, s.filedescriptors, s.filedescriptors_limit
+    ));
+    out.push_str(&format!(
+        "<system><load><avg01>{:.2}</avg01><avg05>{:.2}</avg05><avg15>{:.2}</avg15></load><cpu>",
+        s.load[0], s.load[1], s.load[2]
+    ));
+    if let Some(c) = s.cpu {
+        for (tag, v) in [
+            ("user", c.user),
+            ("system", c.system),
+            ("nice", c.nice),
+            ("wait", c.iowait),
+            ("hardirq", c.hardirq),
+            ("softirq", c.softirq),
+            ("steal", c.steal),
+            ("guest", c.guest),
+            ("guestnice", c.guest_nice),
+        ] {
+            out.push_str(&format!("<{tag}>{:.1}</{tag}>", v.max(0.0)));
+        }
+    }
+    out.push_str(&format!(
+        "</cpu><memory><percent>{:.1}</percent><kilobyte>{}</kilobyte></memory>\
+         <swap><percent>{:.1}</percent><kilobyte>{}</kilobyte></swap></system>",
+        s.memory_percent,
+        s.memory_bytes / 1024,
+        s.swap_percent,
+        s.swap_bytes / 1024
+    ));
+}
+
+/// Nothing until the program has run once.
+fn program(out: &mut String, p: &ProgramData) {
+    let Some(started) = p.started else { return };
+    out.push_str(&format!(
+        "<program><started>{}</started><status>{}</status><output><![CDATA[{}]]></output></program>",
+        epoch_secs(started),
+        p.exit_status.unwrap_or(0),
+        p.output.replace("]]>", "]]&gt;")
+    ));
+}
+
+/// Monit's event bits (`Event_Type` in event.h).
+fn event_bit(kind: EventKind) -> u32 {
+    match kind {
+        EventKind::Checksum => 0x1,
+        EventKind::Resource => 0x2,
+        EventKind::Timeout => 0x4,
+        EventKind::Timestamp => 0x8,
+        EventKind::Size => 0x10,
+        EventKind::Connection => 0x20,
+        EventKind::Permission => 0x40,
+        EventKind::Uid => 0x80,
+        EventKind::Gid => 0x100,
+        EventKind::Nonexist => 0x200,
+        EventKind::Invalid => 0x400,
+        EventKind::Data => 0x800,
+        EventKind::Exec => 0x1000,
+        EventKind::Fsflags => 0x2000,
+        EventKind::Icmp => 0x4000,
+        EventKind::Content => 0x8000,
+        EventKind::Instance => 0x10000,
+        EventKind::Action => 0x20000,
+        EventKind::Pid => 0x40000,
+        EventKind::Ppid => 0x80000,
+        EventKind::Status => 0x200000,
+        EventKind::Uptime => 0x400000,
+        EventKind::Link => 0x800000,
+        EventKind::Speed => 0x1000000,
+        EventKind::Saturation => 0x2000000,
+        EventKind::Bytein => 0x4000000,
+        EventKind::Byteout => 0x8000000,
+        EventKind::Packetin => 0x10000000,
+        EventKind::Packetout => 0x20000000,
+        EventKind::Exist => 0x40000000,
+    }
+}
+
+/// `<status>` (every failed or changed event; never instance or action events, as Monit)
+/// and `<status_hint>` (the changed ones among them).
+fn error_bits(s: &ServiceStatus) -> (u32, u32) {
+    let counted = |k: &&EventKind| !matches!(k, EventKind::Instance | EventKind::Action);
+    let failed = s.failed.keys().filter(counted).fold(0, |bits, k| bits | event_bit(*k));
+    let changed = s.changed.keys().filter(counted).fold(0, |bits, k| bits | event_bit(*k));
+    (failed | changed, changed & !failed)
+}
+
+/// 0 not monitored, 1 monitored, 2 initialising, plus 4 while `every` skips the cycle.
+fn monitor_bits(s: &ServiceStatus) -> u8 {
+    let base = match s.monitoring {
+        Monitoring::NotMonitored => return 0,
+        Monitoring::Monitored => 1,
+        Monitoring::Initializing => 2,
+    };
+    if s.waiting { base | 4 } else { base }
+}
+
+/// Monit's `Monitor_Mode` (0 active, 1 passive); 2 for our `manual`.
+fn mode_number(mode: Mode) -> u8 {
+    match mode {
+        Mode::Active => 0,
+        Mode::Passive => 1,
+        Mode::Manual => 2,
+    }
+}
+
+fn onreboot_number(onreboot: OnReboot) -> u8 {
+    match onreboot {
+        OnReboot::Start => 0,
+        OnReboot::Nostart => 1,
+        OnReboot::Laststate => 2,
+    }
+}
+
+/// Monit's `Action_Type` numbers.
+fn action_number(action: PendingAction) -> u8 {
+    match action {
+        PendingAction::Restart => 2,
+        PendingAction::Stop => 3,
+        PendingAction::Unmonitor => 5,
+        PendingAction::Start => 6,
+        PendingAction::Monitor => 7,
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::super::tests::service;
+    use super::*;
+    use crate::state::status::CpuUsage;
+
+    fn context<'a>(groups: &'a [(String, Vec<String>)]) -> XmlContext<'a> {
+        XmlContext {
+            id: "f3a6387cfa0fbd2af00793c714f7bd69",
+            start_delay_secs: 0,
+            localhostname: "vm",
+            controlfile: "/etc/monitrc",
+            httpd: Some(XmlHttpd::Net { address: "127.0.0.1", port: 2899, ssl: false }),
+            platform: Platform {
+                name: "Linux".into(),
+                release: "6.18.44".into(),
+                version: "#1 SMP".into(),
+                machine: "x86_64".into(),
+                cpu: 2,
+                memory_kb: 24_684_084,
+                swap_kb: 0,
+            },
+            groups,
+        }
+    }
+
+    fn snapshot(services: Vec<ServiceStatus>) -> Snapshot {
+        Snapshot { services, started: UNIX_EPOCH + Duration::from_secs(1_795_462_609), poll_interval_ms: 5000 }
+    }
+
+    fn web() -> ServiceStatus {
+        let mut s = service("web", "Process");
+        s.collected_at = Some(UNIX_EPOCH + Duration::from_micros(1_795_462_644_622_530));
+        s.data = ServiceData::Process(ProcessData {
+            pid: 15982,
+            ppid: 1,
+            uptime_secs: 36,
+            threads: 1,
+            memory_bytes: 21_488 * 1024,
+            memory_percent: 0.1,
+            memory_total_bytes: 21_488 * 1024,
+            memory_total_percent: 0.1,
+            cpu_percent: Some(0.0),
+            cpu_total_percent: Some(0.0),
+            filedescriptors: Some(4),
+            filedescriptors_total: Some(4),
+            filedescriptors_limit: Some((20_000, 20_000)),
+            ..Default::default()
+        });
+        s
+    }
+
+    fn prog() -> ServiceStatus {
+        let mut s = service("prog", "Program");
+        s.collected_at = Some(UNIX_EPOCH + Duration::from_secs(1_795_462_644));
+        s.failed.insert(EventKind::Status, "exit value 3".into());
+        s.data = ServiceData::Program(ProgramData {
+            started: Some(UNIX_EPOCH + Duration::from_secs(1_795_462_639)),
+            exit_status: Some(3),
+            output: "to stderr\nprogram output line".into(),
+        });
+        s
+    }
+
+    /// The document with its `<uptime>` (which follows the clock) blanked.
+    fn render(snap: &Snapshot, groups: &[(String, Vec<String>)], version: u8) -> String {
+        let text = xml(snap, &context(groups), version);
+        let start = text.find("<uptime>").expect("uptime") + "<uptime>".len();
+        let end = start + text[start..].find('<').expect("end");
+        format!("{}{}", &text[..start], &text[end..])
+    }
+
+    #[test]
+    fn version_1_matches_appendix_b() {
+        let text = render(&snapshot(vec![web(), prog()]), &[], 1);
+        let expected = concat!(
+            r#"<?xml version="1.0" encoding="ISO-8859-1"?><monit><server><id>f3a6387cfa0fbd2af00793c714f7bd69</id>"#,
+            "<incarnation>1795462609</incarnation><version>5.33.0</version><uptime></uptime><poll>5</poll>",
+            "<startdelay>0</startdelay><localhostname>vm</localhostname><controlfile>/etc/monitrc</controlfile>",
+            "<httpd><address>127.0.0.1</address><port>2899</port><ssl>0</ssl></httpd></server>",
+            "<platform><name>Linux</name><release>6.18.44</release><version>#1 SMP</version><machine>x86_64</machine>",
+            "<cpu>2</cpu><memory>24684084</memory><swap>0</swap></platform>",
+            r#"<service type="3"><name>web</name><collected_sec>1795462644</collected_sec>"#,
+            "<collected_usec>622530</collected_usec><status>0</status><status_hint>0</status_hint><monitor>1</monitor>",
+            "<monitormode>0</monitormode><onreboot>0</onreboot><pendingaction>0</pendingaction><pid>15982</pid>",
+            "<ppid>1</ppid><uid>0</uid><euid>0</euid><gid>0</gid><uptime>36</uptime><threads>1</threads>",
+            "<children>0</children><memory><percent>0.1</percent><percenttotal>0.1</percenttotal>",
+            "<kilobyte>21488</kilobyte><kilobytetotal>21488</kilobytetotal></memory><cpu><percent>0.0</percent>",
+            "<percenttotal>0.0</percenttotal></cpu><filedescriptors><open>4</open><opentotal>4</opentotal>",
+            "<limit><soft>20000</soft><hard>20000</hard></limit></filedescriptors><read></read><write></write>",
+            "</service>",
+            r#"<service type="7"><name>prog</name><collected_sec>1795462644</collected_sec>"#,
+            "<collected_usec>0</collected_usec><status>2097152</status><status_hint>0</status_hint>",
+            "<monitor>1</monitor><monitormode>0</monitormode><onreboot>0</onreboot><pendingaction>0</pendingaction>",
+            "<program><started>1795462639</started><status>3</status>",
+            "<output><![CDATA[to stderr\nprogram output line]]></output></program></service></monit>",
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn version_2_moves_identity_to_attributes_and_lists_groups() {
+        let groups = vec![("www".to_owned(), vec!["web".to_owned(), "prog".to_owned()])];
+        let text = render(&snapshot(vec![web(), prog()]), &groups, 2);
+        assert!(
+            text.starts_with(concat!(
+                r#"<?xml version="1.0" encoding="ISO-8859-1"?>"#,
+                r#"<monit id="f3a6387cfa0fbd2af00793c714f7bd69" incarnation="1795462609" version="5.33.0">"#,
+                "<server><uptime></uptime><poll>5</poll>"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(r#"</platform><services><service name="web"><type>3</type><collected_sec>"#), "{text}");
+        assert!(text.ends_with(concat!(
+            "</service></services><servicegroups><servicegroup name=\"www\"><service>web</service>",
+            "<service>prog</service></servicegroup></servicegroups></monit>"
+        )));
+    }
+
+    #[test]
+    fn states_bits_and_escaping() {
+        let mut odd = service("a<b>&\"c\"", "File");
+        odd.monitoring = Monitoring::Initializing;
+        odd.waiting = true;
+        odd.pending = Some(PendingAction::Restart);
+        let mut changed = service("changed", "File");
+        changed.changed.insert(EventKind::Checksum, "x".into());
+        changed.failed.insert(EventKind::Speed, "x".into());
+        changed.failed.insert(EventKind::Action, "x".into());
+        let mut off = service("off", "Process");
+        off.monitoring = Monitoring::NotMonitored;
+        off.data = web().data;
+        let mut prog = prog();
+        prog.data = ServiceData::Program(ProgramData {
+            started: Some(UNIX_EPOCH),
+            exit_status: Some(0),
+            output: "a]]>b".into(),
+        });
+        let text = render(&snapshot(vec![odd, changed, off, prog]), &[], 2);
+        assert!(text.contains(r#"<service name="a&lt;b&gt;&amp;&quot;c&quot;"><type>2</type>"#), "{text}");
+        assert!(text.contains("<monitor>6</monitor>"), "{text}");
+        assert!(text.contains("<pendingaction>2</pendingaction>"), "{text}");
+        assert!(text.contains("<status>16777217</status><status_hint>1</status_hint>"), "{text}");
+        assert!(text.contains("<name>off</name>") || text.contains(r#"name="off""#));
+        assert!(!text.contains("<pid>"), "not monitored: no figures: {text}");
+        assert!(text.contains("<![CDATA[a]]&gt;b]]>"), "{text}");
+    }
+
+    #[test]
+    fn system_figures() {
+        let mut vm = service("vm", "System");
+        vm.data = ServiceData::System(SystemData {
+            load: [1.38, 0.66, 0.25],
+            cpu_count: 2,
+            cpu: Some(CpuUsage { user: 84.3, system: 11.4, iowait: 0.2, steal: -0.1, ..Default::default() }),
+            memory_bytes: 763_682_816,
+            memory_percent: 3.0,
+            swap_bytes: 0,
+            swap_percent: 0.0,
+            uptime_secs: 412,
+            boot_time: 1_795_462_217,
+            filedescriptors: 632,
+            filedescriptors_limit: 2_466_170,
+        });
+        let text = xml(&snapshot(vec![vm]), &XmlContext::default(), 1);
+        assert!(
+            text.contains(concat!(
+                "<pendingaction>0</pendingaction><uptime>412</uptime><boottime>1795462217</boottime>",
+                "<filedescriptors><allocated>632</allocated><unused>0</unused><maximum>2466170</maximum></filedescriptors>",
+                "<system><load><avg01>1.38</avg01><avg05>0.66</avg05><avg15>0.25</avg15></load>",
+                "<cpu><user>84.3</user><system>11.4</system><nice>0.0</nice><wait>0.2</wait><hardirq>0.0</hardirq>",
+                "<softirq>0.0</softirq><steal>0.0</steal><guest>0.0</guest><guestnice>0.0</guestnice></cpu>",
+                "<memory><percent>3.0</percent><kilobyte>745784</kilobyte></memory>",
+                "<swap><percent>0.0</percent><kilobyte>0</kilobyte></swap></system></service></monit>",
+            )),
+            "{text}"
+        );
+        assert!(text.contains("<platform><name></name>"), "{text}");
+        assert!(!text.contains("<httpd>"));
+    }
+}
