@@ -2,6 +2,9 @@
 
 mod bad_input;
 mod cli;
+mod corpus;
 mod daemon;
 mod parser_props;
+mod roundtrip;
+mod shipped;
 mod util;

@@ -73,7 +73,7 @@ impl Parser<'_> {
                         _ => SocketType::Tcpssl,
                     });
                 }
-                "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1" | "tlsv11" | "tlsv12" | "tlsv13" => {
+                "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1" | "tlsv11" | "tlsv12" | "tlsv13" | "auto" | "sslauto" => {
                     test.ssl = self.parse_ssl_clause()?;
                 }
                 "certificate" => {

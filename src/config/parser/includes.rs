@@ -88,13 +88,8 @@ impl Parser<'_> {
         let id = self.sources.add(SourceFile::new(path, text));
         let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
         if is_yaml_path(path) {
-            if self.current.is_some() {
-                self.report(Diagnostic::error(
-                    span,
-                    "a YAML file can only be included between services, not inside a check block",
-                ));
-                return None;
-            }
+            // A YAML fragment holds whole services: the open one ends here.
+            self.finish_service();
             match yaml::parse_yaml(&text, id) {
                 Ok(fragment) => self.merge_fragment(fragment, id, &text),
                 Err(d) => self.report(d),

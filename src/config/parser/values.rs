@@ -68,6 +68,13 @@ impl UnitClass {
     }
 }
 
+/// `KiB`, `MiB`, `GiB`, `TiB` (with or without `/s`): IEC spellings Monit does not take.
+fn is_binary_prefix_unit(word: &str) -> bool {
+    let w = word.to_ascii_lowercase();
+    let w = w.strip_suffix("/s").unwrap_or(&w);
+    matches!(w, "kib" | "mib" | "gib" | "tib")
+}
+
 /// The longest duration a control file may give (a year), so that sums never overflow.
 const MAX_DURATION_MS: u64 = 365 * 86_400_000;
 
@@ -145,6 +152,15 @@ impl Parser<'_> {
             let unit = self.next();
             span = span.to(unit.span);
             unit_text = unit.text().unwrap_or_default().to_ascii_lowercase();
+        } else if unit_text.is_empty() {
+            // A unit Monit does not know (`MiB`, `KiB`) would otherwise read as "expected then".
+            let next = self.peek().clone();
+            if let TokenKind::Word(w) = &next.kind
+                && is_binary_prefix_unit(w)
+            {
+                return self
+                    .fail(next.span, format!("unknown unit '{w}': sizes are B, kB, MB, GB and TB (powers of 1024)"));
+            }
         }
         // `MB/s`, `MB /s`, `MB per second` (per is noise), `operations/s`.
         let mut per_second = false;
