@@ -172,3 +172,94 @@ fn a_hung_start_program_does_not_delay_a_healthy_service() {
     let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.iter().all(|g| *g < 1.6), "the heartbeat kept its 1 s cycle: {gaps:?}");
 }
+
+#[test]
+fn a_reload_with_a_broken_configuration_keeps_the_running_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()));
+    // Break the file, reload: the daemon logs the error and keeps watching `web`.
+    std::fs::write(&config, format!("{}check process web with pidfile\n  if cpu > lots then alert\n", header(d)))
+        .unwrap();
+    daemon.signal("HUP");
+    assert!(
+        wait_until(Duration::from_secs(5), || daemon.log().contains("keeping the running configuration")),
+        "{}",
+        daemon.log()
+    );
+    let before = live_pid(&pidfile).unwrap();
+    std::process::Command::new("kill").args(["-9", &before.to_string()]).status().unwrap();
+    assert!(wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_some_and(|p| p != before)), "{}", daemon.log());
+    // A valid new configuration replaces it: `web` gone, `db` watched.
+    let text = format!("{}{}", header(d), process_block(d, "db", ""));
+    write_monitrc(d, "monitrc", &text);
+    daemon.signal("HUP");
+    let db = d.join("db.pid");
+    let _cleanup_db = KillOnDrop(vec![db.clone()]);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&db).is_some()), "{}", daemon.log());
+    let out = daemon.cli(&["summary"]);
+    let text = stdout(&out);
+    assert!(text.contains(" db ") && !text.contains(" web "), "{text}");
+}
+
+#[test]
+fn without_dash_i_the_daemon_detaches_and_a_second_start_wakes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &header(d));
+    let status = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap()])
+        .env("HOME", d)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let pidfile = d.join("rmonit.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    assert!(wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_some()), "the daemon wrote its pid file");
+    let out = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap()])
+        .env("HOME", d)
+        .output()
+        .unwrap();
+    let pid = live_pid(&pidfile).unwrap();
+    assert_eq!(stdout(&out).trim(), format!("rmonit daemon with PID {pid} awakened"));
+    let out = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap(), "quit"])
+        .env("HOME", d)
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out).trim(), format!("rmonit daemon with pid [{pid}] killed"));
+    assert!(wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_none()));
+}
+
+#[test]
+fn cli_verbs_report_errors_with_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}check system box\n", header(d)));
+    let out = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap(), "summary"])
+        .env("HOME", d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "rmonit: the rmonit daemon is not running");
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(5), || daemon.cli(&["summary"]).status.success()));
+    assert!(wait_until(Duration::from_secs(5), || stdout(&daemon.cli(&["summary"]))
+        .contains(" box                              OK ")));
+    let out = daemon.cli(&["unmonitor", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "There is no service named \"nosuch\"");
+    let out = daemon.cli(&["report", "bogus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "Invalid report type: 'bogus'");
+    let out = daemon.cli(&["report", "up"]);
+    assert_eq!(stdout(&out), "1\n");
+    let out = daemon.cli(&["status", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+}
