@@ -263,3 +263,32 @@ fn cli_verbs_report_errors_with_exit_codes() {
     let out = daemon.cli(&["status", "nosuch"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_restart_limit_unmonitors_a_service_that_will_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let failing = write_script(
+        d,
+        "fail.sh",
+        &format!("echo attempt >> {}/attempts.log\necho 'config error' >&2\nexit 1", d.display()),
+    );
+    let text = format!(
+        "{}check process failer with pidfile {d}/failer.pid\n  start program = \"{}\" with timeout 5 seconds\n  if 2 restarts within 3 cycles then unmonitor\n",
+        header(d),
+        failing.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || stdout(&daemon.cli(&["summary"])).contains("Not monitored")),
+        "{}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("service restarted 2 times within 3 cycles(s) - unmonitor"), "{}", daemon.log());
+    let attempts = std::fs::read_to_string(d.join("attempts.log")).unwrap().lines().count();
+    assert_eq!(attempts, 2, "two attempts, then the limit");
+    let out = daemon.cli(&["status", "failer"]);
+    assert!(stdout(&out).contains("config error") || stdout(&out).contains("start failed"), "{}", stdout(&out));
+}

@@ -63,9 +63,14 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
         Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
-        None if cli.id || cli.resetid || cli.hash.is_some() => {
-            Err("this option is not available in this build yet".to_owned())
+        None if cli.id => {
+            let path = crate::config::find_control_file(cli.conf.as_deref())?;
+            let loaded =
+                crate::config::load(&path, crate::config::LoadOptions::default()).map_err(|e| e.to_string())?;
+            println!("Monit ID: {}", crate::daemon::paths::instance_id(&loaded.config)?);
+            Ok(exit::OK)
         }
+        None if cli.resetid || cli.hash.is_some() => Err("this option is not available in this build yet".to_owned()),
         // No verb: run the daemon.
         None => {
             let config_path = crate::config::find_control_file(cli.conf.as_deref())?;

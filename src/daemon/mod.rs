@@ -62,6 +62,9 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     };
     logging::init(target, options.verbose)?;
     write_pidfile(&pidfile)?;
+    if let Err(e) = paths::instance_id(&config) {
+        tracing::warn!("{e}");
+    }
     // One thread for the async work; a few for blocking reads (a process-table scan),
     // bounded so that a burst of them cannot grow the daemon's memory.
     let runtime = tokio::runtime::Builder::new_current_thread()

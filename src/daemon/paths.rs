@@ -38,3 +38,34 @@ pub fn control_socket(config: &Config) -> PathBuf {
         None => home().join(".rmonit.sock"),
     }
 }
+
+/// `set idfile`, else `~/.rmonit.id`.
+pub fn idfile(config: &Config) -> PathBuf {
+    match &config.idfile {
+        Some(p) => PathBuf::from(p),
+        None => home().join(".rmonit.id"),
+    }
+}
+
+/// The instance id (32 hex digits), created on first use as Monit does.
+pub fn instance_id(config: &Config) -> Result<String, String> {
+    let path = idfile(config);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let id = text.trim();
+        if id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(id.to_owned());
+        }
+    }
+    let mut bytes = [0u8; 16];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&path, format!("{id}\n"))
+        .map_err(|e| format!("cannot write the id file {}: {e}", path.display()))?;
+    Ok(id)
+}

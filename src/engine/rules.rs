@@ -168,6 +168,48 @@ fn repeat_action(action: &Action, cycles_in_state: u32) -> Option<Action> {
     }
 }
 
+/// The cycles of event-driven starts and restarts, for the restart limits (reference
+/// §2.6: `if N restarts within M cycles then <action>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestartLog {
+    cycles: std::collections::VecDeque<u64>,
+}
+
+impl RestartLog {
+    pub fn len(&self) -> usize {
+        self.cycles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cycles.is_empty()
+    }
+
+    /// Before a restart in `cycle`: the action of the first limit it would exceed (the
+    /// restart is then not done and the log starts afresh), or none (the restart is
+    /// recorded).
+    pub fn check_and_record(
+        &mut self,
+        limits: &[crate::config::model::RestartLimit],
+        cycle: u64,
+    ) -> Option<(Action, u32, u32)> {
+        if let Some(longest) = limits.iter().map(|l| u64::from(l.cycles)).max() {
+            while self.cycles.front().is_some_and(|&c| cycle.saturating_sub(c) >= longest) {
+                self.cycles.pop_front();
+            }
+            for limit in limits {
+                let recent =
+                    self.cycles.iter().filter(|&&c| cycle.saturating_sub(c) < u64::from(limit.cycles)).count() as u32;
+                if recent >= limit.count {
+                    self.cycles.clear();
+                    return Some((limit.action.clone(), recent, limit.cycles));
+                }
+            }
+        }
+        self.cycles.push_back(cycle);
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +367,23 @@ mod tests {
         let out = run(&s, &seq);
         assert!(out[..63].iter().all(|(t, _)| t.is_none()));
         assert_eq!(out[63].0, Some(EventState::Failed));
+    }
+
+    #[test]
+    fn restart_limits_stop_a_restart_loop() {
+        use crate::config::model::RestartLimit;
+        let limits = [RestartLimit { count: 2, cycles: 3, action: Action::Unmonitor }];
+        let mut log = RestartLog::default();
+        assert_eq!(log.check_and_record(&limits, 1), None);
+        assert_eq!(log.check_and_record(&limits, 2), None);
+        // A third restart within 3 cycles of the first two: the limit fires instead.
+        assert_eq!(log.check_and_record(&limits, 3), Some((Action::Unmonitor, 2, 3)));
+        assert!(log.is_empty(), "the log starts afresh");
+        // Restarts far enough apart never reach the limit.
+        for cycle in [10, 13, 16, 19] {
+            assert_eq!(log.check_and_record(&limits, cycle), None);
+        }
+        assert!(log.len() <= 1);
     }
 
     #[test]

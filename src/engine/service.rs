@@ -3,7 +3,6 @@
 //! for to the coordinator, and carries out the start/stop/restart/monitor commands the
 //! coordinator sends back. Services never wait for each other's checks.
 
-use std::collections::VecDeque;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -16,7 +15,7 @@ use tracing::{error, info, warn};
 
 use super::coordinator::{Origin, Request};
 use super::programs::{EventContext, command_spec, program_spec};
-use super::rules::{EventState, RuleHistory, RuleSpec, TestResult, evaluate};
+use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
 use super::table_cache::TableCache;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
@@ -26,6 +25,9 @@ use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, Servi
 use crate::exec::{self, Exit};
 use crate::procfs::system::CpuTimes;
 use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+
+/// How long after a start program failed its process may still appear.
+const FAILED_START_GRACE: Duration = Duration::from_secs(1);
 
 /// A command from the coordinator; every one answers when done.
 #[derive(Debug)]
@@ -78,8 +80,8 @@ pub struct ServiceTask {
     data: ServiceData,
     cycle: u64,
     last_cron_minute: Option<u64>,
-    /// Cycles in which event-driven starts and restarts happened, for the restart limits.
-    restart_cycles: VecDeque<u64>,
+    /// Event-driven starts and restarts, for the restart limits.
+    restarts: RestartLog,
     coordinator: mpsc::UnboundedSender<Request>,
     inbox: mpsc::UnboundedReceiver<Command>,
     table: TableCache,
@@ -131,7 +133,7 @@ impl ServiceTask {
             data: ServiceData::None,
             cycle: 0,
             last_cron_minute: None,
-            restart_cycles: VecDeque::new(),
+            restarts: RestartLog::default(),
             coordinator,
             inbox,
             table,
@@ -294,7 +296,20 @@ impl ServiceTask {
             return;
         }
         let started = Instant::now();
-        let results = self.observe_and_judge().await;
+        // A hard deadline for the whole check: a hung read costs this service one timeout.
+        let deadline = match &self.service().check {
+            ServiceKind::Program(p) => {
+                p.timeout.unwrap_or(self.config.limits.program_timeout()).as_std() + Duration::from_secs(1)
+            }
+            _ => (self.config.limits.network_timeout().as_std() * 2).max(self.interval),
+        };
+        let results = match tokio::time::timeout(deadline, self.observe_and_judge()).await {
+            Ok(results) => results,
+            Err(_) => {
+                let message = format!("check timed out after {} s", deadline.as_secs_f64());
+                vec![(usize::MAX, TestResult::Failed(message))]
+            }
+        };
         let elapsed = started.elapsed();
         self.apply(results, elapsed).await;
     }
@@ -501,6 +516,7 @@ impl ServiceTask {
     async fn apply(&mut self, results: Vec<(usize, TestResult)>, elapsed: Duration) {
         let name = self.name();
         let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
+        let mut events: Vec<crate::state::EventRecord> = Vec::new();
         let mut failed = std::collections::BTreeMap::new();
         let mut changed = std::collections::BTreeMap::new();
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
@@ -512,6 +528,13 @@ impl ServiceTask {
             let decision = evaluate(&spec, history, result);
             let message = result.message().to_owned();
             if let Some(state) = decision.transition {
+                events.push(crate::state::EventRecord {
+                    at: SystemTime::now(),
+                    event: spec.event,
+                    state: format!("{state:?}").to_lowercase(),
+                    message: message.clone(),
+                    action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
+                });
                 match state {
                     EventState::Failed => error!(service = %name, "{message}"),
                     EventState::Changed => warn!(service = %name, "{message}"),
@@ -539,8 +562,13 @@ impl ServiceTask {
             self.monitoring = Monitoring::Monitored;
         }
         let monitoring = self.monitoring;
+        let restarts = self.restarts.len() as u32;
         self.board.update(&name, |s| {
             s.monitoring = monitoring;
+            s.restarts = restarts;
+            s.events.extend(events);
+            let excess = s.events.len().saturating_sub(crate::state::status::RECENT_EVENTS);
+            s.events.drain(..excess);
             s.failed = failed;
             s.changed = changed;
             s.waiting = false;
@@ -590,11 +618,13 @@ impl ServiceTask {
             }
             _ if passive => info!(service = %name, "passive mode: {} not done, alert only", action.name()),
             Action::Restart | Action::Start => {
-                if let Some(limit_action) = self.restart_limit_reached() {
-                    self.dispatch_request(limit_action, Origin::RestartLimit);
-                } else {
-                    self.restart_cycles.push_back(self.cycle);
-                    self.dispatch_request(action, Origin::Rule);
+                let limits = self.config.services[self.index].restart_limits.clone();
+                match self.restarts.check_and_record(&limits, self.cycle) {
+                    Some((limit_action, count, cycles)) => {
+                        error!(service = %name, "service restarted {count} times within {cycles} cycles(s) - {}", limit_action.name());
+                        self.dispatch_request(limit_action, Origin::RestartLimit);
+                    }
+                    None => self.dispatch_request(action, Origin::Rule),
                 }
             }
             Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, Origin::Rule),
@@ -603,31 +633,6 @@ impl ServiceTask {
 
     fn dispatch_request(&self, action: Action, origin: Origin) {
         let _ = self.coordinator.send(Request { service: self.index, action, origin, reply: None });
-    }
-
-    /// The action of the first restart limit this restart would exceed (Monit §2.6).
-    fn restart_limit_reached(&mut self) -> Option<Action> {
-        let longest = self.service().restart_limits.iter().map(|l| u64::from(l.cycles)).max()?;
-        while self.restart_cycles.front().is_some_and(|&c| self.cycle.saturating_sub(c) >= longest) {
-            self.restart_cycles.pop_front();
-        }
-        let config = self.config.clone();
-        for limit in &config.services[self.index].restart_limits {
-            let recent =
-                self.restart_cycles.iter().filter(|&&c| self.cycle.saturating_sub(c) < u64::from(limit.cycles)).count();
-            if recent as u32 >= limit.count {
-                error!(
-                    service = %self.name(),
-                    "service restarted {} times within {} cycles(s) - {}",
-                    recent,
-                    limit.cycles,
-                    limit.action.name()
-                );
-                self.restart_cycles.clear();
-                return Some(limit.action.clone());
-            }
-        }
-        None
     }
 
     /// Runs an exec or custom action in the background and records its outcome.
@@ -755,6 +760,7 @@ impl ServiceTask {
         let deadline = Instant::now() + timeout;
         let is_process = self.finder.is_some();
         let mut exit: Option<Exit> = None;
+        let mut failed_at: Option<Instant> = None;
         let mut delay = Duration::from_millis(10);
         loop {
             if exit.is_none() {
@@ -794,6 +800,14 @@ impl ServiceTask {
             }
             if let Some(Exit::TimedOut) = exit {
                 return Err(format!("'{command}': Program timed out"));
+            }
+            // A program that failed gets a short grace for its process to show up (some
+            // report failure yet start), not the whole timeout as in Monit.
+            if exit.as_ref().is_some_and(|e| !e.success())
+                && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE
+            {
+                let status = exit.as_ref().map_or(-1, Exit::status);
+                return Err(format!("'{command}' (exit status {status}): {}", running.output().trim()));
             }
             if Instant::now() >= deadline {
                 if expect_running && exit.is_none() {

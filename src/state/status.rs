@@ -158,7 +158,24 @@ pub struct ServiceStatus {
     pub restarts: u32,
     /// How long the last check of each kind took, in milliseconds.
     pub check_millis: BTreeMap<String, u64>,
+    /// The latest events (state transitions), newest last; the alert channel delivers them.
+    pub events: Vec<EventRecord>,
 }
+
+/// One event: a rule's state changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub at: SystemTime,
+    pub event: EventKind,
+    /// `failed`, `succeeded`, `changed` or `unchanged`.
+    pub state: String,
+    pub message: String,
+    /// The action the rule called for.
+    pub action: String,
+}
+
+/// How many events a status keeps.
+pub const RECENT_EVENTS: usize = 20;
 
 impl ServiceStatus {
     pub fn new(name: &str, type_name: &str, type_number: u8, mode: Mode, onreboot: OnReboot) -> Self {
@@ -178,111 +195,7 @@ impl ServiceStatus {
             last_action: None,
             restarts: 0,
             check_millis: BTreeMap::new(),
+            events: Vec::new(),
         }
-    }
-
-    /// Monit's status text: `OK`, `Not monitored`, `Initializing`, `Does not exist`,
-    /// `Execution failed | Does not exist`, `Checksum changed`, plus ` - restart pending`.
-    pub fn status_text(&self) -> String {
-        let base = match self.monitoring {
-            Monitoring::NotMonitored => "Not monitored".to_owned(),
-            Monitoring::Initializing => "Initializing".to_owned(),
-            Monitoring::Monitored if !self.failed.is_empty() => {
-                // Monit lists failed events by their bit order; ours follows the same order
-                // for the common ones (exec before existence).
-                let mut texts: Vec<&str> = order(self.failed.keys()).into_iter().map(|k| k.failed_text()).collect();
-                texts.dedup();
-                texts.join(" | ")
-            }
-            Monitoring::Monitored if !self.changed.is_empty() => {
-                order(self.changed.keys()).into_iter().map(|k| k.changed_text()).collect::<Vec<_>>().join(" | ")
-            }
-            Monitoring::Monitored if self.waiting => "Waiting".to_owned(),
-            Monitoring::Monitored => "OK".to_owned(),
-        };
-        match self.pending {
-            Some(action) => format!("{base} - {} pending", action.name()),
-            None => base,
-        }
-    }
-
-    /// Up for `report`: monitored and nothing failed.
-    pub fn is_up(&self) -> bool {
-        self.monitoring == Monitoring::Monitored && self.failed.is_empty()
-    }
-}
-
-/// Monit's event bits, lowest first (`Event_*` in event.h; `Status` is 0x200000 as the
-/// XML status shows), so joined texts read as Monit's do: highest bit first.
-pub fn event_bit(kind: EventKind) -> u64 {
-    1 << EVENT_BITS.iter().position(|b| *b == kind).unwrap_or(0)
-}
-
-fn order<'a>(kinds: impl Iterator<Item = &'a EventKind>) -> Vec<EventKind> {
-    let mut list: Vec<EventKind> = kinds.copied().collect();
-    list.sort_by_key(|k| std::cmp::Reverse(event_bit(*k)));
-    list
-}
-
-const EVENT_BITS: [EventKind; 30] = [
-    EventKind::Checksum,
-    EventKind::Resource,
-    EventKind::Timeout,
-    EventKind::Timestamp,
-    EventKind::Size,
-    EventKind::Connection,
-    EventKind::Permission,
-    EventKind::Uid,
-    EventKind::Gid,
-    EventKind::Nonexist,
-    EventKind::Invalid,
-    EventKind::Data,
-    EventKind::Exec,
-    EventKind::Fsflags,
-    EventKind::Icmp,
-    EventKind::Content,
-    EventKind::Instance,
-    EventKind::Action,
-    EventKind::Pid,
-    EventKind::Ppid,
-    EventKind::Speed,
-    EventKind::Status,
-    EventKind::Uptime,
-    EventKind::Link,
-    EventKind::Saturation,
-    EventKind::Bytein,
-    EventKind::Byteout,
-    EventKind::Packetin,
-    EventKind::Packetout,
-    EventKind::Exist,
-];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn status() -> ServiceStatus {
-        ServiceStatus::new("web", "Process", 3, Mode::Active, OnReboot::Start)
-    }
-
-    #[test]
-    fn status_texts_as_monit_prints_them() {
-        let mut s = status();
-        assert_eq!(s.status_text(), "Initializing");
-        s.monitoring = Monitoring::Monitored;
-        assert_eq!(s.status_text(), "OK");
-        s.pending = Some(PendingAction::Restart);
-        assert_eq!(s.status_text(), "OK - restart pending");
-        s.pending = None;
-        s.failed.insert(EventKind::Nonexist, "process is not running".into());
-        assert_eq!(s.status_text(), "Does not exist");
-        s.failed.insert(EventKind::Exec, "failed to start".into());
-        assert_eq!(s.status_text(), "Execution failed | Does not exist");
-        assert!(!s.is_up());
-        s.failed.clear();
-        s.changed.insert(EventKind::Checksum, "checksum changed".into());
-        assert_eq!(s.status_text(), "Checksum changed");
-        s.monitoring = Monitoring::NotMonitored;
-        assert_eq!(s.status_text(), "Not monitored");
     }
 }
