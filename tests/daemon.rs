@@ -292,3 +292,61 @@ fn a_restart_limit_unmonitors_a_service_that_will_not_start() {
     let out = daemon.cli(&["status", "failer"]);
     assert!(stdout(&out).contains("config error") || stdout(&out).contains("start failed"), "{}", stdout(&out));
 }
+
+/// Spawns `sleep` processes until one gets `pid` (recycled through ns_last_pid, as root).
+fn spawn_with_pid(pid: i32) -> Option<std::process::Child> {
+    for _ in 0..50 {
+        if std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).is_err() {
+            return None;
+        }
+        let mut child = std::process::Command::new("sleep").arg("1000").spawn().ok()?;
+        if child.id() as i32 == pid {
+            return Some(child);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    None
+}
+
+#[test]
+fn a_really_recycled_pid_is_not_taken_for_the_service() {
+    if !std::fs::metadata("/proc/sys/kernel/ns_last_pid").is_ok_and(|m| !m.permissions().readonly())
+        || effective_uid() != 0
+    {
+        // Recycling a pid needs root; the pidfile-age test covers the logic elsewhere.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()));
+    assert_eq!(daemon.cli(&["unmonitor", "web"]).status.code(), Some(0));
+    let old = live_pid(&pidfile).unwrap();
+    std::process::Command::new("kill").args(["-9", &old.to_string()]).status().unwrap();
+    assert!(wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_none()));
+    // Reaped (not a zombie any more), so the pid is free.
+    assert!(
+        wait_until(Duration::from_secs(10), || !std::path::Path::new(&format!("/proc/{old}")).exists()),
+        "pid {old} not reaped"
+    );
+    let Some(mut unrelated) = spawn_with_pid(old) else {
+        panic!("could not recycle pid {old} through ns_last_pid");
+    };
+    assert_eq!(daemon.cli(&["monitor", "web"]).status.code(), Some(0));
+    let restarted = wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some_and(|p| p != old));
+    let _ = unrelated.kill();
+    let _ = unrelated.wait();
+    assert!(restarted, "the recycled pid {old} was taken for the service:\n{}", daemon.log());
+}
+
+fn effective_uid() -> u32 {
+    // The effective uid without a libc dependency in the tests: /proc/self/status.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(2)?.parse().ok()))
+        .unwrap_or(u32::MAX)
+}

@@ -141,11 +141,14 @@ fn start_engine(
     config: &Arc<Config>,
     options: &DaemonOptions,
     initial: Vec<(String, Monitoring)>,
+    saved: Option<&StateFile>,
     apply_start_delay: bool,
 ) -> Running {
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    let engine_options = EngineOptions { initial_monitoring: initial, interval: options.interval, apply_start_delay };
+    let restored = saved.map(|s| s.services.clone()).unwrap_or_default();
+    let engine_options =
+        EngineOptions { initial_monitoring: initial, restored, interval: options.interval, apply_start_delay };
     let engine = engine::spawn(config.clone(), engine_options, cancel.clone(), &mut tasks);
     Running { engine, cancel, tasks }
 }
@@ -167,6 +170,8 @@ fn state_of(config: &Config, board: &Board) -> StateFile {
             name: c.name.clone(),
             type_name: c.type_name().to_owned(),
             monitored: s.monitoring != Monitoring::NotMonitored,
+            restarts: s.restarts,
+            last_action: s.last_action.clone(),
         })
         .collect();
     StateFile::new(crate::procfs::system::boot_time().unwrap_or(0), services)
@@ -188,7 +193,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
     info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());
     let mut config = config;
-    let mut running = start_engine(&config, &options, initial, rebooted);
+    let mut running = start_engine(&config, &options, initial, saved.as_ref(), rebooted);
     let state = AppState::new(running.engine.clone(), groups(&config));
 
     let socket_path = paths::control_socket(&config);
@@ -225,7 +230,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                         stop_engine(running).await;
                         config = Arc::new(loaded.config);
                         let initial = persist::initial_monitoring(&config, Some(&keep), keep.boot_time);
-                        running = start_engine(&config, &options, initial, false);
+                        running = start_engine(&config, &options, initial, Some(&keep), false);
                         state.replace(running.engine.clone(), groups(&config));
                         info!("rmonit reloaded");
                     }

@@ -103,6 +103,8 @@ pub struct EngineOptions {
     /// Monitoring state per service at start (restored from the state file); services
     /// not listed start as the configuration says.
     pub initial_monitoring: Vec<(String, Monitoring)>,
+    /// What the state file kept of each service (restart counts, last actions).
+    pub restored: Vec<crate::state::persist::ServiceState>,
     /// Overrides `set daemon` (the `-d` option).
     pub interval: Option<Duration>,
     /// Apply the start delay (after a reboot, as Monit does).
@@ -134,6 +136,10 @@ pub fn spawn(
                 s.onreboot.or(config.onreboot).unwrap_or(OnReboot::Start),
             );
             status.monitoring = initial_monitoring(&config, s, &options);
+            if let Some(saved) = restored(&options, s) {
+                status.last_action = saved.last_action.clone();
+                status.restarts = saved.restarts;
+            }
             status
         })
         .collect();
@@ -154,7 +160,8 @@ pub fn spawn(
             rx,
             table.clone(),
             interval,
-        );
+        )
+        .with_restarts(restored(&options, service).map_or(0, |s| s.restarts));
         let cancel = cancel.clone();
         tasks.spawn(task.run(start_delay, cancel));
     }
@@ -172,6 +179,13 @@ pub fn spawn(
         names: Arc::new(config.services.iter().map(|s| s.name.clone()).collect()),
         board,
     }
+}
+
+fn restored<'a>(
+    options: &'a EngineOptions,
+    service: &crate::config::model::ServiceConfig,
+) -> Option<&'a crate::state::persist::ServiceState> {
+    options.restored.iter().find(|s| s.name == service.name && s.type_name == service.type_name())
 }
 
 fn initial_monitoring(

@@ -180,6 +180,11 @@ impl RestartLog {
         self.cycles.len()
     }
 
+    /// A log holding `count` restarts at cycle 0 (restored from the state file).
+    pub fn restored(count: u32) -> RestartLog {
+        RestartLog { cycles: std::iter::repeat_n(0, count as usize).collect() }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.cycles.is_empty()
     }

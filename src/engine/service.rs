@@ -141,6 +141,12 @@ impl ServiceTask {
         }
     }
 
+    /// Restarts restored from the state file, counted as if they happened in the first cycle.
+    pub fn with_restarts(mut self, count: u32) -> ServiceTask {
+        self.restarts = RestartLog::restored(count);
+        self
+    }
+
     fn service(&self) -> &ServiceConfig {
         &self.config.services[self.index]
     }
@@ -157,6 +163,7 @@ impl ServiceTask {
         }
         let mut ticker = tokio::time::interval(self.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let cron = self.has_cron();
         loop {
             tokio::select! {
                 biased;
@@ -172,8 +179,15 @@ impl ServiceTask {
                     self.cycle_now(true).await;
                 }
                 _ = ticker.tick() => self.cycle_now(false).await,
+                // A cron schedule is checked at every minute of the wall clock, so that a
+                // slot is never skipped when cycles are longer than a minute.
+                _ = next_minute(cron) => self.cycle_now(false).await,
             }
         }
+    }
+
+    fn has_cron(&self) -> bool {
+        matches!(self.service().every, Some(Every::Cron(_)))
     }
 
     async fn handle(&mut self, command: Command) {
@@ -840,6 +854,17 @@ impl ServiceTask {
         }
         false
     }
+}
+
+/// Sleeps until the next minute of the wall clock starts (never, when `enabled` is false).
+async fn next_minute(enabled: bool) {
+    if !enabled {
+        return std::future::pending().await;
+    }
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let into_minute = Duration::from_millis((now.as_millis() % 60_000) as u64);
+    // A little past the boundary, so the new minute is the one seen.
+    tokio::time::sleep(Duration::from_secs(60) - into_minute + Duration::from_millis(5)).await;
 }
 
 /// A pidfd on a process, registered with the runtime; none where pidfds are unavailable

@@ -30,6 +30,12 @@ pub struct ServiceState {
     #[serde(rename = "type")]
     pub type_name: String,
     pub monitored: bool,
+    /// Event-driven restarts still counting against the restart limits.
+    #[serde(default)]
+    pub restarts: u32,
+    /// The outcome of the last action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_action: Option<crate::state::ActionOutcome>,
 }
 
 impl StateFile {
@@ -129,7 +135,13 @@ mod tests {
         let path = dir.path().join("state");
         let state = StateFile::new(
             42,
-            vec![ServiceState { name: "web".into(), type_name: "Process".into(), monitored: false }],
+            vec![ServiceState {
+                name: "web".into(),
+                type_name: "Process".into(),
+                monitored: false,
+                restarts: 2,
+                last_action: None,
+            }],
         );
         save(&path, &state).unwrap();
         use std::os::unix::fs::PermissionsExt;
@@ -166,7 +178,13 @@ mod tests {
             100,
             ["a", "b", "c"]
                 .iter()
-                .map(|n| ServiceState { name: (*n).into(), type_name: "Process".into(), monitored: false })
+                .map(|n| ServiceState {
+                    name: (*n).into(),
+                    type_name: "Process".into(),
+                    monitored: false,
+                    restarts: 0,
+                    last_action: None,
+                })
                 .collect(),
         );
         let same = initial_monitoring(&cfg, Some(&saved), 100);
