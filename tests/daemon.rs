@@ -350,3 +350,30 @@ fn effective_uid() -> u32 {
         .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(2)?.parse().ok()))
         .unwrap_or(u32::MAX)
 }
+
+#[test]
+fn the_demo_http_server_is_restarted_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = crate::util::repo_root().join("demo/demo-service.sh");
+    let text = format!(
+        "{}check process demo with pidfile {d}/demo.pid\n  start program = \"{s} start\" with timeout 20 seconds\n  stop program = \"{s} stop\"\n  environment DEMO_PORT = \"{port}\"\n  environment DEMO_DIR = \"{d}\"\n",
+        header(d),
+        s = script.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let pidfile = d.join("demo.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let daemon = Daemon::start(d, &config);
+    let answers = || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    assert!(wait_until(Duration::from_secs(15), answers), "{}", daemon.log());
+    let first = live_pid(&pidfile).unwrap();
+    std::process::Command::new("kill").args(["-9", &first.to_string()]).status().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(15), || live_pid(&pidfile).is_some_and(|p| p != first) && answers()),
+        "{}",
+        daemon.log()
+    );
+}
