@@ -377,3 +377,36 @@ fn the_demo_http_server_is_restarted_after_kill_9() {
         daemon.log()
     );
 }
+
+#[test]
+fn a_rewritten_pidfile_is_followed_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Long cycles: only the pidfile watch can notice the change in time.
+    let text = format!(
+        "set daemon 60\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n\
+         check process web with pidfile {d}/web.pid\n",
+        d = d.display()
+    );
+    let mut first = std::process::Command::new("sleep").arg("1000").spawn().unwrap();
+    let mut second = std::process::Command::new("sleep").arg("1001").spawn().unwrap();
+    std::fs::write(d.join("web.pid"), format!("{}\n", first.id())).unwrap();
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let shows = |pid: u32| {
+        let out = daemon.cli(&["status", "web"]);
+        stdout(&out).lines().any(|l| l.trim_start().starts_with("pid") && l.trim_end().ends_with(&format!(" {pid}")))
+    };
+    let ok1 = wait_until(Duration::from_secs(10), || shows(first.id()));
+    // Rewrite the pidfile the way daemons do: a new file moved into place.
+    std::fs::write(d.join("web.pid.new"), format!("{}\n", second.id())).unwrap();
+    std::fs::rename(d.join("web.pid.new"), d.join("web.pid")).unwrap();
+    let ok2 = wait_until(Duration::from_secs(3), || shows(second.id()));
+    let log = daemon.log();
+    for child in [&mut first, &mut second] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(ok1, "{log}");
+    assert!(ok2, "the new pid was not seen within 3 s of the rewrite:\n{log}");
+}

@@ -6,6 +6,7 @@
 //! never its internals.
 
 pub mod coordinator;
+pub mod pidfile_watch;
 pub mod programs;
 pub mod rules;
 pub mod service;
@@ -165,6 +166,18 @@ pub fn spawn(
         let cancel = cancel.clone();
         tasks.spawn(task.run(start_delay, cancel));
     }
+    let pidfiles = config
+        .services
+        .iter()
+        .zip(senders.iter())
+        .filter_map(|(s, tx)| match &s.check {
+            crate::config::model::ServiceKind::Process(crate::config::model::ProcessTarget::Pidfile(p)) => {
+                Some((std::path::PathBuf::from(p), tx.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    tasks.spawn(pidfile_watch::run(pidfiles, cancel.clone()));
     let coordinator = Coordinator::new(&config, senders.clone());
     let cancel_coordinator = cancel.clone();
     tasks.spawn(async move {
