@@ -233,3 +233,77 @@ pub fn type_number(kind: &crate::config::model::ServiceKind) -> u8 {
         K::Network(_) => 8,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{LoadOptions, load_str};
+
+    fn engine(text: &str) -> (EngineHandle, CancellationToken, JoinSet<()>) {
+        let config = Arc::new(load_str("/x/monitrc", text, LoadOptions::default()).unwrap().config);
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let handle = spawn(config, EngineOptions::default(), cancel.clone(), &mut tasks);
+        (handle, cancel, tasks)
+    }
+
+    /// Lets the engine's tasks run until they wait on the (paused) clock again.
+    async fn settle() {
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_two_cycles_checks_every_second_cycle() {
+        let (handle, cancel, _tasks) = engine(
+            "set daemon 10\ncheck file f with path /nonexistent/rmonit-test\n every 2 cycles\n if does not exist then alert\n",
+        );
+        let mut waiting = Vec::new();
+        for _ in 0..5 {
+            settle().await;
+            waiting.push(handle.board().get("f").unwrap().waiting);
+            tokio::time::advance(Duration::from_secs(10)).await;
+        }
+        cancel.cancel();
+        assert_eq!(waiting, [false, true, false, true, false]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn for_three_cycles_fails_on_the_third_cycle() {
+        let (handle, cancel, _tasks) = engine(
+            "set daemon 5\ncheck file f with path /nonexistent/rmonit-test\n if does not exist for 3 cycles then alert\n",
+        );
+        let mut failed = Vec::new();
+        for _ in 0..4 {
+            settle().await;
+            failed.push(!handle.board().get("f").unwrap().failed.is_empty());
+            tokio::time::advance(Duration::from_secs(5)).await;
+        }
+        cancel.cancel();
+        assert_eq!(failed, [false, false, true, true]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn start_delay_holds_the_first_cycle() {
+        let config = Arc::new(
+            load_str(
+                "/x/monitrc",
+                "set daemon 5 with start delay 30\ncheck file f with path /etc/hostname\n",
+                LoadOptions::default(),
+            )
+            .unwrap()
+            .config,
+        );
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let options = EngineOptions { apply_start_delay: true, ..EngineOptions::default() };
+        let handle = spawn(config, options, cancel.clone(), &mut tasks);
+        settle().await;
+        assert_eq!(handle.board().get("f").unwrap().monitoring, Monitoring::Initializing);
+        tokio::time::advance(Duration::from_secs(31)).await;
+        settle().await;
+        assert_eq!(handle.board().get("f").unwrap().monitoring, Monitoring::Monitored);
+        cancel.cancel();
+    }
+}
