@@ -53,6 +53,7 @@ pub fn merge_into(config: &mut Config, fragment: Config) {
     replace(&mut config.limits.stop_timeout, limits.stop_timeout);
     replace(&mut config.limits.start_timeout, limits.start_timeout);
     replace(&mut config.limits.restart_timeout, limits.restart_timeout);
+    replace(&mut config.limits.exec_timeout, limits.exec_timeout);
     replace(&mut config.onreboot, onreboot);
     replace(&mut config.ssl, ssl);
     config.mmonit.extend(mmonit);

@@ -393,6 +393,7 @@ fn limits(out: &mut String, l: &Limits) {
         ("stopTimeout", l.stop_timeout),
         ("startTimeout", l.start_timeout),
         ("restartTimeout", l.restart_timeout),
+        ("execTimeout", l.exec_timeout),
     ];
     for (k, v) in times {
         if let Some(v) = v {

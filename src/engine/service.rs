@@ -608,7 +608,7 @@ impl ServiceTask {
                     &exec.command,
                     exec.uid.as_deref(),
                     exec.gid.as_deref(),
-                    self.config.limits.program_timeout().as_std(),
+                    self.config.limits.exec_timeout.unwrap_or(self.config.limits.program_timeout()).as_std(),
                     &self.data,
                     &EventContext { event: event.failed_text().to_owned(), description: message },
                 );

@@ -229,6 +229,9 @@ pub struct Limits {
     pub start_timeout: Option<Duration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restart_timeout: Option<Duration>,
+    /// `execTimeout`: how long an `exec` action may run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec_timeout: Option<Duration>,
 }
 
 impl Limits {

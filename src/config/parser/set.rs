@@ -41,6 +41,7 @@ const LIMIT_KEYS: &[&str] = &[
     "stoptimeout",
     "starttimeout",
     "restarttimeout",
+    "exectimeout",
 ];
 
 const SSL_KEYS: &[&str] = &[
@@ -617,6 +618,13 @@ impl Parser<'_> {
                     self.next();
                     httpd.signature = Some(self.parse_enable()?);
                 }
+                // `enable signature` / `disable signature`, Monit's other order.
+                "enable" | "disable" if self.peek_raw_is_word(1, "signature") => {
+                    let on = word == "enable";
+                    self.next();
+                    self.next();
+                    httpd.signature = Some(on);
+                }
                 "allow" => {
                     self.next();
                     let allow = self.parse_allow()?;
@@ -712,6 +720,7 @@ impl Parser<'_> {
                     "programtimeout" => &mut limits.program_timeout,
                     "stoptimeout" => &mut limits.stop_timeout,
                     "starttimeout" => &mut limits.start_timeout,
+                    "exectimeout" => &mut limits.exec_timeout,
                     _ => &mut limits.restart_timeout,
                 };
                 *slot = Some(d);
@@ -758,6 +767,11 @@ impl Parser<'_> {
             }
         }
         self.parsed.config.mmonit.push(mmonit);
+        // `set mmonit URL1 [options] URL2 [options]`: several collectors in one statement.
+        if matches!(&self.peek().kind, TokenKind::Word(w) | TokenKind::Str(w) if w.starts_with("http://") || w.starts_with("https://"))
+        {
+            return self.parse_set_mmonit();
+        }
         Ok(())
     }
 

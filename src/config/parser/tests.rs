@@ -866,3 +866,15 @@ fn ssl_enable_and_disable_spellings() {
     assert_eq!(a.ssl, Some(SslOptions::default()));
     assert_eq!(b.ssl, None);
 }
+
+#[test]
+fn more_monit_forms_from_its_grammar() {
+    let config = parse(
+        "set limits { execTimeout: 10 s }\nset httpd port 2812 disable signature allow a:b\n\
+         set mmonit http://a:b@m1:8080/collector http://a:b@m2:8080/collector with timeout 5 seconds\n",
+    );
+    assert_eq!(config.limits.exec_timeout, Some(Duration::from_secs(10)));
+    assert_eq!(config.httpd.unwrap().signature, Some(false));
+    assert_eq!(config.mmonit.len(), 2);
+    assert_eq!(config.mmonit[1].timeout, Some(Duration::from_secs(5)));
+}
