@@ -76,28 +76,8 @@ fn quote_always(text: &str) -> String {
 /// Words a value must not be written as bare, because the parser would read them as
 /// keywords in list positions (`depends on check` ...).
 fn looks_like_keyword(text: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "check",
-        "set",
-        "if",
-        "include",
-        "start",
-        "stop",
-        "restart",
-        "depends",
-        "depend",
-        "group",
-        "every",
-        "mode",
-        "onreboot",
-        "alert",
-        "noalert",
-        "ignore",
-        "environment",
-        "env",
-        "working",
-        "action",
-        "not",
+    /// Option words that may follow a value (beyond the words that start a statement).
+    const OPTIONS: &[&str] = &[
         "then",
         "else",
         "timeout",
@@ -121,7 +101,8 @@ fn looks_like_keyword(text: &str) -> bool {
         "mail-format",
         "register",
     ];
-    WORDS.iter().any(|w| w.eq_ignore_ascii_case(text)) || super::lexer::alias_of(text).is_some()
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    is(super::parser::STATEMENT_WORDS) || is(OPTIONS) || super::lexer::alias_of(text).is_some()
 }
 
 fn globals(out: &mut String, c: &Config) {

@@ -119,25 +119,25 @@ fn filter(state: &AppState, params: &Params) -> Result<Filter, ApiError> {
     Ok(Filter { names: param(params, "service").map(str::to_owned), group_members })
 }
 
-async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
-    let filter = filter(&state, &params)?;
+/// The snapshot and filter of a status view; a name that selects nothing is a 400.
+fn view(state: &AppState, params: &Params) -> Result<(crate::state::Snapshot, Filter), ApiError> {
+    let filter = filter(state, params)?;
     let snapshot = state.engine().board().snapshot();
     if let Some(name) = &filter.names
         && report::select(&snapshot, &filter).is_empty()
     {
         return Err(ApiError(StatusCode::BAD_REQUEST, format!("Service '{name}' not found")));
     }
+    Ok((snapshot, filter))
+}
+
+async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+    let (snapshot, filter) = view(&state, &params)?;
     Ok(report::status(&snapshot, &filter, style(&params)))
 }
 
 async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
-    let filter = filter(&state, &params)?;
-    let snapshot = state.engine().board().snapshot();
-    if let Some(name) = &filter.names
-        && report::select(&snapshot, &filter).is_empty()
-    {
-        return Err(ApiError(StatusCode::BAD_REQUEST, format!("Service '{name}' not found")));
-    }
+    let (snapshot, filter) = view(&state, &params)?;
     Ok(report::summary(&snapshot, &filter, style(&params)))
 }
 

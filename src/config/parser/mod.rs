@@ -113,7 +113,7 @@ pub fn local_hostname() -> String {
 }
 
 /// Words that start a statement; lists such as `depends a b c` end at one of them.
-pub(crate) const STATEMENT_WORDS: &[&str] = &[
+pub const STATEMENT_WORDS: &[&str] = &[
     "check",
     "set",
     "if",

@@ -62,6 +62,9 @@ const RESOURCE_WORDS: &[&str] = &[
     "threads",
     "children",
     "loadavg",
+    "loadavg1",
+    "loadavg5",
+    "loadavg15",
     "filedescriptors",
     "read",
     "write",
@@ -69,6 +72,8 @@ const RESOURCE_WORDS: &[&str] = &[
     "space",
     "inode",
     "inodes",
+    "service",
+    "servicetime",
     "upload",
     "download",
     "saturation",
@@ -252,36 +257,7 @@ impl Parser<'_> {
 
     /// `cpu > 80%`, `memory > 200 MB`, `loadavg (5min) per core > 2`, `space free < 10%` ...
     fn parse_resource_test(&mut self) -> PResult<Test> {
-        let (word, _) = self.expect_keyword(
-            &[
-                "cpu",
-                "totalcpu",
-                "memory",
-                "mem",
-                "totalmem",
-                "totalmemory",
-                "swap",
-                "threads",
-                "children",
-                "loadavg",
-                "loadavg1",
-                "loadavg5",
-                "loadavg15",
-                "filedescriptors",
-                "read",
-                "write",
-                "disk",
-                "space",
-                "inode",
-                "inodes",
-                "service",
-                "servicetime",
-                "upload",
-                "download",
-                "saturation",
-            ],
-            "a test such as 'failed port 80' or 'cpu > 80%'",
-        )?;
+        let (word, _) = self.expect_keyword(RESOURCE_WORDS, "a test such as 'failed port 80' or 'cpu > 80%'")?;
         let (metric, class) = match word.as_str() {
             "cpu" => {
                 let sub = [

@@ -126,39 +126,10 @@ fn header(snapshot: &Snapshot) -> String {
 }
 
 /// The order of Monit's event table (`Event_Table` in event.c), by which status texts list
-/// events: alphabetical by event name, with `Exist` last.
-const EVENT_TABLE_ORDER: [EventKind; 30] = [
-    EventKind::Action,
-    EventKind::Bytein,
-    EventKind::Byteout,
-    EventKind::Checksum,
-    EventKind::Connection,
-    EventKind::Content,
-    EventKind::Data,
-    EventKind::Exec,
-    EventKind::Fsflags,
-    EventKind::Gid,
-    EventKind::Icmp,
-    EventKind::Instance,
-    EventKind::Invalid,
-    EventKind::Link,
-    EventKind::Nonexist,
-    EventKind::Packetin,
-    EventKind::Packetout,
-    EventKind::Permission,
-    EventKind::Pid,
-    EventKind::Ppid,
-    EventKind::Resource,
-    EventKind::Saturation,
-    EventKind::Size,
-    EventKind::Speed,
-    EventKind::Status,
-    EventKind::Timeout,
-    EventKind::Timestamp,
-    EventKind::Uid,
-    EventKind::Uptime,
-    EventKind::Exist,
-];
+/// events: alphabetical by event name (the order of [`EventKind::ALL`]), with `Exist` last.
+fn event_table_order() -> impl Iterator<Item = EventKind> {
+    EventKind::ALL.into_iter().filter(|k| *k != EventKind::Exist).chain(std::iter::once(EventKind::Exist))
+}
 
 /// Whether an event of this kind is failed or changed (Monit's `s->error & kind`).
 fn in_error(service: &ServiceStatus, kind: EventKind) -> bool {
@@ -189,12 +160,11 @@ impl StatusText {
         let pieces = match service.monitoring {
             Monitoring::NotMonitored | Monitoring::Initializing => vec![monitoring_text(service)],
             Monitoring::Monitored => {
-                let pieces: Vec<_> = EVENT_TABLE_ORDER
-                    .iter()
+                let pieces: Vec<_> = event_table_order()
                     .filter_map(|kind| {
-                        if service.failed.contains_key(kind) {
+                        if service.failed.contains_key(&kind) {
                             Some((kind.failed_text(), RED))
-                        } else if service.changed.contains_key(kind) {
+                        } else if service.changed.contains_key(&kind) {
                             Some((kind.changed_text(), YELLOW))
                         } else {
                             None
