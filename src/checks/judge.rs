@@ -1,7 +1,9 @@
 //! Turning what a check observed into a verdict per rule: the figure a test names, compared
 //! with its limit, with Monit's wording of the message.
 
-use crate::config::model::{Comparison, Metric, Test, Unit};
+use super::file::FileInfo;
+use super::filesystem::FsFigures;
+use crate::config::model::{Comparison, Metric, Test, TimestampKind, Unit};
 use crate::engine::rules::TestResult;
 use crate::state::{ProcessData, SystemData};
 
@@ -20,6 +22,14 @@ pub struct Observation<'a> {
     pub program_status: Option<i32>,
     pub previous_program_status: Option<i32>,
     pub program_output: Option<&'a str>,
+    /// A file, fifo or directory this cycle and the last.
+    pub file: Option<&'a FileInfo>,
+    pub previous_file: Option<&'a FileInfo>,
+    pub checksum: Option<&'a str>,
+    pub previous_checksum: Option<&'a str>,
+    pub checksum_baseline: Option<&'a str>,
+    pub filesystem: Option<&'a FsFigures>,
+    pub previous_fs_flags: Option<&'a str>,
 }
 
 /// The verdict of one test. Tests whose checks arrive in later work report `Skipped`.
@@ -46,31 +56,22 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             }
         }
         Test::Uid { user, effective } => {
-            let Some(p) = obs.process else { return TestResult::Skipped };
-            let actual = if *effective { p.euid } else { p.uid };
+            let actual = match (obs.file, obs.process) {
+                (Some(f), _) => f.uid,
+                (None, Some(p)) if *effective => p.euid,
+                (None, Some(p)) => p.uid,
+                _ => return TestResult::Skipped,
+            };
             let which = if *effective { "euid" } else { "uid" };
-            match resolve_user(user) {
-                Some(expected) if expected == actual => {
-                    TestResult::Succeeded(format!("{which} test succeeded [current {which} = {actual}]"))
-                }
-                Some(expected) => TestResult::Failed(format!(
-                    "{which} test failed for {} -- current {which} is {actual}, expected {expected}",
-                    "process"
-                )),
-                None => TestResult::Failed(format!("{which} test failed: user '{user}' does not exist")),
-            }
+            id_test(which, user, actual, resolve_user(user))
         }
         Test::Gid { group } => {
-            let Some(p) = obs.process else { return TestResult::Skipped };
-            match resolve_group(group) {
-                Some(expected) if expected == p.gid => {
-                    TestResult::Succeeded(format!("gid test succeeded [current gid = {}]", p.gid))
-                }
-                Some(expected) => {
-                    TestResult::Failed(format!("gid test failed -- current gid is {}, expected {expected}", p.gid))
-                }
-                None => TestResult::Failed(format!("gid test failed: group '{group}' does not exist")),
-            }
+            let actual = match (obs.file, obs.process) {
+                (Some(f), _) => f.gid,
+                (None, Some(p)) => p.gid,
+                _ => return TestResult::Skipped,
+            };
+            id_test("gid", group, actual, resolve_group(group))
         }
         Test::Uptime(limit) => {
             let secs = obs.process.map(|p| p.uptime_secs).or(obs.system.map(|s| s.uptime_secs));
@@ -103,8 +104,93 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             (Some(now), _) => TestResult::Unchanged(format!("status has not changed ({now})")),
             _ => TestResult::Skipped,
         },
+        Test::Checksum { expect, .. } => {
+            let Some(now) = obs.checksum else { return TestResult::Skipped };
+            match expect.as_deref().or(obs.checksum_baseline) {
+                Some(want) if want.eq_ignore_ascii_case(now) => {
+                    TestResult::Succeeded(format!("checksum succeeded [{now}]"))
+                }
+                Some(want) => TestResult::Failed(format!("checksum failed, expected {want} got {now}")),
+                None => TestResult::Skipped,
+            }
+        }
+        Test::ChecksumChanged { .. } => match (obs.checksum, obs.previous_checksum) {
+            (Some(now), Some(before)) if now != before => TestResult::Changed(format!("checksum was changed to {now}")),
+            (Some(now), _) => TestResult::Unchanged(format!("checksum has not changed [{now}]")),
+            _ => TestResult::Skipped,
+        },
+        Test::Timestamp { kind, limit } => {
+            let Some(f) = obs.file else { return TestResult::Skipped };
+            let age_ms = (now_secs() - timestamp_of(f, *kind)).max(0) as f64 * 1000.0;
+            compare("timestamp", age_ms, limit, &format_duration_ms(age_ms))
+        }
+        Test::TimestampChanged { kind } => match (obs.file, obs.previous_file) {
+            (Some(f), Some(p)) if timestamp_of(f, *kind) != timestamp_of(p, *kind) => {
+                TestResult::Changed(format!("{} was changed", kind.keyword()))
+            }
+            (Some(_), _) => TestResult::Unchanged(format!("{} has not changed", kind.keyword())),
+            _ => TestResult::Skipped,
+        },
+        Test::Size(limit) => match obs.file {
+            Some(f) => compare("size", f.size as f64, limit, &show_quantity(f.size as f64, Unit::Bytes)),
+            None => TestResult::Skipped,
+        },
+        Test::SizeChanged => match (obs.file, obs.previous_file) {
+            (Some(f), Some(p)) if f.size != p.size => TestResult::Changed(format!("size was changed to {} B", f.size)),
+            (Some(f), _) => TestResult::Unchanged(format!("size has not changed [{} B]", f.size)),
+            _ => TestResult::Skipped,
+        },
+        Test::Permission(mode) => match obs.file.map(|f| f.mode) {
+            Some(actual) if actual & 0o7777 == *mode => {
+                TestResult::Succeeded(format!("permission test succeeded [current permission {actual:04o}]"))
+            }
+            Some(actual) => TestResult::Failed(format!(
+                "permission test failed -- current permission is {actual:04o}, expected {mode:04o}"
+            )),
+            None => TestResult::Skipped,
+        },
+        Test::PermissionChanged => match (obs.file, obs.previous_file) {
+            (Some(f), Some(p)) if f.mode != p.mode => {
+                TestResult::Changed(format!("permission was changed to {:04o}", f.mode))
+            }
+            (Some(f), _) => TestResult::Unchanged(format!("permission has not changed [{:04o}]", f.mode)),
+            _ => TestResult::Skipped,
+        },
+        Test::FsflagsChanged => match (obs.filesystem, obs.previous_fs_flags) {
+            (Some(fs), Some(before)) if fs.mount.flags != before => {
+                TestResult::Changed(format!("filesystem flags changed to {}", fs.mount.flags))
+            }
+            (Some(fs), _) => TestResult::Unchanged(format!("filesystem flags have not changed [{}]", fs.mount.flags)),
+            _ => TestResult::Skipped,
+        },
         _ => TestResult::Skipped,
     }
+}
+
+/// A uid or gid test: the owner is the expected one (a name must exist on this host).
+fn id_test(which: &str, name: &str, actual: u32, expected: Option<u32>) -> TestResult {
+    match expected {
+        Some(expected) if expected == actual => {
+            TestResult::Succeeded(format!("{which} test succeeded [current {which} = {actual}]"))
+        }
+        Some(expected) => {
+            TestResult::Failed(format!("{which} test failed -- current {which} is {actual}, expected {expected}"))
+        }
+        None => TestResult::Failed(format!("{which} test failed: '{name}' does not exist on this host")),
+    }
+}
+
+fn timestamp_of(f: &FileInfo, kind: TimestampKind) -> i64 {
+    match kind {
+        TimestampKind::Timestamp => f.ctime.max(f.mtime),
+        TimestampKind::Atime => f.atime,
+        TimestampKind::Ctime => f.ctime,
+        TimestampKind::Mtime => f.mtime,
+    }
+}
+
+fn now_secs() -> i64 {
+    crate::checks::process::now_secs() as i64
 }
 
 /// A rule fails when `value <op> limit` holds (Monit's resource semantics).
@@ -147,6 +233,29 @@ fn figure(metric: Metric, limit: &Comparison, obs: &Observation) -> Option<(f64,
             | Metric::Load15PerCore => {
                 load(metric, crate::procfs::system::loadavg().ok()?, crate::procfs::system::cpu_count())
             }
+            _ => None,
+        };
+    }
+    if let Some(fs) = obs.filesystem {
+        let rates = fs.rates;
+        return match metric {
+            Metric::Space if percent => Some(pct(fs.space_used_percent())),
+            Metric::Space => Some(bytes(fs.space_used_bytes())),
+            Metric::SpaceFree if percent => Some(pct(100.0 - fs.space_used_percent())),
+            Metric::SpaceFree => Some(bytes(fs.space_free_bytes())),
+            Metric::Inode if percent => Some(pct(fs.inodes_used_percent())),
+            Metric::Inode => Some(count(fs.usage.inodes.saturating_sub(fs.usage.inodes_free) as f64)),
+            Metric::InodeFree if percent => Some(pct(100.0 - fs.inodes_used_percent())),
+            Metric::InodeFree => Some(count(fs.usage.inodes_free as f64)),
+            Metric::ReadBytes => {
+                rates.map(|r| (r.read_bytes, format!("{}/s", show_quantity(r.read_bytes, Unit::Bytes))))
+            }
+            Metric::WriteBytes => {
+                rates.map(|r| (r.write_bytes, format!("{}/s", show_quantity(r.write_bytes, Unit::Bytes))))
+            }
+            Metric::ReadOperations => rates.map(|r| (r.read_ops, format!("{:.1} operations/s", r.read_ops))),
+            Metric::WriteOperations => rates.map(|r| (r.write_ops, format!("{:.1} operations/s", r.write_ops))),
+            Metric::ServiceTime => rates.map(|r| (r.service_time, format!("{:.3} ms", r.service_time))),
             _ => None,
         };
     }

@@ -2,6 +2,8 @@
 //! per kind (process, system, ...) behind the engine's per-service task; `judge` turns
 //! observations into rule verdicts. Network checks plug in here in a later issue.
 
+pub mod file;
+pub mod filesystem;
 pub mod judge;
 pub mod process;
 pub mod system;

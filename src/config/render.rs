@@ -420,6 +420,7 @@ fn checksum_value(hash: Option<HashType>, value: &str) -> String {
     match hash {
         Some(HashType::Md5) => format!("md5 {value}"),
         Some(HashType::Sha1) => format!("sha1 {value}"),
+        Some(HashType::Sha256) => format!("sha256 {value}"),
         None => value.to_owned(),
     }
 }
@@ -658,6 +659,7 @@ fn test_text(t: &Test) -> String {
             match hash {
                 Some(HashType::Md5) => s.push_str("md5 "),
                 Some(HashType::Sha1) => s.push_str("sha1 "),
+                Some(HashType::Sha256) => s.push_str("sha256 "),
                 None => {}
             }
             s.push_str("checksum");
@@ -669,6 +671,7 @@ fn test_text(t: &Test) -> String {
         Test::ChecksumChanged { hash } => match hash {
             Some(HashType::Md5) => "changed md5 checksum".to_owned(),
             Some(HashType::Sha1) => "changed sha1 checksum".to_owned(),
+            Some(HashType::Sha256) => "changed sha256 checksum".to_owned(),
             None => "changed checksum".to_owned(),
         },
         Test::Timestamp { kind, limit } => format!("{} {}", kind.keyword(), cmp(limit)),

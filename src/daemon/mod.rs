@@ -172,6 +172,8 @@ fn state_of(config: &Config, board: &Board) -> StateFile {
             monitored: s.monitoring != Monitoring::NotMonitored,
             restarts: s.restarts,
             last_action: s.last_action.clone(),
+            content_position: s.content_position,
+            checksum_baseline: s.checksum_baseline.clone(),
         })
         .collect();
     StateFile::new(crate::procfs::system::boot_time().unwrap_or(0), services)

@@ -140,6 +140,8 @@ pub fn spawn(
             if let Some(saved) = restored(&options, s) {
                 status.last_action = saved.last_action.clone();
                 status.restarts = saved.restarts;
+                status.content_position = saved.content_position;
+                status.checksum_baseline = saved.checksum_baseline.clone();
             }
             status
         })
@@ -162,7 +164,7 @@ pub fn spawn(
             table.clone(),
             interval,
         )
-        .with_restarts(restored(&options, service).map_or(0, |s| s.restarts));
+        .with_restored(restored(&options, service));
         let cancel = cancel.clone();
         tasks.spawn(task.run(start_delay, cancel));
     }
@@ -256,9 +258,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn every_two_cycles_checks_every_second_cycle() {
-        let (handle, cancel, _tasks) = engine(
-            "set daemon 10\ncheck file f with path /nonexistent/rmonit-test\n every 2 cycles\n if does not exist then alert\n",
-        );
+        let (handle, cancel, _tasks) = engine("set daemon 10\ncheck system f\n every 2 cycles\n");
         let mut waiting = Vec::new();
         for _ in 0..5 {
             settle().await;
@@ -271,9 +271,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn for_three_cycles_fails_on_the_third_cycle() {
-        let (handle, cancel, _tasks) = engine(
-            "set daemon 5\ncheck file f with path /nonexistent/rmonit-test\n if does not exist for 3 cycles then alert\n",
-        );
+        let (handle, cancel, _tasks) =
+            engine("set daemon 5\ncheck system f\n if memory usage > 0.001% for 3 cycles then alert\n");
         let mut failed = Vec::new();
         for _ in 0..4 {
             settle().await;
@@ -287,13 +286,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn start_delay_holds_the_first_cycle() {
         let config = Arc::new(
-            load_str(
-                "/x/monitrc",
-                "set daemon 5 with start delay 30\ncheck file f with path /etc/hostname\n",
-                LoadOptions::default(),
-            )
-            .unwrap()
-            .config,
+            load_str("/x/monitrc", "set daemon 5 with start delay 30\ncheck system f\n", LoadOptions::default())
+                .unwrap()
+                .config,
         );
         let cancel = CancellationToken::new();
         let mut tasks = JoinSet::new();

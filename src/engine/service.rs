@@ -17,6 +17,8 @@ use super::coordinator::{Origin, Request};
 use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
 use super::table_cache::TableCache;
+use crate::checks::file::{FileKind, FileReport, FileWatch};
+use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
 use crate::config::model::cron::{CronSpec, CronTime};
@@ -74,6 +76,16 @@ pub struct ServiceTask {
     fixed: Option<(Identity, Fixed)>,
     /// History of the implicit `data` event (unreadable data, zombies).
     data_history: RuleHistory,
+    /// History of the implicit `invalid` event (a file of the wrong type).
+    invalid_history: RuleHistory,
+    /// State of a file check between cycles (checksums, content position).
+    file_watch: Option<FileWatch>,
+    /// What the last cycle saw of the file (or mount point), for `changed` tests.
+    previous_file: Option<crate::checks::file::FileInfo>,
+    /// The last disk reading of a filesystem, for rates.
+    fs_disk: Option<(crate::checks::filesystem::DiskStats, Instant)>,
+    /// The mount flags of the last cycle.
+    fs_flags: Option<String>,
     system_sample: Option<CpuTimes>,
     previous_ids: Option<(i32, i32)>,
     previous_program_status: Option<i32>,
@@ -109,6 +121,13 @@ impl ServiceTask {
                 history: RuleHistory::default(),
             })
             .collect();
+        let tests: Vec<Test> = effective_rules(service).into_iter().map(|r| r.test).collect();
+        let file_watch = match &service.check {
+            ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. } => {
+                FileWatch::new(&tests, &service.ignore_content).ok()
+            }
+            _ => None,
+        };
         let finder = match &service.check {
             ServiceKind::Process(target) => Finder::new(target).ok(),
             _ => None,
@@ -127,6 +146,11 @@ impl ServiceTask {
             cpu_sample: None,
             fixed: None,
             data_history: RuleHistory::default(),
+            invalid_history: RuleHistory::default(),
+            file_watch,
+            previous_file: None,
+            fs_disk: None,
+            fs_flags: None,
             system_sample: None,
             previous_ids: None,
             previous_program_status: None,
@@ -141,9 +165,16 @@ impl ServiceTask {
         }
     }
 
-    /// Restarts restored from the state file, counted as if they happened in the first cycle.
-    pub fn with_restarts(mut self, count: u32) -> ServiceTask {
-        self.restarts = RestartLog::restored(count);
+    /// What the state file kept: restarts (counted as if they happened in the first cycle),
+    /// the content position and checksum baseline of a file.
+    pub fn with_restored(mut self, saved: Option<&crate::state::persist::ServiceState>) -> ServiceTask {
+        if let Some(saved) = saved {
+            self.restarts = RestartLog::restored(saved.restarts);
+            if let Some(watch) = self.file_watch.as_mut() {
+                watch.position = saved.content_position;
+                watch.baseline = saved.checksum_baseline.clone();
+            }
+        }
         self
     }
 
@@ -369,6 +400,10 @@ impl ServiceTask {
         let mut program_status = None;
         let mut program_output = None;
         let mut data_error = None;
+        let mut invalid: Option<String> = None;
+        let mut file_report: Option<FileReport> = None;
+        let mut fs_figures: Option<FsFigures> = None;
+        let mut fs_mount_info: Option<crate::checks::file::FileInfo> = None;
         match &kind {
             ServiceKind::Process(_) => {
                 let needs_table = self.needs_table();
@@ -413,13 +448,79 @@ impl ServiceTask {
                 }
                 Err(e) => data_error = Some(format!("cannot read system data: {e}")),
             },
-            ServiceKind::File { path }
-            | ServiceKind::Fifo { path }
-            | ServiceKind::Directory { path }
-            | ServiceKind::Filesystem { path } => {
-                let present = std::path::Path::new(path).exists();
-                exists = Some(present);
-                existence_message = if present { format!("{path} exists") } else { format!("{path} does not exist") };
+            ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } => {
+                let expected: &[FileKind] = match &kind {
+                    ServiceKind::File { .. } => &[FileKind::Regular, FileKind::Socket],
+                    ServiceKind::Fifo { .. } => &[FileKind::Fifo],
+                    _ => &[FileKind::Directory],
+                };
+                let mut watch = self.file_watch.take().unwrap_or_default();
+                let target = std::path::PathBuf::from(path);
+                let max_line = self.config.limits.file_content_buffer().bytes as usize;
+                let (watch, report) = tokio::task::spawn_blocking(move || {
+                    let report = watch.observe(&target, max_line);
+                    (watch, report)
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    (
+                        FileWatch::default(),
+                        FileReport { error: Some(format!("check failed: {e}")), ..FileReport::default() },
+                    )
+                });
+                self.file_watch = Some(watch);
+                exists = Some(report.info.is_some());
+                existence_message =
+                    if report.info.is_some() { format!("{path} exists") } else { format!("{path} does not exist") };
+                if let Some(info) = &report.info
+                    && !expected.contains(&info.kind)
+                {
+                    invalid = Some(format!("'{path}' is a {}, not a {}", info.kind.name(), expected[0].name()));
+                }
+                data_error = report.error.clone();
+                self.data = match &report.info {
+                    Some(info) => ServiceData::Generic(file_fields(
+                        info,
+                        report.checksum.as_deref(),
+                        self.file_watch.as_ref().and_then(FileWatch::hash),
+                    )),
+                    None => ServiceData::None,
+                };
+                file_report = Some(report);
+            }
+            ServiceKind::Filesystem { path } => {
+                let target = path.clone();
+                let found = tokio::task::spawn_blocking(move || {
+                    let mount = crate::checks::filesystem::find_mount(&target)?;
+                    let usage = crate::checks::filesystem::usage(std::path::Path::new(&mount.mount_point)).ok()?;
+                    let disk = crate::checks::filesystem::disk_stats(mount.major, mount.minor);
+                    let info = crate::checks::file::stat(std::path::Path::new(&mount.mount_point)).ok().flatten();
+                    Some((mount, usage, disk, info))
+                })
+                .await
+                .ok()
+                .flatten();
+                match found {
+                    Some((mount, usage, disk, info)) => {
+                        let now = Instant::now();
+                        let rates = match (self.fs_disk, disk) {
+                            (Some(before), Some(after)) => crate::checks::filesystem::rates(before, (after, now)),
+                            _ => None,
+                        };
+                        self.fs_disk = disk.map(|d| (d, now));
+                        exists = Some(true);
+                        existence_message = format!("filesystem {path} is mounted on {}", mount.mount_point);
+                        let figures = FsFigures { mount, usage, rates };
+                        self.data = ServiceData::Generic(filesystem_fields(&figures, info.as_ref()));
+                        fs_figures = Some(figures);
+                        fs_mount_info = info;
+                    }
+                    None => {
+                        exists = Some(false);
+                        existence_message = format!("filesystem {path} is not mounted");
+                        self.data = ServiceData::None;
+                    }
+                }
             }
             ServiceKind::Program(program) => {
                 let spec = command_spec(
@@ -467,6 +568,12 @@ impl ServiceTask {
             ServiceData::System(s) => Some(s.clone()),
             _ => None,
         };
+        let file_info = file_report.as_ref().and_then(|r| r.info).or(fs_mount_info);
+        let previous_file = self.previous_file;
+        let previous_checksum = self.file_watch.as_ref().and_then(|w| w.previous_checksum.clone());
+        let baseline = self.file_watch.as_ref().and_then(|w| w.baseline.clone());
+        let checksum = file_report.as_ref().and_then(|r| r.checksum.clone());
+        let previous_flags = self.fs_flags.clone();
         let obs = Observation {
             exists,
             existence_message,
@@ -476,9 +583,56 @@ impl ServiceTask {
             program_status,
             previous_program_status: previous_status,
             program_output: program_output.as_deref(),
+            file: file_info.as_ref(),
+            previous_file: previous_file.as_ref(),
+            checksum: checksum.as_deref(),
+            previous_checksum: previous_checksum.as_deref(),
+            checksum_baseline: baseline.as_deref(),
+            filesystem: fs_figures.as_ref(),
+            previous_fs_flags: previous_flags.as_deref(),
         };
         let mut results: Vec<(usize, TestResult)> =
             self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        // Content rules: lines of a file, or the output of a program.
+        for (index, slot) in self.rules.iter().enumerate() {
+            let Test::Content(pattern) = &slot.test else { continue };
+            let fired: Vec<String> = match (&file_report, &program_output) {
+                (Some(report), _) => {
+                    report.content.iter().find(|(i, _)| *i == index).map(|(_, l)| l.clone()).unwrap_or_default()
+                }
+                (None, Some(output)) => match crate::checks::file::Matcher::new(pattern) {
+                    Ok(m) => output.lines().filter(|l| m.fires(l)).map(str::to_owned).collect(),
+                    Err(_) => Vec::new(),
+                },
+                _ => continue,
+            };
+            results[index].1 = if fired.is_empty() {
+                TestResult::Unchanged("content has not matched".to_owned())
+            } else {
+                TestResult::Changed(format!("content match:\n{}", fired.join("\n")))
+            };
+        }
+        if file_report.is_some() || fs_figures.is_some() {
+            self.previous_file = file_info;
+        }
+        if let Some(watch) = self.file_watch.as_mut()
+            && checksum.is_some()
+        {
+            watch.previous_checksum = checksum;
+        }
+        if let Some(fs) = &fs_figures {
+            self.fs_flags = Some(fs.mount.flags.clone());
+        }
+        // The implicit `invalid` event (wrong file type): usize::MAX - 1 marks it.
+        if matches!(kind, ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. }) {
+            results.push((
+                usize::MAX - 1,
+                match invalid {
+                    Some(message) => TestResult::Failed(message),
+                    None => TestResult::Succeeded("type test succeeded".to_owned()),
+                },
+            ));
+        }
         if let Some(p) = &process {
             self.previous_ids = Some((p.pid, p.ppid));
         }
@@ -534,9 +688,11 @@ impl ServiceTask {
         let mut failed = std::collections::BTreeMap::new();
         let mut changed = std::collections::BTreeMap::new();
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
+        let invalid_spec = RuleSpec::implicit(EventKind::Invalid, Action::Restart, Some(Action::Alert));
         for (index, result) in &results {
             let (spec, history) = match self.rules.get_mut(*index) {
                 Some(slot) => (slot.spec.clone(), &mut slot.history),
+                None if *index == usize::MAX - 1 => (invalid_spec.clone(), &mut self.invalid_history),
                 None => (data_spec.clone(), &mut self.data_history),
             };
             let decision = evaluate(&spec, history, result);
@@ -577,7 +733,11 @@ impl ServiceTask {
         }
         let monitoring = self.monitoring;
         let restarts = self.restarts.len() as u32;
+        let position = self.file_watch.as_ref().and_then(|w| w.position);
+        let baseline = self.file_watch.as_ref().and_then(|w| w.baseline.clone());
         self.board.update(&name, |s| {
+            s.content_position = position;
+            s.checksum_baseline = baseline;
             s.monitoring = monitoring;
             s.restarts = restarts;
             s.events.extend(events);
@@ -897,4 +1057,76 @@ fn cron_time(epoch_secs: u64) -> CronTime {
         month: time.month(),
         day_of_week: time.weekday().num_days_from_sunday(),
     }
+}
+
+/// The status lines of a file, fifo or directory (Monit's labels).
+fn file_fields(
+    info: &crate::checks::file::FileInfo,
+    checksum: Option<&str>,
+    hash: Option<crate::config::model::HashType>,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::state::report::{bytes, date};
+    let at = |secs: i64| date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64));
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("permission".to_owned(), format!("{:o}", info.mode));
+    fields.insert("uid".to_owned(), info.uid.to_string());
+    fields.insert("gid".to_owned(), info.gid.to_string());
+    if info.kind == FileKind::Regular {
+        fields.insert("size".to_owned(), bytes(info.size));
+    }
+    fields.insert("access timestamp".to_owned(), at(info.atime));
+    fields.insert("change timestamp".to_owned(), at(info.ctime));
+    fields.insert("modify timestamp".to_owned(), at(info.mtime));
+    if let Some(sum) = checksum {
+        let name = match hash {
+            Some(crate::config::model::HashType::Sha1) => "SHA1",
+            Some(crate::config::model::HashType::Sha256) => "SHA256",
+            _ => "MD5",
+        };
+        fields.insert("checksum".to_owned(), format!("{sum} ({name})"));
+    }
+    fields
+}
+
+/// The status lines of a filesystem (Monit's labels).
+fn filesystem_fields(
+    fs: &FsFigures,
+    mount_point: Option<&crate::checks::file::FileInfo>,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::state::report::bytes;
+    let u = &fs.usage;
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("filesystem type".to_owned(), fs.mount.fs_type.clone());
+    fields.insert("filesystem flags".to_owned(), fs.mount.flags.clone());
+    if let Some(info) = mount_point {
+        fields.insert("permission".to_owned(), format!("{:o}", info.mode));
+        fields.insert("uid".to_owned(), info.uid.to_string());
+        fields.insert("gid".to_owned(), info.gid.to_string());
+    }
+    fields.insert("block size".to_owned(), bytes(u.block_size));
+    let total = fs.space_total();
+    let pct = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
+    let reserved = u.blocks_free.saturating_sub(u.blocks_available);
+    fields.insert(
+        "space total".to_owned(),
+        format!("{} (of which {:.1}% is reserved for root user)", bytes(total), pct(reserved, u.blocks)),
+    );
+    fields.insert(
+        "space free for non superuser".to_owned(),
+        format!("{} [{:.1}%]", bytes(u.blocks_available * u.block_size), pct(u.blocks_available, u.blocks)),
+    );
+    fields.insert(
+        "space free total".to_owned(),
+        format!("{} [{:.1}%]", bytes(u.blocks_free * u.block_size), pct(u.blocks_free, u.blocks)),
+    );
+    fields.insert("inodes total".to_owned(), u.inodes.to_string());
+    fields.insert("inodes free".to_owned(), format!("{} [{:.1}%]", u.inodes_free, pct(u.inodes_free, u.inodes)));
+    if let Some(r) = fs.rates {
+        fields.insert("read bytes".to_owned(), format!("{}/s", bytes(r.read_bytes as u64)));
+        fields.insert("disk read operations".to_owned(), format!("{:.1} reads/s", r.read_ops));
+        fields.insert("write bytes".to_owned(), format!("{}/s", bytes(r.write_bytes as u64)));
+        fields.insert("disk write operations".to_owned(), format!("{:.1} writes/s", r.write_ops));
+        fields.insert("service time".to_owned(), format!("{:.3} ms/operation", r.service_time));
+    }
+    fields
 }

@@ -36,6 +36,11 @@ pub struct ServiceState {
     /// The outcome of the last action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_action: Option<crate::state::ActionOutcome>,
+    /// Where content reading stopped (inode and offset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_position: Option<crate::checks::file::ContentPosition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_baseline: Option<String>,
 }
 
 impl StateFile {
@@ -141,6 +146,8 @@ mod tests {
                 monitored: false,
                 restarts: 2,
                 last_action: None,
+                content_position: None,
+                checksum_baseline: None,
             }],
         );
         save(&path, &state).unwrap();
@@ -184,6 +191,8 @@ mod tests {
                     monitored: false,
                     restarts: 0,
                     last_action: None,
+                    content_position: None,
+                    checksum_baseline: None,
                 })
                 .collect(),
         );

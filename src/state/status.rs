@@ -160,6 +160,10 @@ pub struct ServiceStatus {
     pub check_millis: BTreeMap<String, u64>,
     /// The latest events (state transitions), newest last; the alert channel delivers them.
     pub events: Vec<EventRecord>,
+    /// Where content reading of a file stopped (kept in the state file).
+    pub content_position: Option<crate::checks::file::ContentPosition>,
+    /// The checksum `if failed checksum` compares with (kept in the state file).
+    pub checksum_baseline: Option<String>,
 }
 
 /// One event: a rule's state changed.
@@ -196,6 +200,8 @@ impl ServiceStatus {
             restarts: 0,
             check_millis: BTreeMap::new(),
             events: Vec::new(),
+            content_position: None,
+            checksum_baseline: None,
         }
     }
 }

@@ -292,6 +292,8 @@ pub struct CertificateChecksum {
 pub enum HashType {
     Md5,
     Sha1,
+    /// Extension: SHA-256 (64 hexadecimal digits).
+    Sha256,
 }
 
 impl HashType {
@@ -300,6 +302,7 @@ impl HashType {
         match len {
             32 => Some(HashType::Md5),
             40 => Some(HashType::Sha1),
+            64 => Some(HashType::Sha256),
             _ => None,
         }
     }

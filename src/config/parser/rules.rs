@@ -464,6 +464,7 @@ impl Parser<'_> {
                 "checksum",
                 "md5",
                 "sha1",
+                "sha256",
                 "permission",
                 "perm",
                 "security",
@@ -483,10 +484,11 @@ impl Parser<'_> {
                 self.service().1.accounts.push((span, group.clone(), true));
                 Test::Gid { group }
             }
-            "md5" | "sha1" | "checksum" => {
+            "md5" | "sha1" | "sha256" | "checksum" => {
                 let hash = match word.as_str() {
                     "md5" => Some(HashType::Md5),
                     "sha1" => Some(HashType::Sha1),
+                    "sha256" => Some(HashType::Sha256),
                     _ => None,
                 };
                 if hash.is_some() {
@@ -522,6 +524,7 @@ impl Parser<'_> {
                 "checksum",
                 "md5",
                 "sha1",
+                "sha256",
                 "timestamp",
                 "time",
                 "atime",
@@ -545,9 +548,14 @@ impl Parser<'_> {
             "pid" => Test::PidChanged,
             "ppid" => Test::PpidChanged,
             "checksum" => Test::ChecksumChanged { hash: None },
-            "md5" | "sha1" => {
+            "md5" | "sha1" | "sha256" => {
                 self.expect_keyword(&["checksum"], "'checksum'")?;
-                Test::ChecksumChanged { hash: Some(if word == "md5" { HashType::Md5 } else { HashType::Sha1 }) }
+                let hash = match word.as_str() {
+                    "md5" => HashType::Md5,
+                    "sha1" => HashType::Sha1,
+                    _ => HashType::Sha256,
+                };
+                Test::ChecksumChanged { hash: Some(hash) }
             }
             "timestamp" | "time" | "atime" | "ctime" | "mtime" | "access" | "change" | "modify" | "modification" => {
                 Test::TimestampChanged { kind: self.timestamp_kind_words(&word)? }

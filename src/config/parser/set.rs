@@ -409,6 +409,8 @@ impl Parser<'_> {
             Some(HashType::Md5)
         } else if self.eat("sha1") {
             Some(HashType::Sha1)
+        } else if self.eat("sha256") {
+            Some(HashType::Sha256)
         } else {
             None
         }
@@ -418,6 +420,7 @@ impl Parser<'_> {
         let expected = match hash {
             Some(HashType::Md5) => Some(32),
             Some(HashType::Sha1) => Some(40),
+            Some(HashType::Sha256) => Some(64),
             None => None,
         };
         let ok_len = expected.map_or(matches!(value.len(), 32 | 40 | 64), |n| value.len() == n);
@@ -425,7 +428,8 @@ impl Parser<'_> {
             let what = match hash {
                 Some(HashType::Md5) => "an MD5 checksum (32 hexadecimal digits)",
                 Some(HashType::Sha1) => "a SHA1 checksum (40 hexadecimal digits)",
-                None => "an MD5 or SHA1 checksum (32 or 40 hexadecimal digits)",
+                Some(HashType::Sha256) => "a SHA256 checksum (64 hexadecimal digits)",
+                None => "an MD5, SHA1 or SHA256 checksum (32, 40 or 64 hexadecimal digits)",
             };
             return self.fail(span, format!("'{value}' is not {what}"));
         }
