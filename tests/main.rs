@@ -1,6 +1,7 @@
 //! Integration tests: one test binary (one link), modules per area, shared helpers in util.
 
 mod bad_input;
+mod checks;
 mod cli;
 mod corpus;
 mod daemon;

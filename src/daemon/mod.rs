@@ -40,7 +40,7 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     for warning in loaded.render_warnings() {
         eprintln!("{warning}");
     }
-    let config = loaded.config;
+    let config = with_system_service(loaded.config);
     let pidfile = options.pidfile.clone().unwrap_or_else(|| paths::pidfile(&config));
     if let Some(pid) = running_daemon(&pidfile) {
         // As Monit: a second start wakes the running daemon.
@@ -115,6 +115,16 @@ fn daemonize() -> Result<(), String> {
     rustix::stdio::dup2_stdout(&null).map_err(|e| e.to_string())?;
     rustix::stdio::dup2_stderr(&null).map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// The configuration with a `check system` service, named after the host, when it has
+/// none (as Monit creates one).
+pub fn with_system_service(mut config: Config) -> Config {
+    use crate::config::model::{ServiceConfig, ServiceKind};
+    if !config.services.iter().any(|s| s.check == ServiceKind::System) {
+        config.services.insert(0, ServiceConfig::new(crate::config::parser::local_hostname(), ServiceKind::System));
+    }
+    config
 }
 
 /// The groups of a configuration: (group, members).
@@ -230,7 +240,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                     Ok(loaded) => {
                         let keep = state_of(&config, running.engine.board());
                         stop_engine(running).await;
-                        config = Arc::new(loaded.config);
+                        config = Arc::new(with_system_service(loaded.config));
                         let initial = persist::initial_monitoring(&config, Some(&keep), keep.boot_time);
                         running = start_engine(&config, &options, initial, Some(&keep), false);
                         state.replace(running.engine.clone(), groups(&config));

@@ -1,0 +1,244 @@
+//! Local resource checks with the real daemon on real objects in a temp dir: changes of a
+//! file, a log watched across a rotation and a daemon restart, a fifo and a directory, the
+//! root filesystem, a program's exit status, and a big checksum beside a heartbeat.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::util::{Daemon, stdout, wait_until, write_monitrc, write_script};
+
+fn header(dir: &Path) -> String {
+    format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\ncheck system box\n",
+        d = dir.display()
+    )
+}
+
+/// A script that appends its first argument and the event description to `events.log`.
+fn recorder(dir: &Path) -> String {
+    let script = write_script(
+        dir,
+        "record.sh",
+        &format!(
+            "printf '%s|%s\\n' \"$1\" \"$(printf '%s' \"$MONIT_DESCRIPTION\" | tr '\\n' ' ')\" >> {}/events.log",
+            dir.display()
+        ),
+    );
+    script.display().to_string()
+}
+
+fn events(dir: &Path, tag: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join("events.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with(&format!("{tag}|")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn each_change_of_a_file_is_one_changed_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let file = d.join("watched.conf");
+    std::fs::write(&file, "a=1\n").unwrap();
+    let rec = recorder(d);
+    let text = format!(
+        "{}check file watched with path {}\n  if changed checksum then exec \"{rec} checksum\"\n  if changed size then exec \"{rec} size\"\n  \
+         if changed permission then exec \"{rec} permission\"\n  if changed mtime then exec \"{rec} mtime\"\n",
+        header(d),
+        file.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary", "watched"])).contains(" OK ")),
+        "{}",
+        daemon.log()
+    );
+    std::thread::sleep(Duration::from_millis(1100)); // a new mtime second
+    std::fs::write(&file, "a=22\n").unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || events(d, "checksum").len() == 1 && events(d, "size").len() == 1),
+        "{}",
+        daemon.log()
+    );
+    assert!(wait_until(Duration::from_secs(10), || events(d, "mtime").len() == 1), "{}", daemon.log());
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "permission").len() == 1), "{}", daemon.log());
+    // Nothing changes any more: no further events in the next cycles.
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!((events(d, "checksum").len(), events(d, "size").len(), events(d, "permission").len()), (1, 1, 1));
+    let out = daemon.cli(&["status", "watched"]);
+    let text = stdout(&out);
+    assert!(text.contains("  permission                   600\n"), "{text}");
+    assert!(text.contains("  size                         5 B\n"), "{text}");
+    assert!(text.contains("(MD5)"), "{text}");
+}
+
+#[test]
+fn a_log_is_read_once_across_rotation_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let log = d.join("app.log");
+    std::fs::write(&log, "ERROR before the daemon started\n").unwrap();
+    let rec = recorder(d);
+    let text = format!(
+        "{}check file applog with path {}\n  ignore content = \"ERROR ignored\"\n  if content = \"ERROR\" then exec \"{rec} content\"\n",
+        header(d),
+        log.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let append = |line: &str| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        writeln!(f, "{line}").unwrap();
+    };
+    let matched = || events(d, "content").iter().map(|e| e.matches("ERROR").count()).sum::<usize>();
+    {
+        let mut daemon = Daemon::start(d, &config);
+        assert!(
+            wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary", "applog"])).contains(" OK ")),
+            "{}",
+            daemon.log()
+        );
+        append("info fine");
+        append("ERROR one");
+        append("ERROR ignored please");
+        assert!(wait_until(Duration::from_secs(10), || matched() == 1), "{}", daemon.log());
+        append("ERROR two");
+        assert!(wait_until(Duration::from_secs(10), || matched() == 2), "{}", daemon.log());
+        // Rotation: a new file is read from its start.
+        std::fs::rename(&log, d.join("app.log.1")).unwrap();
+        std::fs::write(&log, "ERROR three after rotation\n").unwrap();
+        assert!(wait_until(Duration::from_secs(10), || matched() == 3), "{}", daemon.log());
+        daemon.signal("TERM");
+        assert!(daemon.wait_exit(Duration::from_secs(10)));
+    }
+    append("ERROR four while down");
+    let daemon = Daemon::start(d, &config);
+    // The line written while the daemon was down is read; the old ones are not again.
+    assert!(wait_until(Duration::from_secs(10), || matched() == 4), "{}", daemon.log());
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(matched(), 4, "no line re-alerted:\n{}", std::fs::read_to_string(d.join("events.log")).unwrap());
+}
+
+#[test]
+fn fifos_and_directories() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fifo = d.join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let sub = d.join("spool");
+    std::fs::create_dir(&sub).unwrap();
+    let rec = recorder(d);
+    let text = format!(
+        "{}check fifo pipe with path {}\n  if failed permission 0644 then exec \"{rec} fifo-perm\"\n\
+         check directory spool with path {}\n  if changed timestamp then exec \"{rec} dir-changed\"\n\
+         check fifo notafifo with path {}\n",
+        header(d),
+        fifo.display(),
+        sub.display(),
+        sub.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&fifo, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || events(d, "fifo-perm").len() == 1), "{}", daemon.log());
+    std::thread::sleep(Duration::from_millis(1100));
+    std::fs::write(sub.join("new-entry"), "x").unwrap();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "dir-changed").len() == 1), "{}", daemon.log());
+    // A directory where a fifo should be: the invalid type event.
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary", "notafifo"])).contains("Invalid type")),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn the_root_filesystem_is_measured_and_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rec = recorder(d);
+    let text = format!(
+        "{}check filesystem rootfs with path /\n  if space usage > 0.001% then exec \"{rec} space\"\n  if inode usage > 100% then alert\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || events(d, "space").len() == 1), "{}", daemon.log());
+    let out = daemon.cli(&["status", "rootfs"]);
+    let text = stdout(&out);
+    for label in
+        ["filesystem type", "filesystem flags", "space total", "space free total", "inodes total", "block size"]
+    {
+        assert!(text.contains(&format!("  {label:<28} ")), "no {label}:\n{text}");
+    }
+    assert!(stdout(&daemon.cli(&["summary", "rootfs"])).contains("Resource limit matched"));
+}
+
+#[test]
+fn a_program_exits_0_then_3_then_times_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let counter = d.join("runs");
+    let prog = write_script(
+        d,
+        "prog.sh",
+        &format!(
+            "n=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}\n\
+             case $n in 1) echo fine; exit 0;; 2) echo broken >&2; exit 3;; *) sleep 30;; esac",
+            c = counter.display()
+        ),
+    );
+    let text = format!(
+        "{}check program prog with path \"{}\" with timeout 2 seconds\n  if status != 0 then alert\n",
+        header(d),
+        prog.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let status = || stdout(&daemon.cli(&["status", "prog"]));
+    assert!(
+        wait_until(Duration::from_secs(10), || status().contains("  last exit value              3\n")),
+        "{}",
+        daemon.log()
+    );
+    assert!(status().contains("broken"), "{}", status());
+    assert!(stdout(&daemon.cli(&["summary", "prog"])).contains("Status failed"));
+    // The third run hangs: killed at its 2 s timeout, exit value -1.
+    assert!(
+        wait_until(Duration::from_secs(15), || status().contains("  last exit value              -1\n")),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn a_big_checksum_does_not_delay_a_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let big = d.join("big.img");
+    std::fs::File::create(&big).unwrap().set_len(1 << 30).unwrap();
+    let beat = write_script(d, "beat.sh", &format!("date +%s.%N >> {}/beats.log", d.display()));
+    let text = format!(
+        "{}check file big with path {}\n  if changed checksum then alert\ncheck program heartbeat with path \"{}\"\n  if status != 0 then alert\n",
+        header(d),
+        big.display(),
+        beat.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let beats = d.join("beats.log");
+    assert!(
+        wait_until(Duration::from_secs(15), || std::fs::read_to_string(&beats).is_ok_and(|t| t.lines().count() >= 6)),
+        "{}",
+        daemon.log()
+    );
+    let times: Vec<f64> = std::fs::read_to_string(&beats).unwrap().lines().filter_map(|l| l.parse().ok()).collect();
+    let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|g| *g < 1.6), "the heartbeat kept its 1 s cycle: {gaps:?}");
+}
