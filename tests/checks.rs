@@ -242,3 +242,68 @@ fn a_big_checksum_does_not_delay_a_heartbeat() {
     let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.iter().all(|g| *g < 1.6), "the heartbeat kept its 1 s cycle: {gaps:?}");
 }
+
+#[test]
+fn a_small_tmpfs_filled_past_a_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mnt = d.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "rmonit-test", mnt.to_str().unwrap()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: mounting a tmpfs is not allowed here (needs root)");
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let rec = recorder(d);
+    let text = format!(
+        "{}check filesystem small with path {}\n  if space usage > 50% then exec \"{rec} full\" else if succeeded then exec \"{rec} ok\"\n",
+        header(d),
+        mnt.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary", "small"])).contains(" OK ")),
+        "{}",
+        daemon.log()
+    );
+    std::fs::write(mnt.join("fill"), vec![7u8; 700 * 1024]).unwrap();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "full").len() == 1), "{}", daemon.log());
+    std::fs::remove_file(mnt.join("fill")).unwrap();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "ok").len() == 1), "{}", daemon.log());
+}
+
+#[test]
+fn system_figures_are_sane() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &header(d));
+    let daemon = Daemon::start(d, &config);
+    // The CPU figure needs two readings: wait for it.
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["status", "box"])).contains("%usr ")),
+        "{}",
+        daemon.log()
+    );
+    let text = stdout(&daemon.cli(&["status", "box"]));
+    let value = |label: &str| {
+        text.lines().find(|l| l.trim_start().starts_with(label)).map(|l| l[30..].trim().to_owned()).unwrap_or_default()
+    };
+    let memory: f64 =
+        value("memory usage").split('[').nth(1).and_then(|p| p.trim_end_matches("%]").parse().ok()).unwrap();
+    assert!(memory > 0.0 && memory <= 100.0, "{text}");
+    let load: f64 = value("load average").trim_start_matches('[').split(']').next().unwrap().parse().unwrap();
+    assert!((0.0..1000.0).contains(&load), "{text}");
+    assert!(value("boot time").len() > 10, "{text}");
+}
