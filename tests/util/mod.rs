@@ -116,9 +116,15 @@ pub fn kill_pidfiles(paths: &[PathBuf]) {
 /// The pid in a pidfile, if it names a live process.
 pub fn live_pid(path: &Path) -> Option<i32> {
     let pid: i32 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let state = stat.rsplit(')').next()?.split_whitespace().next()?;
-    (state != "Z").then_some(pid)
+    pid_alive(pid).then_some(pid)
+}
+
+/// Whether a process exists and is not a zombie.
+pub fn pid_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit(')').next()?.split_whitespace().next().map(|state| state != "Z"))
+        .unwrap_or(false)
 }
 
 /// Writes an executable script.
@@ -137,4 +143,9 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         kill_pidfiles(&self.0);
     }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind 127.0.0.1:0").port()
 }
