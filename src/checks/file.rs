@@ -242,10 +242,17 @@ pub struct FileWatch {
     pub baseline: Option<String>,
     pub position: Option<ContentPosition>,
     hash: Option<HashType>,
+    /// The file's identity when it was last hashed, and how many cycles ago: unchanged
+    /// metadata (inode, size, mtime, ctime) means unchanged content, so the hash is reused
+    /// (re-checked every [`REHASH_EVERY`] cycles anyway).
+    hashed: Option<(FileInfo, String, u32)>,
     ignores: Vec<Matcher>,
     /// (rule index, matcher) of every content rule.
     content: Vec<(usize, Matcher)>,
 }
+
+/// Cycles after which a file is hashed again even if its metadata did not change.
+pub const REHASH_EVERY: u32 = 60;
 
 /// What one observation of a file found.
 #[derive(Debug, Default)]
@@ -295,7 +302,20 @@ impl FileWatch {
         };
         report.info = Some(info);
         if let Some(hash) = self.hash.filter(|_| info.kind == FileKind::Regular) {
-            match checksum(path, hash) {
+            let same =
+                |a: &FileInfo| (a.inode, a.size, a.mtime, a.ctime) == (info.inode, info.size, info.mtime, info.ctime);
+            let reused = match &mut self.hashed {
+                Some((seen, sum, age)) if same(seen) && *age < REHASH_EVERY => {
+                    *age += 1;
+                    Some(sum.clone())
+                }
+                _ => None,
+            };
+            let computed = match reused {
+                Some(sum) => Ok(sum),
+                None => checksum(path, hash).inspect(|sum| self.hashed = Some((info, sum.clone(), 0))),
+            };
+            match computed {
                 Ok(sum) => {
                     if self.baseline.is_none() {
                         self.baseline = Some(sum.clone());
