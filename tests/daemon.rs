@@ -410,3 +410,27 @@ fn a_rewritten_pidfile_is_followed_at_once() {
     assert!(ok1, "{log}");
     assert!(ok2, "the new pid was not seen within 3 s of the rewrite:\n{log}");
 }
+
+#[test]
+fn the_log_directory_is_created_and_a_rotated_log_is_reopened() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let log = d.join("logs/sub/rmonit.log");
+    let text = format!("{}set log {}\n{}", header(d), log.display(), process_block(d, "web", ""));
+    let config = write_monitrc(d, "monitrc", &text);
+    let _cleanup = KillOnDrop(vec![d.join("web.pid")]);
+    let daemon = Daemon::start(d, &config);
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    assert!(wait_until(Duration::from_secs(10), || read(&log).contains("started")), "{}", daemon.log());
+    // logrotate without copytruncate: the file is moved away, the next lines go to a new one.
+    std::fs::rename(&log, d.join("rotated.log")).unwrap();
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&d.join("web.pid")).is_some()));
+    let pid = live_pid(&d.join("web.pid")).unwrap();
+    std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(10), || read(&log).contains("'web'")),
+        "new log: {:?}; rotated: {:?}",
+        read(&log),
+        read(&d.join("rotated.log"))
+    );
+}

@@ -120,6 +120,58 @@ impl std::io::Write for SyslogWriter {
     }
 }
 
+/// The `set log` file: its directory is created when missing, and it is opened again when
+/// logrotate has moved it away (one stat per line), so no reload is needed after
+/// a rotation.
+struct LogFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+    inode: u64,
+}
+
+impl LogFile {
+    fn open(path: std::path::PathBuf) -> Result<LogFile, String> {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o750)
+                .create(dir)
+                .map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o640)
+            .open(&path)
+            .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+        let inode = file.metadata().map(|m| m.ino()).unwrap_or(0);
+        Ok(LogFile { path, file, inode })
+    }
+
+    /// Reopens the file when the path no longer names the open inode.
+    fn follow_rotation(&mut self) {
+        use std::os::unix::fs::MetadataExt;
+        let current = std::fs::metadata(&self.path).map(|m| m.ino()).ok();
+        if current != Some(self.inode)
+            && let Ok(reopened) = LogFile::open(self.path.clone())
+        {
+            *self = reopened;
+        }
+    }
+}
+
+impl std::io::Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.follow_rotation();
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Installs the global subscriber; `verbose` adds debug lines.
 pub fn init(target: Target, verbose: bool) -> Result<(), String> {
     let level = if verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
@@ -147,13 +199,7 @@ pub fn init(target: Target, verbose: bool) -> Result<(), String> {
         Target::Stderr => builder.with_writer(std::io::stderr).try_init(),
         Target::Discard => builder.with_writer(std::io::sink).try_init(),
         Target::File(path) => {
-            use std::os::unix::fs::OpenOptionsExt;
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .mode(0o640)
-                .open(&path)
-                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            let file = LogFile::open(path)?;
             builder.with_writer(std::sync::Mutex::new(file)).try_init()
         }
     };
