@@ -35,19 +35,20 @@ pub async fn bind(path: &Path, permission: u32) -> Result<UnixListener, String> 
     Ok(listener)
 }
 
-/// Whether a peer may use the socket: root, or the daemon's own user.
-fn authorized(stream: &UnixStream) -> Result<(), String> {
+/// Whether a peer may use the socket: root, or the daemon's own user. Returns its uid.
+fn authorized(stream: &UnixStream) -> Result<u32, String> {
     let cred = stream.peer_cred().map_err(|e| format!("no peer credentials: {e}"))?;
     let me = rustix::process::geteuid().as_raw();
     if cred.uid() == 0 || cred.uid() == me {
-        Ok(())
+        Ok(cred.uid())
     } else {
         Err(format!("uid {} is neither root nor the daemon's user", cred.uid()))
     }
 }
 
 /// Serves the router on the listener until cancelled; removes the socket at the end.
-pub async fn serve(listener: UnixListener, path: PathBuf, router: Router, cancel: CancellationToken) {
+/// `read_only` (`unixsocket ... read-only`) makes every client a read-only caller.
+pub async fn serve(listener: UnixListener, path: PathBuf, router: Router, read_only: bool, cancel: CancellationToken) {
     info!("control socket listening on {}", path.display());
     loop {
         let (stream, _) = tokio::select! {
@@ -61,15 +62,20 @@ pub async fn serve(listener: UnixListener, path: PathBuf, router: Router, cancel
                 }
             },
         };
-        if let Err(reason) = authorized(&stream) {
-            warn!("control socket: refused a client: {reason}");
-            continue;
-        }
+        let uid = match authorized(&stream) {
+            Ok(uid) => uid,
+            Err(reason) => {
+                warn!("control socket: refused a client: {reason}");
+                continue;
+            }
+        };
+        let caller = crate::http::Caller { who: format!("uid {uid}"), from: "unix socket".to_owned(), read_only };
         let router = router.clone();
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 let router = router.clone();
+                request.extensions_mut().insert(caller.clone());
                 async move {
                     use tower::ServiceExt;
                     router.oneshot(request.map(axum::body::Body::new)).await

@@ -217,6 +217,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         listener,
         socket_path.clone(),
         http::router(state.clone()),
+        config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref()).is_some_and(|s| s.read_only),
         server_cancel.clone(),
     ));
 

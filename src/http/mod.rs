@@ -62,6 +62,39 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Who sent a request and from where, put into the request's extensions by the listener
+/// that accepted it (peer credentials on the unix socket, the authenticated user on TCP).
+/// Handlers use it for the audit trail and to refuse actions to read-only callers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// `uid 1000` on the unix socket, the user name on TCP.
+    pub who: String,
+    /// `unix socket`, or the client's IP address.
+    pub from: String,
+    /// A read-only user or listener: status pages only.
+    pub read_only: bool,
+}
+
+impl Caller {
+    /// The caller when no listener set one (tests calling the router directly).
+    pub fn local() -> Caller {
+        Caller { who: "local".to_owned(), from: "local".to_owned(), read_only: false }
+    }
+
+    /// The caller of a request, from its extensions.
+    pub fn of(parts: &axum::http::request::Parts) -> Caller {
+        parts.extensions.get::<Caller>().cloned().unwrap_or_else(Caller::local)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Caller::of(parts))
+    }
+}
+
 /// A 4xx or 5xx answer with a message in the body.
 pub struct ApiError(StatusCode, String);
 
