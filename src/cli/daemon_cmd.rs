@@ -1,6 +1,5 @@
-//! The verbs that talk to the running daemon: `status`, `summary`, `report`, and
-//! `start|stop|restart|monitor|unmonitor <name|all>`, over the control socket; `reload`
-//! and `quit` by signal through the pid file; `procmatch` locally.
+//! The read verbs that talk to the running daemon: `status`, `summary`, `report`, over the
+//! control socket; `procmatch` locally. The acting verbs are in `action_cmd`.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -12,15 +11,15 @@ use crate::daemon::paths;
 use crate::state::report::strip_terminal;
 
 /// How long a read verb waits for the daemon.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn load_config(cli: &Cli) -> Result<Config, String> {
+pub(super) fn load_config(cli: &Cli) -> Result<Config, String> {
     let path = config::find_control_file(cli.conf.as_deref())?;
     let loaded = config::load(&path, LoadOptions::default()).map_err(|e| e.to_string())?;
     Ok(loaded.config)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
 }
 
@@ -29,7 +28,7 @@ fn batch(cli: &Cli, config: &Config) -> bool {
 }
 
 /// Sends one request and prints the answer; the exit code follows the HTTP status.
-fn request(
+pub(super) fn request(
     cli: &Cli,
     config: &Config,
     path: &str,
@@ -88,51 +87,6 @@ pub fn report(cli: &Cli, args: &[String]) -> Result<u8, String> {
         form.push(("type", kind.clone()));
     }
     request(cli, &config, "/_report", form, READ_TIMEOUT)
-}
-
-/// `start|stop|restart|monitor|unmonitor <name|all>`: waits until the action has been
-/// carried out and exits 1 with the reason if it failed (Monit returns as soon as the
-/// request is queued, whatever happens next). Nothing is printed on success, as in Monit.
-pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
-    let config = load_config(cli)?;
-    let mut form = vec![("action", verb.to_owned()), ("wait", "yes".to_owned())];
-    if let Some(group) = &cli.group {
-        let members: Vec<String> = config
-            .services
-            .iter()
-            .filter(|s| s.groups.iter().any(|g| g.eq_ignore_ascii_case(group)))
-            .map(|s| s.name.clone())
-            .collect();
-        if members.is_empty() {
-            return Err(format!("Service group '{group}' not found"));
-        }
-        form.extend(members.into_iter().map(|m| ("service", m)));
-    } else if args.is_empty() {
-        return Err(format!("Please specify a service name or 'all' after {verb}"));
-    } else {
-        form.extend(args.iter().map(|a| ("service", a.clone())));
-    }
-    // The group was expanded here; the daemon gets explicit names.
-    let cli = Cli { group: None, ..cli.clone() };
-    request(&cli, &config, "/_doaction", form, crate::http::ACTION_WAIT + READ_TIMEOUT)
-}
-
-/// `reload` (SIGHUP) and `quit` (SIGTERM) through the pid file.
-pub fn signal(cli: &Cli, verb: &str) -> Result<u8, String> {
-    let config = load_config(cli)?;
-    let pidfile = cli.pidfile.clone().unwrap_or_else(|| paths::pidfile(&config));
-    let Some(pid) = crate::daemon::running_daemon(&pidfile) else {
-        println!("rmonit daemon is not running");
-        return Ok(exit::OK);
-    };
-    let (signal, message) = match verb {
-        "reload" => (nix::sys::signal::Signal::SIGHUP, "Reinitializing rmonit daemon".to_owned()),
-        _ => (nix::sys::signal::Signal::SIGTERM, format!("rmonit daemon with pid [{pid}] killed")),
-    };
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), signal)
-        .map_err(|e| format!("cannot signal pid {pid}: {e}"))?;
-    println!("{message}");
-    Ok(exit::OK)
 }
 
 /// `procmatch <regex>`: the processes a `matching` pattern finds, the chosen one starred.

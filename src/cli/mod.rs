@@ -3,6 +3,7 @@
 //! Options come first, then a verb and its arguments, as with `monit`. Verbs that need the
 //! daemon arrive with the engine and control-plane issues; until then they say so and exit 1.
 
+mod action_cmd;
 mod args;
 mod config_cmd;
 mod daemon_cmd;
@@ -54,12 +55,12 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
     match verb {
         Some("config") => config_cmd::run(cli, &cli.command[1..]),
         Some(verb @ ("start" | "stop" | "restart" | "monitor" | "unmonitor")) => {
-            daemon_cmd::action(cli, verb, &cli.command[1..])
+            action_cmd::action(cli, verb, &cli.command[1..])
         }
         Some("status") => daemon_cmd::status(cli, &cli.command[1..]),
         Some("summary") => daemon_cmd::summary(cli, &cli.command[1..]),
         Some("report") => daemon_cmd::report(cli, &cli.command[1..]),
-        Some(verb @ ("reload" | "quit")) => daemon_cmd::signal(cli, verb),
+        Some(verb @ ("reload" | "quit")) => action_cmd::signal(cli, verb),
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
         Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
