@@ -3,6 +3,8 @@
 //! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
 //! the query (GET) or a form body (POST), as Monit's do.
 
+pub mod password;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
