@@ -3,7 +3,11 @@
 //! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
 //! the query (GET) or a form body (POST), as Monit's do.
 
+pub mod auth;
+pub mod csrf;
 pub mod password;
+pub mod tcp;
+pub mod tls;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

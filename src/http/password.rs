@@ -68,7 +68,7 @@ pub fn verify(stored: &str, password: &str, htpasswd: bool) -> bool {
         }
         Scheme::Sha1 => {
             let digest = sha1::Sha1::digest(given);
-            constant_time_eq(Base64::encode_string(&digest).as_bytes(), stored["{SHA}".len()..].as_bytes())
+            constant_time_eq(Base64::encode_string(&digest).as_bytes(), &stored.as_bytes()["{SHA}".len()..])
         }
         Scheme::Unsupported => false,
     }

@@ -1,0 +1,105 @@
+//! Monit's CSRF protection (reference §6.2): every response to a client without one sets a
+//! random `securitytoken` cookie (SameSite=strict, HttpOnly); every form POST must carry the
+//! same value in its `securitytoken` field (double submit), else 403 `Invalid CSRF Token`.
+//! Monit's CLI sends both, so it works against rmonit unchanged. The JSON API needs no
+//! token: it only accepts `Content-Type: application/json`, which a cross-site form cannot
+//! send.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, Request, header};
+use tracing::warn;
+
+use super::password::constant_time_eq;
+
+/// The cookie and form field name, as Monit's.
+pub const TOKEN: &str = "securitytoken";
+/// Largest form body read for the check.
+const MAX_FORM: usize = 64 * 1024;
+
+/// The `securitytoken` cookie of a request.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == TOKEN)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A fresh `Set-Cookie` value with a random token.
+pub fn new_cookie(secure: bool) -> Option<HeaderValue> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{TOKEN}={token}; Path=/; Max-Age=600; HttpOnly; SameSite=strict{secure}")).ok()
+}
+
+/// Checks the double submit of a form POST; gives the request back with its body intact.
+pub async fn check(request: Request<Body>, timeout: Duration) -> Result<Request<Body>, String> {
+    let (parts, body) = request.into_parts();
+    let bytes = match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_FORM)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return Err(format!("the request body is larger than {MAX_FORM} bytes")),
+        Err(_) => return Err(format!("the request body did not arrive within {} s", timeout.as_secs())),
+    };
+    let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == TOKEN).map(|(_, v)| v.into_owned());
+    let cookie = cookie_token(&parts.headers);
+    match (field, cookie) {
+        (Some(field), Some(cookie)) if constant_time_eq(field.as_bytes(), cookie.as_bytes()) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        (None, _) | (_, None) => {
+            warn!("missing CSRF token in HTTP parameter");
+            Err("Invalid CSRF Token".to_owned())
+        }
+        _ => {
+            warn!("CSRF token mismatch");
+            Err("Invalid CSRF Token".to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(cookie: Option<&str>, body: &str) -> Request<Body> {
+        let mut builder = Request::post("/_doaction");
+        if let Some(c) = cookie {
+            builder = builder.header(header::COOKIE, c);
+        }
+        builder.body(Body::from(body.to_owned())).unwrap()
+    }
+
+    #[tokio::test]
+    async fn double_submit() {
+        let ok = check(post(Some("a=b; securitytoken=abc"), "action=start&securitytoken=abc"), Duration::from_secs(1))
+            .await
+            .unwrap();
+        let body = axum::body::to_bytes(ok.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"action=start&securitytoken=abc", "the body is handed on");
+        for (cookie, body) in [
+            (None, "securitytoken=abc"),
+            (Some("securitytoken=abc"), "action=start"),
+            (Some("securitytoken=abc"), "securitytoken=abd"),
+        ] {
+            assert_eq!(check(post(cookie, body), Duration::from_secs(1)).await.unwrap_err(), "Invalid CSRF Token");
+        }
+    }
+
+    #[test]
+    fn cookies() {
+        let value = new_cookie(true).unwrap();
+        let text = value.to_str().unwrap();
+        assert!(text.starts_with("securitytoken=") && text.contains("SameSite=strict") && text.ends_with("; Secure"));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("x=1; securitytoken=f00"));
+        assert_eq!(cookie_token(&headers).as_deref(), Some("f00"));
+    }
+}
