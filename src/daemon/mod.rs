@@ -5,6 +5,7 @@
 
 pub mod logging;
 pub mod paths;
+pub mod reload;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -163,7 +164,7 @@ fn start_engine(
     Running { engine, cancel, tasks }
 }
 
-async fn stop_engine(mut running: Running) {
+async fn stop_engine(running: &mut Running) {
     running.cancel.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(5), async { while running.tasks.join_next().await.is_some() {} })
         .await;
@@ -184,9 +185,48 @@ fn state_of(config: &Config, board: &Board) -> StateFile {
             last_action: s.last_action.clone(),
             content_position: s.content_position,
             checksum_baseline: s.checksum_baseline.clone(),
+            monitor_again_at: s.monitor_again_at,
+            disabled_dependants: s.disabled_dependants.clone(),
         })
         .collect();
     StateFile::new(crate::procfs::system::boot_time().unwrap_or(0), services)
+}
+
+/// Reads the control file again (SIGHUP and `/_reload`). A broken file is logged and
+/// returned, and the running configuration stays. Otherwise the engine is replaced; every
+/// service keeps its state (monitoring, restart counts, file positions) through the state
+/// carried over, and its process is found again, not restarted. Returns what changed.
+async fn reload(
+    options: &DaemonOptions,
+    config: &mut Arc<Config>,
+    running: &mut Running,
+    state: &AppState,
+) -> Result<String, String> {
+    info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
+    let loaded = match config::load(&options.config_path, LoadOptions::default()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            let errors = e.to_string();
+            for line in errors.lines() {
+                error!("{line}");
+            }
+            error!("the new control file is invalid: keeping the running configuration");
+            return Err(errors);
+        }
+    };
+    let new_config = Arc::new(with_system_service(loaded.config));
+    let changes = reload::changes(config, &new_config);
+    let keep = state_of(config, running.engine.board());
+    stop_engine(running).await;
+    *config = new_config;
+    let initial = persist::initial_monitoring(config, Some(&keep), keep.boot_time);
+    *running = start_engine(config, options, initial, Some(&keep), false);
+    state.replace(running.engine.clone(), groups(config));
+    for line in changes.lines() {
+        info!("reload: {line}");
+    }
+    info!("rmonit reloaded");
+    Ok(changes)
 }
 
 /// The async part: engine, control socket, signals, state.
@@ -206,7 +246,8 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());
     let mut config = config;
     let mut running = start_engine(&config, &options, initial, saved.as_ref(), rebooted);
-    let state = AppState::new(running.engine.clone(), groups(&config));
+    let (reloader, mut reload_requests) = http::reload::Reloader::channel();
+    let state = AppState::new(running.engine.clone(), groups(&config)).with_reloader(reloader);
 
     let socket_path = paths::control_socket(&config);
     let permission =
@@ -236,24 +277,10 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                 running.engine.check_all_now();
             }
             _ = hangup.recv() => {
-                info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
-                match config::load(&options.config_path, LoadOptions::default()) {
-                    Ok(loaded) => {
-                        let keep = state_of(&config, running.engine.board());
-                        stop_engine(running).await;
-                        config = Arc::new(with_system_service(loaded.config));
-                        let initial = persist::initial_monitoring(&config, Some(&keep), keep.boot_time);
-                        running = start_engine(&config, &options, initial, Some(&keep), false);
-                        state.replace(running.engine.clone(), groups(&config));
-                        info!("rmonit reloaded");
-                    }
-                    Err(e) => {
-                        for line in e.to_string().lines() {
-                            error!("{line}");
-                        }
-                        error!("the new control file is invalid: keeping the running configuration");
-                    }
-                }
+                let _ = reload(&options, &mut config, &mut running, &state).await;
+            }
+            Some(reply) = reload_requests.recv() => {
+                let _ = reply.send(reload(&options, &mut config, &mut running, &state).await);
             }
             _ = save_tick.tick() => {
                 let now = state_of(&config, running.engine.board());
@@ -269,7 +296,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     info!("rmonit daemon with pid {} stopped", std::process::id());
     let last = state_of(&config, running.engine.board());
     server_cancel.cancel();
-    stop_engine(running).await;
+    stop_engine(&mut running).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     if let Err(e) = persist::save(&statefile, &last) {
         warn!("cannot write the state file {}: {e}", statefile.display());

@@ -1,26 +1,69 @@
 //! The coordinator carries out start, stop, restart, monitor and unmonitor with Monit's
 //! dependency semantics (reference §2.4, §2.5, §2.7): parents start first; dependants are
 //! stopped first and started again after a restart; `monitor` enables the parents,
-//! `unmonitor` disables the dependants.
+//! `unmonitor` disables the dependants. Unlike Monit (§9.4), `monitor` also enables again
+//! the dependants that the service's `unmonitor` disabled.
 //!
-//! Every request runs as its own task. It locks the services it touches, always in
-//! configuration order, so requests on independent chains run in parallel and requests
-//! on the same service queue up in arrival order: none is lost or overwritten.
+//! Every request becomes a job in its service's queue (`queue`), run at once and in
+//! arrival order by a worker of that service: none is lost or overwritten. While a job
+//! waits or runs, the service's status reads `... - restart pending`. A job locks the
+//! services it touches, always in configuration order, so jobs on independent chains run
+//! in parallel. User actions are logged with Monit's wording (`'web' restart on user
+//! request`, `'web' restart action done`), who asked for them, and their outcome, which
+//! also goes to the service's events.
+//!
+//! `unmonitor --for` keeps a deadline per service; when it passes, the service (and the
+//! dependants its unmonitor disabled) are monitored again.
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
-use tracing::{info, warn};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info};
 
+use super::queue::{Job, Queued, ServiceQueue};
 use super::service::Command;
-use crate::config::model::{Action, Config};
+use crate::config::model::{Action, Config, EventKind};
+use crate::state::{Board, EventRecord, Monitoring, PendingAction};
+
+/// Who asked for a user action, for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requester {
+    /// `uid 1000` on the unix socket, the user name on TCP.
+    pub who: String,
+    /// `unix socket`, or the client's address.
+    pub from: String,
+}
 
 /// Why an action was requested.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
-    User,
+    User(Requester),
     Rule,
     RestartLimit,
+    /// The time of an `unmonitor --for` is up.
+    Expiry,
+}
+
+impl Origin {
+    pub fn is_user(&self) -> bool {
+        matches!(self, Origin::User(_))
+    }
+
+    /// ` by uid 1000 from unix socket` for a user, nothing otherwise.
+    fn by(&self) -> String {
+        match self {
+            Origin::User(r) => format!(" by {} from {}", r.who, r.from),
+            Origin::Expiry => " (the time of the unmonitor is up)".to_owned(),
+            Origin::Rule | Origin::RestartLimit => String::new(),
+        }
+    }
+
+    /// Whether the action is logged and kept in the events: user actions and their expiry.
+    fn audited(&self) -> bool {
+        matches!(self, Origin::User(_) | Origin::Expiry)
+    }
 }
 
 /// One action on one service.
@@ -29,8 +72,19 @@ pub struct Request {
     pub service: usize,
     pub action: Action,
     pub origin: Origin,
+    /// For `unmonitor --for`: when monitoring comes back by itself.
+    pub until: Option<SystemTime>,
     /// Where the outcome goes, if someone waits for it.
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// What a service had kept across a restart of the daemon or a reload.
+#[derive(Debug, Clone, Default)]
+pub struct Remembered {
+    /// The deadline of an `unmonitor --for`.
+    pub monitor_again_at: Option<SystemTime>,
+    /// The dependants its `unmonitor` disabled.
+    pub disabled_dependants: Vec<usize>,
 }
 
 /// The dependency graph by service index.
@@ -90,41 +144,180 @@ pub struct Coordinator {
     names: Vec<String>,
     services: Vec<mpsc::UnboundedSender<Command>>,
     locks: Vec<Arc<Mutex<()>>>,
+    board: Board,
+    // std Mutexes: each held for a few field updates, never across an await. The board's
+    // lock may be taken inside them, never the other way round.
+    queues: std::sync::Mutex<Vec<ServiceQueue>>,
+    remembered: std::sync::Mutex<Vec<Remembered>>,
+    /// For the deadlines of `unmonitor --for`, which come back as requests.
+    requests: mpsc::UnboundedSender<Request>,
+    cancel: CancellationToken,
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The pending action shown in the status, for the actions that queue.
+fn pending_of(action: &Action) -> Option<PendingAction> {
+    Some(match action {
+        Action::Start => PendingAction::Start,
+        Action::Stop => PendingAction::Stop,
+        Action::Restart => PendingAction::Restart,
+        Action::Monitor => PendingAction::Monitor,
+        Action::Unmonitor => PendingAction::Unmonitor,
+        _ => return None,
+    })
 }
 
 impl Coordinator {
-    pub fn new(config: &Config, services: Vec<mpsc::UnboundedSender<Command>>) -> Arc<Coordinator> {
-        Arc::new(Coordinator {
+    /// A coordinator for `services` (the service tasks' inboxes); `requests` is the sender
+    /// of the channel `run` will read, `remembered` what each service kept (by index).
+    pub fn new(
+        config: &Config,
+        services: Vec<mpsc::UnboundedSender<Command>>,
+        board: Board,
+        requests: mpsc::UnboundedSender<Request>,
+        remembered: Vec<Remembered>,
+        cancel: CancellationToken,
+    ) -> Arc<Coordinator> {
+        let n = services.len();
+        let mut remembered = remembered;
+        remembered.resize_with(n, Remembered::default);
+        let coordinator = Arc::new(Coordinator {
             graph: Graph::new(config),
             names: config.services.iter().map(|s| s.name.clone()).collect(),
-            locks: (0..services.len()).map(|_| Arc::new(Mutex::new(()))).collect(),
+            locks: (0..n).map(|_| Arc::new(Mutex::new(()))).collect(),
+            board,
+            queues: std::sync::Mutex::new((0..n).map(|_| ServiceQueue::default()).collect()),
+            remembered: std::sync::Mutex::new(remembered),
+            requests,
+            cancel,
             services,
-        })
+        });
+        for service in 0..n {
+            coordinator.show_remembered(service);
+        }
+        coordinator
     }
 
-    /// Receives requests until the channel closes, each in a task of its own.
+    /// Receives requests until the channel closes; arms the deadlines kept from before.
     pub async fn run(self: Arc<Self>, mut requests: mpsc::UnboundedReceiver<Request>) {
+        let deadlines: Vec<(usize, SystemTime)> = lock(&self.remembered)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.monitor_again_at.map(|at| (i, at)))
+            .collect();
+        for (service, at) in deadlines {
+            self.arm(service, at);
+        }
         while let Some(request) = requests.recv().await {
-            let this = self.clone();
-            tokio::spawn(async move {
-                let result = this.execute(request.service, &request.action, request.origin).await;
-                if let Some(reply) = request.reply {
-                    let _ = reply.send(result);
-                }
-            });
+            self.submit(request);
         }
     }
 
-    async fn execute(&self, service: usize, action: &Action, origin: Origin) -> Result<(), String> {
-        let name = &self.names[service];
-        if origin == Origin::User {
-            info!(service = %name, "{} on user request", action.name());
+    /// Queues a request; starts the service's worker if none runs.
+    fn submit(self: &Arc<Self>, request: Request) {
+        let Request { service, action, origin, until, reply } = request;
+        let Some(name) = self.names.get(service) else {
+            if let Some(reply) = reply {
+                let _ = reply.send(Err(format!("no service number {service}")));
+            }
+            return;
+        };
+        match &origin {
+            Origin::User(_) => info!(service = %name, "{} on user request{}", action.name(), origin.by()),
+            Origin::Expiry => info!(service = %name, "{} on schedule: the time of the unmonitor is up", action.name()),
+            Origin::Rule | Origin::RestartLimit => {}
         }
+        if pending_of(&action).is_none() {
+            if let Some(reply) = reply {
+                let _ = reply.send(Ok(()));
+            }
+            return;
+        }
+        let queued = {
+            let mut queues = lock(&self.queues);
+            let queued = queues[service].push(Job::new(action, origin, until, reply));
+            self.show_pending(&queues, service);
+            queued
+        };
+        if queued == Queued::First {
+            let this = self.clone();
+            tokio::spawn(async move { this.work(service).await });
+        }
+    }
+
+    /// Shows the first job's action as the service's pending action (queues locked).
+    fn show_pending(&self, queues: &[ServiceQueue], service: usize) {
+        let pending = queues[service].pending().and_then(pending_of);
+        self.board.update(&self.names[service], |s| s.pending = pending);
+    }
+
+    /// Runs the service's jobs one after the other until its queue is empty.
+    async fn work(self: Arc<Self>, service: usize) {
+        loop {
+            let Some((action, origin, until)) = lock(&self.queues)[service].start_next() else { return };
+            let result = self.execute(service, &action, until).await;
+            let (job, more) = {
+                let mut queues = lock(&self.queues);
+                let job = queues[service].finish();
+                self.show_pending(&queues, service);
+                (job, !queues[service].is_empty())
+            };
+            self.audit(service, &action, &origin, job.as_ref().map_or(&[][..], |j| &j.joined[..]), &result);
+            for reply in job.into_iter().flat_map(|j| j.replies) {
+                let _ = reply.send(result.clone());
+            }
+            if !more {
+                return;
+            }
+        }
+    }
+
+    /// Logs the outcome of a user action and adds it to the service's events.
+    fn audit(&self, service: usize, action: &Action, origin: &Origin, joined: &[Origin], result: &Result<(), String>) {
+        if !origin.audited() {
+            return;
+        }
+        let name = &self.names[service];
+        let by: Vec<String> = std::iter::once(origin).chain(joined).map(Origin::by).collect();
+        let by = by.join(",");
+        let message = match result {
+            Ok(()) => {
+                info!(service = %name, "{} action done{by}", action.name());
+                format!("{} action done{by}", action.name())
+            }
+            Err(e) => {
+                error!(service = %name, "{} action failed{by} -- {e}", action.name());
+                format!("{} action failed{by} -- {e}", action.name())
+            }
+        };
+        let record = EventRecord {
+            at: SystemTime::now(),
+            event: EventKind::Action,
+            state: if result.is_ok() { "changed" } else { "failed" }.to_owned(),
+            message,
+            action: action.name().to_owned(),
+        };
+        self.board.update(name, |s| {
+            s.events.push(record);
+            let excess = s.events.len().saturating_sub(crate::state::status::RECENT_EVENTS);
+            s.events.drain(..excess);
+        });
+    }
+
+    async fn execute(
+        self: &Arc<Self>,
+        service: usize,
+        action: &Action,
+        until: Option<SystemTime>,
+    ) -> Result<(), String> {
         let mut involved = vec![service];
         match action {
-            Action::Start | Action::Monitor => involved.extend(self.graph.ancestors(service)),
+            Action::Start => involved.extend(self.graph.ancestors(service)),
             Action::Stop | Action::Unmonitor => involved.extend(self.graph.descendants(service)),
-            Action::Restart => {
+            Action::Monitor | Action::Restart => {
                 involved.extend(self.graph.ancestors(service));
                 involved.extend(self.graph.descendants(service));
             }
@@ -132,7 +325,7 @@ impl Coordinator {
         }
         involved.sort_unstable();
         involved.dedup();
-        // Locks in index order: no two requests can wait on each other.
+        // Locks in index order: no two jobs can wait on each other.
         let mut guards = Vec::with_capacity(involved.len());
         for &i in &involved {
             guards.push(self.locks[i].clone().lock_owned().await);
@@ -146,10 +339,48 @@ impl Coordinator {
             _ => Ok(()),
         };
         drop(guards);
-        if let Err(e) = &result {
-            warn!(service = %name, "{} failed: {e}", action.name());
+        if result.is_ok() {
+            // Any action ends an `unmonitor --for`; only a new one starts another.
+            let until = if *action == Action::Unmonitor { until } else { None };
+            lock(&self.remembered)[service].monitor_again_at = until;
+            self.show_remembered(service);
+            if let Some(at) = until {
+                self.arm(service, at);
+            }
         }
         result
+    }
+
+    /// Puts what the service remembers on the board (and so into the state file).
+    fn show_remembered(&self, service: usize) {
+        let remembered = lock(&self.remembered)[service].clone();
+        let dependants: Vec<String> = remembered.disabled_dependants.iter().map(|&d| self.names[d].clone()).collect();
+        self.board.update(&self.names[service], |s| {
+            s.monitor_again_at = remembered.monitor_again_at;
+            s.disabled_dependants = dependants;
+        });
+    }
+
+    /// Monitors the service again at `at`, unless another action changed it before.
+    fn arm(self: &Arc<Self>, service: usize, at: SystemTime) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
+            tokio::select! {
+                _ = this.cancel.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            if lock(&this.remembered)[service].monitor_again_at != Some(at) {
+                return;
+            }
+            let _ = this.requests.send(Request {
+                service,
+                action: Action::Monitor,
+                origin: Origin::Expiry,
+                until: None,
+                reply: None,
+            });
+        });
     }
 
     async fn send(
@@ -215,18 +446,30 @@ impl Coordinator {
         Ok(())
     }
 
-    /// The service and all its parents.
+    /// The service and all its parents, then the dependants its `unmonitor` disabled.
     async fn monitor(&self, service: usize) -> Result<(), String> {
         for parent in self.graph.ancestors(service) {
             self.send(parent, |reply| Command::SetMonitoring(true, reply)).await?;
         }
-        self.send(service, |reply| Command::SetMonitoring(true, reply)).await
+        self.send(service, |reply| Command::SetMonitoring(true, reply)).await?;
+        let dependants = std::mem::take(&mut lock(&self.remembered)[service].disabled_dependants);
+        for &dependant in dependants.iter().rev() {
+            self.send(dependant, |reply| Command::SetMonitoring(true, reply)).await?;
+        }
+        Ok(())
     }
 
-    /// The service and all its dependants.
+    /// The service and all its dependants; those that were monitored are remembered, for
+    /// `monitor` to enable again.
     async fn unmonitor(&self, service: usize) -> Result<(), String> {
         for dependant in self.graph.descendants(service) {
+            let monitored = self.board.find(&self.names[dependant]).is_some_and(|(m, _)| m != Monitoring::NotMonitored);
             self.send(dependant, |reply| Command::SetMonitoring(false, reply)).await?;
+            let mut remembered = lock(&self.remembered);
+            let disabled = &mut remembered[service].disabled_dependants;
+            if monitored && !disabled.contains(&dependant) {
+                disabled.push(dependant);
+            }
         }
         self.send(service, |reply| Command::SetMonitoring(false, reply)).await
     }

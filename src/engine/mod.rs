@@ -8,6 +8,7 @@
 pub mod coordinator;
 pub mod pidfile_watch;
 pub mod programs;
+pub mod queue;
 pub mod rules;
 pub mod service;
 pub mod table_cache;
@@ -22,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 use crate::config::model::defaults::DAEMON_INTERVAL;
 use crate::config::model::{Action, Config, Mode, OnReboot};
 use crate::state::{Board, Monitoring, ServiceStatus};
-use coordinator::{Coordinator, Origin, Request};
+pub use coordinator::Requester;
+use coordinator::{Coordinator, Origin, Remembered, Request};
 use service::{Command, ServiceTask};
 use table_cache::TableCache;
 
@@ -78,10 +80,17 @@ impl EngineHandle {
         self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
     }
 
-    /// Queues an action; the receiver gets the outcome once it has been carried out.
-    pub fn act(&self, service: usize, action: UserAction) -> oneshot::Receiver<Result<(), String>> {
+    /// Queues a user action (`until`: monitor again then, for `unmonitor`); the receiver
+    /// gets the outcome once it has been carried out.
+    pub fn act(
+        &self,
+        service: usize,
+        action: UserAction,
+        by: Requester,
+        until: Option<std::time::SystemTime>,
+    ) -> oneshot::Receiver<Result<(), String>> {
         let (tx, rx) = oneshot::channel();
-        let request = Request { service, action: action.action(), origin: Origin::User, reply: Some(tx) };
+        let request = Request { service, action: action.action(), origin: Origin::User(by), until, reply: Some(tx) };
         if let Err(mpsc::error::SendError(request)) = self.requests.send(request)
             && let Some(reply) = request.reply
         {
@@ -180,7 +189,9 @@ pub fn spawn(
         })
         .collect();
     tasks.spawn(pidfile_watch::run(pidfiles, cancel.clone()));
-    let coordinator = Coordinator::new(&config, senders.clone());
+    let remembered = config.services.iter().map(|s| remembered(&config, &options, s)).collect();
+    let coordinator =
+        Coordinator::new(&config, senders.clone(), board.clone(), request_tx.clone(), remembered, cancel.clone());
     let cancel_coordinator = cancel.clone();
     tasks.spawn(async move {
         tokio::select! {
@@ -201,6 +212,21 @@ fn restored<'a>(
     service: &crate::config::model::ServiceConfig,
 ) -> Option<&'a crate::state::persist::ServiceState> {
     options.restored.iter().find(|s| s.name == service.name && s.type_name == service.type_name())
+}
+
+/// What the state file kept for the coordinator: the deadline of an `unmonitor --for`
+/// (only while the service is still unmonitored) and the dependants its unmonitor disabled.
+fn remembered(config: &Config, options: &EngineOptions, service: &crate::config::model::ServiceConfig) -> Remembered {
+    let Some(saved) = restored(options, service) else { return Remembered::default() };
+    let unmonitored = initial_monitoring(config, service, options) == Monitoring::NotMonitored;
+    Remembered {
+        monitor_again_at: saved.monitor_again_at.filter(|_| unmonitored),
+        disabled_dependants: saved
+            .disabled_dependants
+            .iter()
+            .filter_map(|name| config.services.iter().position(|s| &s.name == name))
+            .collect(),
+    }
 }
 
 fn initial_monitoring(

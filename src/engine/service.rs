@@ -806,7 +806,7 @@ impl ServiceTask {
     }
 
     fn dispatch_request(&self, action: Action, origin: Origin) {
-        let _ = self.coordinator.send(Request { service: self.index, action, origin, reply: None });
+        let _ = self.coordinator.send(Request { service: self.index, action, origin, until: None, reply: None });
     }
 
     /// Runs an exec or custom action in the background and records its outcome.
@@ -892,13 +892,6 @@ impl ServiceTask {
             program_spec(&self.config, self.service(), program, default_timeout, &self.data, &EventContext::default())?;
         let timeout = spec.timeout;
         info!(service = %name, "{method}: '{}'", program.command);
-        self.board.update(&name, |s| {
-            s.pending = Some(match method {
-                "start" => crate::state::PendingAction::Start,
-                "stop" => crate::state::PendingAction::Stop,
-                _ => crate::state::PendingAction::Restart,
-            })
-        });
         let previous = self.tracked;
         let result = self.run_and_wait(spec, timeout, expect_running, previous).await;
         let (success, message) = match &result {
@@ -911,7 +904,6 @@ impl ServiceTask {
             info!(service = %name, "{method} succeeded");
         }
         self.board.update(&name, |s| {
-            s.pending = None;
             s.last_action = Some(ActionOutcome { action: method.to_owned(), at: SystemTime::now(), success, message });
             if success {
                 s.failed.remove(&EventKind::Exec);

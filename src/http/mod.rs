@@ -3,9 +3,11 @@
 //! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
 //! the query (GET) or a form body (POST), as Monit's do.
 
+pub mod action;
 pub mod auth;
 pub mod csrf;
 pub mod password;
+pub mod reload;
 pub mod tcp;
 pub mod tls;
 
@@ -18,7 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
-use crate::engine::{EngineHandle, UserAction};
+use crate::engine::EngineHandle;
 use crate::state::report::{self, Filter, Style};
 
 /// The longest a `wait=yes` action request waits for its outcome.
@@ -34,11 +36,23 @@ pub struct AppState {
     // A std Mutex: held only to clone the handle out.
     engine: Arc<Mutex<EngineHandle>>,
     groups: Arc<Mutex<Groups>>,
+    /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
+    reloader: Option<reload::Reloader>,
 }
 
 impl AppState {
     pub fn new(engine: EngineHandle, groups: Groups) -> AppState {
-        AppState { engine: Arc::new(Mutex::new(engine)), groups: Arc::new(Mutex::new(groups)) }
+        AppState { engine: Arc::new(Mutex::new(engine)), groups: Arc::new(Mutex::new(groups)), reloader: None }
+    }
+
+    /// With the daemon's reload channel, for `/_reload`.
+    pub fn with_reloader(mut self, reloader: reload::Reloader) -> AppState {
+        self.reloader = Some(reloader);
+        self
+    }
+
+    fn reloader(&self) -> Option<reload::Reloader> {
+        self.reloader.clone()
     }
 
     /// After a reload: the new engine and groups.
@@ -63,7 +77,8 @@ pub fn router(state: AppState) -> Router {
         .route("/_status", any(status))
         .route("/_summary", any(summary))
         .route("/_report", any(report_handler))
-        .route("/_doaction", any(doaction))
+        .route("/_doaction", any(action::doaction))
+        .route("/_reload", axum::routing::post(reload::reload))
         .route("/_ping", any(|| async { "pong" }))
         .with_state(state)
 }
@@ -187,57 +202,4 @@ async fn report_handler(
     let filter = filter(&state, &params)?;
     let snapshot = state.engine().board().snapshot();
     report::report(&snapshot, &filter, param(&params, "type")).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))
-}
-
-/// `action=<start|stop|restart|monitor|unmonitor>` and one `service=` per name (`all` for
-/// every service). With `wait=yes` (our extension) the answer comes when every action has
-/// been carried out, with its outcome; without, as soon as they are queued (Monit).
-async fn doaction(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
-    let action_name = param(&params, "action").unwrap_or("");
-    let action = UserAction::parse(action_name)
-        .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("Invalid action \"{action_name}\"")))?;
-    let engine = state.engine();
-    let snapshot = engine.board().snapshot();
-    let mut targets = Vec::new();
-    for (_, name) in params.iter().filter(|(k, _)| k == "service") {
-        if name.eq_ignore_ascii_case("all") {
-            targets.extend(snapshot.services.iter().map(|s| s.name.clone()));
-            continue;
-        }
-        match engine.index_of(name) {
-            Some(i) => targets.push(snapshot.services[i].name.clone()),
-            None => return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\""))),
-        }
-    }
-    if targets.is_empty() {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("Please specify a service name or 'all' after {action_name}"),
-        ));
-    }
-    targets.dedup();
-    let receivers: Vec<(String, _)> = targets
-        .iter()
-        .filter_map(|name| engine.index_of(name).map(|i| (name.clone(), engine.act(i, action))))
-        .collect();
-    if param(&params, "wait").is_none() {
-        return Ok(String::new());
-    }
-    let mut failures = Vec::new();
-    let mut lines = Vec::new();
-    for (name, rx) in receivers {
-        match tokio::time::timeout(ACTION_WAIT, rx).await {
-            Ok(Ok(Ok(()))) => lines.push(format!("'{name}' {action_name} done")),
-            Ok(Ok(Err(e))) => failures.push(format!("'{name}' {action_name} failed: {e}")),
-            Ok(Err(_)) => failures.push(format!("'{name}' {action_name} failed: the engine stopped")),
-            Err(_) => {
-                failures.push(format!("'{name}' {action_name} is still running after {} s", ACTION_WAIT.as_secs()))
-            }
-        }
-    }
-    if failures.is_empty() {
-        Ok(lines.join("\n") + if lines.is_empty() { "" } else { "\n" })
-    } else {
-        Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, failures.join("\n")))
-    }
 }

@@ -41,6 +41,12 @@ pub struct ServiceState {
     pub content_position: Option<crate::checks::file::ContentPosition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_baseline: Option<String>,
+    /// `unmonitor --for`: when monitoring comes back by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor_again_at: Option<std::time::SystemTime>,
+    /// The dependants this service's `unmonitor` disabled, for its `monitor` to enable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_dependants: Vec<String>,
 }
 
 impl StateFile {
@@ -148,6 +154,8 @@ mod tests {
                 last_action: None,
                 content_position: None,
                 checksum_baseline: None,
+                monitor_again_at: None,
+                disabled_dependants: Vec::new(),
             }],
         );
         save(&path, &state).unwrap();
@@ -193,6 +201,8 @@ mod tests {
                     last_action: None,
                     content_position: None,
                     checksum_baseline: None,
+                    monitor_again_at: None,
+                    disabled_dependants: Vec::new(),
                 })
                 .collect(),
         );

@@ -164,6 +164,13 @@ pub struct ServiceStatus {
     pub content_position: Option<crate::checks::file::ContentPosition>,
     /// The checksum `if failed checksum` compares with (kept in the state file).
     pub checksum_baseline: Option<String>,
+    /// `unmonitor --for`: when monitoring comes back by itself (kept in the state file).
+    #[serde(default)]
+    pub monitor_again_at: Option<SystemTime>,
+    /// The dependants this service's `unmonitor` disabled, which its `monitor` enables
+    /// again (kept in the state file).
+    #[serde(default)]
+    pub disabled_dependants: Vec<String>,
 }
 
 /// One event: a rule's state changed.
@@ -202,6 +209,8 @@ impl ServiceStatus {
             events: Vec::new(),
             content_position: None,
             checksum_baseline: None,
+            monitor_again_at: None,
+            disabled_dependants: Vec::new(),
         }
     }
 }

@@ -40,6 +40,11 @@ impl Block<'_> {
         self.plain("status", &StatusText::of(s).coloured());
         let (monitoring, colour) = monitoring_text(s);
         let monitoring = if colour.is_empty() { monitoring.to_owned() } else { format!("{colour}{monitoring}{RESET}") };
+        // rmonit's addition, only after `unmonitor --for`: when monitoring comes back.
+        let monitoring = match s.monitor_again_at {
+            Some(at) if s.monitoring == Monitoring::NotMonitored => format!("{monitoring} (until {})", date(at)),
+            _ => monitoring,
+        };
         self.plain("monitoring status", &monitoring);
         self.plain("monitoring mode", mode_name(s.mode));
         self.plain("on reboot", onreboot_name(s.onreboot));

@@ -1,0 +1,109 @@
+//! `/_doaction`: start, stop, restart, monitor and unmonitor services. Each request is
+//! queued in the engine with who sent it (the `Caller` the listener set); a read-only
+//! caller gets a 403. With `wait=yes` (our extension) the answer comes when every action
+//! has been carried out, with its outcome; without, as soon as they are queued (Monit).
+//!
+//! Parameters: `action`, one `service=` per name (`all` for every service), and our
+//! extensions `wait=yes`, `timeout=<seconds>` (how long to wait, at most `ACTION_WAIT`)
+//! and, for `unmonitor`, `for=<seconds>` (monitoring comes back by itself then).
+
+use std::time::{Duration, SystemTime};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::{ACTION_WAIT, ApiError, AppState, Caller, Params, RequestParams, param};
+use crate::engine::{Requester, UserAction};
+
+/// Monit's answer to a caller who may not act.
+pub const FORBIDDEN: &str = "You do not have sufficient privileges to access this page";
+
+/// Refuses a read-only caller, with a line in the log.
+pub fn refuse_read_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
+    if caller.read_only {
+        tracing::warn!("{what} refused: {} from {} is read-only", caller.who, caller.from);
+        return Err(ApiError(StatusCode::FORBIDDEN, FORBIDDEN.to_owned()));
+    }
+    Ok(())
+}
+
+/// The caller as the engine's audit trail names it.
+pub fn requester(caller: &Caller) -> Requester {
+    Requester { who: caller.who.clone(), from: caller.from.clone() }
+}
+
+/// A whole number of seconds from a parameter.
+fn seconds(params: &Params, key: &str) -> Result<Option<Duration>, ApiError> {
+    match param(params, key) {
+        None => Ok(None),
+        Some(text) => text.parse::<u64>().map(|s| Some(Duration::from_secs(s))).map_err(|_| {
+            ApiError(StatusCode::BAD_REQUEST, format!("Invalid {key} \"{text}\": a number of seconds is expected"))
+        }),
+    }
+}
+
+pub async fn doaction(
+    State(state): State<AppState>,
+    caller: Caller,
+    RequestParams(params): RequestParams,
+) -> Result<String, ApiError> {
+    let action_name = param(&params, "action").unwrap_or("");
+    let action = UserAction::parse(action_name)
+        .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("Invalid action \"{action_name}\"")))?;
+    refuse_read_only(&caller, action_name)?;
+    let monitor_for = seconds(&params, "for")?;
+    if monitor_for.is_some() && action != UserAction::Unmonitor {
+        return Err(ApiError(StatusCode::BAD_REQUEST, "'for' goes with unmonitor only".to_owned()));
+    }
+    let wait = seconds(&params, "timeout")?.unwrap_or(ACTION_WAIT).min(ACTION_WAIT);
+    let engine = state.engine();
+    let snapshot = engine.board().snapshot();
+    let mut targets = Vec::new();
+    for (_, name) in params.iter().filter(|(k, _)| k == "service") {
+        if name.eq_ignore_ascii_case("all") {
+            targets.extend(snapshot.services.iter().map(|s| s.name.clone()));
+            continue;
+        }
+        match engine.index_of(name) {
+            Some(i) => targets.push(snapshot.services[i].name.clone()),
+            None => return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\""))),
+        }
+    }
+    if targets.is_empty() {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("Please specify a service name or 'all' after {action_name}"),
+        ));
+    }
+    targets.dedup();
+    let until = monitor_for.map(|d| SystemTime::now() + d);
+    let by = requester(&caller);
+    let receivers: Vec<(String, _)> = targets
+        .iter()
+        .filter_map(|name| engine.index_of(name).map(|i| (name.clone(), engine.act(i, action, by.clone(), until))))
+        .collect();
+    if param(&params, "wait").is_none() {
+        return Ok(String::new());
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut failures = Vec::new();
+    let mut still_running = Vec::new();
+    let mut lines = Vec::new();
+    for (name, rx) in receivers {
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(Ok(Ok(()))) => lines.push(format!("'{name}' {action_name} done")),
+            Ok(Ok(Err(e))) => failures.push(format!("'{name}' {action_name} failed: {e}")),
+            Ok(Err(_)) => failures.push(format!("'{name}' {action_name} failed: the engine stopped")),
+            Err(_) => still_running
+                .push(format!("'{name}' {action_name} is still running after {} s (it goes on)", wait.as_secs())),
+        }
+    }
+    if !failures.is_empty() {
+        failures.extend(still_running);
+        Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, failures.join("\n")))
+    } else if !still_running.is_empty() {
+        Err(ApiError(StatusCode::GATEWAY_TIMEOUT, still_running.join("\n")))
+    } else {
+        Ok(lines.join("\n") + if lines.is_empty() { "" } else { "\n" })
+    }
+}
