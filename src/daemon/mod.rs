@@ -229,6 +229,44 @@ async fn reload(
     Ok(changes)
 }
 
+/// What the web pages say about the daemon.
+fn facts_of(config: &Config, options: &DaemonOptions) -> http::pages::DaemonFacts {
+    let pidfile = options.pidfile.clone().unwrap_or_else(|| paths::pidfile(config));
+    let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(config));
+    http::pages::DaemonFacts::new(
+        config,
+        &options.config_path.display().to_string(),
+        &pidfile.display().to_string(),
+        &statefile.display().to_string(),
+        &paths::control_socket(config).display().to_string(),
+    )
+}
+
+/// The TCP listener of `set httpd port`, if configured.
+async fn start_web(config: &Config, state: &AppState) -> Result<Option<http::tcp::TcpServer>, String> {
+    http::tcp::TcpServer::start(config.httpd.as_ref(), http::router(state.clone())).await
+}
+
+/// After a reload: the TCP listener restarted when `set httpd` changed. A listener that
+/// cannot start is logged; the unix socket keeps working.
+async fn restart_web(
+    web: Option<http::tcp::TcpServer>,
+    old: &Config,
+    new: &Config,
+    state: &AppState,
+) -> Option<http::tcp::TcpServer> {
+    if old.httpd == new.httpd {
+        return web;
+    }
+    if let Some(web) = web {
+        web.stop().await;
+    }
+    start_web(new, state).await.unwrap_or_else(|e| {
+        error!("{e}");
+        None
+    })
+}
+
 /// The async part: engine, control socket, signals, state.
 async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String> {
     let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
@@ -262,6 +300,12 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         server_cancel.clone(),
     ));
 
+    state.set_facts(facts_of(&config, &options));
+    let mut web = start_web(&config, &state).await.unwrap_or_else(|e| {
+        error!("{e}; the web interface is off (the CLI works through the unix socket)");
+        None
+    });
+
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
@@ -277,10 +321,16 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                 running.engine.check_all_now();
             }
             _ = hangup.recv() => {
+                let before = Arc::clone(&config);
                 let _ = reload(&options, &mut config, &mut running, &state).await;
+                state.set_facts(facts_of(&config, &options));
+                web = restart_web(web, &before, &config, &state).await;
             }
             Some(reply) = reload_requests.recv() => {
+                let before = Arc::clone(&config);
                 let _ = reply.send(reload(&options, &mut config, &mut running, &state).await);
+                state.set_facts(facts_of(&config, &options));
+                web = restart_web(web, &before, &config, &state).await;
             }
             _ = save_tick.tick() => {
                 let now = state_of(&config, running.engine.board());
@@ -296,6 +346,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     info!("rmonit daemon with pid {} stopped", std::process::id());
     let last = state_of(&config, running.engine.board());
     server_cancel.cancel();
+    if let Some(web) = web.take() {
+        web.stop().await;
+    }
     stop_engine(&mut running).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     if let Err(e) = persist::save(&statefile, &last) {

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod auth;
 pub mod csrf;
+pub mod pages;
 pub mod password;
 pub mod reload;
 pub mod tcp;
@@ -38,11 +39,18 @@ pub struct AppState {
     groups: Arc<Mutex<Groups>>,
     /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
     reloader: Option<reload::Reloader>,
+    /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
+    facts: pages::SharedFacts,
 }
 
 impl AppState {
     pub fn new(engine: EngineHandle, groups: Groups) -> AppState {
-        AppState { engine: Arc::new(Mutex::new(engine)), groups: Arc::new(Mutex::new(groups)), reloader: None }
+        AppState {
+            engine: Arc::new(Mutex::new(engine)),
+            groups: Arc::new(Mutex::new(groups)),
+            reloader: None,
+            facts: Default::default(),
+        }
     }
 
     /// With the daemon's reload channel, for `/_reload`.
@@ -53,6 +61,19 @@ impl AppState {
 
     fn reloader(&self) -> Option<reload::Reloader> {
         self.reloader.clone()
+    }
+
+    /// The daemon's facts (at start and after a reload).
+    pub fn set_facts(&self, facts: pages::DaemonFacts) {
+        *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(facts);
+    }
+
+    pub fn facts(&self) -> Arc<pages::DaemonFacts> {
+        self.facts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn groups(&self) -> Groups {
+        self.groups.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// After a reload: the new engine and groups.
@@ -80,6 +101,13 @@ pub fn router(state: AppState) -> Router {
         .route("/_doaction", any(action::doaction))
         .route("/_reload", axum::routing::post(reload::reload))
         .route("/_ping", any(|| async { "pong" }))
+        .route("/_status2", any(pages::status2))
+        .route("/_getid", any(pages::getid))
+        .route("/_monit", any(pages::monit))
+        .route("/_about", any(pages::about))
+        .route("/_runtime", any(pages::runtime))
+        .route("/_viewlog", any(pages::viewlog))
+        .route("/favicon.ico", any(pages::favicon))
         .with_state(state)
 }
 
@@ -117,7 +145,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
 }
 
 /// A 4xx or 5xx answer with a message in the body.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -131,7 +159,7 @@ type Params = Vec<(String, String)>;
 const MAX_BODY: usize = 64 * 1024;
 
 /// The parameters of a request: the query, then a form body (POST).
-pub struct RequestParams(Params);
+pub struct RequestParams(pub Params);
 
 impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestParams {
     type Rejection = ApiError;
@@ -150,7 +178,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestParams {
     }
 }
 
-fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
+pub fn param<'a>(params: &'a Params, key: &str) -> Option<&'a str> {
     params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
 }
 
@@ -185,9 +213,13 @@ fn view(state: &AppState, params: &Params) -> Result<(crate::state::Snapshot, Fi
     Ok((snapshot, filter))
 }
 
-async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+/// `/_status`: text, or the XML document with `format=xml` (Monit ignores the filters then).
+async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, ApiError> {
+    if param(&params, "format").is_some_and(|f| f.eq_ignore_ascii_case("xml")) {
+        return Ok(pages::xml_response(&state, 1));
+    }
     let (snapshot, filter) = view(&state, &params)?;
-    Ok(report::status(&snapshot, &filter, style(&params)))
+    Ok(report::status(&snapshot, &filter, style(&params)).into_response())
 }
 
 async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
