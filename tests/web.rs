@@ -1,0 +1,284 @@
+//! The TCP listener with a real daemon: credentials, read-only users, CSRF, the host ACL,
+//! throttled wrong passwords, slow clients that lock nobody out, the unix socket refusing
+//! another uid, TLS, and Monit's other endpoints.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc};
+
+/// An answer: status code, header block, body.
+struct Answer {
+    code: u16,
+    headers: String,
+    body: String,
+}
+
+/// One HTTP/1.0 exchange on a fresh connection; `None` when the server closes it unanswered.
+fn exchange(port: u16, request: &str) -> Option<Answer> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(15))).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let code = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Answer { code, headers: head.to_owned(), body: body.to_owned() })
+}
+
+fn basic(user: &str, password: &str) -> String {
+    use base64ct::{Base64, Encoding};
+    format!("Authorization: Basic {}\r\n", Base64::encode_string(format!("{user}:{password}").as_bytes()))
+}
+
+fn get(port: u16, path: &str, auth: &str) -> Answer {
+    exchange(port, &format!("GET {path} HTTP/1.0\r\n{auth}\r\n")).expect("an answer")
+}
+
+fn post(port: u16, path: &str, auth: &str, cookie: Option<&str>, body: &str) -> Answer {
+    let cookie = cookie.map(|c| format!("Cookie: securitytoken={c}\r\n")).unwrap_or_default();
+    let request = format!(
+        "POST {path} HTTP/1.0\r\n{auth}{cookie}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    exchange(port, &request).expect("an answer")
+}
+
+/// A daemon with a file service `data`, the web interface on `port` with `allow`.
+fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
+    std::fs::write(dir.join("data"), "x").unwrap();
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\
+         set log {d}/rmonit.log\n\
+         set httpd port {port} unixsocket {d}/rmonit.sock\n  allow admin:monit\n  allow guest:\"$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\" read-only\n{httpd_extra}\n\
+         check file data with path {d}/data\n",
+        d = dir.display()
+    );
+    let config = write_monitrc(dir, "monitrc", &text);
+    let daemon = Daemon::start(dir, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || exchange(port, "GET /_ping HTTP/1.0\r\n\r\n").is_some()),
+        "the web interface came up: {}",
+        daemon.log()
+    );
+    daemon
+}
+
+fn daemon_log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("rmonit.log")).unwrap_or_default()
+}
+
+#[test]
+fn credentials_read_only_users_and_csrf() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let daemon = web_daemon(d, port, "");
+    let admin = basic("admin", "monit");
+
+    let none = get(port, "/_summary", "");
+    assert_eq!(none.code, 401);
+    assert!(none.headers.contains("Basic realm=\"monit\""), "{}", none.headers);
+    assert_eq!(get(port, "/_summary", &basic("admin", "wrong")).code, 401);
+    assert_eq!(get(port, "/_summary", &basic("nobody", "monit")).code, 401);
+    assert!(wait_until(Duration::from_secs(5), || {
+        let log = daemon_log(d);
+        log.contains("access denied -- client [127.0.0.1]: wrong password for user 'admin'")
+            && log.contains("unknown user 'nobody'")
+    }));
+
+    let summary = get(port, "/_summary?batch=1", &admin);
+    assert_eq!(summary.code, 200);
+    assert!(summary.body.contains(" data ") && summary.headers.contains("securitytoken="), "{}", summary.body);
+    for header in ["x-frame-options: SAMEORIGIN", "content-security-policy: frame-ancestors 'self'"] {
+        assert!(summary.headers.to_ascii_lowercase().contains(&header.to_ascii_lowercase()), "{}", summary.headers);
+    }
+
+    // A hashed (apr1) read-only user reads but cannot act.
+    let guest = basic("guest", "password");
+    assert_eq!(get(port, "/_status", &guest).code, 200);
+    let refused = post(port, "/_doaction", &guest, Some("t1"), "action=unmonitor&service=data&securitytoken=t1");
+    assert_eq!(refused.code, 403);
+    assert!(refused.body.contains("You do not have sufficient privileges"), "{}", refused.body);
+    assert_eq!(get(port, "/_viewlog", &guest).code, 403);
+
+    // CSRF: the token must be in the cookie and in the form, the same.
+    for (cookie, body) in [
+        (None, "action=unmonitor&service=data"),
+        (Some("t1"), "action=unmonitor&service=data"),
+        (Some("t1"), "action=unmonitor&service=data&securitytoken=t2"),
+    ] {
+        let answer = post(port, "/_doaction", &admin, cookie, body);
+        assert_eq!((answer.code, answer.body.trim()), (403, "Invalid CSRF Token"));
+    }
+    let summary = stdout(&daemon.cli(&["summary", "data"]));
+    assert!(!summary.contains("Not monitored"), "no refused request acted: {summary}");
+    let done = post(port, "/_doaction", &admin, Some("t1"), "action=unmonitor&service=data&securitytoken=t1");
+    assert_eq!(done.code, 200, "{}", done.body);
+    assert!(wait_until(Duration::from_secs(5), || stdout(&daemon.cli(&["summary", "data"])).contains("Not monitored")));
+    assert!(daemon_log(d).contains("'data' unmonitor on user request"), "{}", daemon_log(d));
+
+    // Monit's other endpoints.
+    let xml = get(port, "/_status?format=xml", &admin);
+    assert!(xml.body.starts_with("<?xml") && xml.body.contains("<name>data</name>"), "{}", xml.body);
+    assert!(get(port, "/_status2", &admin).body.contains(r#"<service name="data">"#));
+    let id = std::fs::read_to_string(d.join("rmonit.id")).unwrap();
+    assert_eq!(get(port, "/_getid", &admin).body.trim(), id.trim());
+    assert!(get(port, "/_viewlog", &admin).body.contains("unmonitor on user request"));
+    assert!(get(port, "/_runtime", &admin).body.contains(&format!("{}", d.join("monitrc").display())));
+}
+
+#[test]
+fn wrong_passwords_are_slowed_but_the_right_one_gets_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _daemon = web_daemon(dir.path(), port, "");
+    let mut last = Duration::ZERO;
+    for _ in 0..5 {
+        let start = Instant::now();
+        assert_eq!(get(port, "/_status", &basic("admin", "guess")).code, 401);
+        last = start.elapsed();
+    }
+    assert!(last >= Duration::from_millis(150), "the fifth wrong password was answered in {last:?}");
+    let start = Instant::now();
+    assert_eq!(get(port, "/_status", &basic("admin", "monit")).code, 200);
+    assert!(start.elapsed() < last, "the right password is not delayed");
+}
+
+#[test]
+fn a_client_outside_the_acl_is_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let d = dir.path();
+    std::fs::write(d.join("data"), "x").unwrap();
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\nset log {d}/rmonit.log\n\
+         set httpd port {port} unixsocket {d}/rmonit.sock allow 10.9.9.0/24 allow admin:monit\ncheck file data with path {d}/data\n",
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || daemon_log(d).contains("web interface listening")),
+        "{}",
+        daemon.log()
+    );
+    assert!(exchange(port, &format!("GET /_status HTTP/1.0\r\n{}\r\n", basic("admin", "monit"))).is_none());
+    assert!(wait_until(Duration::from_secs(5), || daemon_log(d)
+        .contains("Denied connection from non-authorized client [127.0.0.1]")));
+    // The CLI goes through the unix socket, which the ACL does not concern.
+    assert!(stdout(&daemon.cli(&["summary"])).contains(" data "));
+}
+
+#[test]
+fn two_hundred_slow_clients_lock_out_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let daemon = web_daemon(dir.path(), port, "");
+    // 200 connections that send half a request line and then nothing.
+    let slow: Vec<TcpStream> = (0..200)
+        .map(|_| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            s.write_all(b"GET /_sta").expect("trickle");
+            s
+        })
+        .collect();
+    let admin = basic("admin", "monit");
+    for i in 0..100 {
+        let out = daemon.cli(&["summary"]);
+        assert!(out.status.success() && stdout(&out).contains(" data "), "CLI call {i} failed: {out:?}");
+        if i % 10 == 0 {
+            assert_eq!(get(port, "/_summary", &admin).code, 200, "browser request {i}");
+        }
+    }
+    drop(slow);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_unix_socket_refuses_another_uid() {
+    if rustix::process::geteuid().as_raw() != 0 {
+        eprintln!("skipped: needs root to run a client under another uid");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\
+         set httpd unixsocket {d}/rmonit.sock permission 0666\n",
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let socket = d.join("rmonit.sock");
+    assert!(wait_until(Duration::from_secs(10), || socket.exists()), "{}", daemon.log());
+    assert!(stdout(&daemon.cli(&["summary"])).contains("Service Name"), "root is served");
+    // Refused: the connection is closed unanswered (an empty read or a reset).
+    let probe = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
+                 try:\n  s.sendall(b'GET /_ping HTTP/1.0\\r\\n\\r\\n')\n  print('answered' if s.recv(100) else 'refused')\n\
+                 except (ConnectionResetError, BrokenPipeError):\n  print('refused')";
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new("python3")
+        .args(["-c", probe, socket.to_str().unwrap()])
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "refused", "{out:?}");
+    assert!(
+        wait_until(Duration::from_secs(5), || daemon.log().contains("uid 65534 is neither root")),
+        "{}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn tls_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pem = d.join("server.pem");
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .arg(&pem)
+        .arg("-out")
+        .arg(d.join("cert.pem"))
+        .output()
+        .expect("openssl (Debian package openssl)");
+    assert!(made.status.success(), "{made:?}");
+    let key = std::fs::read_to_string(&pem).unwrap();
+    let cert = std::fs::read_to_string(d.join("cert.pem")).unwrap();
+    std::fs::write(&pem, format!("{cert}{key}")).unwrap();
+    let port = free_port();
+    let extra = format!("  with ssl {{ pemfile: {} }}", pem.display());
+    std::fs::write(d.join("data"), "x").unwrap();
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\nset log {d}/rmonit.log\n\
+         set httpd port {port} unixsocket {d}/rmonit.sock allow admin:monit\n{extra}\ncheck file data with path {d}/data\n",
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || daemon_log(d).contains("https://127.0.0.1")), "{}", daemon.log());
+    let client = "import ssl,sys,http.client,base64\nctx=ssl.create_default_context(cafile=sys.argv[2])\n\
+                  c=http.client.HTTPSConnection('127.0.0.1',int(sys.argv[1]),context=ctx,timeout=10)\n\
+                  c.request('GET','/_summary',headers={'Authorization':'Basic '+base64.b64encode(b'admin:monit').decode()})\n\
+                  r=c.getresponse()\nprint(r.status, r.getheader('Strict-Transport-Security'))\nprint(r.read().decode())";
+    let out = std::process::Command::new("python3")
+        .args(["-c", client, &port.to_string(), d.join("cert.pem").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("200 max-age=") && text.contains(" data "),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Plain HTTP on the TLS port gets no answer.
+    assert!(exchange(port, "GET /_ping HTTP/1.0\r\n\r\n").is_none_or(|a| a.code != 200));
+}
