@@ -9,3 +9,4 @@ mod parser_props;
 mod roundtrip;
 mod shipped;
 mod util;
+mod web;
