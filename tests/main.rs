@@ -3,6 +3,7 @@
 mod bad_input;
 mod checks;
 mod cli;
+mod control;
 mod corpus;
 mod daemon;
 mod parser_props;

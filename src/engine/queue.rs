@@ -163,7 +163,7 @@ mod tests {
             Queued::Behind,
             "another deadline"
         );
-        assert_eq!(q.len(), 6);
+        assert_eq!(q.len(), 7);
         assert_eq!(q.pending(), Some(&Action::Restart));
     }
 }
