@@ -6,6 +6,7 @@ mod cli;
 mod control;
 mod corpus;
 mod daemon;
+mod golden;
 mod parser_props;
 mod roundtrip;
 mod shipped;

@@ -68,29 +68,41 @@ impl Filter {
     }
 }
 
-/// A compiled `names` pattern. Monit wraps the pattern as `^pattern$`; the group here keeps
-/// an alternation (`web|db`) meaning "either name" instead of "starts with web or ends with
-/// db".
-enum NamePattern<'a> {
+/// A service name or pattern as Monit matches the names given on its command line and to
+/// its HTTP endpoints (`status`, `summary`, `report`, actions): a case-insensitive regular
+/// expression wrapped as `^pattern$` unless it holds a `^` or `$` itself, or the exact name
+/// (any case) when it is no valid regular expression. As in Monit the wrapping is textual,
+/// so `web|db` means "starts with web, or ends with db". Monit compiles POSIX extended
+/// expressions; the `regex` crate reads them alike, except that it also knows Perl classes
+/// such as `\d`, and lacks back-references.
+pub enum NamePattern<'a> {
     Regex(regex::Regex),
     Exact(&'a str),
 }
 
 impl<'a> NamePattern<'a> {
-    fn new(pattern: &'a str) -> NamePattern<'a> {
-        let anchored = if pattern.contains(['^', '$']) { pattern.to_owned() } else { format!("^(?:{pattern})$") };
+    pub fn new(pattern: &'a str) -> NamePattern<'a> {
+        let anchored = if pattern.contains(['^', '$']) { pattern.to_owned() } else { format!("^{pattern}$") };
         match RegexBuilder::new(&anchored).case_insensitive(true).build() {
             Ok(re) => NamePattern::Regex(re),
             Err(_) => NamePattern::Exact(pattern),
         }
     }
 
-    fn matches(&self, name: &str) -> bool {
+    pub fn matches(&self, name: &str) -> bool {
         match self {
             NamePattern::Regex(re) => re.is_match(name),
             NamePattern::Exact(pattern) => pattern.eq_ignore_ascii_case(name),
         }
     }
+}
+
+/// The names of the services `pattern` selects, in the given order (Monit's matching, see
+/// [`NamePattern`]). The actions side (`/_doaction`, the JSON API) resolves the service
+/// names of a request with this.
+pub fn matching_names<'n>(pattern: &str, names: impl IntoIterator<Item = &'n str>) -> Vec<&'n str> {
+    let pattern = NamePattern::new(pattern);
+    names.into_iter().filter(|name| pattern.matches(name)).collect()
 }
 
 /// The services a filter selects, in Monit's order for `status`: the group's order when a
@@ -290,8 +302,18 @@ pub(crate) mod tests {
         assert_eq!(names(&snap, by_name("web.*")), ["web", "webmatch"]);
         assert_eq!(names(&snap, by_name("^web")), ["web", "webmatch"]);
         assert_eq!(names(&snap, by_name("match$")), ["webmatch"]);
-        assert_eq!(names(&snap, by_name("web|db")), ["web", "db"]);
+        // Wrapped as text, as Monit does: `^web|db$`.
+        assert_eq!(names(&snap, by_name("web|db")), ["web", "webmatch", "db"]);
         assert_eq!(names(&snap, by_name("eb")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn matching_names_keeps_the_given_order() {
+        let all = ["db", "web", "webmatch", "Web2"];
+        assert_eq!(matching_names("WEB.*", all), ["web", "webmatch", "Web2"]);
+        assert_eq!(matching_names("db", all), ["db"]);
+        assert!(matching_names("nosuch", all).is_empty());
+        assert_eq!(matching_names("a(b", ["A(B", "ab"]), ["A(B"]);
     }
 
     #[test]

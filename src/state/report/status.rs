@@ -22,7 +22,7 @@ const LINE_LIMIT: usize = 200;
 pub fn status(snapshot: &Snapshot, filter: &Filter, style: Style) -> String {
     let mut out = format!("{}\n\n", header(snapshot));
     for service in select(snapshot, filter) {
-        Block { out: &mut out, service }.write();
+        Block { out: &mut out, service, started: snapshot.started }.write();
     }
     finish(out, style)
 }
@@ -31,6 +31,8 @@ pub fn status(snapshot: &Snapshot, filter: &Filter, style: Style) -> String {
 struct Block<'a> {
     out: &'a mut String,
     service: &'a ServiceStatus,
+    /// When the daemon started: Monit's collection time of a service never checked.
+    started: std::time::SystemTime,
 }
 
 impl Block<'_> {
@@ -63,7 +65,9 @@ impl Block<'_> {
             let failed = (!outcome.success).then_some(EventKind::Exec);
             self.value("last action", failed, Some(format!("{} {result} at {}", outcome.action, date(outcome.at))));
         }
-        self.value("data collected", None, s.collected_at.map(date));
+        // Monit stamps a service when it creates it, so one never checked (not monitored,
+        // or initializing) shows when the daemon started or reloaded.
+        self.value("data collected", None, Some(date(s.collected_at.unwrap_or(self.started))));
         self.out.push('\n');
     }
 
@@ -370,8 +374,10 @@ mod tests {
         gone.name = "gone".into();
         gone.failed.insert(EventKind::Nonexist, "process is not running".into());
         gone.pending = Some(PendingAction::Restart);
-        let text = status(&snapshot(vec![off, init, gone]), &Filter::default(), Style::Batch);
+        let snap = snapshot(vec![off, init, gone]);
+        let text = status(&snap, &Filter::default(), Style::Batch);
         let collected = date(at(1_795_462_629));
+        let started = date(snap.started);
         let expected = [
             "Monit 5.33.0 uptime: 0m\n\n",
             "Process 'web'\n",
@@ -379,13 +385,13 @@ mod tests {
             "  monitoring status            Not monitored\n",
             "  monitoring mode              active\n",
             "  on reboot                    start\n",
-            "  data collected               -\n\n",
+            &format!("  data collected               {started}\n\n"),
             "File 'init'\n",
             "  status                       Initializing - start pending\n",
             "  monitoring status            Initializing\n",
             "  monitoring mode              active\n",
             "  on reboot                    start\n",
-            "  data collected               -\n\n",
+            &format!("  data collected               {started}\n\n"),
             "Process 'gone'\n",
             "  status                       Does not exist - restart pending\n",
             "  monitoring status            Monitored\n",
@@ -455,7 +461,7 @@ mod tests {
                 "  last exit value              3\n",
                 "  last output                  to stderr\n",
                 "                               program output line\n",
-                "  data collected               -\n",
+                "  data collected               ",
             )),
             "{text}"
         );
