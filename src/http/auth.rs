@@ -112,8 +112,9 @@ pub fn parse_host(word: &str) -> Result<Vec<Net>, String> {
                     Ok(p) if p <= full => p,
                     Ok(_) => return Err(format!("'{word}': the prefix is longer than {full} bits")),
                     Err(_) => match m.parse::<IpAddr>() {
-                        Ok(IpAddr::V4(mask)) if address.is_ipv4() => netmask_prefix(u32::from(mask))
-                            .ok_or_else(|| format!("'{word}': {m} is not a netmask"))?,
+                        Ok(IpAddr::V4(mask)) if address.is_ipv4() => {
+                            netmask_prefix(u32::from(mask)).ok_or_else(|| format!("'{word}': {m} is not a netmask"))?
+                        }
                         _ => return Err(format!("'{word}': {m} is not a prefix length or a netmask")),
                     },
                 },
@@ -424,7 +425,11 @@ mod tests {
     async fn users_read_only_users_and_throttled_failures() {
         let (auth, warnings) = Authenticator::new(&httpd(vec![
             Allow::User { user: "admin".into(), password: "monit".into(), read_only: false },
-            Allow::User { user: "guest".into(), password: "$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/".into(), read_only: true },
+            Allow::User {
+                user: "guest".into(),
+                password: "$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/".into(),
+                read_only: true,
+            },
         ]));
         assert!(warnings.is_empty());
         let auth = Arc::new(auth);

@@ -80,11 +80,8 @@ impl TcpServer {
         let address = bind_address(httpd.address.as_deref(), port)?;
         let listener = TcpListener::bind(address).await.map_err(|e| format!("cannot bind {address}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let signature = if httpd.signature == Some(false) {
-            "rmonit".to_owned()
-        } else {
-            format!("rmonit {}", crate::VERSION)
-        };
+        let signature =
+            if httpd.signature == Some(false) { "rmonit".to_owned() } else { format!("rmonit {}", crate::VERSION) };
         let shared = Arc::new(Listener {
             router,
             auth: Arc::new(auth),
@@ -205,7 +202,8 @@ async fn handle(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respon
             unauthorized()
         }
         Ok(login) => {
-            let caller = Caller { who: login.user, from: ip.to_string(), read_only: login.read_only || shared.read_only };
+            let caller =
+                Caller { who: login.user, from: ip.to_string(), read_only: login.read_only || shared.read_only };
             authorized(request, caller, shared).await
         }
     };
@@ -225,7 +223,9 @@ async fn handle(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respon
 
 async fn authorized(request: Request<Body>, caller: Caller, shared: &Listener) -> Response<Body> {
     let path = request.uri().path().to_ascii_lowercase();
-    if caller.read_only && (ACTING_PATHS.contains(&path.as_str()) || request.method() == Method::POST && is_action_post(&path)) {
+    if caller.read_only
+        && (ACTING_PATHS.contains(&path.as_str()) || request.method() == Method::POST && is_action_post(&path))
+    {
         return text(StatusCode::FORBIDDEN, "You do not have sufficient privileges to access this page");
     }
     let mut request = if request.method() == Method::POST && !path.starts_with("/api/") {
