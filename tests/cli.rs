@@ -147,3 +147,35 @@ fn the_control_file_is_found_in_the_search_order() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "Control file syntax OK\n");
 }
+
+#[test]
+fn dash_h_prints_sha1_and_md5_as_monit_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hello");
+    std::fs::write(&file, "hello").unwrap();
+    let out = run_rmonit(&["-H", file.to_str().unwrap()]);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "SHA1({f}) = aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d\nMD5({f})  = 5d41402abc4b2a76b9719d911017c592\n",
+            f = file.display()
+        )
+    );
+}
+
+#[test]
+fn hash_password_makes_an_argon2id_hash_that_verifies() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(crate::util::rmonit_bin())
+        .arg("hash-password")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"s3cret pass\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let hash = stdout(&out).trim().to_owned();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(rmonit::http::password::verify(&hash, "s3cret pass", false));
+    assert!(!rmonit::http::password::verify(&hash, "s3cret", false));
+}

@@ -22,7 +22,9 @@ use clap::{ArgAction, Parser};
   report [up|down|..]    Report the state of services
   quit                   Kill the running daemon
   validate               Check all services and start them if not running
+  run <name> <action>    Run a custom action of the service in the daemon
   procmatch <pattern>    Test a process match pattern
+  hash-password          Print an argon2id hash of a password for `allow user:\"hash\"`
   config show [--format monitrc|yaml|json]
                          Print the effective configuration
   config convert FILE --to yaml|monitrc

@@ -7,6 +7,7 @@ mod action_cmd;
 mod args;
 mod config_cmd;
 mod daemon_cmd;
+mod tools_cmd;
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -64,15 +65,11 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("quit") => action_cmd::quit(cli),
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
         Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
+        Some("hash-password") => tools_cmd::hash_password(),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
-        None if cli.id => {
-            let path = crate::config::find_control_file(cli.conf.as_deref())?;
-            let loaded =
-                crate::config::load(&path, crate::config::LoadOptions::default()).map_err(|e| e.to_string())?;
-            println!("Monit ID: {}", crate::daemon::paths::instance_id(&loaded.config)?);
-            Ok(exit::OK)
-        }
-        None if cli.resetid || cli.hash.is_some() => Err("this option is not available in this build yet".to_owned()),
+        None if cli.id => tools_cmd::print_id(cli),
+        None if cli.resetid => tools_cmd::reset_id(cli),
+        None if cli.hash.is_some() => tools_cmd::hash_file(cli.hash.as_ref().and_then(|f| f.as_ref())),
         // No verb: run the daemon.
         None => {
             let config_path = crate::config::find_control_file(cli.conf.as_deref())?;
