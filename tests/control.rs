@@ -152,7 +152,7 @@ fn a_read_only_socket_may_look_but_not_act() {
     let config = write_monitrc(d, "monitrc", &text);
     let daemon = Daemon::start(d, &config);
     assert!(wait_until(Duration::from_secs(10), || daemon.cli(&["summary"]).status.success()), "{}", daemon.log());
-    for args in [&["unmonitor", "box"][..], &["reload"][..]] {
+    for args in [&["unmonitor", "box"][..], &["reload"][..], &["run", "box", "anything"][..]] {
         let out = daemon.cli(args);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(stderr(&out).trim(), "You do not have sufficient privileges to access this page");
@@ -288,4 +288,48 @@ fn reload_and_quit_without_a_daemon_exit_1() {
         assert_eq!(out.status.code(), Some(1), "{verb}");
         assert!(stderr(&out).contains("not running"), "{verb}: {}", stderr(&out));
     }
+}
+
+#[test]
+fn a_custom_action_streams_its_output_and_passes_its_exit_code_through() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("watched"), "x").unwrap();
+    // Prints a line, waits for the test to have read it, prints another and exits 3.
+    let script = write_script(
+        d,
+        "configtest.sh",
+        &format!(
+            "echo \"first $MONIT_SERVICE in $(pwd) as $APP_ENV\"\nwhile [ ! -e {d}/go ]; do sleep 0.05; done\necho second >&2\nexit 3",
+            d = d.display()
+        ),
+    );
+    let text = format!(
+        "check file watched with path {d}/watched\n  environment APP_ENV = \"staging\"\n  working directory \"{d}\"\n  action configtest = \"{}\"\n",
+        script.display(),
+        d = d.display()
+    );
+    let daemon = daemon(d, &text);
+    let mut child = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", daemon.config.to_str().unwrap(), "run", "watched", "configtest"])
+        .env("HOME", d)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert_eq!(first, format!("first watched in {} as staging", d.display()));
+    // The first line came while the program was still running.
+    std::fs::write(d.join("go"), "").unwrap();
+    assert_eq!(lines.next().unwrap().unwrap(), "second");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    let log = daemon.log();
+    assert!(log.contains("'watched' configtest on user request by uid "), "{log}");
+    assert!(log.contains("'watched' configtest action failed by uid ") && log.contains("exit status 3"), "{log}");
+    // An action the service does not have: exit 1 with the reason.
+    let out = daemon.cli(&["run", "watched", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), "'watched' has no action 'nosuch'");
 }

@@ -7,6 +7,7 @@ mod action_cmd;
 mod args;
 mod config_cmd;
 mod daemon_cmd;
+mod run_cmd;
 mod tools_cmd;
 
 use std::ffi::OsString;
@@ -63,6 +64,7 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("report") => daemon_cmd::report(cli, &cli.command[1..]),
         Some("reload") => action_cmd::reload(cli),
         Some("quit") => action_cmd::quit(cli),
+        Some("run") => run_cmd::run(cli, &cli.command[1..]),
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
         Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
         Some("hash-password") => tools_cmd::hash_password(),

@@ -6,6 +6,7 @@
 //! never its internals.
 
 pub mod coordinator;
+pub mod custom;
 pub mod pidfile_watch;
 pub mod programs;
 pub mod queue;
@@ -68,6 +69,7 @@ pub struct EngineHandle {
     services: Vec<mpsc::UnboundedSender<Command>>,
     names: Arc<Vec<String>>,
     board: Board,
+    config: Arc<Config>,
 }
 
 impl EngineHandle {
@@ -97,6 +99,12 @@ impl EngineHandle {
             let _ = reply.send(Err("the engine has stopped".to_owned()));
         }
         rx
+    }
+
+    /// Starts a service's custom action on user request; its output and exit come back
+    /// through the returned [`custom::CustomRun`].
+    pub fn run_custom(&self, service: usize, action: &str, by: &Requester) -> Result<custom::CustomRun, String> {
+        custom::start(&self.config, &self.board, service, action, by)
     }
 
     /// Runs a check cycle of every service now.
@@ -204,6 +212,7 @@ pub fn spawn(
         services: senders,
         names: Arc::new(config.services.iter().map(|s| s.name.clone()).collect()),
         board,
+        config,
     }
 }
 

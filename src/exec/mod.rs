@@ -13,7 +13,7 @@ mod output;
 mod spawn;
 
 pub use output::OutputTail;
-pub use spawn::{Running, spawn};
+pub use spawn::{OutputSink, Running, spawn, spawn_streaming};
 
 use std::path::PathBuf;
 use std::time::Duration;

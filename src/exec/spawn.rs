@@ -29,8 +29,22 @@ pub struct Running {
     readers: Vec<tokio::task::JoinHandle<()>>,
 }
 
+/// Where a streamed program's output goes, chunk by chunk as it comes (stdout and stderr
+/// merged).
+pub type OutputSink = tokio::sync::mpsc::UnboundedSender<Vec<u8>>;
+
 /// Starts a program. Errors are the reason it could not start.
 pub fn spawn(spec: &ProgramSpec) -> Result<Running, String> {
+    spawn_with(spec, None)
+}
+
+/// Starts a program whose output also goes to `sink` as it comes (custom actions run from
+/// the CLI); the tail is kept as with [`spawn`].
+pub fn spawn_streaming(spec: &ProgramSpec, sink: OutputSink) -> Result<Running, String> {
+    spawn_with(spec, Some(sink))
+}
+
+fn spawn_with(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, String> {
     let Some(program) = spec.argv.first() else {
         return Err("empty command".to_owned());
     };
@@ -67,10 +81,10 @@ pub fn spawn(spec: &ProgramSpec) -> Result<Running, String> {
     let stderr = Arc::new(Mutex::new(OutputTail::new(OUTPUT_TAIL)));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
-        readers.push(tokio::spawn(drain(out, stdout.clone())));
+        readers.push(tokio::spawn(drain(out, stdout.clone(), sink.clone())));
     }
     if let Some(err) = child.stderr.take() {
-        readers.push(tokio::spawn(drain(err, stderr.clone())));
+        readers.push(tokio::spawn(drain(err, stderr.clone(), sink)));
     }
     let started = Instant::now();
     Ok(Running { child, pid, started, deadline: started + spec.timeout, stdout, stderr, readers })
@@ -84,7 +98,7 @@ fn spawn_error(program: &str, error: &std::io::Error) -> String {
     }
 }
 
-async fn drain(mut stream: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<OutputTail>>) {
+async fn drain(mut stream: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<OutputTail>>, sink: Option<OutputSink>) {
     let mut buf = [0u8; 4096];
     loop {
         match stream.read(&mut buf).await {
@@ -92,6 +106,10 @@ async fn drain(mut stream: impl tokio::io::AsyncRead + Unpin, tail: Arc<Mutex<Ou
             Ok(n) => {
                 if let Ok(mut t) = tail.lock() {
                     t.push(&buf[..n]);
+                }
+                if let Some(sink) = &sink {
+                    // A reader that went away stops the stream, not the program.
+                    let _ = sink.send(buf[..n].to_vec());
                 }
             }
         }

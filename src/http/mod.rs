@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod pages;
 pub mod password;
 pub mod reload;
+pub mod run;
 pub mod tcp;
 pub mod tls;
 
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_report", any(report_handler))
         .route("/_doaction", any(action::doaction))
         .route("/_reload", axum::routing::post(reload::reload))
+        .route("/_run", axum::routing::post(run::run))
         .route("/_ping", any(|| async { "pong" }))
         .route("/_status2", any(pages::status2))
         .route("/_getid", any(pages::getid))
