@@ -333,3 +333,21 @@ fn a_custom_action_streams_its_output_and_passes_its_exit_code_through() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out).trim(), "'watched' has no action 'nosuch'");
 }
+
+#[test]
+fn actions_take_names_and_patterns_as_monit_matches_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for name in ["web", "webmatch"] {
+        std::fs::write(d.join(name), "x").unwrap();
+    }
+    let text =
+        format!("check file web with path {d}/web\ncheck file webmatch with path {d}/webmatch\n", d = d.display());
+    let daemon = daemon(d, &text);
+    assert!(daemon.cli(&["unmonitor", "web.*"]).status.success());
+    assert!(summary_line(&daemon, "web").contains("Not monitored"));
+    assert!(summary_line(&daemon, "webmatch").contains("Not monitored"));
+    assert!(daemon.cli(&["monitor", "WEB"]).status.success());
+    assert!(wait_until(Duration::from_secs(5), || summary_line(&daemon, "web").contains(" OK ")));
+    assert!(summary_line(&daemon, "webmatch").contains("Not monitored"), "WEB is web only");
+}

@@ -3,7 +3,8 @@
 //! caller gets a 403. With `wait=yes` (our extension) the answer comes when every action
 //! has been carried out, with its outcome; without, as soon as they are queued (Monit).
 //!
-//! Parameters: `action`, one `service=` per name (`all` for every service), and our
+//! Parameters: `action`, one `service=` per name or pattern (`all` for every service;
+//! `web.*` for `web` and `webmatch`, matched as Monit does), and our
 //! extensions `wait=yes`, `timeout=<seconds>` (how long to wait, at most `ACTION_WAIT`)
 //! and, for `unmonitor`, `for=<seconds>` (monitoring comes back by itself then).
 
@@ -64,10 +65,12 @@ pub async fn doaction(
             targets.extend(snapshot.services.iter().map(|s| s.name.clone()));
             continue;
         }
-        match engine.index_of(name) {
-            Some(i) => targets.push(snapshot.services[i].name.clone()),
-            None => return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\""))),
+        // A name or a pattern, matched as Monit does (case-insensitive, anchored).
+        let matching = crate::state::report::matching_names(name, snapshot.services.iter().map(|s| s.name.as_str()));
+        if matching.is_empty() {
+            return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\"")));
         }
+        targets.extend(matching.into_iter().map(str::to_owned));
     }
     if targets.is_empty() {
         return Err(ApiError(
@@ -75,7 +78,8 @@ pub async fn doaction(
             format!("Please specify a service name or 'all' after {action_name}"),
         ));
     }
-    targets.dedup();
+    let mut seen = std::collections::HashSet::new();
+    targets.retain(|name| seen.insert(name.clone()));
     let until = monitor_for.map(|d| SystemTime::now() + d);
     let by = requester(&caller);
     let receivers: Vec<(String, _)> = targets
