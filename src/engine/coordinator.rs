@@ -495,4 +495,176 @@ mod tests {
         assert_eq!(g.descendants(3), [0, 1, 2], "stop order a, b, c before d");
         assert!(g.ancestors(3).is_empty());
     }
+
+    /// Services that answer the coordinator's commands themselves: each command is logged
+    /// as `name: command`, a restart takes 10 s (of paused time), and monitoring changes
+    /// go to the board as the real service tasks do.
+    struct Fixture {
+        board: Board,
+        requests: mpsc::UnboundedSender<Request>,
+        log: Arc<std::sync::Mutex<Vec<String>>>,
+        _cancel: tokio_util::sync::DropGuard,
+    }
+
+    fn fixture(text: &str, remembered: Vec<Remembered>) -> Fixture {
+        let config = crate::config::load_str("/x/monitrc", text, crate::config::LoadOptions::default()).unwrap().config;
+        let statuses = config
+            .services
+            .iter()
+            .map(|s| {
+                crate::state::ServiceStatus::new(
+                    &s.name,
+                    s.type_name(),
+                    3,
+                    crate::config::model::Mode::Active,
+                    crate::config::model::OnReboot::Start,
+                )
+            })
+            .collect();
+        let board = Board::new(statuses, 1000);
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut senders = Vec::new();
+        for service in &config.services {
+            let (tx, mut rx) = mpsc::unbounded_channel::<Command>();
+            senders.push(tx);
+            let (name, log, board) = (service.name.clone(), log.clone(), board.clone());
+            tokio::spawn(async move {
+                while let Some(command) = rx.recv().await {
+                    let entry = match &command {
+                        Command::SetMonitoring(on, _) => format!("{name}: monitor {on}"),
+                        other => format!("{name}: {}", format!("{other:?}").split('(').next().unwrap_or("")),
+                    };
+                    log.lock().unwrap().push(entry);
+                    match command {
+                        Command::Restart(reply) => {
+                            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                            let _ = reply.send(Ok(()));
+                        }
+                        Command::SetMonitoring(on, reply) => {
+                            let monitoring = if on { Monitoring::Monitored } else { Monitoring::NotMonitored };
+                            board.update(&name, |s| s.monitoring = monitoring);
+                            let _ = reply.send(Ok(()));
+                        }
+                        Command::Start(reply) | Command::Stop { reply, .. } => {
+                            let _ = reply.send(Ok(()));
+                        }
+                        Command::IsUp(reply) => {
+                            let _ = reply.send(true);
+                        }
+                        Command::CheckNow => {}
+                    }
+                }
+            });
+        }
+        let (requests, inbox) = mpsc::unbounded_channel();
+        let cancel = CancellationToken::new();
+        let coordinator =
+            Coordinator::new(&config, senders, board.clone(), requests.clone(), remembered, cancel.clone());
+        tokio::spawn(coordinator.run(inbox));
+        Fixture { board, requests, log, _cancel: cancel.drop_guard() }
+    }
+
+    impl Fixture {
+        fn user(
+            &self,
+            service: usize,
+            action: Action,
+            until: Option<SystemTime>,
+        ) -> oneshot::Receiver<Result<(), String>> {
+            let (tx, rx) = oneshot::channel();
+            let origin = Origin::User(Requester { who: "uid 0".into(), from: "test".into() });
+            self.requests.send(Request { service, action, origin, until, reply: Some(tx) }).unwrap();
+            rx
+        }
+
+        fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+    }
+
+    /// Lets every task run until all wait on the (paused) clock.
+    async fn settle() {
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn jobs_run_at_once_in_order_and_identical_waiting_ones_run_once() {
+        let f = fixture("check process web pidfile /w\n", Vec::new());
+        let running = f.user(0, Action::Restart, None);
+        settle().await;
+        assert_eq!(f.log(), ["web: Restart"], "at once, not at a cycle");
+        assert_eq!(f.board.get("web").unwrap().pending, Some(PendingAction::Restart));
+        let first = f.user(0, Action::Restart, None);
+        let joined = f.user(0, Action::Restart, None);
+        let then = f.user(0, Action::Unmonitor, None);
+        settle().await;
+        tokio::time::advance(std::time::Duration::from_secs(10)).await;
+        settle().await;
+        assert_eq!(f.log(), ["web: Restart", "web: Restart"], "the second restart started after the first");
+        tokio::time::advance(std::time::Duration::from_secs(10)).await;
+        settle().await;
+        assert_eq!(f.log(), ["web: Restart", "web: Restart", "web: monitor false"]);
+        for rx in [running, first, joined, then] {
+            assert_eq!(rx.await, Ok(Ok(())));
+        }
+        let status = f.board.get("web").unwrap();
+        assert_eq!(status.pending, None);
+        let done: Vec<&str> = status.events.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            done,
+            [
+                "restart action done by uid 0 from test",
+                "restart action done by uid 0 from test, by uid 0 from test",
+                "unmonitor action done by uid 0 from test"
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unmonitor_for_a_while_ends_by_itself_unless_another_action_came() {
+        let f = fixture("check process web pidfile /w\ncheck process db pidfile /d\n", Vec::new());
+        let hour = std::time::Duration::from_secs(3600);
+        f.user(0, Action::Unmonitor, Some(SystemTime::now() + hour)).await.unwrap().unwrap();
+        f.user(1, Action::Unmonitor, Some(SystemTime::now() + hour)).await.unwrap().unwrap();
+        assert!(f.board.get("web").unwrap().monitor_again_at.is_some());
+        // db is unmonitored again without a deadline: that one stands.
+        f.user(1, Action::Unmonitor, None).await.unwrap().unwrap();
+        assert_eq!(f.board.get("db").unwrap().monitor_again_at, None);
+        tokio::time::advance(hour + std::time::Duration::from_secs(1)).await;
+        settle().await;
+        assert_eq!(f.board.get("web").unwrap().monitoring, Monitoring::Monitored);
+        assert_eq!(f.board.get("web").unwrap().monitor_again_at, None);
+        assert_eq!(f.board.get("db").unwrap().monitoring, Monitoring::NotMonitored);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_kept_from_before_is_armed_at_start() {
+        let at = SystemTime::now() + std::time::Duration::from_secs(60);
+        let remembered = vec![Remembered { monitor_again_at: Some(at), disabled_dependants: Vec::new() }];
+        let f = fixture("check process web pidfile /w\n", remembered);
+        settle().await;
+        assert_eq!(f.board.get("web").unwrap().monitor_again_at, Some(at));
+        tokio::time::advance(std::time::Duration::from_secs(61)).await;
+        settle().await;
+        assert_eq!(f.log(), ["web: monitor true"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn monitor_enables_the_dependants_that_were_monitored_before_the_unmonitor() {
+        // app and other depend on base; other was unmonitored by hand before.
+        let f = fixture(
+            "check process base pidfile /b\ncheck process app pidfile /a\n depends on base\n\
+             check process other pidfile /o\n depends on base\n",
+            Vec::new(),
+        );
+        f.user(2, Action::Unmonitor, None).await.unwrap().unwrap();
+        f.user(0, Action::Unmonitor, None).await.unwrap().unwrap();
+        assert_eq!(f.board.get("base").unwrap().disabled_dependants, ["app"]);
+        f.user(0, Action::Monitor, None).await.unwrap().unwrap();
+        assert_eq!(f.board.get("app").unwrap().monitoring, Monitoring::Monitored);
+        assert_eq!(f.board.get("other").unwrap().monitoring, Monitoring::NotMonitored);
+        assert!(f.board.get("base").unwrap().disabled_dependants.is_empty());
+    }
 }
