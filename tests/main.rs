@@ -8,6 +8,7 @@ mod corpus;
 mod daemon;
 mod golden;
 mod parser_props;
+mod read_verbs;
 mod roundtrip;
 mod shipped;
 mod util;

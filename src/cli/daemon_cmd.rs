@@ -1,5 +1,6 @@
-//! The read verbs that talk to the running daemon: `status`, `summary`, `report`, over the
-//! control socket; `procmatch` locally. The acting verbs are in `action_cmd`.
+//! The read verbs that talk to the running daemon: `status`, `summary`, `report` (Monit's
+//! text, or with `--json` the JSON API's answer) and `validate`, over the control socket;
+//! `procmatch` locally. The acting verbs are in `action_cmd`.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -62,31 +63,119 @@ pub(super) fn request(
     }
 }
 
-pub fn status(cli: &Cli, args: &[String]) -> Result<u8, String> {
-    let config = load_config(cli)?;
-    let mut form = vec![("format", "text".to_owned())];
-    if let Some(name) = args.first() {
-        form.push(("service", name.clone()));
+/// Splits `--json` off a verb's arguments.
+fn json_flag(args: &[String]) -> (bool, Vec<String>) {
+    let json = args.iter().any(|a| a == "--json");
+    (json, args.iter().filter(|a| *a != "--json").cloned().collect())
+}
+
+/// The answer of the JSON API, or why there is none: the daemon's `{"error": ...}`
+/// message for a 4xx or 5xx.
+fn fetch_json(
+    cli: &Cli,
+    config: &Config,
+    path: &str,
+    mut form: Vec<(&str, String)>,
+    timeout: Duration,
+) -> Result<serde_json::Value, String> {
+    if let Some(group) = &cli.group {
+        form.push(("group", group.clone()));
     }
+    let socket = paths::control_socket(config);
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = match runtime()?.block_on(client::post(&socket, path, &pairs, timeout)) {
+        Ok(answer) => answer,
+        Err(ClientError::NotRunning) => return Err("rmonit: the rmonit daemon is not running".to_owned()),
+        Err(ClientError::Failed(e)) => return Err(format!("rmonit: {e}")),
+    };
+    let value: serde_json::Value = serde_json::from_str(&answer.body)
+        .map_err(|e| format!("rmonit: the daemon's answer to {path} is no JSON ({e}): {}", answer.body.trim_end()))?;
+    if answer.status >= 300 {
+        let message = value.get("error").and_then(|e| e.as_str()).map_or_else(|| value.to_string(), str::to_owned);
+        return Err(message);
+    }
+    Ok(value)
+}
+
+/// `status|summary|report --json`: the JSON API's answer, indented.
+fn print_json(cli: &Cli, config: &Config, path: &str, form: Vec<(&str, String)>) -> Result<u8, String> {
+    let value = fetch_json(cli, config, path, form, READ_TIMEOUT)?;
+    let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(exit::OK)
+}
+
+/// `status [name] [--json]`.
+pub fn status(cli: &Cli, args: &[String]) -> Result<u8, String> {
+    let (json, args) = json_flag(args);
+    let config = load_config(cli)?;
+    let name = args.first().map(|name| ("service", name.clone()));
+    if json {
+        return print_json(cli, &config, "/api/v1/services", name.into_iter().collect());
+    }
+    let mut form = vec![("format", "text".to_owned())];
+    form.extend(name);
     request(cli, &config, "/_status", form, READ_TIMEOUT)
 }
 
+/// `summary [name] [--json]`; the JSON is that of `status --json`, which holds the summary's
+/// columns (`name`, `status`, `type_name`).
 pub fn summary(cli: &Cli, args: &[String]) -> Result<u8, String> {
+    let (json, args) = json_flag(args);
     let config = load_config(cli)?;
-    let mut form = Vec::new();
-    if let Some(name) = args.first() {
-        form.push(("service", name.clone()));
+    let form: Vec<_> = args.first().map(|name| ("service", name.clone())).into_iter().collect();
+    if json {
+        return print_json(cli, &config, "/api/v1/services", form);
     }
     request(cli, &config, "/_summary", form, READ_TIMEOUT)
 }
 
+/// `report [up|down|initialising|initializing|unmonitored|total] [--json]`.
 pub fn report(cli: &Cli, args: &[String]) -> Result<u8, String> {
+    let (json, args) = json_flag(args);
     let config = load_config(cli)?;
-    let mut form = Vec::new();
-    if let Some(kind) = args.first() {
-        form.push(("type", kind.clone()));
+    let form: Vec<_> = args.first().map(|kind| ("type", kind.clone())).into_iter().collect();
+    if json {
+        return print_json(cli, &config, "/api/v1/report", form);
     }
     request(cli, &config, "/_report", form, READ_TIMEOUT)
+}
+
+/// `validate`: the daemon checks every service now and the full status after that pass is
+/// printed (Monit prints it before the pass). Exits 0 when no watched service has a failed
+/// event, 1 otherwise, naming the failing services on stderr (Monit always exits 1).
+/// Without a daemon: says so and exits 1 (Monit runs a pass in the CLI process instead).
+pub fn validate(cli: &Cli, args: &[String]) -> Result<u8, String> {
+    if let Some(extra) = args.first() {
+        return Err(format!("validate takes no argument, not '{extra}'"));
+    }
+    let config = load_config(cli)?;
+    let batch = batch(cli, &config);
+    let form = if batch { vec![("batch", "1".to_owned())] } else { Vec::new() };
+    let cli = Cli { group: None, ..cli.clone() };
+    let wait = crate::http::api::VALIDATE_WAIT + READ_TIMEOUT;
+    let answer = fetch_json(&cli, &config, "/api/v1/validate", form, wait)?;
+    let text = answer.get("status").and_then(|s| s.as_str()).unwrap_or_default();
+    print!("{}", if batch { strip_terminal(text) } else { text.to_owned() });
+    let names = |key: &str| -> Vec<String> {
+        let list = answer.get(key).and_then(|v| v.as_array()).cloned().unwrap_or_default();
+        list.iter().filter_map(|n| n.as_str().map(str::to_owned)).collect()
+    };
+    let unchecked = names("unchecked");
+    if !unchecked.is_empty() {
+        eprintln!(
+            "rmonit: not checked within {} s (a parent failed, or the check is slow): {}",
+            crate::http::api::VALIDATE_WAIT.as_secs(),
+            unchecked.join(", ")
+        );
+    }
+    let failing = names("failing");
+    if answer.get("ok").and_then(|ok| ok.as_bool()) == Some(true) {
+        Ok(exit::OK)
+    } else {
+        eprintln!("rmonit: failing: {}", failing.join(", "));
+        Ok(exit::FAILURE)
+    }
 }
 
 /// `procmatch <regex>`: the processes a `matching` pattern finds, the chosen one starred.

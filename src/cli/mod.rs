@@ -66,7 +66,7 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("quit") => action_cmd::quit(cli),
         Some("run") => run_cmd::run(cli, &cli.command[1..]),
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
-        Some("validate") => Err("'validate' is not available in this build yet".to_owned()),
+        Some("validate") => daemon_cmd::validate(cli, &cli.command[1..]),
         Some("hash-password") => tools_cmd::hash_password(),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
         None if cli.id => tools_cmd::print_id(cli),

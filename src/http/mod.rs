@@ -4,6 +4,7 @@
 //! the query (GET) or a form body (POST), as Monit's do.
 
 pub mod action;
+pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod pages;
@@ -110,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_runtime", any(pages::runtime))
         .route("/_viewlog", any(pages::viewlog))
         .route("/favicon.ico", any(pages::favicon))
+        .merge(api::routes())
         .with_state(state)
 }
 

@@ -5,18 +5,34 @@ use super::{Filter, select};
 use crate::state::board::Snapshot;
 use crate::state::status::Monitoring;
 
-#[derive(Debug, Default, PartialEq)]
-struct Counts {
-    up: usize,
-    down: usize,
-    initialising: usize,
-    unmonitored: usize,
-    total: usize,
+/// How many of the selected services are in each of Monit's classes.
+#[derive(Debug, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    pub up: usize,
+    pub down: usize,
+    pub initialising: usize,
+    pub unmonitored: usize,
+    pub total: usize,
+}
+
+impl Counts {
+    /// One count by its report type, matched as [`report`] matches it.
+    pub fn get(&self, kind: &str) -> Result<(&'static str, usize), String> {
+        let lower = kind.to_ascii_lowercase();
+        Ok(match lower.as_str() {
+            "up" => ("up", self.up),
+            "down" => ("down", self.down),
+            "unmonitored" => ("unmonitored", self.unmonitored),
+            "total" => ("total", self.total),
+            k if k.starts_with("initiali") => ("initialising", self.initialising),
+            _ => return Err(format!("Invalid report type: '{kind}'")),
+        })
+    }
 }
 
 /// Monit's classes: not monitored, else initialising, else down when any event is failed
 /// or changed (Monit's error bitmap holds both), else up.
-fn count(snapshot: &Snapshot, filter: &Filter) -> Counts {
+pub fn count(snapshot: &Snapshot, filter: &Filter) -> Counts {
     let mut counts = Counts::default();
     for s in select(snapshot, filter) {
         match s.monitoring {
@@ -55,15 +71,7 @@ pub fn report(snapshot: &Snapshot, filter: &Filter, kind: Option<&str>) -> Resul
             c.total
         ));
     };
-    let lower = kind.to_ascii_lowercase();
-    let n = match lower.as_str() {
-        "up" => c.up,
-        "down" => c.down,
-        "unmonitored" => c.unmonitored,
-        "total" => c.total,
-        k if k.starts_with("initiali") => c.initialising,
-        _ => return Err(format!("Invalid report type: '{kind}'")),
-    };
+    let (_, n) = c.get(kind)?;
     Ok(format!("{n}\n"))
 }
 

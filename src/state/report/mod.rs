@@ -20,7 +20,7 @@ use super::board::Snapshot;
 use super::status::{Monitoring, ServiceStatus};
 use crate::config::model::EventKind;
 
-pub use counts::report;
+pub use counts::{Counts, count, report};
 pub use format::{bytes, date, millis, uptime};
 pub use status::status;
 pub use summary::summary;
@@ -216,6 +216,12 @@ impl StatusText {
             None => text,
         }
     }
+}
+
+/// Monit's status text of a service, as `summary` shows it uncut (`Does not exist`,
+/// `OK - restart pending`, `Not monitored`).
+pub fn status_text(service: &ServiceStatus) -> String {
+    StatusText::of(service).plain()
 }
 
 fn finish(text: String, style: Style) -> String {
