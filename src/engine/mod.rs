@@ -336,4 +336,49 @@ mod tests {
         assert_eq!(handle.board().get("f").unwrap().monitoring, Monitoring::Monitored);
         cancel.cancel();
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_kept_deadline_and_disabled_dependants_come_back_from_the_state_file() {
+        let config = Arc::new(
+            load_str(
+                "/x/monitrc",
+                "set daemon 5\ncheck system base\ncheck file app path /nonexistent\n depends on base\n",
+                LoadOptions::default(),
+            )
+            .unwrap()
+            .config,
+        );
+        let at = std::time::SystemTime::now() + Duration::from_secs(600);
+        let saved = |name: &str, type_name: &str| crate::state::persist::ServiceState {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            monitored: false,
+            restarts: 0,
+            last_action: None,
+            content_position: None,
+            checksum_baseline: None,
+            monitor_again_at: (name == "base").then_some(at),
+            disabled_dependants: if name == "base" { vec!["app".to_owned()] } else { Vec::new() },
+        };
+        let options = EngineOptions {
+            initial_monitoring: vec![
+                ("base".to_owned(), Monitoring::NotMonitored),
+                ("app".to_owned(), Monitoring::NotMonitored),
+            ],
+            restored: vec![saved("base", "System"), saved("app", "File")],
+            ..EngineOptions::default()
+        };
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let handle = spawn(config, options, cancel.clone(), &mut tasks);
+        settle().await;
+        let base = handle.board().get("base").unwrap();
+        assert_eq!((base.monitor_again_at, base.disabled_dependants.as_slice()), (Some(at), &["app".to_owned()][..]));
+        // At the deadline both are monitored again.
+        tokio::time::advance(Duration::from_secs(601)).await;
+        settle().await;
+        assert_ne!(handle.board().get("base").unwrap().monitoring, Monitoring::NotMonitored);
+        assert_ne!(handle.board().get("app").unwrap().monitoring, Monitoring::NotMonitored);
+        cancel.cancel();
+    }
 }
