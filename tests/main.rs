@@ -7,6 +7,7 @@ mod control;
 mod corpus;
 mod daemon;
 mod golden;
+mod monit_cli;
 mod parser_props;
 mod read_verbs;
 mod roundtrip;

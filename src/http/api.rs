@@ -152,8 +152,8 @@ pub struct ActionRequest {
 }
 
 /// `POST /api/v1/actions` with `{"action": "restart", "services": ["web"], "wait": true}`:
-/// what `/_doaction` does with the same parameters (its handler runs), the names matched
-/// as Monit matches them, answered as JSON.
+/// what `/_doaction` does with the same parameters (its handler runs, matching the names
+/// as Monit does), answered as JSON.
 async fn actions(
     State(state): State<AppState>,
     caller: Caller,
@@ -161,18 +161,7 @@ async fn actions(
 ) -> Result<Response, JsonError> {
     let axum::Json(request) = body.map_err(|e| JsonError(StatusCode::BAD_REQUEST, e.body_text()))?;
     let mut params = vec![("action".to_owned(), request.action.clone())];
-    let snapshot = state.engine().board().snapshot();
-    let known: Vec<&str> = snapshot.services.iter().map(|s| s.name.as_str()).collect();
-    for pattern in &request.services {
-        // Names as Monit matches them; `all`, and a pattern that matches nothing (for the
-        // error message), go on as written.
-        let matched = report::matching_names(pattern, known.iter().copied());
-        if matched.is_empty() || pattern.eq_ignore_ascii_case("all") {
-            params.push(("service".to_owned(), pattern.clone()));
-        } else {
-            params.extend(matched.into_iter().map(|name| ("service".to_owned(), name.to_owned())));
-        }
-    }
+    params.extend(request.services.iter().map(|name| ("service".to_owned(), name.clone())));
     if request.wait {
         params.push(("wait".to_owned(), "yes".to_owned()));
     }
