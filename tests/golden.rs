@@ -3,8 +3,10 @@
 //!
 //! `tests/golden/record.sh` ran `/usr/bin/monit` on `tests/golden/monitrc.in` and stored
 //! each command line of `tests/golden/cases` (its exit code, stdout and stderr) in
-//! `tests/golden/expected/NAME`, so this test needs no monit. Both sides go through the
-//! same normalisation (dates and the header's uptime, see [`normalise`]). A case where
+//! `tests/golden/expected/NAME`, so this test needs no monit. Cases marked `@tty` run on a
+//! terminal made by `script` (util-linux), where boxes and colours are drawn. Both sides
+//! go through the same normalisation (dates, the header's uptime and the terminal's line
+//! ends, see [`normalise`]). A case where
 //! rmonit differs on purpose is listed in [`DEVIATIONS`] with its reason, and what rmonit
 //! prints instead is in `tests/golden/deviations/NAME`.
 
@@ -41,11 +43,13 @@ fn cases() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// record.sh's `normalise`: dates become `<date>`, the header's uptime `<uptime>`.
+/// record.sh's `normalise`: `\r\n` becomes `\n`, dates `<date>`, the header's uptime
+/// `<uptime>`.
 fn normalise(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
     let date = Regex::new(r"[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}").expect("regex");
     let header = Regex::new(r"(?m)^(Monit [0-9.]+ uptime: ).*$").expect("regex");
-    let text = date.replace_all(text, "<date>");
+    let text = date.replace_all(&text, "<date>");
     header.replace_all(&text, "${1}<uptime>").into_owned()
 }
 
@@ -57,6 +61,27 @@ fn transcript(output: &Output) -> String {
         normalise(&String::from_utf8_lossy(&output.stdout)),
         normalise(&String::from_utf8_lossy(&output.stderr))
     )
+}
+
+/// Quotes a word for `sh -c`.
+fn shell_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// Runs the CLI on a terminal, as record.sh does for `@tty` cases: `script` gives it a
+/// pseudo-terminal and hands on its exit code; stdout and stderr come merged.
+fn on_terminal(daemon: &Daemon, args: &[&str]) -> Output {
+    let mut words = vec![crate::util::rmonit_bin().display().to_string(), "-c".to_owned()];
+    words.push(daemon.config.display().to_string());
+    words.extend(args.iter().map(|a| (*a).to_owned()));
+    let command: Vec<String> = words.iter().map(|w| shell_quote(w)).collect();
+    Command::new("script")
+        .args(["-qec", &command.join(" "), "/dev/null"])
+        .env("TERM", "xterm")
+        .env("HOME", &daemon.dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script (util-linux)")
 }
 
 /// Creates what the services look at, as record.sh does.
@@ -94,7 +119,11 @@ fn every_case_prints_what_monit_printed() {
     let mut differences = Vec::new();
     for (name, args) in &cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let actual = transcript(&daemon.cli(&args));
+        let output = match args.split_first() {
+            Some((&"@tty", rest)) => on_terminal(&daemon, rest),
+            _ => daemon.cli(&args),
+        };
+        let actual = transcript(&output);
         let expected = expected(name);
         if actual != expected {
             differences.push(format!("case {name} ({}):\n-- monit:\n{expected}-- rmonit:\n{actual}", args.join(" ")));
@@ -129,7 +158,7 @@ fn golden_files_and_cases_agree() {
 }
 
 #[test]
-fn normalisation_hides_only_dates_and_uptime() {
-    let text = "Monit 5.33.0 uptime: 1h 3m\n  data collected               Mon, 23 Nov 2026 19:37:09\n  uptime  5m\n";
+fn normalisation_hides_only_dates_uptime_and_carriage_returns() {
+    let text = "Monit 5.33.0 uptime: 1h 3m\r\n  data collected               Mon, 23 Nov 2026 19:37:09\n  uptime  5m\n";
     assert_eq!(normalise(text), "Monit 5.33.0 uptime: <uptime>\n  data collected               <date>\n  uptime  5m\n");
 }

@@ -8,9 +8,13 @@
 # The monit daemon runs in the foreground (-I) on its own files and unix socket in a
 # scratch directory and is killed by its PID at the end; a system monit is not touched.
 #
+# A case whose arguments start with `@tty` runs on a terminal (`script`, TERM=xterm), where
+# monit draws its boxes and colours; its stdout and stderr come merged, as on a terminal.
+#
 # Normalisation (the same in tests/golden.rs, `normalise`): dates (`Mon, 23 Nov 2026
-# 19:37:09`) become `<date>` and the uptime in the `Monit 5.33.0 uptime: 0m` header becomes
-# `<uptime>`, since both depend on when the files were recorded.
+# 19:37:09`) become `<date>`, the uptime in the `Monit 5.33.0 uptime: 0m` header becomes
+# `<uptime>`, since both depend on when the files were recorded, and the terminal's
+# `\r\n` line ends become `\n`.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -52,7 +56,8 @@ done
 settled || { echo "record.sh: monit did not settle; its log:" >&2; cat "$dir/daemon.log" >&2; exit 1; }
 
 normalise() {
-    sed -E -e 's/[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}/<date>/g' \
+    sed -E -e 's/\r$//' \
+        -e 's/[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}/<date>/g' \
         -e 's/^(Monit [0-9.]+ uptime: ).*$/\1<uptime>/'
 }
 
@@ -62,7 +67,12 @@ while read -r name args; do
     case "$name" in '' | '#'*) continue ;; esac
     read -r -a argv <<<"$args"
     set +e
-    cli "${argv[@]}" >"$dir/out" 2>"$dir/err"
+    if [ "${argv[0]}" = "@tty" ]; then
+        command="$(printf '%q ' "$monit" -c "$dir/monitrc" "${argv[@]:1}")"
+        TERM=xterm script -qec "$command" /dev/null >"$dir/out" 2>"$dir/err" </dev/null
+    else
+        cli "${argv[@]}" >"$dir/out" 2>"$dir/err"
+    fi
     code=$?
     set -e
     {
