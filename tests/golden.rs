@@ -19,11 +19,14 @@ use regex::Regex;
 use crate::util::{Daemon, repo_root, stdout, wait_until, write_monitrc};
 
 /// Cases where rmonit prints something else than Monit, deliberately.
-const DEVIATIONS: &[(&str, &str)] = &[(
-    "report-nogroup",
-    "Monit prints -nan% percentages and exits 0 for a group that does not exist; rmonit says \
-     the group is not found and exits 1, as Monit does for summary and status",
-)];
+const DEVIATIONS: &[(&str, &str)] = &[
+    (
+        "report-nogroup",
+        "Monit prints -nan% percentages and exits 0 for a group that does not exist; rmonit says \
+         the group is not found and exits 1, as Monit does for summary and status",
+    ),
+    ("procmatch-without-pattern", "Monit prints its usage error on stdout; rmonit prints every error on stderr"),
+];
 
 fn golden_dir() -> PathBuf {
     repo_root().join("tests/golden")

@@ -178,22 +178,53 @@ pub fn validate(cli: &Cli, args: &[String]) -> Result<u8, String> {
     }
 }
 
+/// The one-line reason of a regex error (`unclosed group`), as Monit prints the C
+/// library's (`Unmatched ( or \(`); the regex crate's own text spans several lines.
+fn regex_reason(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let reason = text.lines().rev().find_map(|line| line.strip_prefix("error: ")).unwrap_or(text.as_str());
+    reason.to_owned()
+}
+
 /// `procmatch <regex>`: the processes a `matching` pattern finds, the chosen one starred.
 pub fn procmatch(args: &[String]) -> Result<u8, String> {
     let Some(pattern) = args.first() else {
-        return Err("Please specify a pattern after procmatch".to_owned());
+        return Err("Invalid syntax - usage: procmatch \"<pattern>\"".to_owned());
     };
-    let regex = regex::Regex::new(pattern).map_err(|e| format!("Regex {pattern} parsing error: {e}"))?;
+    let regex =
+        regex::Regex::new(pattern).map_err(|e| format!("Regex {pattern} parsing error: {}", regex_reason(&e)))?;
     let table = crate::procfs::table::ProcessTable::scan();
     let me = std::process::id() as i32;
     let chosen = table.find_matching(&regex, me).map(|e| e.pid);
     let all = table.all_matching(&regex, me);
     println!("List of processes matching pattern \"{pattern}\":");
-    println!("    PID       PPID      Command                                            ");
+    if !all.is_empty() {
+        println!("    PID       PPID      Command                                            ");
+    }
     for entry in &all {
         let mark = if Some(entry.pid) == chosen { '*' } else { ' ' };
         println!(" {mark} {:>9} {:>9}  {:<50} ", entry.pid, entry.ppid, entry.cmdline);
     }
     println!("Total matches: {}", all.len());
     Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regex_errors_fit_on_one_line() {
+        let error = regex::Regex::new("(").expect_err("an unclosed group");
+        assert_eq!(regex_reason(&error), "unclosed group");
+        let error = regex::Regex::new("a{99999999}").expect_err("too big");
+        assert!(!regex_reason(&error).contains('\n'), "{}", regex_reason(&error));
+    }
+
+    #[test]
+    fn json_is_split_off_anywhere() {
+        let args: Vec<String> = ["web", "--json"].iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(json_flag(&args), (true, vec!["web".to_owned()]));
+        assert_eq!(json_flag(&args[..1]), (false, vec!["web".to_owned()]));
+    }
 }
