@@ -69,6 +69,24 @@ fn http(dir: &Path, method: &str, path: &str, content_type: &str, body: &str) ->
     (status, body)
 }
 
+/// One HTTP/1.0 exchange over TCP with Basic credentials: the status code and the body.
+fn http_tcp(port: u16, credentials: &str, method: &str, path: &str, content_type: &str) -> (u16, String) {
+    use base64ct::Encoding;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect over TCP");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("read timeout");
+    let auth = base64ct::Base64::encode_string(credentials.as_bytes());
+    let request = format!(
+        "{method} {path} HTTP/1.0\r\nHost: localhost\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: 0\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("send the request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let status = answer.split_whitespace().nth(1).and_then(|code| code.parse().ok()).expect("a status line");
+    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
 fn http_json(dir: &Path, method: &str, path: &str, body: &str) -> (u16, Value) {
     let (status, text) = http(dir, method, path, "application/json", body);
     (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("no JSON from {path} ({e}): {text}")))
@@ -211,4 +229,37 @@ fn validate_without_a_daemon_says_so() {
         assert_eq!(output.status.code(), Some(1), "{verb}");
         assert_eq!(stderr(&output), "rmonit: the rmonit daemon is not running\n", "{verb}");
     }
+}
+
+#[test]
+fn the_api_over_tcp_takes_credentials_and_acts_only_on_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let port = crate::util::free_port();
+    let config =
+        format!("{}set httpd port {port} and use address 127.0.0.1\n    allow admin:secret\n", monitrc(d, false, 300));
+    std::fs::write(d.join("config.txt"), "x\n").expect("write config.txt");
+    let config = write_monitrc(d, "monitrc", &config);
+    let daemon = Daemon::start(d, &config);
+    let up = wait_until(Duration::from_secs(15), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && stdout(&daemon.cli(&["report", "initializing"])) == "0\n"
+    });
+    assert!(up, "{}", daemon.log());
+
+    let (code, body) = http_tcp(port, "admin:secret", "GET", "/api/v1/services/spool", "application/json");
+    assert_eq!(code, 200, "{body}");
+    let spool: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!((spool["name"].as_str(), spool["status"].as_str()), (Some("spool"), Some("OK")));
+    let (code, _) = http_tcp(port, "admin:wrong", "GET", "/api/v1/services", "application/json");
+    assert_eq!(code, 401);
+
+    // validate acts: over TCP only with a JSON content type, which no cross-site form sends.
+    let (code, body) = http_tcp(port, "admin:secret", "POST", "/api/v1/validate?batch=1", "text/plain");
+    assert_eq!((code, body.as_str()), (415, r#"{"error":"send Content-Type: application/json"}"#));
+    let (code, body) = http_tcp(port, "admin:secret", "POST", "/api/v1/validate?batch=1", "application/json");
+    assert_eq!(code, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(answer["failing"], serde_json::json!(["web", "webmatch"]));
+    assert!(answer["status"].as_str().is_some_and(|s| s.contains("\nDirectory 'spool'\n")), "{answer}");
 }

@@ -190,12 +190,33 @@ fn failing(snapshot: &Snapshot) -> Vec<String> {
         .collect()
 }
 
+/// Whether a request may act without a CSRF token: the TCP listener exempts `/api/` from
+/// Monit's token because a cross-site form cannot send `Content-Type: application/json`,
+/// so an acting API request over TCP must carry it. The unix socket has no browsers.
+fn json_or_local(caller: &Caller, headers: &axum::http::HeaderMap) -> Result<(), JsonError> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if json || caller.from == "unix socket" || caller.from == "local" {
+        Ok(())
+    } else {
+        Err(JsonError(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json".to_owned()))
+    }
+}
+
 /// `POST /api/v1/validate[?batch=1]`: Monit's `validate`, answered after the pass. Asks
 /// every watched service for a check cycle now, waits until each has finished one (at most
 /// [`VALIDATE_WAIT`]; a service whose parent is failed is not checked, as in Monit), then
 /// answers with the full `status` text, whether every watched service is free of failed
 /// events (`ok`), the failing ones and the ones not checked in time.
-async fn validate(State(state): State<AppState>, RequestParams(params): RequestParams) -> Response {
+async fn validate(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    RequestParams(params): RequestParams,
+) -> Result<Response, JsonError> {
+    json_or_local(&caller, &headers)?;
     let engine = state.engine();
     let asked = SystemTime::now();
     engine.check_all_now();
@@ -208,13 +229,13 @@ async fn validate(State(state): State<AppState>, RequestParams(params): RequestP
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let failing = failing(&snapshot);
-    axum::Json(json!({
+    Ok(axum::Json(json!({
         "ok": failing.is_empty(),
         "failing": failing,
         "unchecked": unchecked_since(&snapshot, asked),
         "status": report::status(&snapshot, &Filter::default(), style(&params)),
     }))
-    .into_response()
+    .into_response())
 }
 
 #[cfg(test)]
@@ -238,6 +259,19 @@ mod tests {
         assert_eq!(value["status"], "Does not exist");
         assert_eq!(value["monitoring"], "monitored");
         assert_eq!(value["failed"]["nonexist"], "process is not running");
+    }
+
+    #[test]
+    fn acting_over_tcp_needs_json() {
+        use axum::http::{HeaderMap, HeaderValue, header};
+        let tcp = Caller { who: "admin".into(), from: "127.0.0.1".into(), read_only: false };
+        let socket = Caller { who: "uid 0".into(), from: "unix socket".into(), read_only: false };
+        let form = HeaderMap::from_iter([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))]);
+        let json = HeaderMap::from_iter([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))]);
+        assert!(json_or_local(&tcp, &form).is_err());
+        assert!(json_or_local(&tcp, &HeaderMap::new()).is_err());
+        assert!(json_or_local(&tcp, &json).is_ok());
+        assert!(json_or_local(&socket, &form).is_ok());
     }
 
     #[test]
