@@ -215,6 +215,7 @@ impl Authenticator {
         };
         let key = self.cache_key(&user, &password);
         if let Some(login) = self.cached(&key) {
+            self.forgive(ip);
             return Ok(login);
         }
         let this = Arc::clone(self);
@@ -226,7 +227,7 @@ impl Authenticator {
         match checked {
             Ok(Ok(login)) => {
                 self.remember(key, &login);
-                lock(&self.failures).remove(&ip);
+                self.forgive(ip);
                 Ok(login)
             }
             Ok(Err(reason)) => {
@@ -285,6 +286,14 @@ impl Authenticator {
             logins.clear();
         }
         logins.insert(key, (login.clone(), Instant::now()));
+    }
+
+    /// A right password clears the failures of its address.
+    fn forgive(&self, ip: IpAddr) {
+        let mut failures = lock(&self.failures);
+        if !failures.is_empty() {
+            failures.remove(&ip);
+        }
     }
 
     /// Counts a failure from `ip` and returns how long to delay its answer.

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod pages;
 pub mod password;
 pub mod reload;
+pub mod render_cache;
 pub mod run;
 pub mod tcp;
 pub mod tls;
@@ -37,8 +38,10 @@ pub type Groups = Vec<(String, Vec<String>)>;
 #[derive(Clone)]
 pub struct AppState {
     // A std Mutex: held only to clone the handle out.
-    engine: Arc<Mutex<EngineHandle>>,
+    engine: Arc<Mutex<Arc<EngineHandle>>>,
     groups: Arc<Mutex<Groups>>,
+    /// Rendered status pages (see [`render_cache`]); emptied on reload.
+    renders: Arc<render_cache::RenderCache>,
     /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
     reloader: Option<reload::Reloader>,
     /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
@@ -48,8 +51,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(engine: EngineHandle, groups: Groups) -> AppState {
         AppState {
-            engine: Arc::new(Mutex::new(engine)),
+            engine: Arc::new(Mutex::new(Arc::new(engine))),
             groups: Arc::new(Mutex::new(groups)),
+            renders: Default::default(),
             reloader: None,
             facts: Default::default(),
         }
@@ -68,6 +72,7 @@ impl AppState {
     /// The daemon's facts (at start and after a reload).
     pub fn set_facts(&self, facts: pages::DaemonFacts) {
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(facts);
+        self.renders.clear();
     }
 
     pub fn facts(&self) -> Arc<pages::DaemonFacts> {
@@ -80,11 +85,18 @@ impl AppState {
 
     /// After a reload: the new engine and groups.
     pub fn replace(&self, engine: EngineHandle, groups: Groups) {
-        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = engine;
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
         *self.groups.lock().unwrap_or_else(|p| p.into_inner()) = groups;
+        self.renders.clear();
     }
 
-    pub fn engine(&self) -> EngineHandle {
+    /// A page from the render cache, or rendered now (see [`render_cache`]).
+    pub fn rendered<E>(&self, key: String, render: impl FnOnce() -> Result<String, E>) -> Result<axum::body::Bytes, E> {
+        let generation = self.engine().board().generation();
+        self.renders.get_or_render(key, generation, render)
+    }
+
+    pub fn engine(&self) -> Arc<EngineHandle> {
         self.engine.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -222,13 +234,19 @@ async fn status(State(state): State<AppState>, RequestParams(params): RequestPar
     if param(&params, "format").is_some_and(|f| f.eq_ignore_ascii_case("xml")) {
         return Ok(pages::xml_response(&state, 1));
     }
-    let (snapshot, filter) = view(&state, &params)?;
-    Ok(report::status(&snapshot, &filter, style(&params)).into_response())
+    let body = state.rendered(render_cache::key("/_status", &params), || {
+        let (snapshot, filter) = view(&state, &params)?;
+        Ok(report::status(&snapshot, &filter, style(&params)))
+    })?;
+    Ok(body.into_response())
 }
 
-async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
-    let (snapshot, filter) = view(&state, &params)?;
-    Ok(report::summary(&snapshot, &filter, style(&params)))
+async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, ApiError> {
+    let body = state.rendered(render_cache::key("/_summary", &params), || {
+        let (snapshot, filter) = view(&state, &params)?;
+        Ok(report::summary(&snapshot, &filter, style(&params)))
+    })?;
+    Ok(body.into_response())
 }
 
 async fn report_handler(

@@ -79,6 +79,16 @@ fn platform() -> Platform {
 
 /// The XML document, version 1 (`/_status?format=xml`) or 2 (`/_status2`).
 pub fn xml_response(state: &AppState, version: u8) -> Response {
+    let rendered =
+        state.rendered::<std::convert::Infallible>(format!("xml{version}"), || Ok(xml_document(state, version)));
+    let body = match rendered {
+        Ok(body) => body,
+        Err(never) => match never {},
+    };
+    ([(header::CONTENT_TYPE, "text/xml; charset=ISO-8859-1")], body).into_response()
+}
+
+fn xml_document(state: &AppState, version: u8) -> String {
     let facts = state.facts();
     let groups = state.groups();
     let snapshot = state.engine().board().snapshot();
@@ -95,8 +105,7 @@ pub fn xml_response(state: &AppState, version: u8) -> Response {
         platform: facts.platform.clone(),
         groups: &groups,
     };
-    let body = crate::state::report::xml(&snapshot, &context, version);
-    ([(header::CONTENT_TYPE, "text/xml; charset=ISO-8859-1")], body).into_response()
+    crate::state::report::xml(&snapshot, &context, version)
 }
 
 pub async fn status2(State(state): State<AppState>) -> Response {

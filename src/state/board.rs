@@ -1,6 +1,7 @@
 //! The status board: every service's status behind one lock, copied out whole so readers
 //! get a consistent snapshot and never hold the lock while they format or send.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -20,11 +21,22 @@ pub struct Snapshot {
 #[derive(Debug, Clone)]
 pub struct Board {
     inner: Arc<Mutex<Snapshot>>,
+    /// Counts updates, so readers can tell that nothing changed since they last rendered.
+    generation: Arc<AtomicU64>,
 }
 
 impl Board {
     pub fn new(services: Vec<ServiceStatus>, poll_interval_ms: u64) -> Board {
-        Board { inner: Arc::new(Mutex::new(Snapshot { services, started: SystemTime::now(), poll_interval_ms })) }
+        Board {
+            inner: Arc::new(Mutex::new(Snapshot { services, started: SystemTime::now(), poll_interval_ms })),
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many updates there have been. Read it before taking a snapshot: the snapshot is
+    /// then at least that new.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// A copy of everything.
@@ -38,6 +50,7 @@ impl Board {
         if let Some(status) = guard.services.iter_mut().find(|s| s.name == name) {
             f(status);
         }
+        self.generation.fetch_add(1, Ordering::Release);
     }
 
     /// A service's monitoring state and whether anything failed, by name (any case),
