@@ -106,6 +106,17 @@ fn monits_cli_reads_and_acts_on_an_rmonit_daemon() {
     assert!(off("web"));
     assert!(daemon.log().contains("unmonitor on user request by admin from 127.0.0.1"), "{}", daemon.log());
 
+    // monit's validate wakes the daemon (SIGUSR1 through the pid file), prints the status
+    // and exits 1, as it always does.
+    let validate = monit(&daemon, &["validate"]);
+    assert_eq!(validate.status.code(), Some(1), "{}", stderr(&validate));
+    let pid = daemon.child.id();
+    let text = stdout(&validate);
+    assert!(text.starts_with(&format!("Monit daemon with PID {pid} awakened\nMonit 5.33.0 uptime: ")), "{text}");
+    assert!(text.contains("\nDirectory 'spool'\n  status                       OK\n"), "{text}");
+    let woken = || daemon.log().contains("awakened by User defined signal 1");
+    assert!(wait_until(Duration::from_secs(5), woken), "{}", daemon.log());
+
     // Errors exit 1, as with Monit's own daemon.
     for args in [&["status", "nosuch"][..], &["-g", "nogroup", "summary"], &["report", "bogus"], &["stop", "nosuch"]] {
         let output = monit(&daemon, args);
