@@ -6,4 +6,5 @@ pub mod file;
 pub mod filesystem;
 pub mod judge;
 pub mod process;
+pub mod protocol;
 pub mod system;
