@@ -93,7 +93,7 @@ pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
             .map(|s| s.name.clone())
             .collect();
         if members.is_empty() {
-            return Err(format!("Service group '{group}' not found"));
+            return Err(format!("Group '{group}' not found"));
         }
         form.extend(members.into_iter().map(|m| ("service", m)));
     } else if parsed.names.is_empty() {

@@ -196,6 +196,7 @@ where
 async fn handle(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
     let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let had_token = csrf::cookie_token(request.headers()).is_some();
+    let is_api = request.uri().path().starts_with("/api/");
     let mut response = match shared.auth.authenticate(authorization.as_deref(), ip).await {
         Err(Denied::Unauthorized { delay }) => {
             tokio::time::sleep(delay).await;
@@ -207,6 +208,9 @@ async fn handle(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respon
             authorized(request, caller, shared).await
         }
     };
+    if response.status().as_u16() >= 400 && !is_api {
+        response = monit_error_page(response).await;
+    }
     let headers = response.headers_mut();
     headers.insert(header::SERVER, shared.server_header.clone());
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
@@ -248,6 +252,25 @@ async fn authorized(request: Request<Body>, caller: Caller, shared: &Listener) -
 /// and `/_runtime` actions.
 fn is_action_post(path: &str) -> bool {
     !matches!(path, "/_status" | "/_status2" | "/_summary" | "/_report" | "/_ping" | "/_getid")
+}
+
+/// The error page Monit sends, on one line: Monit's CLI prints the text between `</h2>` and
+/// `<p>` of the first line, so `monit status nosuch` against rmonit says what went wrong.
+async fn monit_error_page(response: Response<Body>) -> Response<Body> {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&bytes);
+    let message = message.trim().replace('\n', " ");
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let reason = parts.status.canonical_reason().unwrap_or("Error");
+    let page = format!(
+        "<html><head><title>{code} {reason}</title></head><body bgcolor=#FFFFFF><h2>{reason}</h2>{escaped}<p><hr><a href='https://mmonit.com/monit/'><font size=-1>rmonit {version}</font></a></body></html>\r\n",
+        code = parts.status.as_u16(),
+        version = crate::VERSION
+    );
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(page))
 }
 
 fn unauthorized() -> Response<Body> {
