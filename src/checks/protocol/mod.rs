@@ -4,11 +4,13 @@
 //! exchange runs under the test's deadline, which the caller enforces; a protocol only has
 //! to read and write. Every failure says what was expected and what came back.
 
+pub mod default;
+pub mod generic;
 pub mod io;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::config::model::{ConnectionTest, ProtocolConfig};
+use crate::config::model::{ConnectionTest, Protocol, ProtocolConfig};
 
 /// A connected byte stream: TCP, TLS over TCP, or a unix socket.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -25,4 +27,13 @@ pub struct Session<'a> {
     /// The host name the test connects to (for `Host:` headers, greetings).
     pub host: &'a str,
     pub port: Option<u16>,
+}
+
+/// Runs `protocol`'s conversation on the session's stream. Generic `send`/`expect` steps
+/// are run by the caller when the test has no protocol.
+pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), String> {
+    match protocol {
+        Protocol::Default => default::check(session).await,
+        other => Err(format!("protocol {} is not supported", other.display_name())),
+    }
 }

@@ -1,0 +1,160 @@
+//! Generic `send "..."` / `expect "regex"` steps (reference §3.2): each `send` string is
+//! written with its `\0xHH` escapes decoded; each `expect` reads one byte under the test's
+//! deadline, then what else arrives within 200 ms (at most 255 bytes in all, as Monit's
+//! `sendExpectBuffer`), and matches the regular expression against it, NUL bytes shown as `\0`.
+
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::{Session, io};
+use crate::config::model::SendExpect;
+
+/// How many bytes one `expect` reads at most (Monit's `sendExpectBuffer` less its NUL).
+pub const EXPECT_BUFFER: usize = 255;
+
+/// How long an `expect` waits for more bytes after the first one.
+const MORE_BYTES_WAIT: Duration = Duration::from_millis(200);
+
+/// Runs the `send`/`expect` steps in order.
+pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
+    for step in &session.test.send_expect {
+        match step {
+            SendExpect::Send(text) => io::send(session.stream, &unescape(text)).await?,
+            SendExpect::Expect(pattern) => {
+                let regex = Regex::new(pattern).map_err(|e| format!("EXPECT: invalid regular expression: {e}"))?;
+                let answer = read_answer(session).await?;
+                let shown = show_nuls(&answer);
+                if !regex.is_match(&shown) {
+                    return Err(format!("EXPECT: expected '{pattern}', got '{}'", io::printable(shown.as_bytes())));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one answer: the first byte under the caller's deadline, then whatever else comes
+/// within [`MORE_BYTES_WAIT`].
+async fn read_answer(session: &mut Session<'_>) -> Result<Vec<u8>, String> {
+    let mut answer = io::read_some(session.stream, 1).await?;
+    if answer.is_empty() {
+        return Err("EXPECT: the connection was closed without an answer".to_owned());
+    }
+    while answer.len() < EXPECT_BUFFER {
+        let wanted = EXPECT_BUFFER - answer.len();
+        match tokio::time::timeout(MORE_BYTES_WAIT, io::read_some(session.stream, wanted)).await {
+            Ok(Ok(more)) if !more.is_empty() => answer.extend_from_slice(&more),
+            _ => break,
+        }
+    }
+    Ok(answer)
+}
+
+/// The answer as text for matching, NUL bytes written `\0` as Monit shows them.
+fn show_nuls(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).replace('\0', "\\0")
+}
+
+/// Decodes Monit's escapes in a `send` string: `\0xHH` (a byte in hex), `\r`, `\n`, `\t`,
+/// `\\`, `\"`; anything else stays as written.
+pub fn unescape(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' || i + 1 >= bytes.len() {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        match bytes[i + 1] {
+            b'0' if matches!(bytes.get(i + 2), Some(b'x' | b'X')) => {
+                let hex = bytes.get(i + 3..i + 5).and_then(|h| std::str::from_utf8(h).ok());
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 5;
+                    }
+                    None => {
+                        out.push(b'\\');
+                        i += 1;
+                    }
+                }
+            }
+            b'r' => {
+                out.push(b'\r');
+                i += 2;
+            }
+            b'n' => {
+                out.push(b'\n');
+                i += 2;
+            }
+            b't' => {
+                out.push(b'\t');
+                i += 2;
+            }
+            b'\\' | b'"' => {
+                out.push(bytes[i + 1]);
+                i += 2;
+            }
+            _ => {
+                out.push(b'\\');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+    use crate::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig};
+
+    #[test]
+    fn escapes_are_decoded() {
+        assert_eq!(unescape(r"PING\r\n"), b"PING\r\n");
+        assert_eq!(unescape(r"\0x00\0x7Fa\0xzz"), b"\x00\x7Fa\\0xzz");
+        assert_eq!(unescape(r"a\qb\\"), b"a\\qb\\");
+    }
+
+    async fn converse(steps: Vec<SendExpect>, reply: &'static [u8]) -> (Result<(), String>, Vec<u8>) {
+        let mut test =
+            ConnectionTest::new(ConnectionTarget::Port { host: None, port: 1, address: None, ip_version: None });
+        test.send_expect = steps;
+        let config = ProtocolConfig::new(Protocol::Default);
+        let (mut client, mut server) = tokio::io::duplex(1024);
+        let peer = tokio::spawn(async move {
+            let mut got = vec![0u8; 6];
+            server.read_exact(&mut got).await.unwrap();
+            server.write_all(reply).await.unwrap();
+            got
+        });
+        let mut session =
+            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(1) };
+        let result = check(&mut session).await;
+        (result, peer.await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn send_then_expect() {
+        let steps = vec![SendExpect::Send(r"PING\r\n".into()), SendExpect::Expect("^\\+PONG".into())];
+        let (result, sent) = converse(steps.clone(), b"+PONG\r\n").await;
+        assert_eq!(result, Ok(()));
+        assert_eq!(sent, b"PING\r\n");
+        let (result, _) = converse(steps, b"-ERR no\r\n").await;
+        let message = result.unwrap_err();
+        assert!(message.contains("expected '^\\+PONG'") && message.contains("-ERR no"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn nul_bytes_match_as_backslash_zero() {
+        let steps = vec![SendExpect::Send(r"\0x00abcde".into()), SendExpect::Expect(r"^ok\\0$".into())];
+        let (result, sent) = converse(steps, b"ok\0").await;
+        assert_eq!(result, Ok(()));
+        assert_eq!(sent, b"\0abcde");
+    }
+}
