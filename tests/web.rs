@@ -200,7 +200,7 @@ fn two_hundred_slow_clients_lock_out_nobody() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn the_unix_socket_refuses_another_uid() {
+fn the_unix_socket_serves_its_group_and_refuses_another_uid() {
     if rustix::process::geteuid().as_raw() != 0 {
         eprintln!("skipped: needs root to run a client under another uid");
         return;
@@ -211,7 +211,7 @@ fn the_unix_socket_refuses_another_uid() {
     std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     let text = format!(
         "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\
-         set httpd unixsocket {d}/rmonit.sock permission 0666\n",
+         set httpd unixsocket {d}/rmonit.sock gid 65534 permission 0666\n",
         d = d.display()
     );
     let config = write_monitrc(d, "monitrc", &text);
@@ -219,18 +219,24 @@ fn the_unix_socket_refuses_another_uid() {
     let socket = d.join("rmonit.sock");
     assert!(wait_until(Duration::from_secs(10), || socket.exists()), "{}", daemon.log());
     assert!(stdout(&daemon.cli(&["summary"])).contains("Service Name"), "root is served");
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&socket).unwrap().gid(), 65534, "the socket belongs to its group");
     // Refused: the connection is closed unanswered (an empty read or a reset).
     let probe = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
                  try:\n  s.sendall(b'GET /_ping HTTP/1.0\\r\\n\\r\\n')\n  print('answered' if s.recv(100) else 'refused')\n\
                  except (ConnectionResetError, BrokenPipeError):\n  print('refused')";
-    use std::os::unix::process::CommandExt;
-    let out = std::process::Command::new("python3")
-        .args(["-c", probe, socket.to_str().unwrap()])
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "refused", "{out:?}");
+    let as_user = |gid: u32| {
+        use std::os::unix::process::CommandExt;
+        let out = std::process::Command::new("python3")
+            .args(["-c", probe, socket.to_str().unwrap()])
+            .uid(65534)
+            .gid(gid)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(as_user(65534), "answered", "a member of the socket's group");
+    assert_eq!(as_user(100), "refused", "another uid outside the group");
     assert!(
         wait_until(Duration::from_secs(5), || daemon.log().contains("uid 65534 is neither root")),
         "{}",

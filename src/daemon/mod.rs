@@ -288,15 +288,14 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     let state = AppState::new(running.engine.clone(), groups(&config)).with_reloader(reloader);
 
     let socket_path = paths::control_socket(&config);
-    let permission =
-        config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref()).and_then(|s| s.permission).unwrap_or(0o600);
-    let listener = crate::control::server::bind(&socket_path, permission).await?;
+    let socket_config = config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref());
+    let (listener, access) = crate::control::server::bind(&socket_path, socket_config).await?;
     let server_cancel = CancellationToken::new();
     let server = tokio::spawn(crate::control::server::serve(
         listener,
         socket_path.clone(),
         http::router(state.clone()),
-        config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref()).is_some_and(|s| s.read_only),
+        access,
         server_cancel.clone(),
     ));
 
