@@ -1,10 +1,11 @@
 //! Checks: what each service type measures each cycle, and the verdict per rule. One file
 //! per kind (process, system, ...) behind the engine's per-service task; `judge` turns
-//! observations into rule verdicts. Network checks plug in here in a later issue.
+//! observations into rule verdicts; `network` runs connection and ping tests.
 
 pub mod file;
 pub mod filesystem;
 pub mod judge;
+pub mod network;
 pub mod process;
 pub mod protocol;
 pub mod system;

@@ -2,9 +2,11 @@
 //! readers copy snapshots from) and its persistence in the state file.
 
 pub mod board;
+pub mod network;
 pub mod persist;
 pub mod report;
 pub mod status;
 
 pub use board::{Board, Snapshot};
+pub use network::{ConnectionFigure, ConnectionKind};
 pub use status::*;

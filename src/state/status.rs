@@ -171,6 +171,9 @@ pub struct ServiceStatus {
     /// again (kept in the state file).
     #[serde(default)]
     pub disabled_dependants: Vec<String>,
+    /// What the connection and ping tests found in the last cycle, in rule order.
+    #[serde(default)]
+    pub connections: Vec<super::network::ConnectionFigure>,
 }
 
 /// One event: a rule's state changed.
@@ -211,6 +214,7 @@ impl ServiceStatus {
             checksum_baseline: None,
             monitor_again_at: None,
             disabled_dependants: Vec::new(),
+            connections: Vec::new(),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! uptime in headers and the local time zone used for dates.
 
 mod counts;
-mod format;
+pub mod format;
 mod status;
 mod summary;
 mod xml;

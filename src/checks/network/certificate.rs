@@ -1,0 +1,127 @@
+//! What a connection test reads from the server's certificate: its checksum (`certificate
+//! checksum [md5|sha1] H`) and the days until it expires (`certificate valid > N days`).
+//! The expiry comes from a small DER walk to the validity field; nothing else is parsed.
+
+use md5::Digest;
+
+use crate::config::model::HashType;
+
+/// The certificate's checksum as lower-case hex.
+pub fn checksum(der: &[u8], hash: HashType) -> String {
+    let bytes: Vec<u8> = match hash {
+        HashType::Md5 => md5::Md5::digest(der).to_vec(),
+        HashType::Sha1 => sha1::Sha1::digest(der).to_vec(),
+        HashType::Sha256 => sha2::Sha256::digest(der).to_vec(),
+    };
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The certificate's `notAfter`, in seconds since the epoch.
+pub fn not_after(der: &[u8]) -> Option<i64> {
+    let (certificate, _) = element(der, 0x30)?;
+    let (tbs, _) = element(certificate, 0x30)?;
+    let mut rest = tbs;
+    // [0] EXPLICIT version is optional.
+    if rest.first() == Some(&0xA0) {
+        rest = element(rest, 0xA0)?.1;
+    }
+    rest = element(rest, 0x02)?.1; // serialNumber
+    rest = element(rest, 0x30)?.1; // signature algorithm
+    rest = element(rest, 0x30)?.1; // issuer
+    let (validity, _) = element(rest, 0x30)?;
+    let after_not_before = skip_any(validity)?;
+    time(after_not_before)
+}
+
+/// Whole days from `now` (seconds since the epoch) until the certificate expires; negative
+/// once it has.
+pub fn days_left(der: &[u8], now: i64) -> Option<i64> {
+    not_after(der).map(|end| (end - now).div_euclid(86_400))
+}
+
+/// The content of the element with `tag` at the start of `data`, and what follows it.
+fn element(data: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    if *data.first()? != tag {
+        return None;
+    }
+    let (length, header) = length(&data[1..])?;
+    let start = 1 + header;
+    let end = start.checked_add(length)?;
+    Some((data.get(start..end)?, data.get(end..)?))
+}
+
+fn skip_any(data: &[u8]) -> Option<&[u8]> {
+    let (length, header) = length(data.get(1..)?)?;
+    data.get(1 + header + length..)
+}
+
+/// A DER length: its value and how many bytes it took.
+fn length(data: &[u8]) -> Option<(usize, usize)> {
+    let first = *data.first()?;
+    if first < 0x80 {
+        return Some((usize::from(first), 1));
+    }
+    let count = usize::from(first & 0x7F);
+    if count == 0 || count > 4 {
+        return None;
+    }
+    let value = data.get(1..1 + count)?.iter().fold(0usize, |v, b| (v << 8) | usize::from(*b));
+    Some((value, 1 + count))
+}
+
+/// UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`).
+fn time(data: &[u8]) -> Option<i64> {
+    let tag = *data.first()?;
+    let (content, _) = element(data, tag)?;
+    let text = std::str::from_utf8(content).ok()?.strip_suffix('Z')?;
+    let (year, rest) = match tag {
+        0x17 => {
+            let yy: i64 = text.get(..2)?.parse().ok()?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, text.get(2..)?)
+        }
+        0x18 => (text.get(..4)?.parse().ok()?, text.get(4..)?),
+        _ => return None,
+    };
+    let field = |i: usize| -> Option<i64> { rest.get(i..i + 2)?.parse().ok() };
+    let date = chrono::NaiveDate::from_ymd_opt(year as i32, field(0)? as u32, field(2)? as u32)?;
+    let at = date.and_hms_opt(field(4)? as u32, field(6)? as u32, field(8)? as u32)?;
+    Some(at.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A minimal certificate-shaped DER: version, serial, algorithm, issuer, validity.
+    fn fake_certificate(not_after: &[u8], tag: u8) -> Vec<u8> {
+        fn wrap(tag: u8, content: &[u8]) -> Vec<u8> {
+            let mut out = vec![tag, content.len() as u8];
+            out.extend_from_slice(content);
+            out
+        }
+        let mut validity = wrap(0x17, b"200101000000Z");
+        validity.extend(wrap(tag, not_after));
+        let mut tbs = wrap(0xA0, &wrap(0x02, &[2]));
+        tbs.extend(wrap(0x02, &[1]));
+        tbs.extend(wrap(0x30, &[]));
+        tbs.extend(wrap(0x30, &[]));
+        tbs.extend(wrap(0x30, &validity));
+        wrap(0x30, &wrap(0x30, &tbs))
+    }
+
+    #[test]
+    fn expiry_is_read_from_both_time_forms() {
+        let utc = fake_certificate(b"300101000000Z", 0x17);
+        assert_eq!(not_after(&utc), Some(1_893_456_000));
+        let generalized = fake_certificate(b"20300101000000Z", 0x18);
+        assert_eq!(not_after(&generalized), Some(1_893_456_000));
+        assert_eq!(days_left(&utc, 1_893_456_000 - 86_400 * 10 - 5), Some(10));
+        assert_eq!(not_after(b"\x30\x02\x05\x00"), None);
+    }
+
+    #[test]
+    fn checksums_are_hex() {
+        assert_eq!(checksum(b"", HashType::Md5), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(checksum(b"", HashType::Sha1).len(), 40);
+    }
+}

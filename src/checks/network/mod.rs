@@ -1,0 +1,395 @@
+//! Connection tests (reference §3.1): `[host H] port P`, `unixsocket PATH` and `url URL`,
+//! each connected (`connect`), secured when asked (`tls`), then held to its protocol's
+//! conversation (`checks::protocol`). One timeout bounds the whole exchange of an attempt
+//! (connect, TLS, protocol), `retry N` tries again within the cycle, and the response time
+//! is measured over the whole exchange. The tests of a service run concurrently, so a
+//! service with several ports waits for its slowest, not their sum.
+
+pub mod certificate;
+pub mod connect;
+pub mod ping;
+pub mod tls;
+pub mod url;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::AsyncWriteExt;
+
+use self::connect::{Connection, Endpoint};
+use crate::checks::protocol::{self, Session, Stream};
+use crate::config::model::{
+    Comparison, ConnectionTarget, ConnectionTest, HashType, IpVersion, Protocol, ProtocolConfig, SocketType,
+};
+use crate::engine::rules::TestResult;
+use crate::state::{ConnectionFigure, ConnectionKind};
+
+/// How long a UDP test without a protocol waits for a "port unreachable" (Monit: 1.2 s).
+const UDP_REFUSAL_WAIT: Duration = Duration::from_millis(1200);
+
+/// What one connection test found, one verdict per event it can post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionReport {
+    /// The `connection` event: the exchange worked (or, with `succeeded`, did not).
+    pub connection: TestResult,
+    /// The `speed` event of `responsetime <op> T`.
+    pub response_time: TestResult,
+    /// The `timestamp` event of `certificate valid > N days`.
+    pub certificate: TestResult,
+    pub figure: ConnectionFigure,
+}
+
+/// A test with its defaults settled: where it connects and what it speaks.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub endpoint: Endpoint,
+    /// The host (or socket path) as messages show it.
+    pub target: String,
+    pub port: Option<u16>,
+    pub protocol: ProtocolConfig,
+    /// TLS is put on the connection before the protocol speaks.
+    pub wrap_tls: bool,
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub figure: ConnectionFigure,
+}
+
+impl Plan {
+    /// The plan of `test`; `default_host` is `localhost` for a process, the address of a
+    /// `check host`.
+    pub fn new(test: &ConnectionTest, default_host: &str, default_timeout: Duration) -> Result<Plan, String> {
+        let udp = test.socket_type == Some(SocketType::Udp);
+        let mut protocol = test.protocol.clone().unwrap_or_else(|| ProtocolConfig::new(Protocol::Default));
+        let (endpoint, target, port, ip_version, scheme_tls) = match &test.target {
+            ConnectionTarget::Port { host, port, address, ip_version } => {
+                let host = host.clone().unwrap_or_else(|| default_host.to_owned());
+                let endpoint = Endpoint::Inet {
+                    host: host.clone(),
+                    port: *port,
+                    source: address.clone(),
+                    ip_version: *ip_version,
+                    udp: udp || forced_udp(protocol.name),
+                };
+                (endpoint, host, Some(*port), *ip_version, false)
+            }
+            ConnectionTarget::Unixsocket { path } => {
+                (Endpoint::Unix { path: path.clone(), udp }, path.clone(), None, None, false)
+            }
+            ConnectionTarget::Url { url } => {
+                let parsed = url::Url::parse(url)?;
+                protocol = ProtocolConfig {
+                    request: Some(parsed.request.clone()),
+                    username: parsed.username.clone(),
+                    password: parsed.password.clone(),
+                    ..test.protocol.clone().unwrap_or_else(|| ProtocolConfig::new(Protocol::Http))
+                };
+                protocol.name = if parsed.tls { Protocol::Https } else { Protocol::Http };
+                let endpoint = Endpoint::Inet {
+                    host: parsed.host.clone(),
+                    port: parsed.port,
+                    source: None,
+                    ip_version: None,
+                    udp: false,
+                };
+                (endpoint, parsed.host, Some(parsed.port), None, parsed.tls)
+            }
+        };
+        let implicit_tls =
+            matches!(protocol.name, Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pops);
+        let asked_tls = test.ssl.is_some() || test.socket_type == Some(SocketType::Tcpssl);
+        let starttls = matches!((protocol.name, port), (Protocol::Smtp, Some(25 | 587)) | (Protocol::Imap, Some(143)));
+        let wrap_tls = scheme_tls || implicit_tls || (asked_tls && !starttls);
+        let protocol_name = if test.protocol.is_none() && !test.send_expect.is_empty() {
+            "GENERIC".to_owned()
+        } else {
+            protocol.name.display_name()
+        };
+        let figure = ConnectionFigure {
+            kind: if port.is_some() { ConnectionKind::Port } else { ConnectionKind::Unix },
+            target: target.clone(),
+            port: port.unwrap_or(0),
+            request: match protocol.name {
+                Protocol::Http | Protocol::Https | Protocol::Websocket => protocol.request.clone().unwrap_or_default(),
+                _ => String::new(),
+            },
+            protocol: protocol_name,
+            socket_type: if matches!(&endpoint, Endpoint::Inet { udp: true, .. } | Endpoint::Unix { udp: true, .. }) {
+                "UDP".to_owned()
+            } else {
+                "TCP".to_owned()
+            },
+            ip_version: match ip_version {
+                Some(IpVersion::Ipv4) => "IPv4",
+                Some(IpVersion::Ipv6) => "IPv6",
+                None => "IP",
+            }
+            .to_owned(),
+            tls: wrap_tls || asked_tls,
+            response_time: None,
+            available: None,
+        };
+        Ok(Plan {
+            endpoint,
+            target,
+            port,
+            protocol,
+            wrap_tls,
+            timeout: test.timeout.map_or(default_timeout, |t| t.as_std()),
+            attempts: test.retry.unwrap_or(1).max(1),
+            figure,
+        })
+    }
+
+    /// The longest a test can take: every attempt running to its timeout.
+    pub fn budget(&self) -> Duration {
+        self.timeout * self.attempts
+    }
+
+    /// `[127.0.0.1]:80` or the socket path, as Monit's messages show the target.
+    fn where_(&self) -> String {
+        match self.port {
+            Some(port) => format!("[{}]:{port}{}", self.target, self.figure.request),
+            None => self.target.clone(),
+        }
+    }
+}
+
+/// Protocols Monit always speaks over UDP.
+fn forced_udp(protocol: Protocol) -> bool {
+    matches!(protocol, Protocol::Ntp3 | Protocol::Radius)
+}
+
+/// Runs `test` (every attempt it is allowed) and judges it.
+pub async fn check(test: &ConnectionTest, default_host: &str, default_timeout: Duration) -> ConnectionReport {
+    let plan = match Plan::new(test, default_host, default_timeout) {
+        Ok(plan) => plan,
+        Err(message) => {
+            let figure = ConnectionFigure {
+                kind: ConnectionKind::Port,
+                target: default_host.to_owned(),
+                port: 0,
+                request: String::new(),
+                protocol: String::new(),
+                socket_type: "TCP".to_owned(),
+                ip_version: "IP".to_owned(),
+                tls: false,
+                response_time: None,
+                available: Some(false),
+            };
+            return ConnectionReport {
+                connection: invert(test.succeeded, Err(message), ""),
+                response_time: TestResult::Skipped,
+                certificate: TestResult::Skipped,
+                figure,
+            };
+        }
+    };
+    let mut outcome = Err(String::new());
+    for attempt in 1..=plan.attempts {
+        outcome = attempt_once(test, &plan).await;
+        match &outcome {
+            Ok(_) => break,
+            Err(message) if plan.attempts > 1 => {
+                tracing::debug!(target = %plan.where_(), "{message} (attempt {attempt}/{})", plan.attempts);
+            }
+            Err(_) => {}
+        }
+    }
+    let mut figure = plan.figure.clone();
+    figure.available = Some(outcome.is_ok());
+    let (response_time, certificate) = match &outcome {
+        Ok(found) => {
+            figure.response_time = Some(found.elapsed.as_secs_f64());
+            (
+                test.response_time.as_ref().map_or(TestResult::Skipped, |limit| judge_speed(found.elapsed, limit)),
+                match (test.certificate_valid_days, found.days_left) {
+                    (Some(days), Some(left)) => judge_certificate(left, days),
+                    _ => TestResult::Skipped,
+                },
+            )
+        }
+        Err(_) => (TestResult::Skipped, TestResult::Skipped),
+    };
+    let success = format!(
+        "connection succeeded to {} type {} {}protocol {}",
+        plan.where_(),
+        figure.type_description(),
+        if figure.tls { "using TLS " } else { "" },
+        figure.protocol
+    );
+    ConnectionReport {
+        connection: invert(test.succeeded, outcome.map(|_| ()), &success),
+        response_time,
+        certificate,
+        figure,
+    }
+}
+
+/// What a successful exchange measured.
+struct Found {
+    elapsed: Duration,
+    days_left: Option<i64>,
+}
+
+/// `succeeded` turns a working connection into the failure.
+fn invert(succeeded: bool, outcome: Result<(), String>, success: &str) -> TestResult {
+    match (outcome, succeeded) {
+        (Ok(()), false) => TestResult::Succeeded(success.to_owned()),
+        (Err(message), false) => TestResult::Failed(message),
+        (Ok(()), true) => TestResult::Failed(success.to_owned()),
+        (Err(message), true) => TestResult::Succeeded(message),
+    }
+}
+
+fn judge_speed(elapsed: Duration, limit: &Comparison) -> TestResult {
+    let millis = elapsed.as_secs_f64() * 1000.0;
+    let shown = crate::state::report::format::millis(millis);
+    if limit.op.holds(millis, limit.limit.value) {
+        TestResult::Failed(format!("response time {shown} doesn't match limit [time {limit}]"))
+    } else {
+        TestResult::Succeeded(format!("response time {shown} matches limit [time {limit}]"))
+    }
+}
+
+fn judge_certificate(days_left: i64, wanted: u32) -> TestResult {
+    if days_left < i64::from(wanted) {
+        TestResult::Failed(format!(
+            "certificate expiry in {days_left} days doesn't match limit [valid > {wanted} days]"
+        ))
+    } else {
+        TestResult::Succeeded(format!("certificate valid for {days_left} more days"))
+    }
+}
+
+/// One attempt under the test's timeout.
+async fn attempt_once(test: &ConnectionTest, plan: &Plan) -> Result<Found, String> {
+    let started = Instant::now();
+    match tokio::time::timeout(plan.timeout, exchange(test, plan)).await {
+        Ok(Ok(days_left)) => Ok(Found { elapsed: started.elapsed(), days_left }),
+        Ok(Err(message)) => Err(message),
+        Err(_) => Err(format!(
+            "failed protocol test [{}] at {} [{}] -- no answer within {}",
+            plan.figure.protocol,
+            plan.where_(),
+            plan.figure.type_description(),
+            crate::state::report::format::millis(plan.timeout.as_secs_f64() * 1000.0)
+        )),
+    }
+}
+
+/// Connect, TLS, protocol. Returns the days left on the server's certificate, when read.
+async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, String> {
+    let Connection { stream, .. } = connect::connect(&plan.endpoint).await.map_err(|e| {
+        let (family, what) = match &plan.endpoint {
+            Endpoint::Unix { .. } => ("UNIX", plan.target.clone()),
+            Endpoint::Inet { .. } => ("INET", plan.where_()),
+        };
+        format!("failed, cannot open a connection to {family}{what} via {} -- {e}", plan.figure.socket_type)
+    })?;
+    let protocol_error = |message: String| {
+        format!(
+            "failed protocol test [{}] at {} [{}] -- {message}",
+            plan.figure.protocol,
+            plan.where_(),
+            plan.figure.type_description()
+        )
+    };
+    if !plan.wrap_tls {
+        let mut stream = stream;
+        converse(test, plan, &mut *stream).await.map_err(protocol_error)?;
+        return Ok(None);
+    }
+    let mut secured = tls::handshake(stream, &plan.target, test.ssl.as_ref()).await.map_err(protocol_error)?;
+    let certificate = tls::peer_certificate(&secured);
+    if let Some(expected) = &test.certificate_checksum {
+        let hash = expected.hash.or(HashType::from_hex_len(expected.value.len())).unwrap_or(HashType::Md5);
+        let got = certificate.as_ref().map(|c| certificate::checksum(c, hash)).unwrap_or_default();
+        if !got.eq_ignore_ascii_case(&expected.value) {
+            return Err(protocol_error(format!(
+                "certificate checksum mismatch (expected {} got {got})",
+                expected.value.to_ascii_lowercase()
+            )));
+        }
+    }
+    converse(test, plan, &mut secured).await.map_err(protocol_error)?;
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    Ok(certificate.and_then(|c| certificate::days_left(&c, now)))
+}
+
+/// The protocol's conversation on a connected (and secured) stream.
+async fn converse(test: &ConnectionTest, plan: &Plan, stream: &mut dyn Stream) -> Result<(), String> {
+    let udp = plan.figure.socket_type == "UDP";
+    let mut session = Session { stream, test, config: &plan.protocol, host: &plan.target, port: plan.port };
+    if test.protocol.is_none() && !test.send_expect.is_empty() {
+        return protocol::generic::check(&mut session).await;
+    }
+    if udp && plan.protocol.name == Protocol::Default {
+        return udp_probe(session.stream).await;
+    }
+    let result = protocol::run(plan.protocol.name, &mut session).await;
+    let _ = session.stream.shutdown().await;
+    result
+}
+
+/// UDP without a protocol: one NUL byte, then a refusal (ICMP port unreachable) within
+/// [`UDP_REFUSAL_WAIT`] is the only failure.
+async fn udp_probe(stream: &mut dyn Stream) -> Result<(), String> {
+    protocol::io::send(stream, b"\0").await?;
+    match tokio::time::timeout(UDP_REFUSAL_WAIT, protocol::io::read_some(stream, 1)).await {
+        Ok(Err(message)) => Err(message),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{Operator, Quantity, SendExpect};
+
+    fn port_test(port: u16) -> ConnectionTest {
+        ConnectionTest::new(ConnectionTarget::Port { host: None, port, address: None, ip_version: None })
+    }
+
+    #[tokio::test]
+    async fn a_listener_passes_and_a_closed_port_fails() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let report = check(&port_test(port), "127.0.0.1", Duration::from_secs(2)).await;
+        assert_eq!(
+            report.connection,
+            TestResult::Succeeded(format!("connection succeeded to [127.0.0.1]:{port} type TCP/IP protocol DEFAULT"))
+        );
+        assert!(report.figure.response_time.is_some());
+        drop(listener);
+        let report = check(&port_test(port), "127.0.0.1", Duration::from_secs(2)).await;
+        let TestResult::Failed(message) = report.connection else { panic!("{report:?}") };
+        assert!(
+            message.starts_with(&format!("failed, cannot open a connection to INET[127.0.0.1]:{port} via TCP -- "))
+        );
+        assert_eq!(report.figure.available, Some(false));
+    }
+
+    #[tokio::test]
+    async fn succeeded_inverts_and_response_time_is_judged() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut test = port_test(port);
+        test.succeeded = true;
+        test.response_time = Some(Comparison::new(Operator::Gt, Quantity::millis(60_000.0)));
+        let report = check(&test, "127.0.0.1", Duration::from_secs(2)).await;
+        assert!(matches!(report.connection, TestResult::Failed(_)), "{report:?}");
+        assert!(matches!(report.response_time, TestResult::Succeeded(_)), "{report:?}");
+    }
+
+    #[tokio::test]
+    async fn a_tarpit_fails_within_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut test = port_test(port);
+        test.send_expect = vec![SendExpect::Expect("^OK".into())];
+        let started = Instant::now();
+        let report = check(&test, "127.0.0.1", Duration::from_millis(300)).await;
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let TestResult::Failed(message) = report.connection else { panic!("{report:?}") };
+        assert!(message.contains("no answer within 300 ms"), "{message}");
+    }
+}

@@ -1,0 +1,166 @@
+//! TLS on a test's connection (`ssl|tls [with options {...}]`, `type tcpssl`, the implicitly
+//! secure protocols), through rustls with the ring provider as everywhere in rmonit.
+//!
+//! As in Monit, the server's certificate is not verified unless `verify: enable`; then it
+//! must chain to the CA file (`cacertificatefile`, else Debian's bundle), and
+//! `selfsigned: allow` also accepts a certificate nobody issued. `version:` picks TLS 1.2
+//! and/or 1.3 (rustls has nothing older); `clientpemfile` presents a client certificate.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::checks::protocol::Stream;
+use crate::config::model::SslOptions;
+
+/// The CA bundle read when `verify: enable` names no `cacertificatefile`.
+const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+/// A TLS client for `options` (none: Monit's defaults).
+pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
+    let default = SslOptions::default();
+    let options = options.unwrap_or(&default);
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let versions = versions(&options.versions)?;
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| format!("TLS: {e}"))?;
+    let verifier: Arc<dyn ServerCertVerifier> = if options.verify == Some(true) {
+        let roots = roots(options.cacertificatefile.as_deref().unwrap_or(SYSTEM_CA_BUNDLE))?;
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| format!("TLS: {e}"))?;
+        Arc::new(Verifier { webpki: Some(webpki), selfsigned: options.selfsigned == Some(true), provider })
+    } else {
+        Arc::new(Verifier { webpki: None, selfsigned: true, provider })
+    };
+    let builder = builder.dangerous().with_custom_certificate_verifier(verifier);
+    let config = match &options.clientpemfile {
+        None => builder.with_no_client_auth(),
+        Some(file) => {
+            let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(file)
+                .and_then(|certs| certs.collect::<Result<_, _>>())
+                .map_err(|e| format!("TLS: cannot read the client certificate {file}: {e}"))?;
+            let key = PrivateKeyDer::from_pem_file(file)
+                .map_err(|e| format!("TLS: cannot read the client key in {file}: {e}"))?;
+            builder.with_client_auth_cert(chain, key).map_err(|e| format!("TLS: client certificate {file}: {e}"))?
+        }
+    };
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// Runs the TLS handshake on `stream` for `host`.
+pub async fn handshake<S: Stream>(stream: S, host: &str, options: Option<&SslOptions>) -> Result<TlsStream<S>, String> {
+    let connector = connector(options)?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("TLS: bad server name {host}: {e}"))?;
+    connector.connect(name, stream).await.map_err(|e| format!("TLS handshake failed: {e}"))
+}
+
+/// The server's certificate (the first of its chain).
+pub fn peer_certificate<S>(stream: &TlsStream<S>) -> Option<CertificateDer<'static>> {
+    stream.get_ref().1.peer_certificates()?.first().map(|c| c.clone().into_owned())
+}
+
+/// `version: tlsv12 | tlsv13 | auto | -tlsv1 ...`: the versions named, or every version
+/// rustls has when none (or `auto`) is named; removals of old versions change nothing.
+fn versions(words: &[String]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
+    let mut chosen = Vec::new();
+    for word in words {
+        match word.to_ascii_lowercase().as_str() {
+            "auto" => return Ok(rustls::ALL_VERSIONS.to_vec()),
+            "tlsv12" | "tlsv1.2" => chosen.push(&rustls::version::TLS12),
+            "tlsv13" | "tlsv1.3" => chosen.push(&rustls::version::TLS13),
+            removed if removed.starts_with('-') || removed.starts_with('!') => {}
+            other => return Err(format!("TLS: version {other} is not supported (only tlsv12 and tlsv13)")),
+        }
+    }
+    Ok(if chosen.is_empty() { rustls::ALL_VERSIONS.to_vec() } else { chosen })
+}
+
+fn roots(file: &str) -> Result<rustls::RootCertStore, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(file).map_err(|e| format!("TLS: cannot read {file}: {e}"))? {
+        let cert = cert.map_err(|e| format!("TLS: {file}: {e}"))?;
+        roots.add(cert).map_err(|e| format!("TLS: {file}: {e}"))?;
+    }
+    Ok(roots)
+}
+
+/// Checks the server's certificate as the options ask; handshake signatures are always
+/// checked.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    selfsigned: bool,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    fn algorithms(&self) -> &WebPkiSupportedAlgorithms {
+        &self.provider.signature_verification_algorithms
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(webpki) = &self.webpki else { return Ok(ServerCertVerified::assertion()) };
+        match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer))
+                if self.selfsigned && intermediates.is_empty() =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, self.algorithms())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, self.algorithms())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms().supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_follow_the_options() {
+        assert_eq!(versions(&[]).unwrap().len(), 2);
+        assert_eq!(versions(&["tlsv13".into()]).unwrap().len(), 1);
+        assert_eq!(versions(&["-tlsv1".into(), "tlsv12".into()]).unwrap().len(), 1);
+        assert!(versions(&["sslv3".into()]).unwrap_err().contains("not supported"));
+        assert!(connector(None).is_ok());
+    }
+}
