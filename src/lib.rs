@@ -15,6 +15,7 @@
 //! back as monitrc. The engine, checks, control plane, alerts and dashboard build on it in
 //! the issues that follow.
 
+pub mod alert;
 pub mod checks;
 pub mod cli;
 pub mod config;

@@ -16,6 +16,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use crate::alert::{self, NotifierHandle};
 use crate::config::{self, Config, LoadOptions};
 use crate::engine::{self, EngineHandle, EngineOptions};
 use crate::http::{self, AppState};
@@ -154,12 +155,19 @@ fn start_engine(
     initial: Vec<(String, Monitoring)>,
     saved: Option<&StateFile>,
     apply_start_delay: bool,
+    notifier: Option<&NotifierHandle>,
 ) -> Running {
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let restored = saved.map(|s| s.services.clone()).unwrap_or_default();
-    let engine_options =
-        EngineOptions { initial_monitoring: initial, restored, interval: options.interval, apply_start_delay };
+    let engine_options = EngineOptions {
+        initial_monitoring: initial,
+        restored,
+        interval: options.interval,
+        apply_start_delay,
+        alerts: notifier.map(NotifierHandle::sender).unwrap_or_default(),
+        alert_status: notifier.map(NotifierHandle::status).unwrap_or_default(),
+    };
     let engine = engine::spawn(config.clone(), engine_options, cancel.clone(), &mut tasks);
     Running { engine, cancel, tasks }
 }
@@ -201,6 +209,7 @@ async fn reload(
     config: &mut Arc<Config>,
     running: &mut Running,
     state: &AppState,
+    notifier: Option<&NotifierHandle>,
 ) -> Result<String, String> {
     info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
     let loaded = match config::load(&options.config_path, LoadOptions::default()) {
@@ -220,8 +229,12 @@ async fn reload(
     stop_engine(running).await;
     *config = new_config;
     let initial = persist::initial_monitoring(config, Some(&keep), keep.boot_time);
-    *running = start_engine(config, options, initial, Some(&keep), false);
+    if let Some(notifier) = notifier {
+        notifier.reconfigure(config.clone());
+    }
+    *running = start_engine(config, options, initial, Some(&keep), false, notifier);
     state.replace(running.engine.clone(), groups(config));
+    post_instance_event(config, notifier, "rmonit reloaded", "reload");
     for line in changes.lines() {
         info!("reload: {line}");
     }
@@ -267,6 +280,20 @@ async fn restart_web(
     })
 }
 
+/// How long a stopping daemon tries to deliver the alerts still queued; the rest go out
+/// after the next start.
+const ALERT_FLUSH_AT_STOP: Duration = Duration::from_secs(3);
+
+/// The monitor's own start, stop and reload, as Monit's `Monit instance changed` alerts
+/// of the system service.
+fn post_instance_event(config: &Config, notifier: Option<&NotifierHandle>, message: &str, action: &str) {
+    let Some(notifier) = notifier else { return };
+    let system = config.services.iter().find(|s| s.check == crate::config::model::ServiceKind::System);
+    let name = system.map_or_else(crate::config::parser::local_hostname, |s| s.name.clone());
+    let kind = crate::config::model::EventKind::Instance;
+    notifier.sender().post(alert::Notice::transition(&name, kind, alert::NoticeState::Changed, message, action));
+}
+
 /// The async part: engine, control socket, signals, state.
 async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String> {
     let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
@@ -283,7 +310,15 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
     info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());
     let mut config = config;
-    let mut running = start_engine(&config, &options, initial, saved.as_ref(), rebooted);
+    let notifier = match alert::spawn(config.clone(), &alert::queue_dir(&config, &statefile)) {
+        Ok(notifier) => Some(notifier),
+        Err(e) => {
+            error!("{e}; alerts are logged only");
+            None
+        }
+    };
+    let mut running = start_engine(&config, &options, initial, saved.as_ref(), rebooted, notifier.as_ref());
+    post_instance_event(&config, notifier.as_ref(), &format!("rmonit {} started", crate::VERSION), "start");
     let (reloader, mut reload_requests) = http::reload::Reloader::channel();
     let state = AppState::new(running.engine.clone(), groups(&config)).with_reloader(reloader);
 
@@ -321,13 +356,13 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
             }
             _ = hangup.recv() => {
                 let before = Arc::clone(&config);
-                let _ = reload(&options, &mut config, &mut running, &state).await;
+                let _ = reload(&options, &mut config, &mut running, &state, notifier.as_ref()).await;
                 state.set_facts(facts_of(&config, &options));
                 web = restart_web(web, &before, &config, &state).await;
             }
             Some(reply) = reload_requests.recv() => {
                 let before = Arc::clone(&config);
-                let _ = reply.send(reload(&options, &mut config, &mut running, &state).await);
+                let _ = reply.send(reload(&options, &mut config, &mut running, &state, notifier.as_ref()).await);
                 state.set_facts(facts_of(&config, &options));
                 web = restart_web(web, &before, &config, &state).await;
             }
@@ -349,6 +384,10 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         web.stop().await;
     }
     stop_engine(&mut running).await;
+    if let Some(notifier) = notifier {
+        post_instance_event(&config, Some(&notifier), "rmonit stopped", "stop");
+        notifier.stop(ALERT_FLUSH_AT_STOP).await;
+    }
     let _ = tokio::time::timeout(Duration::from_secs(2), server).await;
     if let Err(e) = persist::save(&statefile, &last) {
         warn!("cannot write the state file {}: {e}", statefile.display());

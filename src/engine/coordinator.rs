@@ -24,6 +24,7 @@ use tracing::{error, info};
 
 use super::queue::{Job, Queued, ServiceQueue};
 use super::service::Command;
+use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::config::model::{Action, Config, EventKind};
 use crate::state::{Board, EventRecord, Monitoring, PendingAction};
 
@@ -152,6 +153,8 @@ pub struct Coordinator {
     /// For the deadlines of `unmonitor --for`, which come back as requests.
     requests: mpsc::UnboundedSender<Request>,
     cancel: CancellationToken,
+    /// Where the `Action done` alerts of user actions go.
+    alerts: AlertSender,
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -180,6 +183,7 @@ impl Coordinator {
         requests: mpsc::UnboundedSender<Request>,
         remembered: Vec<Remembered>,
         cancel: CancellationToken,
+        alerts: AlertSender,
     ) -> Arc<Coordinator> {
         let n = services.len();
         let mut remembered = remembered;
@@ -194,6 +198,7 @@ impl Coordinator {
             requests,
             cancel,
             services,
+            alerts,
         });
         for service in 0..n {
             coordinator.show_remembered(service);
@@ -293,6 +298,8 @@ impl Coordinator {
                 format!("{} action failed{by} -- {e}", action.name())
             }
         };
+        let state = if result.is_ok() { NoticeState::Changed } else { NoticeState::Failed };
+        self.alerts.post(Notice::transition(name, EventKind::Action, state, &message, action.name()));
         let record = EventRecord {
             at: SystemTime::now(),
             event: EventKind::Action,
@@ -558,8 +565,15 @@ mod tests {
         }
         let (requests, inbox) = mpsc::unbounded_channel();
         let cancel = CancellationToken::new();
-        let coordinator =
-            Coordinator::new(&config, senders, board.clone(), requests.clone(), remembered, cancel.clone());
+        let coordinator = Coordinator::new(
+            &config,
+            senders,
+            board.clone(),
+            requests.clone(),
+            remembered,
+            cancel.clone(),
+            Default::default(),
+        );
         tokio::spawn(coordinator.run(inbox));
         Fixture { board, requests, log, _cancel: cancel.drop_guard() }
     }

@@ -127,6 +127,9 @@ pub struct EngineOptions {
     pub interval: Option<Duration>,
     /// Apply the start delay (after a reboot, as Monit does).
     pub apply_start_delay: bool,
+    /// Where the services' alerts go, and the notifier's figures for readers.
+    pub alerts: crate::alert::AlertSender,
+    pub alert_status: crate::state::AlertStatusBoard,
 }
 
 /// Starts the engine's tasks in `tasks`; they end when `cancel` fires.
@@ -163,7 +166,7 @@ pub fn spawn(
             status
         })
         .collect();
-    let board = Board::new(statuses, interval.as_millis() as u64);
+    let board = Board::new(statuses, interval.as_millis() as u64).with_alerts(options.alert_status.clone());
     let (request_tx, request_rx) = mpsc::unbounded_channel();
     let table = TableCache::default();
     let mut senders = Vec::new();
@@ -181,7 +184,8 @@ pub fn spawn(
             table.clone(),
             interval,
         )
-        .with_restored(restored(&options, service));
+        .with_restored(restored(&options, service))
+        .with_alerts(options.alerts.clone());
         let cancel = cancel.clone();
         tasks.spawn(task.run(start_delay, cancel));
     }
@@ -198,8 +202,15 @@ pub fn spawn(
         .collect();
     tasks.spawn(pidfile_watch::run(pidfiles, cancel.clone()));
     let remembered = config.services.iter().map(|s| remembered(&config, &options, s)).collect();
-    let coordinator =
-        Coordinator::new(&config, senders.clone(), board.clone(), request_tx.clone(), remembered, cancel.clone());
+    let coordinator = Coordinator::new(
+        &config,
+        senders.clone(),
+        board.clone(),
+        request_tx.clone(),
+        remembered,
+        cancel.clone(),
+        options.alerts.clone(),
+    );
     let cancel_coordinator = cancel.clone();
     tasks.spawn(async move {
         tokio::select! {

@@ -17,6 +17,7 @@ use super::coordinator::{Origin, Request};
 use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
 use super::table_cache::TableCache;
+use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::checks::file::{FileKind, FileReport, FileWatch};
 use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
@@ -27,6 +28,35 @@ use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, Servi
 use crate::exec::{self, Exit};
 use crate::procfs::system::CpuTimes;
 use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+
+/// The alert an evaluation calls for: every transition with an action (Monit alerts on
+/// each, whatever the action), and, while the event stays failed, a notice per cycle that
+/// recipients with a `reminder` count.
+fn alert_notice(
+    service: &str,
+    spec: &RuleSpec,
+    history: &RuleHistory,
+    result: &TestResult,
+    decision: &super::rules::Decision,
+) -> Option<Notice> {
+    if let Some(state) = decision.transition {
+        let state = match state {
+            EventState::Failed => NoticeState::Failed,
+            EventState::Succeeded => NoticeState::Succeeded,
+            EventState::Changed => NoticeState::Changed,
+            EventState::Init | EventState::Unchanged => return None,
+        };
+        let action = decision.action.as_ref()?;
+        return Some(Notice::transition(service, spec.event, state, result.message(), action.name()));
+    }
+    if history.state != EventState::Failed || matches!(result, TestResult::Skipped) {
+        return None;
+    }
+    let mut reminder =
+        Notice::transition(service, spec.event, NoticeState::Failed, result.message(), spec.failed.name());
+    reminder.cycles_in_state = history.cycles_in_state;
+    Some(reminder)
+}
 
 /// How long after a start program failed its process may still appear.
 const FAILED_START_GRACE: Duration = Duration::from_secs(1);
@@ -98,6 +128,8 @@ pub struct ServiceTask {
     inbox: mpsc::UnboundedReceiver<Command>,
     table: TableCache,
     interval: Duration,
+    /// Where alerts go (the notifier).
+    alerts: AlertSender,
 }
 
 impl ServiceTask {
@@ -162,7 +194,14 @@ impl ServiceTask {
             inbox,
             table,
             interval,
+            alerts: AlertSender::default(),
         }
+    }
+
+    /// With the notifier's sender for the alerts of this service's events.
+    pub fn with_alerts(mut self, alerts: AlertSender) -> ServiceTask {
+        self.alerts = alerts;
+        self
     }
 
     /// What the state file kept: restarts (counted as if they happened in the first cycle),
@@ -685,6 +724,7 @@ impl ServiceTask {
         let name = self.name();
         let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
         let mut events: Vec<crate::state::EventRecord> = Vec::new();
+        let mut notices: Vec<Notice> = Vec::new();
         let mut failed = std::collections::BTreeMap::new();
         let mut changed = std::collections::BTreeMap::new();
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
@@ -713,6 +753,7 @@ impl ServiceTask {
             } else if decision.pending_failure {
                 warn!(service = %name, "{message}");
             }
+            notices.extend(alert_notice(&name, &spec, history, result, &decision));
             match history.state {
                 EventState::Failed => {
                     failed.insert(spec.event, message.clone());
@@ -750,6 +791,9 @@ impl ServiceTask {
             s.data = data;
             s.check_millis.insert("cycle".to_owned(), millis);
         });
+        for notice in notices {
+            self.alerts.post(notice);
+        }
         for (action, event, message) in actions {
             self.dispatch(action, event, message);
         }

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, AppState, Caller, RequestParams, action, param, style, view};
 use crate::state::report::{self, Filter};
-use crate::state::{EventRecord, Monitoring, ServiceStatus, Snapshot};
+use crate::state::{AlertQueueStatus, EventRecord, Monitoring, ServiceStatus, Snapshot};
 
 /// The version in the paths; it changes only when a field changes meaning or goes away.
 pub const API_VERSION: u32 = 1;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/services", any(services))
         .route("/api/v1/services/{name}", any(service))
         .route("/api/v1/events", any(events))
+        .route("/api/v1/alerts", any(alerts))
         .route("/api/v1/report", any(report_counts))
         .route("/api/v1/actions", post(actions))
         .route("/api/v1/validate", post(validate))
@@ -68,8 +69,8 @@ impl<'a> ServiceView<'a> {
     }
 }
 
-/// What every listing starts with: who answers and since when.
-fn daemon(snapshot: &Snapshot) -> Value {
+/// What every listing starts with: who answers and since when, and the alert queue.
+fn daemon(snapshot: &Snapshot, alerts: &AlertQueueStatus) -> Value {
     let uptime = SystemTime::now().duration_since(snapshot.started).unwrap_or_default();
     json!({
         "api_version": API_VERSION,
@@ -77,6 +78,7 @@ fn daemon(snapshot: &Snapshot) -> Value {
         "monit_version": crate::MONIT_VERSION,
         "uptime_secs": uptime.as_secs(),
         "poll_interval_ms": snapshot.poll_interval_ms,
+        "alerts": alerts,
     })
 }
 
@@ -84,7 +86,8 @@ fn daemon(snapshot: &Snapshot) -> Value {
 async fn services(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, JsonError> {
     let (snapshot, filter) = view(&state, &params)?;
     let services: Vec<ServiceView> = report::select(&snapshot, &filter).into_iter().map(ServiceView::of).collect();
-    Ok(axum::Json(json!({ "daemon": daemon(&snapshot), "services": services })).into_response())
+    Ok(axum::Json(json!({ "daemon": daemon(&snapshot, &state.engine().board().alerts()), "services": services }))
+        .into_response())
 }
 
 /// `/api/v1/services/{name}`: one service by its exact name (any case).
@@ -115,6 +118,11 @@ async fn events(State(state): State<AppState>, RequestParams(params): RequestPar
         .collect();
     events.sort_by_key(|e| e.event.at);
     Ok(axum::Json(json!({ "events": events })).into_response())
+}
+
+/// `/api/v1/alerts`: the alert queue (directory, alerts waiting, delivered, last error).
+async fn alerts(State(state): State<AppState>) -> Response {
+    axum::Json(state.engine().board().alerts()).into_response()
 }
 
 /// `/api/v1/report[?type=TYPE][&group=GROUP]`: Monit's report counts, or the one count of

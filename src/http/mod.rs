@@ -236,7 +236,13 @@ async fn status(State(state): State<AppState>, RequestParams(params): RequestPar
     }
     let body = state.rendered(render_cache::key("/_status", &params), || {
         let (snapshot, filter) = view(&state, &params)?;
-        Ok(report::status(&snapshot, &filter, style(&params)))
+        let mut text = report::status(&snapshot, &filter, style(&params));
+        // The alert queue, once it has something to say (Monit's status has no such line).
+        let alerts = state.engine().board().alerts();
+        if alerts.queued > 0 || alerts.last_error.is_some() {
+            text.push_str(&format!("Alerts: {}\n", alerts.describe()));
+        }
+        Ok(text)
     })?;
     Ok(body.into_response())
 }

@@ -148,6 +148,7 @@ pub async fn runtime(State(state): State<AppState>, RequestParams(params): Reque
         Some((address, port, ssl)) => format!("{address}:{port}{}", if *ssl { " with TLS" } else { "" }),
         None => "off".to_owned(),
     };
+    let alerts = state.engine().board().alerts();
     let rows = [
         ("Monit ID", facts.id.clone()),
         ("Host", facts.localhostname.clone()),
@@ -167,6 +168,8 @@ pub async fn runtime(State(state): State<AppState>, RequestParams(params): Reque
             format!("{}d {}h {}m", uptime.as_secs() / 86400, uptime.as_secs() / 3600 % 24, uptime.as_secs() / 60 % 60),
         ),
         ("Version", crate::VERSION.to_owned()),
+        ("Alert queue", alerts.directory.clone()),
+        ("Alerts", alerts.describe()),
     ];
     Ok(rows.iter().map(|(label, value)| format!("{label:<32} {value}\n")).collect())
 }

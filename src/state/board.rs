@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use super::alerts::{AlertQueueStatus, AlertStatusBoard};
 use super::status::ServiceStatus;
 
 /// A consistent copy of every service's status, in configuration order.
@@ -23,6 +24,8 @@ pub struct Board {
     inner: Arc<Mutex<Snapshot>>,
     /// Counts updates, so readers can tell that nothing changed since they last rendered.
     generation: Arc<AtomicU64>,
+    /// The alert notifier's figures; it outlives the board (reloads).
+    alerts: AlertStatusBoard,
 }
 
 impl Board {
@@ -30,13 +33,25 @@ impl Board {
         Board {
             inner: Arc::new(Mutex::new(Snapshot { services, started: SystemTime::now(), poll_interval_ms })),
             generation: Arc::new(AtomicU64::new(0)),
+            alerts: AlertStatusBoard::default(),
         }
+    }
+
+    /// With the notifier's figures, shown by `status`, `/_runtime` and the API.
+    pub fn with_alerts(mut self, alerts: AlertStatusBoard) -> Board {
+        self.alerts = alerts;
+        self
+    }
+
+    /// The alert queue's figures.
+    pub fn alerts(&self) -> AlertQueueStatus {
+        self.alerts.get()
     }
 
     /// How many updates there have been. Read it before taking a snapshot: the snapshot is
     /// then at least that new.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.generation.load(Ordering::Acquire).wrapping_add(self.alerts.generation())
     }
 
     /// A copy of everything.

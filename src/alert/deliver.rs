@@ -1,0 +1,203 @@
+//! Delivery from the queue: a pass reads the queued alerts oldest first and hands each to
+//! its channel. All mails of a pass share one SMTP session. A channel that fails (no mail
+//! server answers, a webhook URL is down) is skipped for the rest of the pass, so alerts
+//! on a channel always arrive in the order they were queued, and the other channels go
+//! on. After a pass with a failure the next one waits, 1 s and doubling up to the cycle
+//! length (Monit retries every cycle); otherwise the deliverer sleeps until an alert is
+//! queued or the configuration changes. An alert leaves the queue when its server
+//! accepted it, or when the server refused it for good (logged as an error).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use super::mail::{MailError, MailSettings, Session};
+use super::queue::{AlertQueue, Payload, QueuedAlert};
+use super::webhook::{self, WebhookError};
+use crate::config::model::Config;
+use crate::config::model::defaults::DAEMON_INTERVAL;
+use crate::state::AlertStatusBoard;
+
+/// The first wait after a failed pass.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// The queue, shared by the intake and the deliverer. A std Mutex: it is only locked
+/// inside `spawn_blocking`, for one file operation.
+pub type SharedQueue = Arc<Mutex<AlertQueue>>;
+
+/// Runs a queue operation on the blocking pool.
+pub async fn with_queue<T: Send + 'static>(
+    queue: &SharedQueue,
+    f: impl FnOnce(&mut AlertQueue) -> T + Send + 'static,
+) -> Option<T> {
+    let queue = queue.clone();
+    tokio::task::spawn_blocking(move || f(&mut queue.lock().unwrap_or_else(|p| p.into_inner()))).await.ok()
+}
+
+/// How one alert fared.
+enum Outcome {
+    Delivered,
+    /// Refused for good: dropped.
+    Rejected(String),
+    /// Retry later.
+    Deferred(String),
+    /// Its channel failed earlier in this pass.
+    Skipped,
+}
+
+/// The deliverer's loop; ends when `cancel` fires.
+pub async fn run(
+    queue: SharedQueue,
+    mut config: watch::Receiver<Arc<Config>>,
+    wake: Arc<Notify>,
+    status: AlertStatusBoard,
+    cancel: CancellationToken,
+) {
+    let client = reqwest::Client::builder().build().map_err(|e| e.to_string());
+    if let Err(e) = &client {
+        error!("webhooks cannot be delivered: {e}");
+    }
+    let mut retry: Option<Duration> = None;
+    loop {
+        let current = config.borrow_and_update().clone();
+        let failed = tokio::select! {
+            _ = cancel.cancelled() => return,
+            failed = pass(&queue, &current, client.as_ref().ok(), &status) => failed,
+        };
+        retry = failed.then(|| retry.map_or(FIRST_RETRY, |r| (r * 2).min(longest_wait(&current))));
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = config.changed() => {}
+            _ = wake.notified(), if retry.is_none() => {}
+            _ = tokio::time::sleep(retry.unwrap_or_default()), if retry.is_some() => {}
+        }
+    }
+}
+
+/// The cycle length, at least the first wait.
+fn longest_wait(config: &Config) -> Duration {
+    config.daemon.as_ref().map_or(DAEMON_INTERVAL.as_std(), |d| d.interval.as_std()).max(FIRST_RETRY)
+}
+
+/// One pass over the queue; returns whether an alert was deferred.
+async fn pass(
+    queue: &SharedQueue,
+    config: &Config,
+    client: Option<&reqwest::Client>,
+    status: &AlertStatusBoard,
+) -> bool {
+    let Some(Ok(seqs)) = with_queue(queue, |q| q.entries()).await else { return false };
+    let settings = MailSettings::of(config);
+    let webhook_timeout = config.limits.network_timeout().as_std();
+    let mut session: Option<Session> = None;
+    let mut mail_down = false;
+    let mut open_error = String::new();
+    let mut hooks_down: HashSet<String> = HashSet::new();
+    let mut deferred = false;
+    for seq in seqs {
+        let alert = match with_queue(queue, move |q| q.read(seq)).await {
+            Some(Ok(alert)) => alert,
+            Some(Err(e)) => {
+                error!("{e}");
+                record_error(status, e);
+                continue;
+            }
+            None => continue,
+        };
+        if !config.services.iter().any(|s| s.name == alert.service) {
+            info!("delivering a queued alert of '{}', a service no longer configured", alert.service);
+        }
+        let outcome = match &alert.payload {
+            Payload::Mail(_) if mail_down => Outcome::Skipped,
+            Payload::Mail(mail) => {
+                if session.is_none() {
+                    match Session::open(&settings).await {
+                        Ok(opened) => session = Some(opened),
+                        Err(e) => open_error = e,
+                    }
+                }
+                match session.as_mut() {
+                    None => {
+                        mail_down = true;
+                        Outcome::Deferred(format!("no mail server took the alert ({open_error})"))
+                    }
+                    Some(open) => match open.send(mail).await {
+                        Ok(()) => Outcome::Delivered,
+                        Err(MailError::Rejected(e)) => Outcome::Rejected(e),
+                        Err(MailError::Transient(e)) => {
+                            session = None;
+                            mail_down = true;
+                            Outcome::Deferred(e)
+                        }
+                    },
+                }
+            }
+            Payload::Webhook(hook) if hooks_down.contains(&hook.url) => Outcome::Skipped,
+            Payload::Webhook(hook) => match client {
+                None => Outcome::Deferred("webhooks are unavailable".to_owned()),
+                Some(client) => match webhook::post(client, hook, webhook_timeout).await {
+                    Ok(()) => Outcome::Delivered,
+                    Err(WebhookError::Rejected(e)) => Outcome::Rejected(e),
+                    Err(WebhookError::Transient(e)) => {
+                        hooks_down.insert(hook.url.clone());
+                        Outcome::Deferred(e)
+                    }
+                },
+            },
+        };
+        settle(queue, seq, &alert, outcome, status, &mut deferred).await;
+    }
+    if let Some(open) = session {
+        open.close().await;
+    }
+    let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();
+    status.update(|s| s.queued = left);
+    deferred
+}
+
+/// Removes a delivered or rejected alert, keeps a deferred one; logs and counts.
+async fn settle(
+    queue: &SharedQueue,
+    seq: u64,
+    alert: &QueuedAlert,
+    outcome: Outcome,
+    status: &AlertStatusBoard,
+    deferred: &mut bool,
+) {
+    let (service, summary, recipient) = (&alert.service, &alert.summary, alert.recipient());
+    match outcome {
+        Outcome::Skipped => return,
+        Outcome::Delivered => {
+            info!(service = %service, "alert '{summary}' delivered to {recipient}");
+            status.update(|s| s.delivered += 1);
+        }
+        Outcome::Rejected(e) => {
+            error!(service = %service, "alert '{summary}' to {recipient} refused, dropped: {e}");
+            record_error(status, e);
+        }
+        Outcome::Deferred(e) => {
+            warn!(service = %service, "alert '{summary}' to {recipient} not delivered, kept in the queue: {e}");
+            record_error(status, e);
+            *deferred = true;
+            return;
+        }
+    }
+    match with_queue(queue, move |q| q.remove(seq)).await {
+        Some(Err(e)) => error!("cannot remove a handled alert from the queue: {e}"),
+        _ => {
+            let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();
+            status.update(|s| s.queued = left);
+        }
+    }
+}
+
+fn record_error(status: &AlertStatusBoard, error: String) {
+    status.update(|s| {
+        s.last_error = Some(error);
+        s.last_error_at = Some(SystemTime::now());
+    });
+}

@@ -1,0 +1,152 @@
+//! SMTP delivery through lettre (reference §4 `set mailserver`, §7.4, §9.9): the servers
+//! are tried in order until one takes a session (failover); the session then carries
+//! every mail waiting, one after the other. `using ssl|tls` means STARTTLS on ports 25
+//! and 587 and implicit TLS elsewhere, as in Monit; without it, STARTTLS is used whenever
+//! the server offers it (Monit would send in clear). Certificates are checked only with
+//! `verify: enable`, Monit 5.33's default. `with timeout` bounds every step as written
+//! (Monit raises values under 30 s to 30 s); `using hostname` names us in EHLO.
+
+use std::time::Duration;
+
+use lettre::address::{Address, Envelope};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use super::format::RenderedMail;
+use crate::config::model::defaults::{MAIL_PORT, MAIL_TIMEOUT};
+use crate::config::model::{Config, MailServerConfig, SslOptions};
+
+/// The mail settings of a configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailSettings {
+    pub servers: Vec<MailServerConfig>,
+    pub timeout: Duration,
+    /// The name in EHLO and in `Message-Id`.
+    pub hello_name: String,
+}
+
+impl MailSettings {
+    pub fn of(config: &Config) -> MailSettings {
+        let mail = config.mail.clone().unwrap_or_default();
+        let servers = if mail.servers.is_empty() { vec![default_server()] } else { mail.servers };
+        MailSettings {
+            servers,
+            timeout: mail.timeout.map_or(MAIL_TIMEOUT.as_std(), |t| t.as_std()),
+            hello_name: mail.hostname.unwrap_or_else(crate::config::parser::local_hostname),
+        }
+    }
+}
+
+/// Without `set mailserver`, Monit mails through localhost, port 25.
+fn default_server() -> MailServerConfig {
+    MailServerConfig {
+        host: "localhost".to_owned(),
+        port: None,
+        username: None,
+        password: None,
+        ssl: None,
+        certificate_checksum: None,
+    }
+}
+
+/// Why a mail was not delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MailError {
+    /// No server took a session, or the session broke: retry later.
+    Transient(String),
+    /// The server refused this mail for good (a 5xx answer, a malformed address).
+    Rejected(String),
+}
+
+/// An open SMTP session.
+pub struct Session {
+    connection: AsyncSmtpConnection,
+    server: String,
+    timeout: Duration,
+}
+
+impl Session {
+    /// Opens a session with the first server that takes one; the error names every
+    /// server's failure.
+    pub async fn open(settings: &MailSettings) -> Result<Session, String> {
+        let mut failures = Vec::new();
+        for server in &settings.servers {
+            let port = server.port.unwrap_or(MAIL_PORT);
+            let name = format!("{}:{port}", server.host);
+            match tokio::time::timeout(settings.timeout, connect(server, port, settings)).await {
+                Ok(Ok(connection)) => return Ok(Session { connection, server: name, timeout: settings.timeout }),
+                Ok(Err(e)) => failures.push(format!("{name}: {e}")),
+                Err(_) => failures.push(format!("{name}: no answer within {:?}", settings.timeout)),
+            }
+            tracing::warn!("mail server {name} failed: {}", failures.last().map_or("", String::as_str));
+        }
+        Err(failures.join("; "))
+    }
+
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// Sends one mail in this session.
+    pub async fn send(&mut self, mail: &RenderedMail) -> Result<(), MailError> {
+        let envelope = envelope(mail).map_err(MailError::Rejected)?;
+        match tokio::time::timeout(self.timeout, self.connection.send(&envelope, mail.message.as_bytes())).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.is_permanent() => Err(MailError::Rejected(format!("{}: {e}", self.server))),
+            Ok(Err(e)) => Err(MailError::Transient(format!("{}: {e}", self.server))),
+            Err(_) => Err(MailError::Transient(format!("{}: no answer within {:?}", self.server, self.timeout))),
+        }
+    }
+
+    /// Ends the session politely, within the timeout.
+    pub async fn close(mut self) {
+        let _ = tokio::time::timeout(self.timeout, self.connection.quit()).await;
+    }
+}
+
+async fn connect(server: &MailServerConfig, port: u16, settings: &MailSettings) -> Result<AsyncSmtpConnection, String> {
+    let hello = ClientId::Domain(settings.hello_name.clone());
+    let tls = tls_parameters(&server.host, server.ssl.as_ref())?;
+    let implicit = server.ssl.is_some() && port != 25 && port != 587;
+    let mut connection = AsyncSmtpConnection::connect_tokio1(
+        (server.host.as_str(), port),
+        Some(settings.timeout),
+        &hello,
+        implicit.then(|| tls.clone()),
+        None,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if !implicit && (server.ssl.is_some() || connection.can_starttls()) {
+        connection.starttls(tls, &hello).await.map_err(|e| format!("STARTTLS: {e}"))?;
+    }
+    if let Some(user) = &server.username {
+        let credentials = Credentials::new(user.clone(), server.password.clone().unwrap_or_default());
+        connection
+            .auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+            .await
+            .map_err(|e| format!("authentication as {user}: {e}"))?;
+    }
+    Ok(connection)
+}
+
+/// TLS for a server: certificates checked only with `verify: enable`; a
+/// `cacertificatefile` adds a trusted root.
+fn tls_parameters(host: &str, ssl: Option<&SslOptions>) -> Result<TlsParameters, String> {
+    let verify = ssl.and_then(|s| s.verify).unwrap_or(false);
+    let mut builder = TlsParameters::builder(host.to_owned())
+        .dangerous_accept_invalid_certs(!verify)
+        .dangerous_accept_invalid_hostnames(!verify);
+    if let Some(path) = ssl.and_then(|s| s.cacertificatefile.as_ref()) {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        builder = builder.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| format!("{path}: {e}"))?);
+    }
+    builder.build_rustls().map_err(|e| format!("TLS settings: {e}"))
+}
+
+fn envelope(mail: &RenderedMail) -> Result<Envelope, String> {
+    let from: Address = mail.from.parse().map_err(|e| format!("sender '{}': {e}", mail.from))?;
+    let to: Address = mail.to.parse().map_err(|e| format!("recipient '{}': {e}", mail.to))?;
+    Envelope::new(Some(from), vec![to]).map_err(|e| e.to_string())
+}
