@@ -95,6 +95,7 @@ fn looks_like_keyword(text: &str) -> bool {
         "address",
         "unixsocket",
         "signature",
+        "insecure",
         "format",
         "header",
         "reminder",
@@ -317,6 +318,9 @@ fn httpd(out: &mut String, h: &HttpdConfig) {
     }
     if let Some(sig) = h.signature {
         let _ = write!(out, "\n    signature {}", if sig { "enable" } else { "disable" });
+    }
+    if h.insecure {
+        out.push_str("\n    insecure");
     }
     for a in &h.allow {
         out.push_str("\n    allow ");

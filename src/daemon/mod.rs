@@ -255,6 +255,15 @@ fn facts_of(config: &Config, options: &DaemonOptions) -> http::pages::DaemonFact
     )
 }
 
+/// Feeds the dashboard's history charts, one point per service every sample period.
+async fn sample_history(state: AppState) {
+    let mut tick = tokio::time::interval(crate::web::history::SAMPLE_EVERY);
+    loop {
+        tick.tick().await;
+        state.history().sample(&state.engine().board().snapshot());
+    }
+}
+
 /// The TCP listener of `set httpd port`, if configured.
 async fn start_web(config: &Config, state: &AppState) -> Result<Option<http::tcp::TcpServer>, String> {
     http::tcp::TcpServer::start(config.httpd.as_ref(), http::router(state.clone())).await
@@ -335,6 +344,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     ));
 
     state.set_facts(facts_of(&config, &options));
+    let sampler = tokio::spawn(sample_history(state.clone()));
     let mut web = start_web(&config, &state).await.unwrap_or_else(|e| {
         error!("{e}; the web interface is off (the CLI works through the unix socket)");
         None
@@ -383,6 +393,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     if let Some(web) = web.take() {
         web.stop().await;
     }
+    sampler.abort();
     stop_engine(&mut running).await;
     if let Some(notifier) = notifier {
         post_instance_event(&config, Some(&notifier), "rmonit stopped", "stop");

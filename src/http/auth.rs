@@ -6,8 +6,9 @@
 //! Better than Monit: hash checks run off the async threads, one at a time, and a
 //! successful login is remembered for ten minutes (keyed by a salted digest of the
 //! credentials), so a browser or a script polling `/_status` costs a hash lookup, not an
-//! argon2 run. Wrong passwords are throttled per client address: after three, each answer
-//! is delayed, doubling up to two seconds; a right password still gets in at once.
+//! argon2 run. Wrong passwords are throttled per client address and per user name: after
+//! three, each answer is delayed, doubling up to two seconds; a right password still gets
+//! in at once.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -142,7 +143,7 @@ pub struct Authenticator {
     hosts: Vec<Net>,
     salt: [u8; 16],
     logins: Mutex<HashMap<[u8; 32], (Login, Instant)>>,
-    failures: Mutex<HashMap<IpAddr, Failures>>,
+    failures: Mutex<HashMap<Source, Failures>>,
     /// Slow hash checks run one at a time (argon2 takes 80 MB while it runs).
     hashing: tokio::sync::Semaphore,
 }
@@ -213,26 +214,33 @@ impl Authenticator {
         let Some((user, password)) = header.and_then(basic_credentials) else {
             return Err(Denied::Unauthorized { delay: Duration::ZERO });
         };
-        let key = self.cache_key(&user, &password);
+        self.login(&user, &password, ip).await
+    }
+
+    /// Checks a user and password from `ip` (Basic authentication or the login form).
+    /// Failures are counted per address and per user name; the longer of the two delays
+    /// applies, so neither one address nor many addresses can guess fast.
+    pub async fn login(self: &Arc<Self>, user: &str, password: &str, ip: IpAddr) -> Result<Login, Denied> {
+        let key = self.cache_key(user, password);
         if let Some(login) = self.cached(&key) {
-            self.forgive(ip);
+            self.forgive(ip, user);
             return Ok(login);
         }
         let this = Arc::clone(self);
         let checked = {
             let _permit = self.hashing.acquire().await;
-            let (user, password) = (user.clone(), password.clone());
+            let (user, password) = (user.to_owned(), password.to_owned());
             tokio::task::spawn_blocking(move || this.check(&user, &password)).await
         };
         match checked {
             Ok(Ok(login)) => {
                 self.remember(key, &login);
-                self.forgive(ip);
+                self.forgive(ip, user);
                 Ok(login)
             }
             Ok(Err(reason)) => {
                 warn!("access denied -- client [{ip}]: {reason}");
-                Err(Denied::Unauthorized { delay: self.failed(ip) })
+                Err(Denied::Unauthorized { delay: self.failed(ip, user) })
             }
             Err(e) => {
                 error!("password check failed: {e}");
@@ -288,24 +296,42 @@ impl Authenticator {
         logins.insert(key, (login.clone(), Instant::now()));
     }
 
-    /// A right password clears the failures of its address.
-    fn forgive(&self, ip: IpAddr) {
+    /// A right password clears the failures of its address and its user.
+    fn forgive(&self, ip: IpAddr, user: &str) {
         let mut failures = lock(&self.failures);
         if !failures.is_empty() {
-            failures.remove(&ip);
+            failures.remove(&Source::Address(ip));
+            failures.remove(&Source::User(user.to_owned()));
         }
     }
 
-    /// Counts a failure from `ip` and returns how long to delay its answer.
-    fn failed(&self, ip: IpAddr) -> Duration {
+    /// Counts a failure from `ip` for `user` and returns how long to delay its answer.
+    fn failed(&self, ip: IpAddr, user: &str) -> Duration {
         let mut failures = lock(&self.failures);
         failures.retain(|_, f| f.last.elapsed() < FAILURE_MEMORY);
-        let entry = failures.entry(ip).or_insert(Failures { count: 0, last: Instant::now() });
-        entry.count += 1;
-        entry.last = Instant::now();
-        failure_delay(entry.count)
+        if failures.len() >= MAX_FAILURE_SOURCES {
+            failures.clear();
+        }
+        let mut delay = Duration::ZERO;
+        for source in [Source::Address(ip), Source::User(user.to_owned())] {
+            let entry = failures.entry(source).or_insert(Failures { count: 0, last: Instant::now() });
+            entry.count += 1;
+            entry.last = Instant::now();
+            delay = delay.max(failure_delay(entry.count));
+        }
+        delay
     }
 }
+
+/// Where failures are counted: per client address and per user name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Source {
+    Address(IpAddr),
+    User(String),
+}
+
+/// The most addresses and users whose failures are remembered at once.
+const MAX_FAILURE_SOURCES: usize = 100_000;
 
 /// The delay of the `count`th wrong password in a row: none for the first three, then
 /// 100 ms doubling up to [`MAX_FAILURE_DELAY`].

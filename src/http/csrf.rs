@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Request, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use tracing::warn;
 
 use super::password::constant_time_eq;
@@ -31,22 +31,36 @@ pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// A fresh `Set-Cookie` value with a random token.
-pub fn new_cookie(secure: bool) -> Option<HeaderValue> {
+/// A fresh random token.
+pub fn new_token() -> Option<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).ok()?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The `Set-Cookie` value that hands `token` to the browser.
+pub fn cookie_header(token: &str, secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{TOKEN}={token}; Path=/; Max-Age=600; HttpOnly; SameSite=strict{secure}")).ok()
 }
 
+/// A fresh `Set-Cookie` value with a random token.
+pub fn new_cookie(secure: bool) -> Option<HeaderValue> {
+    cookie_header(&new_token()?, secure)
+}
+
 /// Checks the double submit of a form POST; gives the request back with its body intact.
-pub async fn check(request: Request<Body>, timeout: Duration) -> Result<Request<Body>, String> {
+pub async fn check(request: Request<Body>, timeout: Duration) -> Result<Request<Body>, (StatusCode, String)> {
     let (parts, body) = request.into_parts();
     let bytes = match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_FORM)).await {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => return Err(format!("the request body is larger than {MAX_FORM} bytes")),
-        Err(_) => return Err(format!("the request body did not arrive within {} s", timeout.as_secs())),
+        Ok(Err(_)) => {
+            return Err((StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than {MAX_FORM} bytes")));
+        }
+        Err(_) => {
+            let message = format!("the request body did not arrive within {} s", timeout.as_secs());
+            return Err((StatusCode::REQUEST_TIMEOUT, message));
+        }
     };
     let field = form_urlencoded::parse(&bytes).find(|(k, _)| k == TOKEN).map(|(_, v)| v.into_owned());
     let cookie = cookie_token(&parts.headers);
@@ -56,11 +70,11 @@ pub async fn check(request: Request<Body>, timeout: Duration) -> Result<Request<
         }
         (None, _) | (_, None) => {
             warn!("missing CSRF token in HTTP parameter");
-            Err("Invalid CSRF Token".to_owned())
+            Err((StatusCode::FORBIDDEN, "Invalid CSRF Token".to_owned()))
         }
         _ => {
             warn!("CSRF token mismatch");
-            Err("Invalid CSRF Token".to_owned())
+            Err((StatusCode::FORBIDDEN, "Invalid CSRF Token".to_owned()))
         }
     }
 }
@@ -89,7 +103,8 @@ mod tests {
             (Some("securitytoken=abc"), "action=start"),
             (Some("securitytoken=abc"), "securitytoken=abd"),
         ] {
-            assert_eq!(check(post(cookie, body), Duration::from_secs(1)).await.unwrap_err(), "Invalid CSRF Token");
+            let refusal = check(post(cookie, body), Duration::from_secs(1)).await.unwrap_err();
+            assert_eq!(refusal, (StatusCode::FORBIDDEN, "Invalid CSRF Token".to_owned()));
         }
     }
 

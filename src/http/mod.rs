@@ -12,6 +12,7 @@ pub mod password;
 pub mod reload;
 pub mod render_cache;
 pub mod run;
+pub mod session;
 pub mod tcp;
 pub mod tls;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     groups: Arc<Mutex<Groups>>,
     /// Rendered status pages (see [`render_cache`]); emptied on reload.
     renders: Arc<render_cache::RenderCache>,
+    /// The dashboard's charts (see [`crate::web::history`]).
+    history: Arc<crate::web::history::History>,
     /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
     reloader: Option<reload::Reloader>,
     /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
@@ -54,6 +57,7 @@ impl AppState {
             engine: Arc::new(Mutex::new(Arc::new(engine))),
             groups: Arc::new(Mutex::new(groups)),
             renders: Default::default(),
+            history: Default::default(),
             reloader: None,
             facts: Default::default(),
         }
@@ -77,6 +81,10 @@ impl AppState {
 
     pub fn facts(&self) -> Arc<pages::DaemonFacts> {
         self.facts.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn history(&self) -> Arc<crate::web::history::History> {
+        Arc::clone(&self.history)
     }
 
     pub fn groups(&self) -> Groups {
@@ -124,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_viewlog", any(pages::viewlog))
         .route("/favicon.ico", any(pages::favicon))
         .merge(api::routes())
+        .merge(crate::web::routes())
         .with_state(state)
 }
 

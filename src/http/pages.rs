@@ -20,6 +20,8 @@ const VIEWLOG_MAX: u64 = 1024 * 1024;
 /// What the daemon knows about itself, for the XML status and `/_runtime`.
 #[derive(Debug, Clone, Default)]
 pub struct DaemonFacts {
+    /// The running configuration (the dashboard shows rules, dependencies, actions).
+    pub config: Arc<Config>,
     pub id: String,
     pub localhostname: String,
     pub controlfile: String,
@@ -46,6 +48,7 @@ impl DaemonFacts {
             h.port.map(|port| (h.address.clone().unwrap_or_else(|| "127.0.0.1".to_owned()), port, h.ssl.is_some()))
         });
         DaemonFacts {
+            config: Arc::new(config.clone()),
             id: crate::daemon::paths::instance_id(config).unwrap_or_default(),
             localhostname: crate::config::parser::local_hostname(),
             controlfile: controlfile.to_owned(),
@@ -126,12 +129,21 @@ pub async fn about() -> String {
 /// `/_runtime`: the daemon's facts; `POST action=validate` runs a cycle of every service
 /// now. Monit's `action=stop` (stop the web server) is refused: it would lock out every
 /// browser until a reload.
-pub async fn runtime(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<String, ApiError> {
+pub async fn runtime(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    caller: super::Caller,
+    token: crate::web::CsrfToken,
+    RequestParams(params): RequestParams,
+) -> Result<Response, ApiError> {
     match param(&params, "action") {
         None => {}
         Some("validate") => {
             state.engine().check_all_now();
-            return Ok("Validation of every service started\n".to_owned());
+            if crate::web::wants_html(&headers) {
+                return Ok(axum::response::Redirect::to("/_runtime").into_response());
+            }
+            return Ok("Validation of every service started\n".into_response());
         }
         Some("stop") => {
             return Err(ApiError(
@@ -171,11 +183,19 @@ pub async fn runtime(State(state): State<AppState>, RequestParams(params): Reque
         ("Alert queue", alerts.directory.clone()),
         ("Alerts", alerts.describe()),
     ];
-    Ok(rows.iter().map(|(label, value)| format!("{label:<32} {value}\n")).collect())
+    if crate::web::wants_html(&headers) {
+        return Ok(crate::web::admin_pages::runtime(&caller, &token.0, &facts.localhostname, &rows));
+    }
+    Ok(rows.iter().map(|(label, value)| format!("{label:<32} {value}\n")).collect::<String>().into_response())
 }
 
 /// `/_viewlog`: the end of the log file (up to 1 MB), as text.
-pub async fn viewlog(State(state): State<AppState>) -> Result<String, ApiError> {
+pub async fn viewlog(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    caller: super::Caller,
+    token: crate::web::CsrfToken,
+) -> Result<Response, ApiError> {
     let facts = state.facts();
     let Some(path) = facts.logfile.clone() else {
         return Err(ApiError(
@@ -185,7 +205,10 @@ pub async fn viewlog(State(state): State<AppState>) -> Result<String, ApiError> 
     };
     let read = tokio::task::spawn_blocking(move || tail(&path, VIEWLOG_MAX)).await;
     match read {
-        Ok(Ok(text)) => Ok(text),
+        Ok(Ok(text)) if crate::web::wants_html(&headers) => {
+            Ok(crate::web::admin_pages::log(&caller, &token.0, &facts.localhostname, &text))
+        }
+        Ok(Ok(text)) => Ok(text.into_response()),
         Ok(Err(e)) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e)),
         Err(e) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }

@@ -33,6 +33,8 @@ use crate::config::model::HttpdConfig;
 /// How long a client may take to send a request's headers (and to start the next one on a
 /// kept-alive connection).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest request head (request line and headers); larger ones get 431.
+pub const MAX_HEADERS: usize = 32 * 1024;
 /// How long a client may take to send a request's body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once; more are closed at accept.
@@ -47,6 +49,7 @@ const ACTING_PATHS: &[&str] = &["/_doaction", "/_run", "/_reload", "/_viewlog", 
 struct Listener {
     router: Router,
     auth: Arc<Authenticator>,
+    sessions: super::session::Sessions,
     read_only: bool,
     tls: bool,
     server_header: HeaderValue,
@@ -78,6 +81,12 @@ impl TcpServer {
             None => None,
         };
         let address = bind_address(httpd.address.as_deref(), port)?;
+        if !address.ip().is_loopback() && tls.is_none() && !httpd.insecure {
+            return Err(format!(
+                "httpd: refusing to serve {address} without TLS: passwords would cross the network in clear; \
+                 add `with ssl {{ pemfile: /path/cert.pem }}`, bind a loopback address, or say `insecure` to serve anyway"
+            ));
+        }
         let listener = TcpListener::bind(address).await.map_err(|e| format!("cannot bind {address}: {e}"))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let signature =
@@ -85,6 +94,7 @@ impl TcpServer {
         let shared = Arc::new(Listener {
             router,
             auth: Arc::new(auth),
+            sessions: Default::default(),
             read_only: httpd.port_read_only,
             tls: tls.is_some(),
             server_header: HeaderValue::from_str(&signature).unwrap_or(HeaderValue::from_static("rmonit")),
@@ -185,6 +195,7 @@ where
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEADERS)
         .serve_connection(TokioIo::new(stream), service);
     tokio::select! {
         _ = connection => {}
@@ -192,35 +203,167 @@ where
     }
 }
 
-/// One request: credentials, read-only and CSRF checks, the router, the lock-down headers.
-async fn handle(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
-    let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let had_token = csrf::cookie_token(request.headers()).is_some();
+/// The page policy: nothing from elsewhere, no inline script.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   connect-src 'self'; frame-ancestors 'self'; form-action 'self'; base-uri 'none'";
+
+/// One request: the Origin check, credentials (session cookie, Basic, or the way to the
+/// login form), read-only and CSRF checks, the router, the lock-down headers.
+async fn handle(mut request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
     let is_api = request.uri().path().starts_with("/api/");
-    let mut response = match shared.auth.authenticate(authorization.as_deref(), ip).await {
-        Err(Denied::Unauthorized { delay }) => {
-            tokio::time::sleep(delay).await;
-            unauthorized()
-        }
-        Ok(login) => {
-            let caller =
-                Caller { who: login.user, from: ip.to_string(), read_only: login.read_only || shared.read_only };
-            authorized(request, caller, shared).await
-        }
+    let old_token = csrf::cookie_token(request.headers());
+    let token = old_token.clone().or_else(csrf::new_token).unwrap_or_default();
+    request.extensions_mut().insert(crate::web::CsrfToken(token.clone()));
+    let mut response = if request.method() == Method::POST && !same_origin(&request, shared.tls) {
+        warn!("refused a cross-origin POST to {} from [{ip}]", request.uri().path());
+        text(StatusCode::FORBIDDEN, "Cross-origin request refused")
+    } else {
+        route(request, ip, shared).await
     };
-    if response.status().as_u16() >= 400 && !is_api {
+    let html = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if response.status().as_u16() >= 400 && !is_api && !html {
         response = monit_error_page(response).await;
     }
     let headers = response.headers_mut();
     headers.insert(header::SERVER, shared.server_header.clone());
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'self'"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if shared.tls {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000"));
     }
-    if !had_token && let Some(cookie) = csrf::new_cookie(shared.tls) {
+    if old_token.is_none()
+        && let Some(cookie) = csrf::cookie_header(&token, shared.tls)
+    {
         headers.append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// A POST's `Origin`, when the browser sent one, must be this server (`Host`).
+fn same_origin(request: &Request<Body>, tls: bool) -> bool {
+    let Some(origin) = request.headers().get(header::ORIGIN) else { return true };
+    let host = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let scheme = if tls { "https" } else { "http" };
+    origin.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(&format!("{scheme}://{host}")))
+}
+
+/// Public paths (the login form and the assets it needs), the login and logout posts, and
+/// everything else after authentication.
+async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
+    let path = request.uri().path().to_owned();
+    let post = request.method() == Method::POST;
+    if path == "/_login" && post {
+        return login(request, ip, shared).await;
+    }
+    if (path == "/_login" && request.method() == Method::GET) || path.starts_with("/_assets/") {
+        let anonymous = Caller { who: "anonymous".to_owned(), from: ip.to_string(), read_only: true };
+        return dispatch(request, anonymous, shared).await;
+    }
+    let session = super::session::cookie(request.headers()).and_then(|t| shared.sessions.get(&t).map(|l| (t, l)));
+    let login = match session {
+        Some((token, login)) => {
+            if path == "/_logout" && post {
+                return logout(request, &token, shared).await;
+            }
+            Ok(login)
+        }
+        None => {
+            let authorization =
+                request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+            if authorization.is_none() && wants_page(&request) {
+                let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
+                let location = format!("/_login?next={}", crate::web::overview::urlencode(next));
+                return redirect(&location);
+            }
+            shared.auth.authenticate(authorization.as_deref(), ip).await
+        }
+    };
+    match login {
+        Err(Denied::Unauthorized { delay }) => {
+            tokio::time::sleep(delay).await;
+            unauthorized()
+        }
+        Ok(login) => {
+            if path == "/_logout" && post {
+                // Basic authentication has nothing to close; back to the form.
+                return redirect("/_login");
+            }
+            let caller =
+                Caller { who: login.user, from: ip.to_string(), read_only: login.read_only || shared.read_only };
+            authorized(request, caller, shared).await
+        }
+    }
+}
+
+/// A browser asking for a page (not a script or Monit's CLI).
+fn wants_page(request: &Request<Body>) -> bool {
+    request.method() == Method::GET
+        && request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// `POST /_login`: CSRF, then the credentials; a session cookie and back to `next`, or the
+/// form again with an error after the throttling delay.
+async fn login(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
+    let request = match csrf::check(request, BODY_TIMEOUT).await {
+        Ok(request) => request,
+        Err((status, refusal)) => return text(status, &refusal),
+    };
+    let token = request.extensions().get::<crate::web::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let body = axum::body::to_bytes(request.into_body(), 64 * 1024).await.unwrap_or_default();
+    let form: std::collections::HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    let user = form.get("user").map(String::as_str).unwrap_or("");
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let next = crate::web::login::safe_next(form.get("next").map(String::as_str));
+    match shared.auth.login(user, password, ip).await {
+        Ok(login) => {
+            tracing::info!("'{}' logged in from {ip}", login.user);
+            let Some(session) = shared.sessions.open(login) else {
+                return text(StatusCode::INTERNAL_SERVER_ERROR, "cannot make a session token");
+            };
+            let mut response = redirect(&next);
+            let secure = if shared.tls { "; Secure" } else { "" };
+            let cookie = format!(
+                "{}={session}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{secure}",
+                super::session::COOKIE,
+                super::session::LIFETIME.as_secs()
+            );
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(Denied::Unauthorized { delay }) => {
+            tokio::time::sleep(delay).await;
+            let page = crate::web::login::form(&token, &next, Some("Wrong user or password."));
+            let mut response = crate::web::html_response(page);
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+    }
+}
+
+/// `POST /_logout` with a session: CSRF, then the session closed and its cookie cleared.
+async fn logout(request: Request<Body>, token: &str, shared: &Listener) -> Response<Body> {
+    if let Err((status, refusal)) = csrf::check(request, BODY_TIMEOUT).await {
+        return text(status, &refusal);
+    }
+    shared.sessions.close(token);
+    let mut response = redirect("/_login");
+    let cookie = format!("{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict", super::session::COOKIE);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn redirect(location: &str) -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
     }
     response
 }
@@ -232,14 +375,18 @@ async fn authorized(request: Request<Body>, caller: Caller, shared: &Listener) -
     {
         return text(StatusCode::FORBIDDEN, "You do not have sufficient privileges to access this page");
     }
-    let mut request = if request.method() == Method::POST && !path.starts_with("/api/") {
+    let request = if request.method() == Method::POST && !path.starts_with("/api/") {
         match csrf::check(request, BODY_TIMEOUT).await {
             Ok(request) => request,
-            Err(refusal) => return text(StatusCode::FORBIDDEN, &refusal),
+            Err((status, refusal)) => return text(status, &refusal),
         }
     } else {
         request
     };
+    dispatch(request, caller, shared).await
+}
+
+async fn dispatch(mut request: Request<Body>, caller: Caller, shared: &Listener) -> Response<Body> {
     request.extensions_mut().insert(caller);
     use tower::ServiceExt;
     match shared.router.clone().oneshot(request).await {
@@ -287,4 +434,166 @@ fn text(status: StatusCode, message: &str) -> Response<Body> {
     *response.status_mut() = status;
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    //! The lock-down layer in front of the router, request by request (`handle` is what every
+    //! TCP connection runs): a small router stands in for the application.
+    use super::*;
+    use crate::config::model::Allow;
+
+    fn listener(read_only_listener: bool) -> Listener {
+        let httpd = HttpdConfig {
+            port: Some(0),
+            allow: vec![
+                Allow::User { user: "admin".into(), password: "monit".into(), read_only: false },
+                Allow::User { user: "guest".into(), password: "guest".into(), read_only: true },
+            ],
+            ..HttpdConfig::default()
+        };
+        let (auth, _) = Authenticator::new(&httpd);
+        let router = Router::new().route("/_status", axum::routing::any(|| async { "status" })).route(
+            "/_doaction",
+            axum::routing::post(|caller: Caller| async move { format!("done by {}", caller.who) }),
+        );
+        Listener {
+            router,
+            auth: Arc::new(auth),
+            sessions: Default::default(),
+            read_only: read_only_listener,
+            tls: false,
+            server_header: HeaderValue::from_static("rmonit"),
+        }
+    }
+
+    fn basic(user: &str, password: &str) -> String {
+        use base64ct::{Base64, Encoding};
+        format!("Basic {}", Base64::encode_string(format!("{user}:{password}").as_bytes()))
+    }
+
+    fn post(auth: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
+        let mut builder = Request::post("/_doaction")
+            .header(header::HOST, "127.0.0.1:2812")
+            .header(header::AUTHORIZATION, auth)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            builder = builder.header(header::COOKIE, format!("securitytoken={c}"));
+        }
+        builder.body(Body::from(body.to_owned())).unwrap()
+    }
+
+    async fn body(response: Response<Body>) -> String {
+        String::from_utf8_lossy(&axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap()).into_owned()
+    }
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[tokio::test]
+    async fn credentials() {
+        let l = listener(false);
+        let get = |auth: Option<&str>| {
+            let mut builder = Request::get("/_status");
+            if let Some(a) = auth {
+                builder = builder.header(header::AUTHORIZATION, a);
+            }
+            builder.body(Body::empty()).unwrap()
+        };
+        let none = handle(get(None), IP, &l).await;
+        assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(none.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"monit\"");
+        assert_eq!(handle(get(Some(&basic("admin", "nope"))), IP, &l).await.status(), StatusCode::UNAUTHORIZED);
+        let ok = handle(get(Some(&basic("admin", "monit"))), IP, &l).await;
+        assert_eq!(ok.status(), StatusCode::OK);
+        for name in [header::CONTENT_SECURITY_POLICY, header::X_FRAME_OPTIONS, header::CACHE_CONTROL] {
+            assert!(ok.headers().contains_key(&name), "{name}");
+        }
+        assert!(ok.headers()[header::SET_COOKIE].to_str().unwrap().starts_with("securitytoken="));
+        assert_eq!(body(ok).await, "status");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn wrong_passwords_are_throttled() {
+        let l = listener(false);
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            let request = Request::get("/_status")
+                .header(header::AUTHORIZATION, basic("admin", "guess"))
+                .body(Body::empty())
+                .unwrap();
+            let start = tokio::time::Instant::now();
+            assert_eq!(handle(request, IP, &l).await.status(), StatusCode::UNAUTHORIZED);
+            waits.push(start.elapsed().as_millis());
+        }
+        assert_eq!(waits, [0, 0, 0, 100, 200]);
+    }
+
+    #[tokio::test]
+    async fn csrf_origin_and_read_only() {
+        let l = listener(false);
+        let admin = basic("admin", "monit");
+        let missing = handle(post(&admin, None, "action=start"), IP, &l).await;
+        assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+        assert!(body(missing).await.contains("Invalid CSRF Token"));
+        let mismatched = handle(post(&admin, Some("a"), "action=start&securitytoken=b"), IP, &l).await;
+        assert_eq!(mismatched.status(), StatusCode::FORBIDDEN);
+        let ok = handle(post(&admin, Some("a"), "action=start&securitytoken=a"), IP, &l).await;
+        assert_eq!(body(ok).await, "done by admin");
+
+        let mut foreign = post(&admin, Some("a"), "action=start&securitytoken=a");
+        foreign.headers_mut().insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert_eq!(handle(foreign, IP, &l).await.status(), StatusCode::FORBIDDEN);
+        let mut own = post(&admin, Some("a"), "action=start&securitytoken=a");
+        own.headers_mut().insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:2812"));
+        assert_eq!(handle(own, IP, &l).await.status(), StatusCode::OK);
+
+        let guest = handle(post(&basic("guest", "guest"), Some("a"), "action=start&securitytoken=a"), IP, &l).await;
+        assert_eq!(guest.status(), StatusCode::FORBIDDEN);
+        let read_only_listener = listener(true);
+        let refused = handle(post(&admin, Some("a"), "action=start&securitytoken=a"), IP, &read_only_listener).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        let big = format!("securitytoken=a&x={}", "y".repeat(100 * 1024));
+        assert_eq!(handle(post(&admin, Some("a"), &big), IP, &l).await.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[tokio::test]
+    async fn the_login_form_opens_a_session_and_logout_closes_it() {
+        let l = listener(false);
+        let page = Request::get("/_status").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+        let redirected = handle(page, IP, &l).await;
+        assert_eq!(redirected.status(), StatusCode::SEE_OTHER);
+        assert_eq!(redirected.headers()[header::LOCATION], "/_login?next=%2F_status");
+
+        let form = |body: &str| {
+            Request::post("/_login")
+                .header(header::COOKIE, "securitytoken=t")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body.to_owned()))
+                .unwrap()
+        };
+        let wrong = handle(form("securitytoken=t&user=admin&password=x&next=/_status"), IP, &l).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        assert!(body(wrong).await.contains("Wrong user or password."));
+        let right = handle(form("securitytoken=t&user=admin&password=monit&next=//evil.example"), IP, &l).await;
+        assert_eq!(right.status(), StatusCode::SEE_OTHER);
+        assert_eq!(right.headers()[header::LOCATION], "/", "only local paths are followed");
+        let cookie = right.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        let session = cookie.split(';').next().unwrap().to_owned();
+
+        let with_session = |path: &str| {
+            Request::get(path)
+                .header(header::COOKIE, format!("{session}; securitytoken=t"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        assert_eq!(handle(with_session("/_status"), IP, &l).await.status(), StatusCode::OK);
+        let logout = Request::post("/_logout")
+            .header(header::COOKIE, format!("{session}; securitytoken=t"))
+            .body(Body::from("securitytoken=t"))
+            .unwrap();
+        assert_eq!(handle(logout, IP, &l).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(handle(with_session("/_status"), IP, &l).await.status(), StatusCode::UNAUTHORIZED);
+    }
 }

@@ -150,6 +150,11 @@ pub struct HttpdConfig {
     pub signature: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<Allow>,
+    /// Extension: `insecure` lets a TCP listener on a non-loopback address serve without
+    /// TLS (passwords and session cookies then cross the network in clear). Without it
+    /// such a listener refuses to start.
+    #[serde(skip_serializing_if = "is_false")]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -70,6 +70,7 @@ const HTTPD_KEYWORDS: &[&str] = &[
     "allowselfcertification",
     "read-only",
     "readonly",
+    "insecure",
 ];
 
 /// The part of `key:` before the colon, lowercased; `None` if not a word.
@@ -633,6 +634,10 @@ impl Parser<'_> {
                     self.next();
                     let allow = self.parse_allow()?;
                     httpd.allow.push(allow);
+                }
+                "insecure" => {
+                    self.next();
+                    httpd.insecure = true;
                 }
                 _ => break,
             }

@@ -1,0 +1,77 @@
+//! Dashboard sessions: after a login through the form, a random token in an HttpOnly,
+//! SameSite=Strict cookie (Secure on TLS) stands for the user for eight hours, or until
+//! logout. Kept in memory: a daemon restart logs everyone out.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::auth::Login;
+
+/// The cookie's name.
+pub const COOKIE: &str = "rmonit_session";
+/// How long a session lasts.
+pub const LIFETIME: Duration = Duration::from_secs(8 * 3600);
+/// The most sessions kept (the oldest go first).
+const MAX_SESSIONS: usize = 10_000;
+
+#[derive(Debug, Default)]
+pub struct Sessions {
+    open: Mutex<HashMap<String, (Login, Instant)>>,
+}
+
+impl Sessions {
+    /// Opens a session; returns its token.
+    pub fn open(&self, login: Login) -> Option<String> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).ok()?;
+        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|_, (_, at)| at.elapsed() < LIFETIME);
+        if open.len() >= MAX_SESSIONS
+            && let Some(oldest) = open.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone())
+        {
+            open.remove(&oldest);
+        }
+        open.insert(token.clone(), (login, Instant::now()));
+        Some(token)
+    }
+
+    /// The user of a live session.
+    pub fn get(&self, token: &str) -> Option<Login> {
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.get(token).filter(|(_, at)| at.elapsed() < LIFETIME).map(|(login, _)| login.clone())
+    }
+
+    pub fn close(&self, token: &str) {
+        self.open.lock().unwrap_or_else(|p| p.into_inner()).remove(token);
+    }
+}
+
+/// The session token of a request's cookies.
+pub fn cookie(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_get_close() {
+        let sessions = Sessions::default();
+        let token = sessions.open(Login { user: "admin".into(), read_only: false }).unwrap();
+        assert_eq!(token.len(), 64);
+        assert_eq!(sessions.get(&token).unwrap().user, "admin");
+        assert!(sessions.get("forged").is_none());
+        sessions.close(&token);
+        assert!(sessions.get(&token).is_none());
+    }
+}
