@@ -14,3 +14,4 @@ mod roundtrip;
 mod shipped;
 mod util;
 mod web;
+mod browser;
