@@ -1,0 +1,423 @@
+//! Alerts against real servers on loopback: Debian's aiosmtpd (python3-aiosmtpd) storing
+//! every message in a Maildir, a black hole that accepts and never answers, and a small
+//! HTTP receiver for webhooks. Mail format, filters and reminders, failover, STARTTLS,
+//! the queue across a server outage and a `kill -9`, and checks that keep their pace while
+//! the mail server hangs.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc, write_script};
+
+/// Debian's python, which has aiosmtpd (pyenv's `python3` on PATH may not).
+const PYTHON: &str = "/usr/bin/python3";
+
+/// An aiosmtpd server writing every message into `maildir`; killed by PID when dropped.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+}
+
+/// One received message.
+#[derive(Debug, Clone)]
+struct Mail {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Mail {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn subject(&self) -> &str {
+        self.header("Subject").unwrap_or_default()
+    }
+
+    fn to(&self) -> &str {
+        self.header("To").unwrap_or_default()
+    }
+}
+
+impl SmtpServer {
+    /// Starts aiosmtpd on `port` with extra arguments (TLS), and waits until it listens.
+    fn start(dir: &Path, port: u16, extra: &[&str]) -> SmtpServer {
+        let maildir = dir.join(format!("maildir-{port}"));
+        let listen = format!("127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join(format!("smtp-{port}.log"))).expect("smtp log");
+        let child = Command::new(PYTHON)
+            .args(["-m", "aiosmtpd", "-n", "-l", &listen, "-c", "aiosmtpd.handlers.Mailbox"])
+            .args(extra)
+            .arg(&maildir)
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("python3-aiosmtpd (Debian package) is needed: /usr/bin/python3 -m aiosmtpd");
+        let server = SmtpServer { child, port, maildir };
+        assert!(
+            wait_until(Duration::from_secs(15), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
+            "aiosmtpd listens on {port}: {}",
+            std::fs::read_to_string(dir.join(format!("smtp-{port}.log"))).unwrap_or_default()
+        );
+        server
+    }
+
+    /// The messages received so far, in the order they arrived.
+    fn messages(&self) -> Vec<Mail> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.join("new")) else { return Vec::new() };
+        let mut files: Vec<(SystemTime, PathBuf)> =
+            entries.flatten().filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
+        files.sort();
+        files.iter().filter_map(|(_, path)| std::fs::read_to_string(path).ok()).map(|text| parse(&text)).collect()
+    }
+
+    /// The messages whose subject contains `text`.
+    fn with_subject(&self, text: &str) -> Vec<Mail> {
+        self.messages().into_iter().filter(|m| m.subject().contains(text)).collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse(text: &str) -> Mail {
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let headers = head
+        .lines()
+        .filter_map(|line| line.split_once(": "))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    Mail { headers, body: body.to_owned() }
+}
+
+/// The common head of the control files: one-second cycles, files in `dir`.
+fn header(dir: &Path, mailservers: &str) -> String {
+    format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\n\
+         set httpd unixsocket {d}/rmonit.sock\nset mailserver {mailservers}\n",
+        d = dir.display()
+    )
+}
+
+/// A file service on `dir/flag` that alerts when the file is missing.
+fn flag_service(dir: &Path) -> String {
+    format!("check file flag path {}/flag\n  if does not exist then alert\n", dir.display())
+}
+
+/// How many alerts wait in the default queue directory.
+fn queued(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("rmonit.state.alerts"))
+        .map(|entries| entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".alert")).count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn failure_and_recovery_mails_read_as_monits_with_auto_submitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let smtp = SmtpServer::start(d, free_port(), &[]);
+    let text =
+        format!("{}set alert root@localhost\n{}", header(d, &format!("127.0.0.1 port {}", smtp.port)), flag_service(d));
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Does not exist flag").is_empty()),
+        "the failure mail arrived: {}",
+        daemon.log()
+    );
+    std::fs::write(d.join("flag"), "here").unwrap();
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Exists flag").is_empty()),
+        "the recovery mail arrived: {}",
+        daemon.log()
+    );
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap().trim().to_owned();
+    let failure = &smtp.with_subject("Does not exist flag")[0];
+    assert_eq!(failure.subject(), "monit alert --  Does not exist flag");
+    assert_eq!(failure.header("From"), Some(format!("monit@{host}").as_str()));
+    assert_eq!(failure.to(), "root@localhost");
+    assert_eq!(failure.header("Auto-Submitted"), Some("auto-generated"));
+    assert_eq!(failure.header("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(failure.header("MIME-Version"), Some("1.0"));
+    assert!(failure.header("Message-Id").is_some_and(|id| id.ends_with(&format!("@{host}>"))), "{failure:?}");
+    assert!(failure.header("Date").is_some());
+    let lines: Vec<&str> = failure.body.trim_end_matches('\n').lines().collect();
+    assert_eq!(lines[0], "Does not exist Service flag ");
+    assert_eq!(lines[1], "");
+    assert!(lines[2].starts_with("\tDate:        "), "{lines:?}");
+    assert_eq!(lines[3], "\tAction:      alert");
+    assert_eq!(lines[4], format!("\tHost:        {host}"));
+    assert!(lines[5].starts_with("\tDescription: ") && lines[5].contains("flag"), "{lines:?}");
+    assert_eq!(&lines[6..], ["", "Your faithful employee,", "Monit"]);
+    let recovery = &smtp.with_subject("Exists flag")[0];
+    assert_eq!(recovery.subject(), "monit alert --  Exists flag");
+    assert!(recovery.body.starts_with("Exists Service flag \n"), "{}", recovery.body);
+    assert_eq!(recovery.header("Auto-Submitted"), Some("auto-generated"));
+    // The monitor's own start is an event too.
+    assert_eq!(smtp.with_subject("Monit instance changed").len(), 1);
+}
+
+#[test]
+fn filters_and_reminders_choose_the_recipients() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let smtp = SmtpServer::start(d, free_port(), &[]);
+    let text = format!(
+        "{}set alert all@example.com not {{ instance }}\n\
+         set alert missing@example.com {{ nonexist }}\n\
+         set alert remind@example.com {{ nonexist }} reminder 2 cycles\n\
+         set alert quiet@example.com not {{ action, instance }}\n\
+         set mail-format {{ subject: $EVENT on $SERVICE }}\n{}",
+        header(d, &format!("127.0.0.1 port {}", smtp.port)),
+        flag_service(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    let to = |address: &str, subject: &str| -> usize {
+        smtp.messages().iter().filter(|m| m.to() == address && m.subject() == subject).count()
+    };
+    assert!(
+        wait_until(Duration::from_secs(30), || to("remind@example.com", "Does not exist on flag") >= 3),
+        "the first alert and two reminders: {}",
+        daemon.log()
+    );
+    assert!(daemon.cli(&["unmonitor", "flag"]).status.success());
+    assert!(
+        wait_until(Duration::from_secs(20), || to("all@example.com", "Action done on flag") == 1 && queued(d) == 0),
+        "the user action's alert: {}",
+        daemon.log()
+    );
+    assert_eq!(to("all@example.com", "Does not exist on flag"), 1, "no reminders without `reminder`");
+    assert_eq!(to("missing@example.com", "Does not exist on flag"), 1);
+    assert_eq!(to("quiet@example.com", "Does not exist on flag"), 1);
+    assert_eq!(to("missing@example.com", "Action done on flag"), 0, "{{ nonexist }} only");
+    assert_eq!(to("quiet@example.com", "Action done on flag"), 0, "not {{ action }}");
+    assert_eq!(to("remind@example.com", "Action done on flag"), 0);
+    assert!(smtp.with_subject("Monit instance changed").is_empty(), "nobody takes instance events here");
+}
+
+#[test]
+fn the_second_mail_server_takes_over_when_the_first_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let down = free_port();
+    let smtp = SmtpServer::start(d, free_port(), &[]);
+    let servers = format!("127.0.0.1 port {down}, 127.0.0.1 port {}", smtp.port);
+    let text = format!("{}set alert root@localhost\n{}", header(d, &servers), flag_service(d));
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Does not exist flag").is_empty()),
+        "the second server got the alert: {}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains(&format!("mail server 127.0.0.1:{down} failed")), "{}", daemon.log());
+}
+
+#[test]
+fn starttls_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl (Debian package openssl)");
+    assert!(made.success());
+    // aiosmtpd refuses MAIL FROM until STARTTLS was done (its --requiretls default).
+    let smtp =
+        SmtpServer::start(d, free_port(), &["--tlscert", cert.to_str().unwrap(), "--tlskey", key.to_str().unwrap()]);
+    let text =
+        format!("{}set alert root@localhost\n{}", header(d, &format!("127.0.0.1 port {}", smtp.port)), flag_service(d));
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Does not exist flag").is_empty()),
+        "the alert went through STARTTLS: {}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn alerts_wait_while_the_server_is_down_then_arrive_once_each_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let text = format!(
+        "{}set alert root@localhost not {{ instance }}\n{}",
+        header(d, &format!("127.0.0.1 port {port} with timeout 5 seconds")),
+        flag_service(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    // Six events while nothing listens: missing, back, missing, back, missing, back.
+    for n in 1..=5 {
+        assert!(wait_until(Duration::from_secs(20), || queued(d) == n), "alert {n} queued: {}", daemon.log());
+        if n % 2 == 1 {
+            std::fs::write(d.join("flag"), "here").unwrap();
+        } else {
+            std::fs::remove_file(d.join("flag")).unwrap();
+        }
+    }
+    assert!(wait_until(Duration::from_secs(20), || queued(d) == 6), "alert 6 queued: {}", daemon.log());
+    let status = stdout(&daemon.cli(&["status"]));
+    assert!(status.contains("Alerts: 6 queued, 0 delivered, last delivery error: no mail server took"), "{status}");
+    let smtp = SmtpServer::start(d, port, &[]);
+    assert!(
+        wait_until(Duration::from_secs(30), || queued(d) == 0 && smtp.messages().len() >= 6),
+        "all delivered once the server came up: {}",
+        daemon.log()
+    );
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| m.subject().to_owned()).collect();
+    let expected: Vec<String> = (0..6)
+        .map(|i| format!("monit alert --  {} flag", if i % 2 == 0 { "Does not exist" } else { "Exists" }))
+        .collect();
+    assert_eq!(subjects, expected);
+}
+
+#[test]
+fn alerts_queued_before_a_kill_9_go_out_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let text = format!(
+        "{}set alert root@localhost not {{ instance }}\n{}",
+        header(d, &format!("127.0.0.1 port {port} with timeout 5 seconds")),
+        flag_service(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let mut daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(20), || queued(d) == 1), "the alert is queued: {}", daemon.log());
+    daemon.child.kill().unwrap();
+    assert!(daemon.wait_exit(Duration::from_secs(5)));
+    drop(daemon);
+    // The file is back, so the new daemon sees no event of its own: only the queued one.
+    std::fs::write(d.join("flag"), "here").unwrap();
+    let smtp = SmtpServer::start(d, port, &[]);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(30), || queued(d) == 0 && !smtp.messages().is_empty()),
+        "the queued alert was delivered after the restart: {}",
+        daemon.log()
+    );
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| m.subject().to_owned()).collect();
+    assert_eq!(subjects, ["monit alert --  Does not exist flag"]);
+}
+
+#[test]
+fn a_black_holed_mail_server_never_delays_a_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Accepts connections and never says a word.
+    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    let held: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in hole.incoming().flatten() {
+            keep.lock().unwrap().push(stream);
+        }
+    });
+    let beat = write_script(d, "beat.sh", &format!("date +%s.%N >> {}/beats", d.display()));
+    let text = format!(
+        "{}set alert root@localhost\n{}check program heartbeat with path \"{}\"\n  if status != 0 then alert\n",
+        header(d, &format!("127.0.0.1 port {port} with timeout 30 seconds")),
+        flag_service(d),
+        beat.display()
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(wait_until(Duration::from_secs(20), || !held.lock().unwrap().is_empty()), "the notifier connected");
+    let beats = || -> Vec<f64> {
+        std::fs::read_to_string(d.join("beats")).unwrap_or_default().lines().filter_map(|l| l.parse().ok()).collect()
+    };
+    let start = beats().len();
+    assert!(wait_until(Duration::from_secs(20), || beats().len() >= start + 6), "heartbeats: {}", daemon.log());
+    let times = beats();
+    let gaps: Vec<f64> = times[start..].windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.iter().all(|gap| *gap < 2.5), "1 s cycles while the mail server hangs: {gaps:?}");
+    assert!(queued(d) >= 2, "the alerts wait in the queue meanwhile");
+}
+
+/// The requests a receiver got: head and body of each.
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A minimal HTTP receiver: answers 200 and records each request's head and body.
+fn webhook_receiver() -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Received = Arc::default();
+    let store = received.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut data = Vec::new();
+            let mut buffer = [0u8; 4096];
+            let request = loop {
+                let Ok(n) = stream.read(&mut buffer) else { break None };
+                if n == 0 {
+                    break None;
+                }
+                data.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&data).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned())
+                        })
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break Some((head.to_owned(), body.to_owned()));
+                    }
+                }
+            };
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            if let Some(request) = request {
+                store.lock().unwrap().push(request);
+            }
+        }
+    });
+    (port, received)
+}
+
+#[test]
+fn webhooks_receive_the_alert_as_json_and_in_slacks_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (port, received) = webhook_receiver();
+    let text = format!(
+        "{}set alert webhook \"http://127.0.0.1:{port}/hook\" header \"X-Token: s3cret\" {{ nonexist }}\n\
+         set alert webhook \"http://127.0.0.1:{port}/slack\" format slack {{ nonexist }}\n{}",
+        header(d, &format!("127.0.0.1 port {}", free_port())),
+        flag_service(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || received.lock().unwrap().len() >= 2),
+        "both webhooks were called: {}",
+        daemon.log()
+    );
+    let requests = received.lock().unwrap().clone();
+    let (head, body) = requests.iter().find(|(head, _)| head.starts_with("POST /hook ")).expect("POST /hook");
+    assert!(head.to_ascii_lowercase().contains("x-token: s3cret"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(json["service"], "flag");
+    assert_eq!(json["event"], "nonexist");
+    assert_eq!(json["state"], "failed");
+    assert_eq!(json["summary"], "Does not exist");
+    assert_eq!(json["action"], "alert");
+    let (_, slack) = requests.iter().find(|(head, _)| head.starts_with("POST /slack ")).expect("POST /slack");
+    let slack: serde_json::Value = serde_json::from_str(slack).unwrap();
+    assert!(slack["text"].as_str().is_some_and(|t| t.starts_with("*Does not exist flag* on ")), "{slack}");
+}
