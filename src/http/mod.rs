@@ -104,6 +104,11 @@ impl AppState {
         self.renders.get_or_render(key, generation, render)
     }
 
+    /// A rendered text page as an answer.
+    pub fn text_page(body: axum::body::Bytes) -> Response {
+        ([(axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+    }
+
     pub fn engine(&self) -> Arc<EngineHandle> {
         self.engine.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -261,7 +266,7 @@ async fn summary(State(state): State<AppState>, RequestParams(params): RequestPa
         let (snapshot, filter) = view(&state, &params)?;
         Ok(report::summary(&snapshot, &filter, style(&params)))
     })?;
-    Ok(body.into_response())
+    Ok(AppState::text_page(body))
 }
 
 async fn report_handler(

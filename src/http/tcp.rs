@@ -42,6 +42,9 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What the login form needs, served without credentials.
+const PUBLIC_ASSETS: &[&str] = &["/_assets/app.css", "/_assets/app.js"];
+
 /// Paths that act: read-only callers get 403 on them, whatever the method.
 const ACTING_PATHS: &[&str] = &["/_doaction", "/_run", "/_reload", "/_viewlog", "/api/v1/actions"];
 
@@ -210,6 +213,11 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// One request: the Origin check, credentials (session cookie, Basic, or the way to the
 /// login form), read-only and CSRF checks, the router, the lock-down headers.
 async fn handle(mut request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
+    let head: usize = request.uri().to_string().len()
+        + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
+    if head > MAX_HEADERS {
+        return text(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header fields too large");
+    }
     let is_api = request.uri().path().starts_with("/api/");
     let old_token = csrf::cookie_token(request.headers());
     let token = old_token.clone().or_else(csrf::new_token).unwrap_or_default();
@@ -258,7 +266,7 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
     if path == "/_login" && post {
         return login(request, ip, shared).await;
     }
-    if (path == "/_login" && request.method() == Method::GET) || path.starts_with("/_assets/") {
+    if (path == "/_login" && request.method() == Method::GET) || PUBLIC_ASSETS.contains(&path.as_str()) {
         let anonymous = Caller { who: "anonymous".to_owned(), from: ip.to_string(), read_only: true };
         return dispatch(request, anonymous, shared).await;
     }
