@@ -221,11 +221,9 @@ fn the_second_mail_server_takes_over_when_the_first_is_down() {
     assert!(daemon.log().contains(&format!("mail server 127.0.0.1:{down} failed")), "{}", daemon.log());
 }
 
-#[test]
-fn starttls_with_a_self_signed_certificate() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let (cert, key) = (d.join("cert.pem"), d.join("key.pem"));
+/// A self-signed certificate and its key for localhost, made with the openssl CLI.
+fn self_signed(dir: &Path) -> (String, String) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
         .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
         .arg("-keyout")
@@ -236,9 +234,16 @@ fn starttls_with_a_self_signed_certificate() {
         .status()
         .expect("openssl (Debian package openssl)");
     assert!(made.success());
+    (cert.display().to_string(), key.display().to_string())
+}
+
+#[test]
+fn starttls_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = self_signed(d);
     // aiosmtpd refuses MAIL FROM until STARTTLS was done (its --requiretls default).
-    let smtp =
-        SmtpServer::start(d, free_port(), &["--tlscert", cert.to_str().unwrap(), "--tlskey", key.to_str().unwrap()]);
+    let smtp = SmtpServer::start(d, free_port(), &["--tlscert", &cert, "--tlskey", &key]);
     let text =
         format!("{}set alert root@localhost\n{}", header(d, &format!("127.0.0.1 port {}", smtp.port)), flag_service(d));
     let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
@@ -247,6 +252,66 @@ fn starttls_with_a_self_signed_certificate() {
         "the alert went through STARTTLS: {}",
         daemon.log()
     );
+}
+
+#[test]
+fn using_tls_on_another_port_than_25_or_587_is_implicit_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = self_signed(d);
+    let smtp = SmtpServer::start(d, free_port(), &["--smtpscert", &cert, "--smtpskey", &key]);
+    let text = format!(
+        "{}set alert root@localhost\n{}",
+        header(d, &format!("127.0.0.1 port {} using tls", smtp.port)),
+        flag_service(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Does not exist flag").is_empty()),
+        "the alert went over implicit TLS: {}",
+        daemon.log()
+    );
+}
+
+#[test]
+fn a_reload_brings_new_recipients_and_keeps_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let servers = format!("127.0.0.1 port {port} with timeout 5 seconds");
+    let before = format!("{}set alert first@example.com not {{ instance }}\n{}", header(d, &servers), flag_service(d));
+    let config = write_monitrc(d, "monitrc", &before);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || queued(d) == 1),
+        "queued while the server is down: {}",
+        daemon.log()
+    );
+    // The new configuration drops 'flag' and mails someone else about a new service.
+    let after = format!(
+        "{}set alert second@example.com not {{ instance }}\ncheck file gone path {}/gone\n  if does not exist then alert\n",
+        header(d, &servers),
+        d.display()
+    );
+    write_monitrc(d, "monitrc", &after);
+    assert!(daemon.cli(&["reload"]).status.success(), "{}", daemon.log());
+    assert!(wait_until(Duration::from_secs(20), || queued(d) == 2), "the new service's alert joins the queue");
+    let smtp = SmtpServer::start(d, port, &[]);
+    assert!(
+        wait_until(Duration::from_secs(30), || queued(d) == 0 && smtp.messages().len() >= 2),
+        "both delivered: {}",
+        daemon.log()
+    );
+    let sent: Vec<(String, String)> =
+        smtp.messages().iter().map(|m| (m.to().to_owned(), m.subject().to_owned())).collect();
+    assert_eq!(
+        sent,
+        [
+            ("first@example.com".to_owned(), "monit alert --  Does not exist flag".to_owned()),
+            ("second@example.com".to_owned(), "monit alert --  Does not exist gone".to_owned()),
+        ]
+    );
+    assert!(daemon.log().contains("delivering a queued alert of 'flag', a service no longer configured"));
 }
 
 #[test]
@@ -272,6 +337,12 @@ fn alerts_wait_while_the_server_is_down_then_arrive_once_each_in_order() {
     assert!(wait_until(Duration::from_secs(20), || queued(d) == 6), "alert 6 queued: {}", daemon.log());
     let status = stdout(&daemon.cli(&["status"]));
     assert!(status.contains("Alerts: 6 queued, 0 delivered, last delivery error: no mail server took"), "{status}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&daemon.cli(&["status", "--json"]))).unwrap();
+    assert_eq!(json["daemon"]["alerts"]["queued"], 6, "{json}");
+    assert!(
+        json["daemon"]["alerts"]["last_error"].as_str().is_some_and(|e| e.contains("Connection refused")),
+        "{json}"
+    );
     let smtp = SmtpServer::start(d, port, &[]);
     assert!(
         wait_until(Duration::from_secs(30), || queued(d) == 0 && smtp.messages().len() >= 6),
@@ -420,4 +491,34 @@ fn webhooks_receive_the_alert_as_json_and_in_slacks_shape() {
     let (_, slack) = requests.iter().find(|(head, _)| head.starts_with("POST /slack ")).expect("POST /slack");
     let slack: serde_json::Value = serde_json::from_str(slack).unwrap();
     assert!(slack["text"].as_str().is_some_and(|t| t.starts_with("*Does not exist flag* on ")), "{slack}");
+}
+
+#[test]
+fn a_full_queue_refuses_alerts_with_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = format!(
+        "{}set eventqueue basedir {}/queue slots 1\n\
+         set alert a@example.com not {{ instance }}\nset alert b@example.com not {{ instance }}\n{}",
+        header(d, &format!("127.0.0.1 port {} with timeout 5 seconds", free_port())),
+        d.display(),
+        flag_service(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || daemon
+            .log()
+            .contains("the alert queue is full (1 slots): alert 'Does not exist flag' to b@example.com dropped")),
+        "{}",
+        daemon.log()
+    );
+    let files: Vec<String> = std::fs::read_dir(d.join("queue"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let queued: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("queue").join(&files[0])).unwrap()).unwrap();
+    assert_eq!(queued["payload"]["to"], "a@example.com");
 }
