@@ -96,6 +96,7 @@ fn looks_like_keyword(text: &str) -> bool {
         "unixsocket",
         "signature",
         "insecure",
+        "history",
         "format",
         "header",
         "reminder",
@@ -321,6 +322,9 @@ fn httpd(out: &mut String, h: &HttpdConfig) {
     }
     if h.insecure {
         out.push_str("\n    insecure");
+    }
+    if let Some(history) = h.history {
+        let _ = write!(out, "\n    history {history}");
     }
     for a in &h.allow {
         out.push_str("\n    allow ");

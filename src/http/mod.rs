@@ -75,6 +75,8 @@ impl AppState {
 
     /// The daemon's facts (at start and after a reload).
     pub fn set_facts(&self, facts: pages::DaemonFacts) {
+        let history = facts.config.httpd.as_ref().and_then(|h| h.history).map(|d| d.as_std());
+        self.history.set_length(history.unwrap_or(crate::web::history::DEFAULT_LENGTH));
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(facts);
         self.renders.clear();
     }

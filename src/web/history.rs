@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::state::board::Snapshot;
@@ -11,8 +12,8 @@ use crate::state::status::{Monitoring, ServiceData, ServiceStatus};
 
 /// How often a point is taken.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(10);
-/// How far back the charts go.
-pub const KEEP: Duration = Duration::from_secs(3600);
+/// How far back the charts go unless `set httpd ... history D` says otherwise.
+pub const DEFAULT_LENGTH: Duration = Duration::from_secs(3600);
 /// Minutes of up/down kept for the uptime share.
 const UPTIME_MINUTES: usize = 24 * 60;
 
@@ -36,18 +37,39 @@ struct Track {
 }
 
 /// The history of every service, by name.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct History {
     tracks: Mutex<HashMap<String, Track>>,
+    /// Points kept per service.
+    capacity: AtomicUsize,
+}
+
+impl Default for History {
+    fn default() -> History {
+        History { tracks: Mutex::default(), capacity: AtomicUsize::new(points_in(DEFAULT_LENGTH)) }
+    }
+}
+
+fn points_in(length: Duration) -> usize {
+    (length.as_secs() / SAMPLE_EVERY.as_secs()).max(1) as usize
 }
 
 impl History {
+    /// How far back the charts go (`set httpd ... history D`).
+    pub fn set_length(&self, length: Duration) {
+        self.capacity.store(points_in(length), Ordering::Relaxed);
+    }
+
+    pub fn length(&self) -> Duration {
+        SAMPLE_EVERY * self.capacity.load(Ordering::Relaxed) as u32
+    }
+
     /// Takes one point of every monitored service; forgets services that are gone.
     pub fn sample(&self, snapshot: &Snapshot) {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let mut tracks = self.tracks.lock().unwrap_or_else(|p| p.into_inner());
         tracks.retain(|name, _| snapshot.services.iter().any(|s| &s.name == name));
-        let capacity = (KEEP.as_secs() / SAMPLE_EVERY.as_secs()) as usize;
+        let capacity = self.capacity.load(Ordering::Relaxed);
         for service in &snapshot.services {
             // Unmonitored and not yet checked services have nothing to show.
             if service.monitoring != Monitoring::Monitored {
@@ -55,7 +77,7 @@ impl History {
             }
             let point = point_of(service, now);
             let track = tracks.entry(service.name.clone()).or_default();
-            if track.points.len() == capacity {
+            while track.points.len() >= capacity {
                 track.points.pop_front();
             }
             track.points.push_back(point);
@@ -132,6 +154,10 @@ mod tests {
             history.sample(&snapshot);
         }
         assert_eq!(history.points("web").len(), 360, "one hour at 10 s");
+        history.set_length(Duration::from_secs(600));
+        history.sample(&snapshot);
+        assert_eq!(history.points("web").len(), 60, "a shorter history drops the oldest points");
+        assert_eq!(history.length(), Duration::from_secs(600));
         assert_eq!(history.uptime_percent("web"), Some(100.0));
         let mut failing = ok.clone();
         failing.failed.insert(crate::config::model::EventKind::Nonexist, "gone".into());

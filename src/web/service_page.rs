@@ -74,7 +74,7 @@ pub async fn page_handler(
             }
         }
         section.card {
-            h2 { "History (last hour)" }
+            h2 { "History (last " (minutes(history.length())) ")" }
             p.muted {
                 "Up over the last 24 hours: "
                 @match history.uptime_percent(&service.name) { Some(p) => (format!("{p:.2}%")), None => "no data yet" }
@@ -133,6 +133,15 @@ pub async fn page_handler(
     };
     let context = PageContext { caller: &caller, token: &token, host: &facts.localhostname };
     html_response(page(&context, &service.name, true, body))
+}
+
+/// `hour`, `2 hours`, `30 minutes`.
+fn minutes(length: std::time::Duration) -> String {
+    match length.as_secs() / 60 {
+        60 => "hour".to_owned(),
+        m if m % 60 == 0 => format!("{} hours", m / 60),
+        m => format!("{m} minutes"),
+    }
 }
 
 /// The label/value lines `rmonit status NAME` prints for the service.

@@ -155,6 +155,10 @@ pub struct HttpdConfig {
     /// such a listener refuses to start.
     #[serde(skip_serializing_if = "is_false")]
     pub insecure: bool,
+    /// Extension: `history 2 hours`: how far back the dashboard's charts go (default one
+    /// hour, at most a day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -71,6 +71,7 @@ const HTTPD_KEYWORDS: &[&str] = &[
     "read-only",
     "readonly",
     "insecure",
+    "history",
 ];
 
 /// The part of `key:` before the colon, lowercased; `None` if not a word.
@@ -638,6 +639,14 @@ impl Parser<'_> {
                 "insecure" => {
                     self.next();
                     httpd.insecure = true;
+                }
+                "history" => {
+                    self.next();
+                    let (duration, span) = self.parse_duration()?;
+                    if duration.millis < 60_000 || duration.millis > 86_400_000 {
+                        return self.fail(span, "the dashboard's history is between 1 minute and 24 hours");
+                    }
+                    httpd.history = Some(duration);
                 }
                 _ => break,
             }
