@@ -323,7 +323,7 @@ impl ServiceTask {
             }
         });
         if was != self.monitoring {
-            info!(service = %self.name(), monitoring = on, "monitoring {}", if on { "enabled" } else { "disabled" });
+            info!(service = %self.name(), "monitoring {}", if on { "enabled" } else { "disabled" });
         }
     }
 
