@@ -20,14 +20,7 @@ pub fn page(context: &PageContext, title: &str, live: bool, body: Markup) -> Mar
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { (title) " · rmonit · " (context.host) }
-                link rel="stylesheet" href="/_assets/app.css";
-                script src="/_assets/app.js" defer {}
-            }
+            (head(&format!("{title} · rmonit · {}", context.host), true))
             body data-live[live] {
                 header.top {
                     a.brand href="/" { "rmonit" }
@@ -47,6 +40,20 @@ pub fn page(context: &PageContext, title: &str, live: bool, body: Markup) -> Mar
                 }
                 main { (body) }
             }
+        }
+    }
+}
+
+/// The `<head>`: one stylesheet and, for pages that use it, one deferred script.
+pub fn head(title: &str, script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="color-scheme" content="light dark";
+            title { (title) }
+            link rel="stylesheet" href="/_assets/app.css";
+            @if script { script src="/_assets/app.js" defer {} }
         }
     }
 }

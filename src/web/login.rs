@@ -21,13 +21,7 @@ pub fn form(token: &str, next: &str, error: Option<&str>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { "Log in · rmonit" }
-                link rel="stylesheet" href="/_assets/app.css";
-            }
+            (super::layout::head("Log in · rmonit", false))
             body {
                 main.login {
                     section.card {
