@@ -507,3 +507,44 @@ mod tests {
         assert_eq!(auth.check("carol", "x"), Err("unknown user 'carol'".to_owned()));
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! What clients and files send is parsed without panicking, whatever it is.
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        #[test]
+        fn authorization_headers(header in ".{0,200}", raw in proptest::collection::vec(any::<u8>(), 0..120)) {
+            let _ = super::basic_credentials(&header);
+            use base64ct::{Base64, Encoding};
+            let _ = super::basic_credentials(&format!("Basic {}", Base64::encode_string(&raw)));
+        }
+
+        #[test]
+        fn allow_host_words(word in "[0-9a-f:./]{0,40}") {
+            // Only addresses and masks: names would ask the resolver.
+            if word.contains('/') || word.parse::<std::net::IpAddr>().is_ok() {
+                let _ = super::parse_host(&word);
+            }
+        }
+
+        #[test]
+        fn stored_passwords(stored in ".{0,120}", given in ".{0,40}") {
+            let _ = super::password::verify(&stored, &given, true);
+            let _ = super::password::verify(&format!("$1${stored}"), &given, true);
+            let _ = super::password::verify(&format!("$apr1${stored}"), &given, true);
+            let _ = super::password::verify(&format!("{{SHA}}{stored}"), &given, true);
+        }
+
+        #[test]
+        fn htpasswd_files(text in "(.{0,60}\n){0,20}") {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("htpasswd");
+            std::fs::write(&path, &text).unwrap();
+            let _ = super::read_htpasswd(path.to_str().unwrap(), None, &[], false);
+        }
+    }
+}
