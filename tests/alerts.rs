@@ -522,3 +522,35 @@ fn a_full_queue_refuses_alerts_with_a_log_line() {
         serde_json::from_str(&std::fs::read_to_string(d.join("queue").join(&files[0])).unwrap()).unwrap();
     assert_eq!(queued["payload"]["to"], "a@example.com");
 }
+
+#[test]
+fn a_digest_recipient_gets_the_failures_of_one_cycle_as_one_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let smtp = SmtpServer::start(d, free_port(), &[]);
+    let text = format!(
+        "{}set alert digest@example.com not {{ instance }} digest\nset alert each@example.com not {{ instance }}\n\
+         check file one path {d}/one\n  if does not exist then alert\n\
+         check file two path {d}/two\n  if does not exist then alert\n",
+        header(d, &format!("127.0.0.1 port {}", smtp.port)),
+        d = d.display()
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    let to = |address: &str| -> Vec<Mail> { smtp.messages().into_iter().filter(|m| m.to() == address).collect() };
+    assert!(
+        wait_until(Duration::from_secs(20), || to("digest@example.com").len() == 1
+            && to("each@example.com").len() == 2
+            && queued(d) == 0),
+        "one digest and two single mails: {}",
+        daemon.log()
+    );
+    let digest = &to("digest@example.com")[0];
+    assert!(digest.subject().starts_with("monit alert --  2 events: Does not exist "), "{}", digest.subject());
+    assert!(
+        digest.body.contains("Does not exist Service one\n") && digest.body.contains("Does not exist Service two\n")
+    );
+    assert_eq!(digest.header("Auto-Submitted"), Some("auto-generated"));
+    let mut single: Vec<String> = to("each@example.com").iter().map(|m| m.subject().to_owned()).collect();
+    single.sort();
+    assert_eq!(single, ["monit alert --  Does not exist one", "monit alert --  Does not exist two"]);
+}

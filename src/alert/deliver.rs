@@ -5,7 +5,9 @@
 //! on. After a pass with a failure the next one waits, 1 s and doubling up to the cycle
 //! length (Monit retries every cycle); otherwise the deliverer sleeps until an alert is
 //! queued or the configuration changes. An alert leaves the queue when its server
-//! accepted it, or when the server refused it for good (logged as an error).
+//! accepted it, or when the server refused it for good (logged as an error). Mails to a
+//! recipient with `digest` wait until one cycle has passed since the first of them, then
+//! go out as one mail for all the events of that cycle.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,6 +17,7 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use super::format::{RenderedMail, render_digest};
 use super::mail::{MailError, MailSettings, Session};
 use super::queue::{AlertQueue, Payload, QueuedAlert};
 use super::webhook::{self, WebhookError};
@@ -64,16 +67,20 @@ pub async fn run(
     let mut retry: Option<Duration> = None;
     loop {
         let current = config.borrow_and_update().clone();
-        let failed = tokio::select! {
+        let done = tokio::select! {
             _ = cancel.cancelled() => return,
-            failed = pass(&queue, &current, client.as_ref().ok(), &status) => failed,
+            done = pass(&queue, &current, client.as_ref().ok(), &status) => done,
         };
-        retry = failed.then(|| retry.map_or(FIRST_RETRY, |r| (r * 2).min(longest_wait(&current))));
+        retry = done.deferred.then(|| retry.map_or(FIRST_RETRY, |r| (r * 2).min(longest_wait(&current))));
+        let digest_wait = done
+            .digest_due
+            .map(|due| due.duration_since(SystemTime::now()).unwrap_or_default() + Duration::from_millis(10));
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = config.changed() => {}
             _ = wake.notified(), if retry.is_none() => {}
             _ = tokio::time::sleep(retry.unwrap_or_default()), if retry.is_some() => {}
+            _ = tokio::time::sleep(digest_wait.unwrap_or_default()), if retry.is_none() && digest_wait.is_some() => {}
         }
     }
 }
@@ -83,37 +90,74 @@ fn longest_wait(config: &Config) -> Duration {
     config.daemon.as_ref().map_or(DAEMON_INTERVAL.as_std(), |d| d.interval.as_std()).max(FIRST_RETRY)
 }
 
-/// One pass over the queue; returns whether an alert was deferred.
+/// What a pass left to do.
+#[derive(Debug, Default)]
+struct PassResult {
+    /// An alert could not be delivered: retry with backoff.
+    deferred: bool,
+    /// Digest mails still gathering: the earliest moment one of them is complete.
+    digest_due: Option<SystemTime>,
+}
+
+/// One pass over the queue.
 async fn pass(
     queue: &SharedQueue,
     config: &Config,
     client: Option<&reqwest::Client>,
     status: &AlertStatusBoard,
-) -> bool {
-    let Some(Ok(seqs)) = with_queue(queue, |q| q.entries()).await else { return false };
+) -> PassResult {
+    let mut result = PassResult::default();
+    let Some(Ok(seqs)) = with_queue(queue, |q| q.entries()).await else { return result };
+    let mut alerts: Vec<(u64, QueuedAlert)> = Vec::new();
+    for seq in seqs {
+        match with_queue(queue, move |q| q.read(seq)).await {
+            Some(Ok(alert)) => alerts.push((seq, alert)),
+            Some(Err(e)) => {
+                error!("{e}");
+                record_error(status, e);
+            }
+            None => {}
+        }
+    }
     let settings = MailSettings::of(config);
     let webhook_timeout = config.limits.network_timeout().as_std();
+    let window = longest_wait(config);
     let mut session: Option<Session> = None;
     let mut mail_down = false;
     let mut open_error = String::new();
     let mut hooks_down: HashSet<String> = HashSet::new();
-    let mut deferred = false;
-    for seq in seqs {
-        let alert = match with_queue(queue, move |q| q.read(seq)).await {
-            Some(Ok(alert)) => alert,
-            Some(Err(e)) => {
-                error!("{e}");
-                record_error(status, e);
-                continue;
-            }
-            None => continue,
-        };
+    let mut handled: HashSet<u64> = HashSet::new();
+    for index in 0..alerts.len() {
+        let (seq, alert) = &alerts[index];
+        if !handled.insert(*seq) {
+            continue;
+        }
         if !config.services.iter().any(|s| s.name == alert.service) {
             info!("delivering a queued alert of '{}', a service no longer configured", alert.service);
         }
+        let mut seqs = vec![*seq];
         let outcome = match &alert.payload {
             Payload::Mail(_) if mail_down => Outcome::Skipped,
             Payload::Mail(mail) => {
+                let mail = match &mail.digest {
+                    None => mail.clone(),
+                    Some(first) => {
+                        let group = digest_group(&alerts[index..], &handled, &mail.to, first.at_ms, window);
+                        seqs = std::iter::once(*seq).chain(group.iter().map(|(seq, _)| *seq)).collect();
+                        handled.extend(seqs.iter().copied());
+                        let due = SystemTime::UNIX_EPOCH + Duration::from_millis(first.at_ms) + window;
+                        if SystemTime::now() < due {
+                            result.digest_due = Some(result.digest_due.map_or(due, |d| d.min(due)));
+                            continue;
+                        }
+                        let mails: Vec<&RenderedMail> =
+                            std::iter::once(mail).chain(group.iter().map(|(_, m)| *m)).collect();
+                        match mails.as_slice() {
+                            [one] => (*one).clone(),
+                            several => render_digest(several).unwrap_or_else(|| mail.clone()),
+                        }
+                    }
+                };
                 if session.is_none() {
                     match Session::open(&settings).await {
                         Ok(opened) => session = Some(opened),
@@ -125,7 +169,7 @@ async fn pass(
                         mail_down = true;
                         Outcome::Deferred(format!("no mail server took the alert ({open_error})"))
                     }
-                    Some(open) => match open.send(mail).await {
+                    Some(open) => match open.send(&mail).await {
                         Ok(()) => Outcome::Delivered,
                         Err(MailError::Rejected(e)) => Outcome::Rejected(e),
                         Err(MailError::Transient(e)) => {
@@ -149,31 +193,62 @@ async fn pass(
                 },
             },
         };
-        settle(queue, seq, &alert, outcome, status, &mut deferred).await;
+        let summary = match seqs.len() {
+            1 => alert.summary.clone(),
+            n => format!("digest of {n} alerts"),
+        };
+        settle(queue, &seqs, &alert.service, &summary, alert.recipient(), outcome, status, &mut result.deferred).await;
     }
     if let Some(open) = session {
         open.close().await;
     }
     let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();
     status.update(|s| s.queued = left);
-    deferred
+    result
 }
 
-/// Removes a delivered or rejected alert, keeps a deferred one; logs and counts.
+/// The other digest mails to `to` that join the first one (`alerts[0]`): those not yet
+/// handled, of events within one window of the first.
+fn digest_group<'a>(
+    alerts: &'a [(u64, QueuedAlert)],
+    handled: &HashSet<u64>,
+    to: &str,
+    first_ms: u64,
+    window: Duration,
+) -> Vec<(u64, &'a RenderedMail)> {
+    let window_ms = window.as_millis() as u64;
+    alerts
+        .iter()
+        .skip(1)
+        .filter(|(seq, _)| !handled.contains(seq))
+        .filter_map(|(seq, alert)| match &alert.payload {
+            Payload::Mail(mail) => match &mail.digest {
+                Some(entry) if mail.to == to && entry.at_ms.saturating_sub(first_ms) < window_ms => Some((*seq, mail)),
+                _ => None,
+            },
+            Payload::Webhook(_) => None,
+        })
+        .collect()
+}
+
+/// Removes delivered or rejected alerts (one, or a digest's), keeps deferred ones; logs
+/// and counts.
+#[allow(clippy::too_many_arguments)]
 async fn settle(
     queue: &SharedQueue,
-    seq: u64,
-    alert: &QueuedAlert,
+    seqs: &[u64],
+    service: &str,
+    summary: &str,
+    recipient: &str,
     outcome: Outcome,
     status: &AlertStatusBoard,
     deferred: &mut bool,
 ) {
-    let (service, summary, recipient) = (&alert.service, &alert.summary, alert.recipient());
     match outcome {
         Outcome::Skipped => return,
         Outcome::Delivered => {
             info!(service = %service, "alert '{summary}' delivered to {recipient}");
-            status.update(|s| s.delivered += 1);
+            status.update(|s| s.delivered += seqs.len() as u64);
         }
         Outcome::Rejected(e) => {
             error!(service = %service, "alert '{summary}' to {recipient} refused, dropped: {e}");
@@ -186,7 +261,8 @@ async fn settle(
             return;
         }
     }
-    match with_queue(queue, move |q| q.remove(seq)).await {
+    let seqs = seqs.to_vec();
+    match with_queue(queue, move |q| seqs.iter().try_for_each(|seq| q.remove(*seq))).await {
         Some(Err(e)) => error!("cannot remove a handled alert from the queue: {e}"),
         _ => {
             let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();

@@ -24,6 +24,64 @@ pub struct RenderedMail {
     pub from: String,
     pub to: String,
     pub message: String,
+    /// For a recipient with `digest`: what a digest mail says of this alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<DigestEntry>,
+}
+
+/// What a digest mail tells of each alert it gathers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DigestEntry {
+    pub event: String,
+    pub service: String,
+    pub date: String,
+    pub action: String,
+    pub description: String,
+    pub host: String,
+    pub mail_host: String,
+    /// When the event happened, in milliseconds since the epoch.
+    pub at_ms: u64,
+}
+
+impl DigestEntry {
+    pub fn of(notice: &Notice, host: &str, mail_host: &str) -> DigestEntry {
+        let date: DateTime<Local> = notice.at.into();
+        DigestEntry {
+            event: notice.event_text().to_owned(),
+            service: notice.service.clone(),
+            date: date.format("%a, %d %b %Y %H:%M:%S").to_string(),
+            action: notice.action.clone(),
+            description: notice.message.clone(),
+            host: host.to_owned(),
+            mail_host: mail_host.to_owned(),
+            at_ms: notice.at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64),
+        }
+    }
+}
+
+/// One mail for several alerts to one recipient (`digest`), from the first one's sender:
+/// subject `monit alert --  3 events: Does not exist web, ...`, then each event as
+/// Monit's body shows one.
+pub fn render_digest(mails: &[&RenderedMail]) -> Option<RenderedMail> {
+    let first = mails.first()?;
+    let entries: Vec<&DigestEntry> = mails.iter().filter_map(|m| m.digest.as_ref()).collect();
+    let head = entries.first()?;
+    let listed: Vec<String> = entries.iter().map(|e| format!("{} {}", e.event, e.service)).collect();
+    let subject = single_line(&format!("monit alert --  {} events: {}", entries.len(), listed.join(", ")));
+    let mut body = format!("{} events on {}\r\n\r\n", entries.len(), head.host);
+    for e in &entries {
+        body.push_str(&format!(
+            "{} Service {}\r\n\tDate:        {}\r\n\tAction:      {}\r\n\tDescription: {}\r\n\r\n",
+            e.event,
+            e.service,
+            e.date,
+            e.action,
+            single_line(&e.description)
+        ));
+    }
+    body.push_str("Your faithful employee,\r\nMonit\r\n");
+    let message = compose(&first.from, &first.to, &subject, None, &head.mail_host, SystemTime::now(), &body);
+    Some(RenderedMail { from: first.from.clone(), to: first.to.clone(), message, digest: None })
 }
 
 /// Renders `notice` for the mail recipient `to`; `formats` are tried in order for each
@@ -44,10 +102,25 @@ pub fn render_mail(
     let reply_to = formats.iter().flatten().find_map(|f| f.reply_to.clone()).map(|r| single_line(&fill(&r)));
     let subject = single_line(&fill(&pick(|f| f.subject.as_ref(), DEFAULT_SUBJECT)));
     let body = crlf(&fill(&pick(|f| f.message.as_ref(), DEFAULT_MESSAGE)));
+    let message = compose(&from, to, &subject, reply_to.as_deref(), mail_host, notice.at, &body);
+    RenderedMail { from: envelope_address(&from), to: to.to_owned(), message, digest: None }
+}
+
+/// Monit's headers (plus `Auto-Submitted`), a blank line, and the body.
+fn compose(
+    from: &str,
+    to: &str,
+    subject: &str,
+    reply_to: Option<&str>,
+    mail_host: &str,
+    at: SystemTime,
+    body: &str,
+) -> String {
+    let date: DateTime<Local> = at.into();
     let mut headers = vec![
         format!("From: {from}"),
         format!("To: {to}"),
-        format!("Subject: {}", encode_header(&subject)),
+        format!("Subject: {}", encode_header(subject)),
         format!("Date: {}", date.format("%a, %d %b %Y %H:%M:%S %z")),
     ];
     if let Some(reply_to) = reply_to {
@@ -58,11 +131,10 @@ pub fn render_mail(
         "MIME-Version: 1.0".to_owned(),
         "Content-Type: text/plain; charset=utf-8".to_owned(),
         "Content-Transfer-Encoding: 8bit".to_owned(),
-        format!("Message-Id: <{}.{}@{mail_host}>", unix_secs(notice.at), random_hex()),
+        format!("Message-Id: <{}.{}@{mail_host}>", unix_secs(at), random_hex()),
         "Auto-Submitted: auto-generated".to_owned(),
     ]);
-    let message = format!("{}\r\n\r\n{body}", headers.join("\r\n"));
-    RenderedMail { from: envelope_address(&from), to: to.to_owned(), message }
+    format!("{}\r\n\r\n{body}", headers.join("\r\n"))
 }
 
 /// `$EVENT`, `$SERVICE`, `$DATE`, `$HOST`, `$ACTION` and `$DESCRIPTION` filled in.
@@ -152,8 +224,34 @@ mod tests {
         assert!(mail.message.contains("\r\nSubject: [vm] web: Does not exist\r\n"));
         assert!(mail.message.contains("@mail.vm>\r\n"));
         assert!(mail.message.ends_with("\r\n\r\nprocess is not running\r\nbye"));
+        let digest = render_digest(&[&mail]);
+        assert_eq!(digest, None, "no digest entry, no digest");
         let utf8 = MailFormat { subject: Some("Störung $SERVICE".to_owned()), ..Default::default() };
         let mail = render_mail(&notice(), "a@x", [Some(&utf8), None], "vm", "vm");
         assert!(mail.message.contains("Subject: =?utf-8?B?"));
+    }
+
+    #[test]
+    fn a_digest_lists_every_event() {
+        let second =
+            Notice::transition("db", EventKind::Connection, NoticeState::Failed, "connection refused", "restart");
+        let mails: Vec<RenderedMail> = [notice(), second]
+            .iter()
+            .map(|n| {
+                let mut mail = render_mail(n, "ops@x", [None, None], "vm", "vm");
+                mail.digest = Some(DigestEntry::of(n, "vm", "vm"));
+                mail
+            })
+            .collect();
+        let digest = render_digest(&mails.iter().collect::<Vec<_>>()).unwrap();
+        assert!(
+            digest
+                .message
+                .contains("\r\nSubject: monit alert --  2 events: Does not exist web, Connection failed db\r\n")
+        );
+        assert!(digest.message.contains("\r\n\r\n2 events on vm\r\n\r\nDoes not exist Service web\r\n"));
+        assert!(digest.message.contains("Connection failed Service db\r\n\tDate:        "));
+        assert!(digest.message.contains("\tDescription: connection refused\r\n\r\nYour faithful employee,"));
+        assert_eq!(digest.to, "ops@x");
     }
 }

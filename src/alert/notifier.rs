@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
 use super::deliver::{self, SharedQueue, with_queue};
-use super::format::render_mail;
+use super::format::{DigestEntry, render_mail};
 use super::mail::MailSettings;
 use super::queue::{AlertQueue, Payload, PushError, QueuedAlert};
 use super::route::recipients;
@@ -166,7 +166,13 @@ pub fn alerts_of(config: &Config, notice: &Notice, host: &str) -> Vec<QueuedAler
             service: notice.service.clone(),
             summary: format!("{} {}", notice.event_text(), notice.service),
             payload: match recipient.target {
-                AlertTarget::Email(to) => Payload::Mail(render_mail(notice, to, recipient.formats, host, &mail_host)),
+                AlertTarget::Email(to) => {
+                    let mut mail = render_mail(notice, to, recipient.formats, host, &mail_host);
+                    if recipient.digest {
+                        mail.digest = Some(DigestEntry::of(notice, host, &mail_host));
+                    }
+                    Payload::Mail(mail)
+                }
                 AlertTarget::Webhook(hook) => Payload::Webhook(webhook::render(notice, hook, host)),
             },
         })

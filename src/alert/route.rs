@@ -15,6 +15,8 @@ pub struct Recipient<'a> {
     pub target: &'a AlertTarget,
     /// Per-recipient format first, then `set mail-format`.
     pub formats: [Option<&'a MailFormat>; 2],
+    /// `digest`: the alerts of one cycle go out as one mail.
+    pub digest: bool,
 }
 
 /// The recipients of `notice` under `config`, local ones first, each address once.
@@ -35,6 +37,7 @@ pub fn recipients<'a>(config: &'a Config, notice: &Notice) -> Vec<Recipient<'a>>
         .map(|alert| Recipient {
             target: &alert.to,
             formats: [alert.mail_format.as_ref(), config.mail_format.as_ref()],
+            digest: alert.digest,
         })
         .collect()
 }

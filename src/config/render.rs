@@ -100,6 +100,7 @@ fn looks_like_keyword(text: &str) -> bool {
         "format",
         "header",
         "reminder",
+        "digest",
         "mail-format",
         "register",
     ];
@@ -285,6 +286,9 @@ fn alert(out: &mut String, a: &AlertConfig) {
     }
     if let Some(n) = a.reminder {
         let _ = write!(out, " with reminder on {n} cycles");
+    }
+    if a.digest {
+        out.push_str(" digest");
     }
 }
 

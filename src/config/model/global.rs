@@ -114,6 +114,9 @@ pub struct AlertConfig {
     /// Re-send while the failure lasts, every N cycles.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder: Option<u32>,
+    /// Extension: `digest`: this address gets the alerts of one cycle as one mail.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub digest: bool,
 }
 
 /// `set mail-format { from: .. reply-to: .. subject: .. message: .. }`.

@@ -438,7 +438,8 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// `<mail>|webhook <url> ... [not] {events} [mail-format {...}] [reminder [on] N [cycles]]`.
+    /// `<mail>|webhook <url> ... [not] {events} [mail-format {...}] [reminder [on] N [cycles]]
+    /// [digest]`.
     pub(crate) fn parse_alert_recipient(&mut self) -> PResult<AlertConfig> {
         let (first, span) = self.expect_value("a mail address")?;
         let to = if first.eq_ignore_ascii_case("webhook") && self.peek_is_value() {
@@ -468,7 +469,8 @@ impl Parser<'_> {
             }
             AlertTarget::Email(first)
         };
-        let mut alert = AlertConfig { to, events: EventFilter::default(), mail_format: None, reminder: None };
+        let mut alert =
+            AlertConfig { to, events: EventFilter::default(), mail_format: None, reminder: None, digest: false };
         loop {
             if self.peek_is("not") {
                 self.next();
@@ -481,6 +483,12 @@ impl Parser<'_> {
                 alert.reminder = Some(self.expect_u32("a number of cycles")?.0);
                 self.eat("cycles");
                 self.eat("cycle");
+            } else if self.peek_is("digest") {
+                let span = self.next().span;
+                if matches!(alert.to, AlertTarget::Webhook(_)) {
+                    return self.fail(span, "'digest' gathers mails; a webhook gets every alert on its own");
+                }
+                alert.digest = true;
             } else {
                 break;
             }
