@@ -4,6 +4,7 @@
 //! checks every service now.
 
 pub mod logging;
+pub mod memory;
 pub mod paths;
 pub mod reload;
 
@@ -255,6 +256,15 @@ fn facts_of(config: &Config, options: &DaemonOptions) -> http::pages::DaemonFact
     )
 }
 
+/// After the first cycles (and after a reload, which runs the parser again), the start-up
+/// code's pages are given back (see [`memory`]).
+fn release_startup_pages_soon() {
+    tokio::spawn(async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        let _ = tokio::task::spawn_blocking(memory::release_startup_pages).await;
+    });
+}
+
 /// Feeds the dashboard's history charts, one point per service every sample period.
 async fn sample_history(state: AppState) {
     let mut tick = tokio::time::interval(crate::web::history::SAMPLE_EVERY);
@@ -345,6 +355,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
 
     state.set_facts(facts_of(&config, &options));
     let sampler = tokio::spawn(sample_history(state.clone()));
+    release_startup_pages_soon();
     let mut web = start_web(&config, &state).await.unwrap_or_else(|e| {
         error!("{e}; the web interface is off (the CLI works through the unix socket)");
         None
@@ -369,12 +380,14 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                 let _ = reload(&options, &mut config, &mut running, &state, notifier.as_ref()).await;
                 state.set_facts(facts_of(&config, &options));
                 web = restart_web(web, &before, &config, &state).await;
+                release_startup_pages_soon();
             }
             Some(reply) = reload_requests.recv() => {
                 let before = Arc::clone(&config);
                 let _ = reply.send(reload(&options, &mut config, &mut running, &state, notifier.as_ref()).await);
                 state.set_facts(facts_of(&config, &options));
                 web = restart_web(web, &before, &config, &state).await;
+                release_startup_pages_soon();
             }
             _ = save_tick.tick() => {
                 let now = state_of(&config, running.engine.board());
