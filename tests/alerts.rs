@@ -554,3 +554,68 @@ fn a_digest_recipient_gets_the_failures_of_one_cycle_as_one_mail() {
     single.sort();
     assert_eq!(single, ["monit alert --  Does not exist one", "monit alert --  Does not exist two"]);
 }
+
+/// An aiosmtpd server that requires `AUTH` as `alerts` / `s3cret` (over plain text, as on
+/// a loopback relay); messages go into a Maildir as with [`SmtpServer::start`].
+fn smtp_with_auth(dir: &Path, port: u16) -> SmtpServer {
+    let maildir = dir.join(format!("maildir-{port}"));
+    let script = "import sys, threading\n\
+        from aiosmtpd.controller import Controller\n\
+        from aiosmtpd.handlers import Mailbox\n\
+        from aiosmtpd.smtp import AuthResult, LoginPassword\n\
+        def check(server, session, envelope, mechanism, data):\n\
+        \x20   ok = isinstance(data, LoginPassword) and data.login == b'alerts' and data.password == b's3cret'\n\
+        \x20   return AuthResult(success=ok, handled=False)\n\
+        c = Controller(Mailbox(sys.argv[2]), hostname='127.0.0.1', port=int(sys.argv[1]), authenticator=check,\n\
+        \x20              auth_required=True, auth_require_tls=False)\n\
+        c.start()\n\
+        threading.Event().wait()\n";
+    let log = std::fs::File::create(dir.join(format!("smtp-{port}.log"))).expect("smtp log");
+    let child = Command::new(PYTHON)
+        .args(["-c", script, &port.to_string()])
+        .arg(&maildir)
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .spawn()
+        .expect("python3-aiosmtpd");
+    let server = SmtpServer { child, port, maildir };
+    assert!(
+        wait_until(Duration::from_secs(15), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
+        "aiosmtpd listens on {port}: {}",
+        std::fs::read_to_string(dir.join(format!("smtp-{port}.log"))).unwrap_or_default()
+    );
+    server
+}
+
+#[test]
+fn a_mail_server_that_wants_a_login_gets_it_and_a_wrong_one_keeps_the_alert_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let smtp = smtp_with_auth(d, free_port());
+    // A wrong password: the server refuses the login, the alert stays in the queue.
+    let wrong = format!("127.0.0.1 port {} username \"alerts\" password \"nope\"", smtp.port);
+    let text = format!("{}set alert root@localhost\n{}", header(d, &wrong), flag_service(d));
+    let config = write_monitrc(d, "monitrc", &text);
+    let mut daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(20), || queued(d) >= 1), "queued: {}", daemon.log());
+    assert!(smtp.messages().is_empty(), "nothing got through with a wrong password");
+    assert!(
+        wait_until(Duration::from_secs(20), || daemon.log().contains("535")),
+        "the refusal is logged: {}",
+        daemon.log()
+    );
+    daemon.signal("TERM");
+    assert!(daemon.wait_exit(Duration::from_secs(10)));
+    // The right one: the queued alert goes out.
+    let right = format!("127.0.0.1 port {} username \"alerts\" password \"s3cret\"", smtp.port);
+    write_monitrc(d, "monitrc", &format!("{}set alert root@localhost\n{}", header(d, &right), flag_service(d)));
+    let kept = queued(d);
+    assert!(kept >= 2, "the start and the failure wait in the queue");
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || queued(d) == 0 && smtp.messages().len() >= kept),
+        "the {kept} kept alerts delivered after logging in: {}",
+        daemon.log()
+    );
+    assert!(!smtp.with_subject("Does not exist flag").is_empty());
+}
