@@ -2,6 +2,7 @@
 
 mod alerts;
 mod bad_input;
+mod browser;
 mod checks;
 mod cli;
 mod control;
@@ -9,10 +10,10 @@ mod corpus;
 mod daemon;
 mod golden;
 mod monit_cli;
+mod network;
 mod parser_props;
 mod read_verbs;
 mod roundtrip;
 mod shipped;
 mod util;
 mod web;
-mod browser;

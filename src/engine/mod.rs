@@ -7,6 +7,7 @@
 
 pub mod coordinator;
 pub mod custom;
+pub mod network;
 pub mod pidfile_watch;
 pub mod programs;
 pub mod queue;

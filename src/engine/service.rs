@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::coordinator::{Origin, Request};
+use super::network::{Hold, NetworkChecks};
 use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
 use super::table_cache::TableCache;
@@ -128,6 +129,8 @@ pub struct ServiceTask {
     inbox: mpsc::UnboundedReceiver<Command>,
     table: TableCache,
     interval: Duration,
+    /// Connection and ping tests, and what they found last.
+    network: NetworkChecks,
     /// Where alerts go (the notifier).
     alerts: AlertSender,
 }
@@ -145,7 +148,9 @@ impl ServiceTask {
         interval: Duration,
     ) -> ServiceTask {
         let service = &config.services[index];
-        let rules = effective_rules(service)
+        let written = effective_rules(service);
+        let (network, extra) = NetworkChecks::new(&written);
+        let mut rules: Vec<RuleSlot> = written
             .into_iter()
             .map(|rule: Rule| RuleSlot {
                 spec: RuleSpec::from_rule(&rule),
@@ -153,6 +158,12 @@ impl ServiceTask {
                 history: RuleHistory::default(),
             })
             .collect();
+        // The `speed` and `timestamp` events of network rules have slots of their own.
+        rules.extend(extra.into_iter().map(|slot| RuleSlot {
+            test: slot.test,
+            spec: slot.spec,
+            history: RuleHistory::default(),
+        }));
         let tests: Vec<Test> = effective_rules(service).into_iter().map(|r| r.test).collect();
         let file_watch = match &service.check {
             ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. } => {
@@ -194,6 +205,7 @@ impl ServiceTask {
             inbox,
             table,
             interval,
+            network,
             alerts: AlertSender::default(),
         }
     }
@@ -385,7 +397,11 @@ impl ServiceTask {
             ServiceKind::Program(p) => {
                 p.timeout.unwrap_or(self.config.limits.program_timeout()).as_std() + Duration::from_secs(1)
             }
-            _ => (self.config.limits.network_timeout().as_std() * 2).max(self.interval),
+            _ => {
+                let timeout = self.config.limits.network_timeout().as_std();
+                let network = self.network.budget(&self.default_host(), timeout) + Duration::from_secs(1);
+                (timeout * 2).max(self.interval).max(network)
+            }
         };
         let results = match tokio::time::timeout(deadline, self.observe_and_judge()).await {
             Ok(results) => results,
@@ -632,6 +648,14 @@ impl ServiceTask {
         };
         let mut results: Vec<(usize, TestResult)> =
             self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        if !self.network.is_empty() {
+            let hold = self.network_hold(process.as_ref());
+            let host = self.default_host();
+            let timeout = self.config.limits.network_timeout().as_std();
+            for (index, result) in self.network.run(&host, timeout, hold).await {
+                results[index].1 = result;
+            }
+        }
         // Content rules: lines of a file, or the output of a program.
         for (index, slot) in self.rules.iter().enumerate() {
             let Test::Content(pattern) = &slot.test else { continue };
@@ -687,6 +711,27 @@ impl ServiceTask {
             },
         ));
         results
+    }
+
+    /// Where `port` tests without `host` connect: the address of a `check host`, else
+    /// `localhost`.
+    fn default_host(&self) -> String {
+        match &self.service().check {
+            ServiceKind::Host { address } => address.clone(),
+            _ => "localhost".to_owned(),
+        }
+    }
+
+    /// Monit's rule: a process's port tests wait while it is missing, or younger than its
+    /// start timeout when it has a start program.
+    fn network_hold(&self, process: Option<&crate::state::ProcessData>) -> Hold {
+        if !matches!(self.service().check, ServiceKind::Process(_)) {
+            return Hold::None;
+        }
+        let Some(process) = process else { return Hold::Process };
+        let Some(start) = &self.service().start else { return Hold::None };
+        let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
+        if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
     }
 
     /// Uid and gid rules read the ids every cycle (a process may switch users).
@@ -776,7 +821,9 @@ impl ServiceTask {
         let restarts = self.restarts.len() as u32;
         let position = self.file_watch.as_ref().and_then(|w| w.position);
         let baseline = self.file_watch.as_ref().and_then(|w| w.baseline.clone());
+        let connections = self.network.figures.clone();
         self.board.update(&name, |s| {
+            s.connections = connections;
             s.content_position = position;
             s.checksum_baseline = baseline;
             s.monitoring = monitoring;

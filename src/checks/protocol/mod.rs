@@ -6,7 +6,10 @@
 
 pub mod default;
 pub mod generic;
+pub mod http;
 pub mod io;
+pub mod smtp;
+pub mod ssh;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -34,6 +37,9 @@ pub struct Session<'a> {
 pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), String> {
     match protocol {
         Protocol::Default => default::check(session).await,
+        Protocol::Http | Protocol::Https => http::check(session).await,
+        Protocol::Ssh => ssh::check(session).await,
+        Protocol::Smtp | Protocol::Smtps => smtp::check(session).await,
         other => Err(format!("protocol {} is not supported", other.display_name())),
     }
 }

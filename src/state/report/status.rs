@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use super::format::{bytes, date, percent_f32, uptime};
+use super::format::{bytes, date, millis, percent_f32, uptime};
 use super::{
     CYAN, DEFAULT, Filter, GREY, RED, RESET, StatusText, Style, finish, header, in_error, monitoring_text, select,
 };
 use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
+use crate::state::network::{ConnectionFigure, ConnectionKind};
 use crate::state::status::{Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData};
 
 /// Continuation lines of a multi-line value start under the value column.
@@ -57,6 +58,9 @@ impl Block<'_> {
                 ServiceData::System(sys) => self.system(sys),
                 ServiceData::Program(p) => self.program(p),
                 ServiceData::Generic(fields) => self.generic(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            }
+            for figure in &s.connections {
+                self.connection(figure);
             }
         }
         // rmonit's addition: the outcome of the last action, so `status` tells what happened.
@@ -194,6 +198,48 @@ impl Block<'_> {
         }
         self.value("last exit value", Some(EventKind::Status), p.exit_status.map(|code| code.to_string()));
         self.value("last output", Some(EventKind::Status), (!p.output.is_empty()).then(|| p.output.clone()));
+    }
+
+    /// A ping, port or unix socket test's line, as `_printStatus` writes it: the response
+    /// time and where, `FAILED to ...` in red when the test failed, `-` when not tested.
+    fn connection(&mut self, f: &ConnectionFigure) {
+        let tls = if f.tls { "using TLS " } else { "" };
+        let time = f.response_time.map(|secs| millis(secs * 1000.0));
+        let (label, ok, failed) = match f.kind {
+            ConnectionKind::Ping => ("ping response time", time.unwrap_or_default(), "connection failed".to_owned()),
+            ConnectionKind::Port => {
+                let place = format!(
+                    "{}:{}{} type {} {tls}protocol {}",
+                    f.target,
+                    f.port,
+                    f.request,
+                    f.type_description(),
+                    f.protocol
+                );
+                let failed = format!(
+                    "FAILED to [{}]:{}{} type {} {tls}protocol {}",
+                    f.target,
+                    f.port,
+                    f.request,
+                    f.type_description(),
+                    f.protocol
+                );
+                ("port response time", format!("{} to {place}", time.unwrap_or_default()), failed)
+            }
+            ConnectionKind::Unix => (
+                "unix socket response time",
+                format!("{} to {} type {} protocol {}", time.unwrap_or_default(), f.target, f.socket_type, f.protocol),
+                format!("FAILED to {} type {} protocol {}", f.target, f.socket_type, f.protocol),
+            ),
+        };
+        match f.available {
+            None => self.value(label, None, None),
+            Some(true) => self.value(label, None, Some(ok)),
+            Some(false) => {
+                let event = if f.kind == ConnectionKind::Ping { EventKind::Icmp } else { EventKind::Connection };
+                self.value(label, Some(event), Some(failed))
+            }
+        }
     }
 
     /// Figures other checks report as `label -> text`: the labels Monit prints come in
@@ -341,6 +387,42 @@ mod tests {
         ]
         .concat();
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn connection_lines_as_monit_prints_them() {
+        use crate::state::network::{ConnectionFigure, ConnectionKind};
+        let figure = |kind, target: &str, port, time, available| ConnectionFigure {
+            kind,
+            target: target.into(),
+            port,
+            request: if port == 18080 { "/index.html".into() } else { String::new() },
+            protocol: if kind == ConnectionKind::Ping { "ECHO".into() } else { "HTTP".into() },
+            socket_type: "TCP".into(),
+            ip_version: "IP".into(),
+            tls: port == 443,
+            response_time: time,
+            available,
+        };
+        let mut s = web();
+        s.failed.insert(EventKind::Connection, "failed".into());
+        s.connections = vec![
+            figure(ConnectionKind::Ping, "127.0.0.1", 0, Some(0.000042), Some(true)),
+            figure(ConnectionKind::Port, "127.0.0.1", 18080, Some(0.001501), Some(true)),
+            figure(ConnectionKind::Port, "127.0.0.1", 443, None, Some(false)),
+            figure(ConnectionKind::Port, "127.0.0.1", 81, None, None),
+            figure(ConnectionKind::Unix, "/run/app.sock", 0, Some(0.0002), Some(true)),
+        ];
+        let text = status(&snapshot(vec![s]), &Filter::default(), Style::Batch);
+        for line in [
+            "  ping response time           0.042 ms\n",
+            "  port response time           1.501 ms to 127.0.0.1:18080/index.html type TCP/IP protocol HTTP\n",
+            "  port response time           FAILED to [127.0.0.1]:443 type TCP/IP using TLS protocol HTTP\n",
+            "  port response time           -\n",
+            "  unix socket response time    0.200 ms to /run/app.sock type TCP protocol HTTP\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::format::epoch_secs;
 use super::status::has_figures;
 use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
+use crate::state::network::{ConnectionFigure, ConnectionKind};
 use crate::state::status::{
     Monitoring, PendingAction, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
 };
@@ -143,6 +144,7 @@ fn write_service(out: &mut String, s: &ServiceStatus, v2: bool) {
             ServiceData::Program(p) => program(out, p),
             ServiceData::None | ServiceData::Generic(_) => {}
         }
+        connections(out, &s.connections);
     }
     out.push_str("</service>");
 }
@@ -213,6 +215,36 @@ fn system(out: &mut String, s: &SystemData) {
         s.swap_percent,
         s.swap_bytes / 1024
     ));
+}
+
+/// `<icmp>`, `<port>` and `<unix>` per test, as xml.c writes them; the response time in
+/// seconds, -1 when the test failed or has not run.
+fn connections(out: &mut String, figures: &[ConnectionFigure]) {
+    for f in figures {
+        let time = match (f.available, f.response_time) {
+            (Some(true), Some(secs)) => secs,
+            _ => -1.0,
+        };
+        match f.kind {
+            ConnectionKind::Ping => {
+                out.push_str(&format!("<icmp><type>Echo Request</type><responsetime>{time:.6}</responsetime></icmp>"))
+            }
+            ConnectionKind::Port => out.push_str(&format!(
+                "<port><hostname>{}</hostname><portnumber>{}</portnumber><request><![CDATA[{}]]></request>\
+                 <protocol>{}</protocol><type>{}</type><responsetime>{time:.6}</responsetime></port>",
+                escape(&f.target),
+                f.port,
+                f.request.replace("]]>", "]]&gt;"),
+                escape(&f.protocol),
+                escape(&f.socket_type)
+            )),
+            ConnectionKind::Unix => out.push_str(&format!(
+                "<unix><path>{}</path><protocol>{}</protocol><responsetime>{time:.6}</responsetime></unix>",
+                escape(&f.target),
+                escape(&f.protocol)
+            )),
+        }
+    }
 }
 
 /// Nothing until the program has run once.
@@ -423,6 +455,38 @@ mod tests {
             "<output><![CDATA[to stderr\nprogram output line]]></output></program></service></monit>",
         );
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn port_unix_and_ping_figures_as_appendix_b() {
+        use crate::state::network::{ConnectionFigure, ConnectionKind};
+        let figure = |kind, target: &str, port, request: &str, protocol: &str, time, available| ConnectionFigure {
+            kind,
+            target: target.into(),
+            port,
+            request: request.into(),
+            protocol: protocol.into(),
+            socket_type: "TCP".into(),
+            ip_version: "IP".into(),
+            tls: false,
+            response_time: time,
+            available,
+        };
+        let mut host = web();
+        host.connections = vec![
+            figure(ConnectionKind::Ping, "127.0.0.1", 0, "", "ECHO", Some(0.000042), Some(true)),
+            figure(ConnectionKind::Port, "127.0.0.1", 18080, "/index.html", "HTTP", Some(0.003955), Some(true)),
+            figure(ConnectionKind::Unix, "/run/app.sock", 0, "", "DEFAULT", None, Some(false)),
+        ];
+        let text = render(&snapshot(vec![host]), &[], 1);
+        let expected = concat!(
+            "<read></read><write></write><icmp><type>Echo Request</type><responsetime>0.000042</responsetime></icmp>",
+            "<port><hostname>127.0.0.1</hostname><portnumber>18080</portnumber><request><![CDATA[/index.html]]></request>",
+            "<protocol>HTTP</protocol><type>TCP</type><responsetime>0.003955</responsetime></port>",
+            "<unix><path>/run/app.sock</path><protocol>DEFAULT</protocol><responsetime>-1.000000</responsetime></unix>",
+            "</service></monit>",
+        );
+        assert!(text.ends_with(expected), "{text}");
     }
 
     #[test]

@@ -1,0 +1,167 @@
+//! The network tests of one service, as its task runs them each cycle: connection tests
+//! (`port`, `unixsocket`, `url`) and pings, judged into one verdict per event they post:
+//! `connection` (or `icmp`) on the rule itself, `speed` for `responsetime` and `timestamp`
+//! for `certificate valid`, on slots of their own appended after the written rules.
+//!
+//! Monit's rules are kept: a process's port tests wait while it is younger than its start
+//! timeout (when it has a start program) and do not run while it is missing; a host's port
+//! tests are skipped in a cycle whose ping failed. Unlike Monit, the tests of a service run
+//! at the same time, so its check takes as long as its slowest test, not their sum.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::checks::network::{self, ConnectionReport, Plan, ping};
+use crate::config::model::{ConnectionTest, EventKind, PingTest, Rule, Test};
+use crate::engine::rules::{RuleSpec, TestResult};
+use crate::state::ConnectionFigure;
+
+/// One network rule and the slots its extra events use.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// The index of the rule among the service's rules.
+    rule: usize,
+    probe: Probe,
+    /// Slot of the `speed` event (`responsetime`), if any.
+    speed: Option<usize>,
+    /// Slot of the `timestamp` event (`certificate valid`), if any.
+    certificate: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+enum Probe {
+    Connection(Box<ConnectionTest>),
+    Ping(PingTest),
+}
+
+/// Why the port tests do not run this cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Run them.
+    None,
+    /// The process is missing, or younger than its start timeout: no verdict, no figures.
+    Process,
+}
+
+/// The network tests of a service.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkChecks {
+    entries: Vec<Entry>,
+    /// What the last cycle found, for the status.
+    pub figures: Vec<ConnectionFigure>,
+}
+
+/// An extra rule slot: the test it belongs to and how its event is judged.
+pub struct ExtraSlot {
+    pub test: Test,
+    pub spec: RuleSpec,
+}
+
+impl NetworkChecks {
+    /// The network tests among `rules`, and the extra slots (numbered from `rules.len()`)
+    /// for their `speed` and `timestamp` events, with the rule's actions.
+    pub fn new(rules: &[Rule]) -> (NetworkChecks, Vec<ExtraSlot>) {
+        let mut entries = Vec::new();
+        let mut extra = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            let (probe, has_speed, has_certificate) = match &rule.test {
+                Test::Connection(test) => (
+                    Probe::Connection(test.clone()),
+                    test.response_time.is_some(),
+                    test.certificate_valid_days.is_some(),
+                ),
+                Test::Ping(test) => (Probe::Ping(test.clone()), test.response_time.is_some(), false),
+                _ => continue,
+            };
+            let mut slot_for = |event: EventKind| {
+                let mut spec = RuleSpec::from_rule(rule);
+                spec.event = event;
+                extra.push(ExtraSlot { test: rule.test.clone(), spec });
+                rules.len() + extra.len() - 1
+            };
+            let speed = has_speed.then(|| slot_for(EventKind::Speed));
+            let certificate = has_certificate.then(|| slot_for(EventKind::Timestamp));
+            entries.push(Entry { rule: index, probe, speed, certificate });
+        }
+        (NetworkChecks { entries, figures: Vec::new() }, extra)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The longest a cycle's network tests can take (they run at the same time, pings
+    /// first).
+    pub fn budget(&self, default_host: &str, default_timeout: Duration) -> Duration {
+        let mut pings = Duration::ZERO;
+        let mut ports = Duration::ZERO;
+        for entry in &self.entries {
+            match &entry.probe {
+                Probe::Ping(test) => pings = pings.max(ping::budget(test, default_timeout)),
+                Probe::Connection(test) => {
+                    let budget = Plan::new(test, default_host, default_timeout).map_or(default_timeout, |p| p.budget());
+                    ports = ports.max(budget);
+                }
+            }
+        }
+        pings + ports
+    }
+
+    /// Runs the tests; the verdicts by slot index. `default_host` is where `port` tests
+    /// without `host` connect (the host's address, or `localhost`).
+    pub async fn run(&mut self, default_host: &str, default_timeout: Duration, hold: Hold) -> Vec<(usize, TestResult)> {
+        let mut results = Vec::new();
+        let mut figures = Vec::new();
+        let mut ping_failed = false;
+        for entry in &self.entries {
+            let Probe::Ping(test) = &entry.probe else { continue };
+            let report = ping::check(default_host, test, default_timeout).await;
+            ping_failed |= !report.answered();
+            results.push((entry.rule, report.icmp));
+            if let Some(slot) = entry.speed {
+                results.push((slot, report.response_time));
+            }
+            figures.push(report.figure);
+        }
+        let mut running = JoinSet::new();
+        for (order, entry) in self.entries.iter().enumerate() {
+            let Probe::Connection(test) = &entry.probe else { continue };
+            if hold == Hold::Process {
+                results.push((entry.rule, TestResult::Skipped));
+                continue;
+            }
+            if ping_failed {
+                results.push((entry.rule, TestResult::Skipped));
+                if let Ok(plan) = Plan::new(test, default_host, default_timeout) {
+                    figures.push(plan.figure);
+                }
+                continue;
+            }
+            let test = test.clone();
+            let host = default_host.to_owned();
+            running.spawn(async move { (order, network::check(&test, &host, default_timeout).await) });
+        }
+        let mut reports: Vec<(usize, ConnectionReport)> = Vec::new();
+        while let Some(done) = running.join_next().await {
+            match done {
+                Ok(report) => reports.push(report),
+                Err(e) => tracing::error!("a connection test ended abnormally: {e}"),
+            }
+        }
+        reports.sort_by_key(|(order, _)| *order);
+        for (order, report) in reports {
+            let entry = &self.entries[order];
+            results.push((entry.rule, report.connection));
+            if let Some(slot) = entry.speed {
+                results.push((slot, report.response_time));
+            }
+            if let Some(slot) = entry.certificate {
+                results.push((slot, report.certificate));
+            }
+            figures.push(report.figure);
+        }
+        self.figures = figures;
+        results
+    }
+}

@@ -1,0 +1,305 @@
+//! Network tests with the real daemon against real servers on loopback, started here and
+//! killed by PID: nginx (http, and https with a self-signed certificate made by openssl),
+//! OpenSSH's sshd with its own host key, aiosmtpd, an in-test tarpit beside a heartbeat
+//! that must stay on time, ping of 127.0.0.1, a refused port, `succeeded`, content, status
+//! and certificate rules, and a unix socket. A server whose program is missing skips its
+//! test with a message (`.ci/run` installs them).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc, write_script};
+
+/// A server process started by a test, killed by PID when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(program: &str, args: &[&str], log: &Path) -> Server {
+    let out = std::fs::File::create(log).expect("server log");
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("log"))
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+    Server(child)
+}
+
+/// Whether `program` is installed; says so when not.
+fn installed(program: &str) -> bool {
+    let found = Path::new(program).exists();
+    if !found {
+        eprintln!("skipped: {program} is not installed (bash .ci/run installs it)");
+    }
+    found
+}
+
+fn listening(port: u16) -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+}
+
+fn header(dir: &Path) -> String {
+    format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
+        d = dir.display()
+    )
+}
+
+/// The `status` lines of one service.
+fn status(daemon: &Daemon, name: &str) -> String {
+    stdout(&daemon.cli(&["status", name]))
+}
+
+/// The summary's status column of one service.
+fn summary_status(daemon: &Daemon, name: &str) -> String {
+    stdout(&daemon.cli(&["summary", name]))
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+        .map(|l| {
+            l.trim_start()[name.len()..].trim().rsplit_once("  ").map_or(String::new(), |(s, _)| s.trim().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+fn wait_status(daemon: &Daemon, name: &str, want: &str) {
+    assert!(
+        wait_until(Duration::from_secs(15), || summary_status(daemon, name) == want),
+        "{name}: wanted '{want}', summary:\n{}\nlog:\n{}",
+        stdout(&daemon.cli(&["summary"])),
+        daemon.log()
+    );
+}
+
+/// nginx on two ports, http and https (a self-signed certificate valid 30 days).
+fn nginx(dir: &Path) -> Option<(Server, u16, u16)> {
+    if !installed("/usr/sbin/nginx") || !installed("/usr/bin/openssl") {
+        return None;
+    }
+    let (http, https) = (free_port(), free_port());
+    let d = dir.display();
+    let made = Command::new("/usr/bin/openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost"])
+        .args(["-keyout", &format!("{d}/key.pem"), "-out", &format!("{d}/cert.pem")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl");
+    assert!(made.success(), "openssl could not make a certificate");
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "hello from nginx\n").unwrap();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nerror_log {d}/nginx.error.log;\npid {d}/nginx.pid;\nevents {{}}\n\
+         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  \
+         fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  \
+         server {{ listen 127.0.0.1:{http}; root {d}/www; }}\n  \
+         server {{ listen 127.0.0.1:{https} ssl; ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; root {d}/www; }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let server =
+        spawn("/usr/sbin/nginx", &["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")], &dir.join("nginx.out"));
+    assert!(
+        wait_until(Duration::from_secs(10), || listening(http) && listening(https)),
+        "nginx did not start: {}",
+        std::fs::read_to_string(dir.join("nginx.error.log")).unwrap_or_default()
+    );
+    Some((server, http, https))
+}
+
+#[test]
+fn http_and_https_against_nginx() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let Some((_nginx, http, https)) = nginx(d) else { return };
+    let text = format!(
+        "{}check host web with address 127.0.0.1\n  if failed port {http} protocol http request \"/index.html\" and content = \"hello\" then alert\n\
+         check host missing with address 127.0.0.1\n  if failed port {http} protocol http request \"/nope\" then alert\n\
+         check host expected404 with address 127.0.0.1\n  if failed port {http} protocol http request \"/nope\" status = 404 then alert\n\
+         check host wrongcontent with address 127.0.0.1\n  if failed port {http} protocol http content = \"absent\" then alert\n\
+         check host secure with address 127.0.0.1\n  if failed port {https} protocol https certificate valid > 10 days then alert\n\
+         check host expiring with address 127.0.0.1\n  if failed port {https} protocol https certificate valid > 60 days then alert\n\
+         check host byurl with address 127.0.0.1\n  if failed url https://127.0.0.1:{https}/index.html and content = \"nginx\" then alert\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "web", "OK");
+    wait_status(&daemon, "missing", "Connection failed");
+    wait_status(&daemon, "expected404", "OK");
+    wait_status(&daemon, "wrongcontent", "Connection failed");
+    wait_status(&daemon, "secure", "OK");
+    wait_status(&daemon, "expiring", "Timestamp failed");
+    wait_status(&daemon, "byurl", "OK");
+    let web = status(&daemon, "web");
+    let line = web.lines().find(|l| l.starts_with("  port response time")).unwrap_or_default().to_owned();
+    assert!(line.ends_with(&format!(" ms to 127.0.0.1:{http}/index.html type TCP/IP protocol HTTP")), "{web}");
+    let missing = status(&daemon, "missing");
+    assert!(
+        missing.contains(&format!(
+            "  port response time           FAILED to [127.0.0.1]:{http}/nope type TCP/IP protocol HTTP\n"
+        )),
+        "{missing}"
+    );
+    let secure = status(&daemon, "secure");
+    assert!(secure.contains(&format!("to 127.0.0.1:{https} type TCP/IP using TLS protocol HTTPS")), "{secure}");
+    assert!(daemon.log().contains("HTTP error: Server returned status 404"), "{}", daemon.log());
+    let xml = stdout(&daemon.cli(&["status", "--json"]));
+    assert!(xml.contains("\"connections\""), "{xml}");
+}
+
+#[test]
+fn ssh_and_smtp_against_real_servers() {
+    if !installed("/usr/sbin/sshd") || !installed("/usr/bin/ssh-keygen") || !installed("/usr/bin/python3") {
+        return;
+    }
+    let has_aiosmtpd =
+        Command::new("/usr/bin/python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+    if !has_aiosmtpd {
+        eprintln!("skipped: python3-aiosmtpd is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ssh_port, smtp_port) = (free_port(), free_port());
+    let key = d.join("host_key");
+    let made = Command::new("/usr/bin/ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()])
+        .status()
+        .expect("run ssh-keygen");
+    assert!(made.success());
+    // sshd insists on its privilege separation directory.
+    let _ = std::fs::create_dir_all("/run/sshd");
+    let sshd_config = d.join("sshd_config");
+    std::fs::write(
+        &sshd_config,
+        format!(
+            "Port {ssh_port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}/sshd.pid\nUsePAM no\nStrictModes no\n",
+            key.display(),
+            d.display()
+        ),
+    )
+    .unwrap();
+    let _sshd = spawn("/usr/sbin/sshd", &["-D", "-e", "-f", sshd_config.to_str().unwrap()], &d.join("sshd.log"));
+    let _smtpd = spawn(
+        "/usr/bin/python3",
+        &["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp_port}")],
+        &d.join("smtpd.log"),
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || listening(ssh_port) && listening(smtp_port)),
+        "servers did not start: {}",
+        std::fs::read_to_string(d.join("sshd.log")).unwrap_or_default()
+    );
+    let text = format!(
+        "{}check host ssh with address 127.0.0.1\n  if failed port {ssh_port} protocol ssh then alert\n\
+         check host notssh with address 127.0.0.1\n  if failed port {smtp_port} protocol ssh with timeout 3 seconds then alert\n\
+         check host mail with address 127.0.0.1\n  if failed port {smtp_port} protocol smtp then alert\n\
+         check host notmail with address 127.0.0.1\n  if failed port {ssh_port} protocol smtp with timeout 3 seconds then alert\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "ssh", "OK");
+    wait_status(&daemon, "mail", "OK");
+    wait_status(&daemon, "notssh", "Connection failed");
+    wait_status(&daemon, "notmail", "Connection failed");
+    let log = daemon.log();
+    assert!(log.contains("SSH: protocol error, expected 'SSH-...', got '220 "), "{log}");
+    assert!(log.contains("SMTP: Mailserver response error to greeting, expected 2xx, got 'SSH-2.0-OpenSSH"), "{log}");
+    assert!(status(&daemon, "ssh").contains(&format!(" ms to 127.0.0.1:{ssh_port} type TCP/IP protocol SSH\n")));
+}
+
+#[test]
+fn a_tarpit_fails_within_its_timeout_and_delays_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Accepts and never answers; the accepted sockets are kept open.
+    let tarpit = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let tarpit_port = tarpit.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in tarpit.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let beats = d.join("heartbeat.log");
+    let heartbeat = write_script(d, "heartbeat.sh", &format!("date +%s.%N >> {}", beats.display()));
+    let text = format!(
+        "{}check host tarpit with address 127.0.0.1\n  if failed port {tarpit_port} protocol http with timeout 3 seconds then alert\n\
+         check program heartbeat with path \"{}\"\n  if status != 0 then alert\n",
+        header(d),
+        heartbeat.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let started = std::time::Instant::now();
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "tarpit", "Connection failed");
+    assert!(started.elapsed() < Duration::from_secs(8), "the tarpit took {:?}", started.elapsed());
+    assert!(wait_until(Duration::from_secs(10), || beat_times(&beats).len() >= 6), "{}", daemon.log());
+    let times = beat_times(&beats);
+    let worst = times.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
+    assert!(worst < 1.6, "the heartbeat waited {worst:.3} s between runs: {times:?}");
+    assert!(
+        daemon.log().contains(&format!("[127.0.0.1]:{tarpit_port} [TCP/IP] -- no answer within 3 s")),
+        "{}",
+        daemon.log()
+    );
+}
+
+fn beat_times(path: &PathBuf) -> Vec<f64> {
+    std::fs::read_to_string(path).unwrap_or_default().lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+#[test]
+fn ping_refusal_succeeded_and_unix_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let closed = free_port();
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open_port = open.local_addr().unwrap().port();
+    let socket_path = d.join("app.sock");
+    let unix = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
+    std::fs::write(d.join("me.pid"), std::process::id().to_string()).unwrap();
+    let text = format!(
+        "{h}check host loopback with address 127.0.0.1\n  if failed ping count 2 then alert\n  if failed port {open_port} then alert\n\
+         check host refused with address 127.0.0.1\n  if failed port {closed} then alert\n\
+         check host reachable with address 127.0.0.1\n  if succeeded port {open_port} then alert\n\
+         check process me with pidfile {d}/me.pid\n  if failed unixsocket {d}/app.sock then alert\n\
+         check process nosocket with pidfile {d}/me.pid\n  if failed unixsocket {d}/none.sock then alert\n",
+        h = header(d),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "refused", "Connection failed");
+    wait_status(&daemon, "reachable", "Connection failed");
+    wait_status(&daemon, "me", "OK");
+    wait_status(&daemon, "nosocket", "Connection failed");
+    let loopback = summary_status(&daemon, "loopback");
+    let lines = status(&daemon, "loopback");
+    if loopback == "OK" {
+        assert!(lines.contains("  ping response time           "), "{lines}");
+        assert!(lines.contains(&format!(" to 127.0.0.1:{open_port} type TCP/IP protocol DEFAULT\n")), "{lines}");
+    } else {
+        // No ICMP socket allowed here: the failure says how to allow one.
+        assert!(daemon.log().contains("ping_group_range"), "{loopback}: {}", daemon.log());
+    }
+    let refused = status(&daemon, "refused");
+    assert!(
+        refused.contains(&format!(
+            "  port response time           FAILED to [127.0.0.1]:{closed} type TCP/IP protocol DEFAULT\n"
+        )),
+        "{refused}"
+    );
+    assert!(daemon.log().contains(&format!("cannot open a connection to INET[127.0.0.1]:{closed} via TCP")));
+    let me = status(&daemon, "me");
+    assert!(me.contains(&format!(" ms to {}/app.sock type TCP protocol DEFAULT\n", d.display())), "{me}");
+    drop((open, unix));
+}
