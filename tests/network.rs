@@ -303,3 +303,29 @@ fn ping_refusal_succeeded_and_unix_socket() {
     assert!(me.contains(&format!(" ms to {}/app.sock type TCP protocol DEFAULT\n", d.display())), "{me}");
     drop((open, unix));
 }
+
+#[test]
+fn a_young_process_port_tests_wait_for_its_start_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let closed = free_port();
+    let mut sleeper = Server(Command::new("sleep").arg("300").spawn().expect("start sleep"));
+    std::fs::write(d.join("app.pid"), sleeper.0.id().to_string()).unwrap();
+    let start = write_script(d, "start.sh", "exit 0");
+    let text = format!(
+        "{h}check process young with pidfile {d}/app.pid\n  start program = \"{start}\" with timeout 300 seconds\n  \
+         if failed port {closed} then alert\n\
+         check process plain with pidfile {d}/app.pid\n  if failed port {closed} then alert\n",
+        h = header(d),
+        d = d.display(),
+        start = start.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "plain", "Connection failed");
+    // The same process and port, but within its start timeout: no verdict yet.
+    assert_eq!(summary_status(&daemon, "young"), "OK");
+    let young = status(&daemon, "young");
+    assert!(young.contains("  port response time           -\n"), "{young}");
+    let _ = sleeper.0.kill();
+}

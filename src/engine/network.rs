@@ -40,7 +40,7 @@ enum Probe {
 pub enum Hold {
     /// Run them.
     None,
-    /// The process is missing, or younger than its start timeout: no verdict, no figures.
+    /// The process is missing, or younger than its start timeout: no verdict.
     Process,
 }
 
@@ -127,11 +127,8 @@ impl NetworkChecks {
         let mut running = JoinSet::new();
         for (order, entry) in self.entries.iter().enumerate() {
             let Probe::Connection(test) = &entry.probe else { continue };
-            if hold == Hold::Process {
-                results.push((entry.rule, TestResult::Skipped));
-                continue;
-            }
-            if ping_failed {
+            if hold == Hold::Process || ping_failed {
+                // Not tested this cycle: no verdict, and the status shows `-`.
                 results.push((entry.rule, TestResult::Skipped));
                 if let Ok(plan) = Plan::new(test, default_host, default_timeout) {
                     figures.push(plan.figure);
