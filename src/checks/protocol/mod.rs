@@ -4,12 +4,32 @@
 //! exchange runs under the test's deadline, which the caller enforces; a protocol only has
 //! to read and write. Every failure says what was expected and what came back.
 
+pub mod clamav;
 pub mod default;
+pub mod dns;
+pub mod ftp;
 pub mod generic;
+pub mod gps;
 pub mod http;
+pub mod imap;
 pub mod io;
+pub mod lmtp;
+pub mod mongodb;
+pub mod nntp;
+pub mod pop;
+pub mod postfix_policy;
+pub mod radius;
+pub mod redis;
+pub mod reply;
+pub mod rsync;
+pub mod sieve;
+pub mod sip;
 pub mod smtp;
+pub mod spamassassin;
 pub mod ssh;
+#[cfg(test)]
+mod testpeer;
+pub mod websocket;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -40,6 +60,23 @@ pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), St
         Protocol::Http | Protocol::Https => http::check(session).await,
         Protocol::Ssh => ssh::check(session).await,
         Protocol::Smtp | Protocol::Smtps => smtp::check(session).await,
+        Protocol::Imap | Protocol::Imaps => imap::check(session).await,
+        Protocol::Pop | Protocol::Pops => pop::check(session).await,
+        Protocol::Ftp => ftp::check(session).await,
+        Protocol::Nntp => nntp::check(session).await,
+        Protocol::Lmtp => lmtp::check(session).await,
+        Protocol::Sieve => sieve::check(session).await,
+        Protocol::Redis => redis::check(session).await,
+        Protocol::Mongodb => mongodb::check(session).await,
+        Protocol::Dns => dns::check(session).await,
+        Protocol::Rsync => rsync::check(session).await,
+        Protocol::Clamav => clamav::check(session).await,
+        Protocol::Spamassassin => spamassassin::check(session).await,
+        Protocol::PostfixPolicy => postfix_policy::check(session).await,
+        Protocol::Gps => gps::check(session).await,
+        Protocol::Radius => radius::check(session).await,
+        Protocol::Sip => sip::check(session).await,
+        Protocol::Websocket => websocket::check(session).await,
         other => Err(format!("protocol {} is not supported", other.display_name())),
     }
 }
