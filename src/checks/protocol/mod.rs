@@ -4,21 +4,28 @@
 //! exchange runs under the test's deadline, which the caller enforces; a protocol only has
 //! to read and write. Every failure says what was expected and what came back.
 
+pub mod apache_status;
 pub mod clamav;
 pub mod default;
 pub mod dns;
+pub mod fail2ban;
 pub mod ftp;
 pub mod generic;
 pub mod gps;
 pub mod http;
 pub mod imap;
 pub mod io;
+pub mod ldap;
 pub mod lmtp;
+pub mod memcache;
 pub mod mongodb;
+pub mod mqtt;
 pub mod nntp;
+pub mod ntp3;
 pub mod pop;
 pub mod postfix_policy;
 pub mod radius;
+pub mod rdate;
 pub mod redis;
 pub mod reply;
 pub mod rsync;
@@ -29,6 +36,7 @@ pub mod spamassassin;
 pub mod ssh;
 #[cfg(test)]
 mod testpeer;
+pub mod tns;
 pub mod websocket;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -67,16 +75,24 @@ pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), St
         Protocol::Lmtp => lmtp::check(session).await,
         Protocol::Sieve => sieve::check(session).await,
         Protocol::Redis => redis::check(session).await,
+        Protocol::Memcache => memcache::check(session).await,
         Protocol::Mongodb => mongodb::check(session).await,
+        Protocol::Mqtt => mqtt::check(session).await,
         Protocol::Dns => dns::check(session).await,
+        Protocol::Ntp3 => ntp3::check(session).await,
+        Protocol::Ldap2 | Protocol::Ldap3 => ldap::check(session).await,
+        Protocol::Rdate => rdate::check(session).await,
         Protocol::Rsync => rsync::check(session).await,
         Protocol::Clamav => clamav::check(session).await,
         Protocol::Spamassassin => spamassassin::check(session).await,
+        Protocol::Fail2ban => fail2ban::check(session).await,
         Protocol::PostfixPolicy => postfix_policy::check(session).await,
+        Protocol::Tns => tns::check(session).await,
         Protocol::Gps => gps::check(session).await,
         Protocol::Radius => radius::check(session).await,
         Protocol::Sip => sip::check(session).await,
         Protocol::Websocket => websocket::check(session).await,
+        Protocol::ApacheStatus => apache_status::check(session).await,
         other => Err(format!("protocol {} is not supported", other.display_name())),
     }
 }
