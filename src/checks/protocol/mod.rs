@@ -20,8 +20,11 @@ pub mod lmtp;
 pub mod memcache;
 pub mod mongodb;
 pub mod mqtt;
+pub mod mysql;
+pub mod mysql_auth;
 pub mod nntp;
 pub mod ntp3;
+pub mod pgsql;
 pub mod pop;
 pub mod postfix_policy;
 pub mod radius;
@@ -29,6 +32,7 @@ pub mod rdate;
 pub mod redis;
 pub mod reply;
 pub mod rsync;
+pub mod scram;
 pub mod sieve;
 pub mod sip;
 pub mod smtp;
@@ -76,6 +80,8 @@ pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), St
         Protocol::Sieve => sieve::check(session).await,
         Protocol::Redis => redis::check(session).await,
         Protocol::Memcache => memcache::check(session).await,
+        Protocol::Mysql | Protocol::Mysqls => mysql::check(session).await,
+        Protocol::Pgsql => pgsql::check(session).await,
         Protocol::Mongodb => mongodb::check(session).await,
         Protocol::Mqtt => mqtt::check(session).await,
         Protocol::Dns => dns::check(session).await,
