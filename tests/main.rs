@@ -12,6 +12,7 @@ mod golden;
 mod monit_cli;
 mod network;
 mod parser_props;
+mod protocols;
 mod read_verbs;
 mod roundtrip;
 mod shipped;

@@ -1,0 +1,216 @@
+//! The protocol conversations against real servers on loopback: redis-server, memcached and
+//! PostgreSQL (a real login, SCRAM-SHA-256 and MD5), each started by the test as a
+//! throw-away instance on a free port and stopped by PID when the test ends, also on failure.
+//! The conversations are called directly on a connected stream (the engine's wiring has its
+//! own tests). A server whose Debian package is missing is skipped with a message; .ci/run
+//! installs them all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rmonit::checks::protocol::{self, Session};
+use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig};
+
+use crate::util::{free_port, wait_until};
+
+/// How long a server may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a server may take to stop before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one conversation may take.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A server started by a test: killed by its PID when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    /// SIGTERM first, so PostgreSQL takes its backends down with it; SIGKILL if it lingers.
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        if !wait_until(STOP_TIMEOUT, || matches!(self.child.try_wait(), Ok(Some(_)))) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts `command` (told to listen on `port`) and waits until the port accepts connections.
+fn start(mut command: Command, port: u16, dir: tempfile::TempDir) -> Server {
+    let child =
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the server");
+    let server = Server { child, port, _dir: dir };
+    let listening = wait_until(START_TIMEOUT, || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    assert!(listening, "{command:?} does not listen on port {port}");
+    server
+}
+
+/// The path of `program` when it is installed.
+fn installed(candidates: &[&str]) -> Option<PathBuf> {
+    let found = candidates.iter().map(PathBuf::from).find(|p| p.exists());
+    if found.is_none() {
+        eprintln!("skipped: none of {candidates:?} is installed (bash .ci/run installs it)");
+    }
+    found
+}
+
+/// Runs `config`'s conversation on a fresh connection to 127.0.0.1:`port`.
+fn converse(port: u16, config: ProtocolConfig) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let mut test = ConnectionTest::new(ConnectionTarget::Port {
+            host: Some("127.0.0.1".to_owned()),
+            port,
+            address: None,
+            ip_version: None,
+        });
+        test.protocol = Some(config.clone());
+        let exchange = async {
+            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+            let mut session =
+                Session { stream: &mut stream, test: &test, config: &config, host: "127.0.0.1", port: Some(port) };
+            protocol::run(config.name, &mut session).await
+        };
+        tokio::time::timeout(CHECK_TIMEOUT, exchange).await.unwrap_or_else(|_| Err("timed out".to_owned()))
+    })
+}
+
+fn redis(extra: &[&str]) -> Option<Server> {
+    let program = installed(&["/usr/bin/redis-server"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(program);
+    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    command.args(["--dir", &dir.path().display().to_string(), "--daemonize", "no"]).args(extra);
+    Some(start(command, port, dir))
+}
+
+fn memcached() -> Option<Server> {
+    let program = installed(&["/usr/bin/memcached"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(program);
+    command.args(["-l", "127.0.0.1", "-p", &port.to_string(), "-U", "0", "-m", "16"]);
+    if nix::unistd::geteuid().is_root() {
+        command.args(["-u", "nobody"]);
+    }
+    Some(start(command, port, dir))
+}
+
+#[test]
+fn redis_ping_and_a_password_protected_redis() {
+    let Some(open) = redis(&[]) else { return };
+    assert_eq!(converse(open.port, ProtocolConfig::new(Protocol::Redis)), Ok(()));
+    let Some(locked) = redis(&["--requirepass", "secret"]) else { return };
+    assert_eq!(converse(locked.port, ProtocolConfig::new(Protocol::Redis)), Ok(()));
+}
+
+#[test]
+fn memcached_noop_and_protocol_mismatches() {
+    let Some(memcached) = memcached() else { return };
+    assert_eq!(converse(memcached.port, ProtocolConfig::new(Protocol::Memcache)), Ok(()));
+    let Some(redis) = redis(&[]) else { return };
+    let error = converse(memcached.port, ProtocolConfig::new(Protocol::Redis)).unwrap_err();
+    assert_eq!(error, "answer to PING: expected '+PONG' or '-NOAUTH', got 'ERROR'");
+    let error = converse(redis.port, ProtocolConfig::new(Protocol::Memcache)).unwrap_err();
+    assert!(error.starts_with("answer to NOOP: expected a binary response (magic 0x81), got '-ERR"), "{error}");
+}
+
+/// A throw-away PostgreSQL cluster: `scram` (SCRAM-SHA-256) and `md5user` (MD5) may log in
+/// over TCP with their passwords.
+struct Postgres {
+    server: Server,
+}
+
+fn postgres() -> Option<Postgres> {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
+        .find(|bin| bin.join("postgres").exists());
+    let Some(bin) = bin else {
+        eprintln!("skipped: PostgreSQL is not installed (bash .ci/run installs it)");
+        return None;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let socket_dir = dir.path().to_path_buf();
+    // PostgreSQL refuses to run as root: as root, the cluster belongs to the postgres user.
+    let root = nix::unistd::geteuid().is_root();
+    if root {
+        std::os::unix::fs::chown(dir.path(), Some(postgres_uid()), None).expect("chown the cluster's directory");
+    }
+    let as_owner = |program: &Path| {
+        let mut command;
+        if root {
+            command = Command::new("setpriv");
+            command.args(["--reuid=postgres", "--regid=postgres", "--init-groups"]).arg(program);
+        } else {
+            command = Command::new(program);
+        }
+        command
+    };
+    let status = as_owner(&bin.join("initdb"))
+        .args(["-D", &data.display().to_string(), "-U", "postgres", "--auth-local=trust", "--auth-host=reject"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run initdb");
+    assert!(status.success(), "initdb failed");
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "local all all trust\nhost all md5user 127.0.0.1/32 md5\nhost all all 127.0.0.1/32 scram-sha-256\n",
+    )
+    .expect("write pg_hba.conf");
+    let port = free_port();
+    let mut command = as_owner(&bin.join("postgres"));
+    command.args(["-D", &data.display().to_string(), "-p", &port.to_string(), "-k", &socket_dir.display().to_string()]);
+    command.args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+    let server = start(command, port, dir);
+    let sql = "SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5secret'; \
+               SET password_encryption = 'scram-sha-256'; CREATE ROLE scram LOGIN PASSWORD 'scramsecret';";
+    let mut psql = as_owner(&bin.join("psql"));
+    psql.args(["-h", &socket_dir.display().to_string(), "-p", &port.to_string(), "-U", "postgres", "-d", "postgres"]);
+    let status = psql.args(["-q", "-c", sql]).stdout(Stdio::null()).status().expect("run psql");
+    assert!(status.success(), "creating the roles failed");
+    Some(Postgres { server })
+}
+
+fn postgres_uid() -> u32 {
+    nix::unistd::User::from_name("postgres").ok().flatten().map(|u| u.uid.as_raw()).expect("a postgres user")
+}
+
+fn pgsql_login(user: &str, password: &str) -> ProtocolConfig {
+    let mut config = ProtocolConfig::new(Protocol::Pgsql);
+    config.username = Some(user.to_owned());
+    config.password = Some(password.to_owned());
+    config.database = Some("postgres".to_owned());
+    config
+}
+
+#[test]
+fn postgresql_logins_with_scram_and_md5() {
+    let Some(postgres) = postgres() else { return };
+    let port = postgres.server.port;
+    assert_eq!(converse(port, ProtocolConfig::new(Protocol::Pgsql)), Ok(()));
+    assert_eq!(converse(port, pgsql_login("scram", "scramsecret")), Ok(()));
+    assert_eq!(converse(port, pgsql_login("md5user", "md5secret")), Ok(()));
+    assert_eq!(
+        converse(port, pgsql_login("scram", "wrong")),
+        Err("login: expected success, got FATAL 28P01: password authentication failed for user \"scram\"".to_owned())
+    );
+    assert_eq!(
+        converse(port, pgsql_login("md5user", "wrong")),
+        Err("login: expected success, got FATAL 28P01: password authentication failed for user \"md5user\"".to_owned())
+    );
+    let mut missing_database = pgsql_login("scram", "scramsecret");
+    missing_database.database = Some("nosuchdb".to_owned());
+    assert_eq!(
+        converse(port, missing_database),
+        Err("login: expected success, got FATAL 3D000: database \"nosuchdb\" does not exist".to_owned())
+    );
+}
