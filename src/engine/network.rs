@@ -162,3 +162,39 @@ impl NetworkChecks {
         results
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{Comparison, ConnectionTarget, IpVersion, Operator, Quantity, Rule, Test};
+
+    fn port_rule(port: u16) -> Rule {
+        let mut test =
+            ConnectionTest::new(ConnectionTarget::Port { host: None, port, address: None, ip_version: None });
+        test.response_time = Some(Comparison::new(Operator::Gt, Quantity::millis(60_000.0)));
+        Rule::new(Test::Connection(Box::new(test)), crate::config::model::Action::Alert)
+    }
+
+    #[tokio::test]
+    async fn speed_slots_follow_the_rules_and_a_failed_ping_skips_the_ports() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // A ping that cannot work: 127.0.0.1 has no IPv6 address.
+        let ping = PingTest { ip_version: Some(IpVersion::Ipv6), count: Some(1), ..PingTest::default() };
+        let rules = vec![Rule::new(Test::Ping(ping), crate::config::model::Action::Alert), port_rule(port)];
+        let (mut checks, extra) = NetworkChecks::new(&rules);
+        assert_eq!(extra.len(), 1);
+        assert_eq!(extra[0].spec.event, EventKind::Speed);
+        let results = checks.run("127.0.0.1", Duration::from_secs(2), Hold::None).await;
+        assert!(matches!(results[0], (0, TestResult::Failed(_))), "{results:?}");
+        assert_eq!(results[1], (1, TestResult::Skipped));
+        assert_eq!(checks.figures[1].available, None);
+
+        let (mut ports_only, _) = NetworkChecks::new(&rules[1..]);
+        let results = ports_only.run("127.0.0.1", Duration::from_secs(2), Hold::None).await;
+        assert!(matches!(results[0], (0, TestResult::Succeeded(_))), "{results:?}");
+        assert!(matches!(results[1], (1, TestResult::Succeeded(_))), "{results:?}");
+        let held = ports_only.run("127.0.0.1", Duration::from_secs(2), Hold::Process).await;
+        assert_eq!(held, vec![(0, TestResult::Skipped)]);
+    }
+}
