@@ -8,6 +8,7 @@ pub mod apache_status;
 pub mod clamav;
 pub mod default;
 pub mod dns;
+pub mod dwp;
 pub mod fail2ban;
 pub mod ftp;
 pub mod generic;
@@ -99,6 +100,6 @@ pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), St
         Protocol::Sip => sip::check(session).await,
         Protocol::Websocket => websocket::check(session).await,
         Protocol::ApacheStatus => apache_status::check(session).await,
-        other => Err(format!("protocol {} is not supported", other.display_name())),
+        Protocol::Dwp => dwp::check(session).await,
     }
 }
