@@ -1,9 +1,9 @@
-//! The protocol conversations against real servers on loopback: redis-server, memcached and
-//! PostgreSQL (a real login, SCRAM-SHA-256 and MD5), each started by the test as a
-//! throw-away instance on a free port and stopped by PID when the test ends, also on failure.
-//! The conversations are called directly on a connected stream (the engine's wiring has its
-//! own tests). A server whose Debian package is missing is skipped with a message; .ci/run
-//! installs them all.
+//! The protocol conversations against real servers on loopback: redis-server, memcached,
+//! PostgreSQL (real logins, SCRAM-SHA-256 and MD5) and MariaDB (a real login), each started
+//! by the test as a throw-away instance on a free port and stopped by PID when the test ends,
+//! also on failure. The conversations are called directly on a connected stream (the
+//! engine's wiring has its own tests). A server whose Debian package is missing is skipped
+//! with a message; .ci/run installs them all.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -212,5 +212,59 @@ fn postgresql_logins_with_scram_and_md5() {
     assert_eq!(
         converse(port, missing_database),
         Err("login: expected success, got FATAL 3D000: database \"nosuchdb\" does not exist".to_owned())
+    );
+}
+
+/// A throw-away MariaDB server: `monit` may log in from 127.0.0.1 with password `secret`
+/// (mysql_native_password, MariaDB's default).
+fn mariadb() -> Option<Server> {
+    let install = installed(&["/usr/bin/mariadb-install-db"])?;
+    let server = installed(&["/usr/sbin/mariadbd"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data").display().to_string();
+    let socket = dir.path().join("socket").display().to_string();
+    // mariadbd refuses to run as root unless told to.
+    let user: &[&str] = if nix::unistd::geteuid().is_root() { &["--user=root"] } else { &[] };
+    let status = Command::new(install)
+        .args(["--no-defaults", &format!("--datadir={data}"), "--auth-root-authentication-method=normal"])
+        .args(["--skip-test-db"])
+        .args(user)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run mariadb-install-db");
+    assert!(status.success(), "mariadb-install-db failed");
+    let port = free_port();
+    let mut command = Command::new(server);
+    command.args(["--no-defaults", &format!("--datadir={data}"), &format!("--socket={socket}")]);
+    command.args([&format!("--port={port}"), "--bind-address=127.0.0.1", "--skip-name-resolve"]);
+    command.arg(format!("--pid-file={}", dir.path().join("pid").display())).args(user);
+    let server = start(command, port, dir);
+    let status = Command::new("mariadb")
+        .args(["--no-defaults", "-S", &socket, "-u", "root"])
+        .args(["-e", "CREATE USER 'monit'@'127.0.0.1' IDENTIFIED BY 'secret'"])
+        .status()
+        .expect("run the mariadb client");
+    assert!(status.success(), "creating the user failed");
+    Some(server)
+}
+
+fn mysql_login(user: &str, password: &str) -> ProtocolConfig {
+    let mut config = ProtocolConfig::new(Protocol::Mysql);
+    config.username = Some(user.to_owned());
+    config.password = Some(password.to_owned());
+    config
+}
+
+#[test]
+fn mariadb_greeting_and_login() {
+    let Some(mariadb) = mariadb() else { return };
+    let port = mariadb.port;
+    assert_eq!(converse(port, ProtocolConfig::new(Protocol::Mysql)), Ok(()));
+    assert_eq!(converse(port, mysql_login("monit", "secret")), Ok(()));
+    assert_eq!(
+        converse(port, mysql_login("monit", "wrong")),
+        Err("login: expected success, got error 1045 (28000): Access denied for user 'monit'@'127.0.0.1' (using password: YES)"
+            .to_owned())
     );
 }
