@@ -154,6 +154,43 @@ fn http_and_https_against_nginx() {
     assert!(xml.contains("\"connections\""), "{xml}");
 }
 
+/// The SHA1 fingerprint of the certificate nginx serves, as lower-case hex.
+fn certificate_sha1(dir: &Path) -> String {
+    let out = Command::new("/usr/bin/openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha1", "-in"])
+        .arg(dir.join("cert.pem"))
+        .output()
+        .expect("run openssl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.trim().rsplit('=').next().unwrap_or_default().replace(':', "").to_ascii_lowercase()
+}
+
+#[test]
+fn tls_options_and_certificate_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let Some((_nginx, _http, https)) = nginx(d) else { return };
+    let sha1 = certificate_sha1(d);
+    assert_eq!(sha1.len(), 40, "{sha1}");
+    let text = format!(
+        "{}check host selfsigned with address 127.0.0.1\n  if failed port {https} protocol https with ssl options {{verify: enable, selfsigned: allow}} then alert\n\
+         check host verified with address 127.0.0.1\n  if failed port {https} protocol https with ssl options {{verify: enable}} then alert\n\
+         check host pinned with address 127.0.0.1\n  if failed port {https} protocol https certificate checksum sha1 \"{sha1}\" then alert\n\
+         check host mispinned with address 127.0.0.1\n  if failed port {https} type tcpssl certificate checksum sha1 \"{}\" then alert\n",
+        header(d),
+        "0".repeat(40)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "selfsigned", "OK");
+    wait_status(&daemon, "verified", "Connection failed");
+    wait_status(&daemon, "pinned", "OK");
+    wait_status(&daemon, "mispinned", "Connection failed");
+    let log = daemon.log();
+    assert!(log.contains("TLS handshake failed: invalid peer certificate"), "{log}");
+    assert!(log.contains(&format!("certificate checksum mismatch (expected {} got {sha1})", "0".repeat(40))), "{log}");
+}
+
 #[test]
 fn ssh_and_smtp_against_real_servers() {
     if !installed("/usr/sbin/sshd") || !installed("/usr/bin/ssh-keygen") || !installed("/usr/bin/python3") {

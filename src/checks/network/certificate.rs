@@ -33,6 +33,25 @@ pub fn not_after(der: &[u8]) -> Option<i64> {
     time(after_not_before)
 }
 
+/// Whether the certificate names itself as its issuer (a self-signed certificate).
+pub fn is_self_issued(der: &[u8]) -> bool {
+    let parts = || -> Option<bool> {
+        let (certificate, _) = element(der, 0x30)?;
+        let (tbs, _) = element(certificate, 0x30)?;
+        let mut rest = tbs;
+        if rest.first() == Some(&0xA0) {
+            rest = element(rest, 0xA0)?.1;
+        }
+        rest = element(rest, 0x02)?.1; // serialNumber
+        rest = element(rest, 0x30)?.1; // signature algorithm
+        let (issuer, after_issuer) = element(rest, 0x30)?;
+        let after_validity = element(after_issuer, 0x30)?.1;
+        let (subject, _) = element(after_validity, 0x30)?;
+        Some(issuer == subject)
+    };
+    parts().unwrap_or(false)
+}
+
 /// Whole days from `now` (seconds since the epoch) until the certificate expires; negative
 /// once it has.
 pub fn days_left(der: &[u8], now: i64) -> Option<i64> {
@@ -93,7 +112,7 @@ mod tests {
     use super::*;
 
     /// A minimal certificate-shaped DER: version, serial, algorithm, issuer, validity.
-    fn fake_certificate(not_after: &[u8], tag: u8) -> Vec<u8> {
+    fn fake_certificate(not_after: &[u8], tag: u8, subject: &[u8]) -> Vec<u8> {
         fn wrap(tag: u8, content: &[u8]) -> Vec<u8> {
             let mut out = vec![tag, content.len() as u8];
             out.extend_from_slice(content);
@@ -106,17 +125,25 @@ mod tests {
         tbs.extend(wrap(0x30, &[]));
         tbs.extend(wrap(0x30, &[]));
         tbs.extend(wrap(0x30, &validity));
+        tbs.extend(wrap(0x30, subject));
         wrap(0x30, &wrap(0x30, &tbs))
     }
 
     #[test]
     fn expiry_is_read_from_both_time_forms() {
-        let utc = fake_certificate(b"300101000000Z", 0x17);
+        let utc = fake_certificate(b"300101000000Z", 0x17, b"");
         assert_eq!(not_after(&utc), Some(1_893_456_000));
-        let generalized = fake_certificate(b"20300101000000Z", 0x18);
+        let generalized = fake_certificate(b"20300101000000Z", 0x18, b"");
         assert_eq!(not_after(&generalized), Some(1_893_456_000));
         assert_eq!(days_left(&utc, 1_893_456_000 - 86_400 * 10 - 5), Some(10));
         assert_eq!(not_after(b"\x30\x02\x05\x00"), None);
+    }
+
+    #[test]
+    fn self_issued_means_issuer_equals_subject() {
+        assert!(is_self_issued(&fake_certificate(b"300101000000Z", 0x17, b"")));
+        assert!(!is_self_issued(&fake_certificate(b"300101000000Z", 0x17, b"\x31\x00")));
+        assert!(!is_self_issued(b"junk"));
     }
 
     #[test]
