@@ -215,8 +215,8 @@ fn postgresql_logins_with_scram_and_md5() {
     );
 }
 
-/// A throw-away MariaDB server: `monit` may log in from 127.0.0.1 with password `secret`
-/// (mysql_native_password, MariaDB's default).
+/// A throw-away MariaDB server with TLS (a self-signed certificate): `monit` may log in from
+/// 127.0.0.1 with password `secret` (mysql_native_password, MariaDB's default).
 fn mariadb() -> Option<Server> {
     let install = installed(&["/usr/bin/mariadb-install-db"])?;
     let server = installed(&["/usr/sbin/mariadbd"])?;
@@ -234,9 +234,22 @@ fn mariadb() -> Option<Server> {
         .status()
         .expect("run mariadb-install-db");
     assert!(status.success(), "mariadb-install-db failed");
+    let (certificate, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl");
+    assert!(status.success(), "openssl req failed");
     let port = free_port();
     let mut command = Command::new(server);
     command.args(["--no-defaults", &format!("--datadir={data}"), &format!("--socket={socket}")]);
+    command.arg(format!("--ssl-cert={}", certificate.display())).arg(format!("--ssl-key={}", key.display()));
     command.args([&format!("--port={port}"), "--bind-address=127.0.0.1", "--skip-name-resolve"]);
     command.arg(format!("--pid-file={}", dir.path().join("pid").display())).args(user);
     let server = start(command, port, dir);
@@ -250,20 +263,31 @@ fn mariadb() -> Option<Server> {
 }
 
 fn mysql_login(user: &str, password: &str) -> ProtocolConfig {
-    let mut config = ProtocolConfig::new(Protocol::Mysql);
+    mysql_login_as(Protocol::Mysql, user, password)
+}
+
+fn mysql_login_as(protocol: Protocol, user: &str, password: &str) -> ProtocolConfig {
+    let mut config = ProtocolConfig::new(protocol);
     config.username = Some(user.to_owned());
     config.password = Some(password.to_owned());
     config
 }
 
 #[test]
-fn mariadb_greeting_and_login() {
+fn mariadb_greeting_and_logins_in_clear_and_over_tls() {
     let Some(mariadb) = mariadb() else { return };
     let port = mariadb.port;
     assert_eq!(converse(port, ProtocolConfig::new(Protocol::Mysql)), Ok(()));
     assert_eq!(converse(port, mysql_login("monit", "secret")), Ok(()));
     assert_eq!(
         converse(port, mysql_login("monit", "wrong")),
+        Err("login: expected success, got error 1045 (28000): Access denied for user 'monit'@'127.0.0.1' (using password: YES)"
+            .to_owned())
+    );
+    assert_eq!(converse(port, ProtocolConfig::new(Protocol::Mysqls)), Ok(()));
+    assert_eq!(converse(port, mysql_login_as(Protocol::Mysqls, "monit", "secret")), Ok(()));
+    assert_eq!(
+        converse(port, mysql_login_as(Protocol::Mysqls, "monit", "wrong")),
         Err("login: expected success, got error 1045 (28000): Access denied for user 'monit'@'127.0.0.1' (using password: YES)"
             .to_owned())
     );

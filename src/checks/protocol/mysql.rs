@@ -2,13 +2,15 @@
 //! error packet, such as "host blocked", is a failure). Without a `username` rmonit stops
 //! there, as Monit does. With one it logs in for real: a HandshakeResponse41 with the
 //! server's plugin (`mysql_native_password` or `caching_sha2_password`, switching when asked),
-//! then COM_QUIT; access denied is a failure. caching_sha2_password's full authentication
-//! sends the password itself, so rmonit does it only on a unix socket (the server refuses it
-//! elsewhere without TLS or RSA, which rmonit does not do): elsewhere it is a clear failure.
-
+//! then COM_QUIT; access denied is a failure. `mysqls` (or `ssl`) asks for TLS the MySQL way,
+//! an SSLRequest after the greeting, then the handshake; the server must offer it.
+//! caching_sha2_password's full authentication sends the password itself, so rmonit does it
+//! only over TLS or a unix socket (elsewhere the server wants RSA, which rmonit does not do):
+//! elsewhere it is a clear failure.
 use super::mysql_auth::{self, CACHING_SHA2, NATIVE};
 use super::{Session, Stream, io};
-use crate::config::model::ConnectionTarget;
+use crate::checks::network::tls;
+use crate::config::model::{ConnectionTarget, Protocol};
 
 /// The largest packet read (greetings and authentication packets are small).
 const MAX_PACKET: usize = 64 * 1024;
@@ -18,6 +20,7 @@ const MAX_AUTH_ROUNDS: usize = 8;
 const CLIENT_LONG_PASSWORD: u32 = 0x1;
 const CLIENT_LONG_FLAG: u32 = 0x4;
 const CLIENT_PROTOCOL_41: u32 = 0x200;
+const CLIENT_SSL: u32 = 0x800;
 const CLIENT_TRANSACTIONS: u32 = 0x2000;
 const CLIENT_SECURE_CONNECTION: u32 = 0x8000;
 const CLIENT_PLUGIN_AUTH: u32 = 0x8_0000;
@@ -36,13 +39,38 @@ struct Greeting {
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let (sequence, packet) = read_packet(session.stream, "greeting").await?;
     let greeting = parse_greeting(sequence, &packet)?;
-    let Some(user) = session.config.username.as_deref() else {
+    let config = session.config;
+    let password = config.password.as_deref().unwrap_or_default();
+    if config.name != Protocol::Mysqls && session.test.ssl.is_none() {
+        let Some(user) = config.username.as_deref() else {
+            return Ok(());
+        };
+        let cleartext_allowed = matches!(session.test.target, ConnectionTarget::Unixsocket { .. });
+        login(session.stream, &greeting, Credentials { user, password, extra_capabilities: 0, cleartext_allowed }, 1)
+            .await?;
+        return send_packet(session.stream, 0, &[COM_QUIT]).await;
+    }
+    if greeting.capabilities & CLIENT_SSL == 0 {
+        return Err("greeting: expected a server that offers TLS (mysqls), got one that does not".to_owned());
+    }
+    send_packet(session.stream, 1, &ssl_request()).await?;
+    let mut secured = tls::handshake(&mut *session.stream, session.host, session.test.ssl.as_ref()).await?;
+    let Some(user) = config.username.as_deref() else {
         return Ok(());
     };
-    let password = session.config.password.as_deref().unwrap_or_default();
-    let cleartext_allowed = matches!(session.test.target, ConnectionTarget::Unixsocket { .. });
-    login(session.stream, &greeting, user, password, cleartext_allowed).await?;
-    send_packet(session.stream, 0, &[COM_QUIT]).await
+    let credentials = Credentials { user, password, extra_capabilities: CLIENT_SSL, cleartext_allowed: true };
+    login(&mut secured, &greeting, credentials, 2).await?;
+    send_packet(&mut secured, 0, &[COM_QUIT]).await
+}
+
+/// Who logs in, and how.
+struct Credentials<'a> {
+    user: &'a str,
+    password: &'a str,
+    /// CLIENT_SSL once the connection is secured.
+    extra_capabilities: u32,
+    /// Whether the password itself may be sent (TLS, unix socket).
+    cleartext_allowed: bool,
 }
 
 /// Reads one packet: its sequence number and payload.
@@ -100,14 +128,15 @@ fn parse_greeting(sequence: u8, packet: &[u8]) -> Result<Greeting, String> {
     Ok(Greeting { capabilities, scramble, plugin })
 }
 
-/// Logs in as `user`: the handshake response, then plugin switches and results up to OK.
+/// Logs in: the handshake response in packet `sequence`, then plugin switches and results
+/// up to OK.
 async fn login(
     stream: &mut dyn Stream,
     greeting: &Greeting,
-    user: &str,
-    password: &str,
-    cleartext_allowed: bool,
+    credentials: Credentials<'_>,
+    sequence: u8,
 ) -> Result<(), String> {
+    let Credentials { user, password, extra_capabilities, cleartext_allowed } = credentials;
     if greeting.capabilities & CLIENT_PROTOCOL_41 == 0 {
         return Err("greeting: the server does not speak protocol 4.1, which a login needs".to_owned());
     }
@@ -117,8 +146,8 @@ async fn login(
         NATIVE.to_owned()
     };
     let auth = mysql_auth::response(&plugin, password, &greeting.scramble).unwrap_or_default();
-    let mut sequence = 1u8;
-    send_packet(stream, sequence, &handshake_response(user, &auth, &plugin)).await?;
+    let mut sequence = sequence;
+    send_packet(stream, sequence, &handshake_response(extra_capabilities, user, &auth, &plugin)).await?;
     for _ in 0..MAX_AUTH_ROUNDS {
         let (got, packet) = read_packet(stream, "login").await?;
         if got != sequence.wrapping_add(1) {
@@ -148,7 +177,7 @@ async fn login(
                 Some(4) => {
                     return Err(format!(
                         "login: the server asks for {CACHING_SHA2}'s full authentication (the password is not in its cache), \
-                         which rmonit does only on a unix socket; log in once with the mysql client, or use \
+                         which rmonit does only over TLS (mysqls) or a unix socket; log in once with the mysql client, or use \
                          mysql_native_password for the monitoring user"
                     ));
                 }
@@ -165,8 +194,10 @@ async fn login(
     Err(format!("login: no result within {MAX_AUTH_ROUNDS} authentication rounds"))
 }
 
-fn handshake_response(user: &str, auth: &[u8], plugin: &str) -> Vec<u8> {
-    let capabilities = CLIENT_LONG_PASSWORD
+/// The capabilities, packet size, character set and filler every client packet starts with.
+fn client_header(extra_capabilities: u32) -> Vec<u8> {
+    let capabilities = extra_capabilities
+        | CLIENT_LONG_PASSWORD
         | CLIENT_LONG_FLAG
         | CLIENT_PROTOCOL_41
         | CLIENT_TRANSACTIONS
@@ -176,6 +207,16 @@ fn handshake_response(user: &str, auth: &[u8], plugin: &str) -> Vec<u8> {
     payload.extend_from_slice(&MAX_PACKET_SIZE.to_le_bytes());
     payload.push(UTF8_GENERAL_CI);
     payload.extend_from_slice(&[0; 23]);
+    payload
+}
+
+/// The SSLRequest: the header of a handshake response, alone, with CLIENT_SSL.
+fn ssl_request() -> Vec<u8> {
+    client_header(CLIENT_SSL)
+}
+
+fn handshake_response(extra_capabilities: u32, user: &str, auth: &[u8], plugin: &str) -> Vec<u8> {
+    let mut payload = client_header(extra_capabilities);
     payload.extend_from_slice(user.as_bytes());
     payload.push(0);
     payload.push(auth.len() as u8);
@@ -271,7 +312,7 @@ mod tests {
         let (verdict, sent) = converse(credentials("monit", "secret"), &replies, check).await;
         assert_eq!(verdict, Ok(()));
         let auth = mysql_auth::response(NATIVE, "secret", SCRAMBLE).unwrap();
-        let expected = [packet(1, &handshake_response("monit", &auth, NATIVE)), packet(0, &[COM_QUIT])].concat();
+        let expected = [packet(1, &handshake_response(0, "monit", &auth, NATIVE)), packet(0, &[COM_QUIT])].concat();
         assert_eq!(sent, expected);
     }
 
@@ -303,6 +344,16 @@ mod tests {
         assert_eq!(verdict, Ok(()));
         let switched = packet(3, &mysql_auth::response(NATIVE, "secret", SCRAMBLE).unwrap());
         assert!(sent.windows(switched.len()).any(|w| w == switched));
+    }
+
+    #[tokio::test]
+    async fn mysqls_needs_a_server_that_offers_tls() {
+        let (verdict, sent) = converse(ProtocolConfig::new(Protocol::Mysqls), &greeting(NATIVE), check).await;
+        assert_eq!(
+            verdict,
+            Err("greeting: expected a server that offers TLS (mysqls), got one that does not".to_owned())
+        );
+        assert!(sent.is_empty());
     }
 
     #[tokio::test]
