@@ -1,20 +1,39 @@
 //! IMAP (and IMAPS, the same conversation over TLS): the greeting must be `* OK`, then
-//! `001 LOGOUT` must be answered with `* BYE`.
+//! `LOGOUT` must be answered with `* BYE`. With `ssl` on port 143 the connection is secured
+//! first with `001 STARTTLS`, as Monit does.
 
-use super::{Session, reply};
+use super::{Session, Stream, reply};
+use crate::checks::network::tls;
+use crate::config::model::Protocol;
+
+/// The port where `ssl` means STARTTLS.
+const STARTTLS_PORT: u16 = 143;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     reply::expect_prefix(session.stream, "greeting", "* OK").await?;
-    reply::command(session.stream, "001 LOGOUT").await?;
-    reply::expect_prefix(session.stream, "answer to LOGOUT", "* BYE").await?;
+    let starttls =
+        session.config.name == Protocol::Imap && session.test.ssl.is_some() && session.port == Some(STARTTLS_PORT);
+    if !starttls {
+        return logout(session.stream, "001").await;
+    }
+    reply::command(session.stream, "001 STARTTLS").await?;
+    reply::expect_prefix(session.stream, "answer to STARTTLS", "001 OK").await?;
+    let mut secured = tls::handshake(&mut *session.stream, session.host, session.test.ssl.as_ref()).await?;
+    logout(&mut secured, "002").await
+}
+
+/// `<tag> LOGOUT`, answered with `* BYE`.
+async fn logout(stream: &mut dyn Stream, tag: &str) -> Result<(), String> {
+    reply::command(stream, &format!("{tag} LOGOUT")).await?;
+    reply::expect_prefix(stream, "answer to LOGOUT", "* BYE").await?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::testpeer::converse;
+    use super::super::testpeer::{converse, replying, test_for};
     use super::*;
-    use crate::config::model::{Protocol, ProtocolConfig};
+    use crate::config::model::{ProtocolConfig, SslOptions};
 
     #[tokio::test]
     async fn greeting_then_logout() {
@@ -28,5 +47,24 @@ mod tests {
     async fn a_refusing_greeting_fails() {
         let (verdict, _) = converse(ProtocolConfig::new(Protocol::Imap), b"* BYE too many\r\n", check).await;
         assert_eq!(verdict, Err("greeting: expected '* OK...', got '* BYE too many'".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn ssl_on_port_143_asks_for_starttls() {
+        let (mut stream, peer) = replying(b"* OK ready\r\n001 BAD STARTTLS unavailable\r\n");
+        let mut test = test_for(Protocol::Imap);
+        test.ssl = Some(SslOptions::default());
+        let config = ProtocolConfig::new(Protocol::Imap);
+        let verdict = {
+            let mut session =
+                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(143) };
+            check(&mut session).await
+        };
+        drop(stream);
+        assert_eq!(
+            verdict,
+            Err("answer to STARTTLS: expected '001 OK...', got '001 BAD STARTTLS unavailable'".to_owned())
+        );
+        assert_eq!(peer.await.unwrap(), b"001 STARTTLS\r\n");
     }
 }
