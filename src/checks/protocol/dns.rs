@@ -78,7 +78,7 @@ fn rcode_name(rcode: u16) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testpeer::converse_answering;
+    use super::super::testpeer::{answering, converse_answering, test_for};
     use super::*;
     use crate::config::model::{Protocol, ProtocolConfig};
 
@@ -111,5 +111,21 @@ mod tests {
         let mut wrong = answer_to(&[0, 17].iter().copied().chain(query(7)).collect::<Vec<_>>(), 0, 1);
         wrong[2..4].copy_from_slice(&7u16.to_be_bytes());
         assert!(judge(8, &wrong[2..]).unwrap_err().starts_with("answer: expected the id of the query (8), got 7"));
+    }
+
+    #[tokio::test]
+    async fn over_udp_without_a_length_prefix() {
+        let (mut stream, peer) = answering(|request| answer_to(&[&[0, 17][..], request].concat(), 0, 1)[2..].to_vec());
+        let mut test = test_for(Protocol::Dns);
+        test.socket_type = Some(SocketType::Udp);
+        let config = ProtocolConfig::new(Protocol::Dns);
+        let verdict = {
+            let mut session =
+                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(53) };
+            check(&mut session).await
+        };
+        drop(stream);
+        assert_eq!(verdict, Ok(()));
+        assert_eq!(&peer.await.unwrap()[2..], &query(0)[2..]);
     }
 }
