@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use rmonit::checks::protocol::{self, Session};
-use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig};
+use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SslOptions};
 
 use crate::util::{free_port, wait_until};
 
@@ -61,6 +61,11 @@ fn installed(candidates: &[&str]) -> Option<PathBuf> {
 
 /// Runs `config`'s conversation on a fresh connection to 127.0.0.1:`port`.
 fn converse(port: u16, config: ProtocolConfig) -> Result<(), String> {
+    converse_with(port, config, None)
+}
+
+/// Runs `config`'s conversation with the test's `ssl` options.
+fn converse_with(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let mut test = ConnectionTest::new(ConnectionTarget::Port {
@@ -70,6 +75,7 @@ fn converse(port: u16, config: ProtocolConfig) -> Result<(), String> {
             ip_version: None,
         });
         test.protocol = Some(config.clone());
+        test.ssl = ssl;
         let exchange = async {
             let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
             let mut session =
@@ -121,8 +127,25 @@ fn memcached_noop_and_protocol_mismatches() {
     assert!(error.starts_with("answer to NOOP: expected a binary response (magic 0x81), got '-ERR"), "{error}");
 }
 
-/// A throw-away PostgreSQL cluster: `scram` (SCRAM-SHA-256) and `md5user` (MD5) may log in
-/// over TCP with their passwords.
+/// A self-signed certificate for 127.0.0.1 and its key, written in `dir`.
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl");
+    assert!(status.success(), "openssl req failed");
+    (certificate, key)
+}
+
+/// A throw-away PostgreSQL cluster with TLS (a self-signed certificate): `scram`
+/// (SCRAM-SHA-256) and `md5user` (MD5) may log in over TCP with their passwords.
 struct Postgres {
     server: Server,
 }
@@ -169,7 +192,15 @@ fn postgres() -> Option<Postgres> {
     let port = free_port();
     let mut command = as_owner(&bin.join("postgres"));
     command.args(["-D", &data.display().to_string(), "-p", &port.to_string(), "-k", &socket_dir.display().to_string()]);
-    command.args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+    command.args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "ssl=on"]);
+    let (certificate, key) = self_signed(dir.path());
+    if root {
+        for file in [&certificate, &key] {
+            std::os::unix::fs::chown(file, Some(postgres_uid()), None).expect("chown the certificate");
+        }
+    }
+    command.args(["-c", &format!("ssl_cert_file={}", certificate.display())]);
+    command.args(["-c", &format!("ssl_key_file={}", key.display())]);
     let server = start(command, port, dir);
     let sql = "SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5secret'; \
                SET password_encryption = 'scram-sha-256'; CREATE ROLE scram LOGIN PASSWORD 'scramsecret';";
@@ -193,7 +224,7 @@ fn pgsql_login(user: &str, password: &str) -> ProtocolConfig {
 }
 
 #[test]
-fn postgresql_logins_with_scram_and_md5() {
+fn postgresql_logins_with_scram_and_md5_in_clear_and_over_tls() {
     let Some(postgres) = postgres() else { return };
     let port = postgres.server.port;
     assert_eq!(converse(port, ProtocolConfig::new(Protocol::Pgsql)), Ok(()));
@@ -212,6 +243,13 @@ fn postgresql_logins_with_scram_and_md5() {
     assert_eq!(
         converse(port, missing_database),
         Err("login: expected success, got FATAL 3D000: database \"nosuchdb\" does not exist".to_owned())
+    );
+    let tls = Some(SslOptions::default());
+    assert_eq!(converse_with(port, ProtocolConfig::new(Protocol::Pgsql), tls.clone()), Ok(()));
+    assert_eq!(converse_with(port, pgsql_login("scram", "scramsecret"), tls.clone()), Ok(()));
+    assert_eq!(
+        converse_with(port, pgsql_login("md5user", "wrong"), tls),
+        Err("login: expected success, got FATAL 28P01: password authentication failed for user \"md5user\"".to_owned())
     );
 }
 
@@ -234,18 +272,7 @@ fn mariadb() -> Option<Server> {
         .status()
         .expect("run mariadb-install-db");
     assert!(status.success(), "mariadb-install-db failed");
-    let (certificate, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl");
-    assert!(status.success(), "openssl req failed");
+    let (certificate, key) = self_signed(dir.path());
     let port = free_port();
     let mut command = Command::new(server);
     command.args(["--no-defaults", &format!("--datadir={data}"), &format!("--socket={socket}")]);

@@ -2,14 +2,19 @@
 //! request or error answer shows a live server (Monit's rule; its probe user is `root`).
 //! With one, rmonit logs in for real: cleartext, MD5 or SCRAM-SHA-256 with the `password`,
 //! up to ReadyForQuery; an error answer is a failure. The database defaults to the user's
-//! own, as psql's does. It ends with a Terminate message.
+//! own, as psql's does. It ends with a Terminate message. With `ssl` the connection is
+//! secured the PostgreSQL way first: an SSLRequest answered with `S`, then the handshake.
 
 use md5::{Digest, Md5};
 
 use super::scram::{ClientFinal, Scram};
 use super::{Session, Stream, io};
+use crate::checks::network::tls;
+use crate::config::model::ProtocolConfig;
 
 const PROTOCOL_3_0: u32 = 196_608;
+/// The "protocol version" of an SSLRequest.
+const SSL_REQUEST_CODE: u32 = 80_877_103;
 /// The user Monit's probe uses when none is configured.
 const PROBE_USER: &str = "root";
 /// The largest message read (authentication and status messages are small).
@@ -26,17 +31,31 @@ const AUTH_SASL_FINAL: u32 = 12;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let config = session.config;
+    if session.test.ssl.is_none() {
+        return converse(session.stream, config).await;
+    }
+    io::send(session.stream, &[8u32.to_be_bytes(), SSL_REQUEST_CODE.to_be_bytes()].concat()).await?;
+    let answer = io::read_exact(session.stream, 1).await.map_err(|e| format!("answer to the SSLRequest: {e}"))?;
+    if answer[0] != b'S' {
+        return Err(format!("answer to the SSLRequest: expected 'S' (TLS offered), got '{}'", io::printable(&answer)));
+    }
+    let mut secured = tls::handshake(&mut *session.stream, session.host, session.test.ssl.as_ref()).await?;
+    converse(&mut secured, config).await
+}
+
+/// The startup, and a probe or a login, on `stream` (the session's, or TLS over it).
+async fn converse(stream: &mut dyn Stream, config: &ProtocolConfig) -> Result<(), String> {
     let Some(user) = config.username.as_deref() else {
-        return probe(session.stream).await;
+        return probe(stream).await;
     };
     let mut parameters = vec![("user", user)];
     if let Some(database) = config.database.as_deref() {
         parameters.push(("database", database));
     }
-    io::send(session.stream, &startup_message(&parameters)).await?;
+    io::send(stream, &startup_message(&parameters)).await?;
     let password = config.password.as_deref();
-    login(session.stream, user, password).await?;
-    io::send(session.stream, &terminate()).await
+    login(stream, user, password).await?;
+    io::send(stream, &terminate()).await
 }
 
 /// Without credentials: the first answer must be an authentication request or an error.
@@ -292,5 +311,21 @@ mod tests {
     fn md5_password_as_postgres_computes_it() {
         // Computed with Python's hashlib: 'md5' + md5(md5('secret' + 'monit').hexdigest() + salt).
         assert_eq!(md5_password("monit", "secret", &[1, 2, 3, 4]), "md5d0a7a3e0a98e0487da69238e93e2443b");
+    }
+
+    #[tokio::test]
+    async fn ssl_needs_a_server_that_offers_it() {
+        let (mut stream, peer) = super::super::testpeer::replying(b"N");
+        let mut test = super::super::testpeer::test_for(Protocol::Pgsql);
+        test.ssl = Some(crate::config::model::SslOptions::default());
+        let config = ProtocolConfig::new(Protocol::Pgsql);
+        let verdict = {
+            let mut session =
+                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(5432) };
+            check(&mut session).await
+        };
+        drop(stream);
+        assert_eq!(verdict, Err("answer to the SSLRequest: expected 'S' (TLS offered), got 'N'".to_owned()));
+        assert_eq!(peer.await.unwrap(), [0, 0, 0, 8, 4, 210, 22, 47]);
     }
 }
