@@ -69,6 +69,55 @@ pub async fn connect(endpoint: &Endpoint) -> Result<Connection, String> {
     }
 }
 
+/// A UDP test without a protocol (Monit's): one NUL byte to each address in turn; only a
+/// refusal (ICMP port unreachable) within `wait` fails it, as nothing need answer.
+pub async fn probe_udp(endpoint: &Endpoint, wait: std::time::Duration) -> Result<(), String> {
+    let (host, port, source, ip_version) = match endpoint {
+        Endpoint::Inet { host, port, source, ip_version, .. } => (host, *port, source, *ip_version),
+        Endpoint::Unix { path, .. } => {
+            let socket = UnixDatagram::unbound().map_err(|e| e.to_string())?;
+            socket.connect(path).map_err(|e| e.to_string())?;
+            return socket.send(b"\0").await.map(|_| ()).map_err(|e| e.to_string());
+        }
+    };
+    let source: Option<IpAddr> = match source {
+        Some(text) => Some(resolve_one(text).await?),
+        None => None,
+    };
+    let mut last_error = format!("{host} has no address");
+    for address in resolve(host, port, ip_version).await? {
+        match probe_one(address, source, wait).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last_error = e.to_string(),
+        }
+    }
+    Err(last_error)
+}
+
+async fn probe_one(address: SocketAddr, source: Option<IpAddr>, wait: std::time::Duration) -> io::Result<()> {
+    let local: SocketAddr = match (source, address.is_ipv4()) {
+        (Some(ip), _) => SocketAddr::new(ip, 0),
+        (None, true) => SocketAddr::from(([0, 0, 0, 0], 0)),
+        (None, false) => SocketAddr::from(([0u16; 8], 0)),
+    };
+    let socket = UdpSocket::bind(local).await?;
+    socket.connect(address).await?;
+    socket.send(b"\0").await?;
+    // A refusal arrives as a socket error, which a plain read readiness would not report.
+    let interest = tokio::io::Interest::READABLE | tokio::io::Interest::ERROR;
+    if tokio::time::timeout(wait, socket.ready(interest)).await.is_ok() {
+        if let Some(error) = socket.take_error()? {
+            return Err(error);
+        }
+        let mut buffer = [0u8; 512];
+        match socket.try_recv(&mut buffer) {
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The addresses of `host`, filtered by IP version, in the resolver's order.
 pub async fn resolve(host: &str, port: u16, ip_version: Option<IpVersion>) -> Result<Vec<SocketAddr>, String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');

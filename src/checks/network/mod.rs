@@ -278,6 +278,14 @@ async fn attempt_once(test: &ConnectionTest, plan: &Plan) -> Result<Found, Strin
 
 /// Connect, TLS, protocol. Returns the days left on the server's certificate, when read.
 async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, String> {
+    let udp = matches!(&plan.endpoint, Endpoint::Inet { udp: true, .. } | Endpoint::Unix { udp: true, .. });
+    if udp && plan.protocol.name == Protocol::Default && test.send_expect.is_empty() {
+        let family = if matches!(plan.endpoint, Endpoint::Unix { .. }) { "UNIX" } else { "INET" };
+        let probe = connect::probe_udp(&plan.endpoint, UDP_REFUSAL_WAIT.min(plan.timeout)).await;
+        return probe
+            .map(|()| None)
+            .map_err(|e| format!("failed, cannot open a connection to {family}{} via UDP -- {e}", plan.where_()));
+    }
     let Connection { stream, .. } = connect::connect(&plan.endpoint).await.map_err(|e| {
         let (family, what) = match &plan.endpoint {
             Endpoint::Unix { .. } => ("UNIX", plan.target.clone()),
@@ -317,27 +325,13 @@ async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, Str
 
 /// The protocol's conversation on a connected (and secured) stream.
 async fn converse(test: &ConnectionTest, plan: &Plan, stream: &mut dyn Stream) -> Result<(), String> {
-    let udp = plan.figure.socket_type == "UDP";
     let mut session = Session { stream, test, config: &plan.protocol, host: &plan.target, port: plan.port };
     if test.protocol.is_none() && !test.send_expect.is_empty() {
         return protocol::generic::check(&mut session).await;
     }
-    if udp && plan.protocol.name == Protocol::Default {
-        return udp_probe(session.stream).await;
-    }
     let result = protocol::run(plan.protocol.name, &mut session).await;
     let _ = session.stream.shutdown().await;
     result
-}
-
-/// UDP without a protocol: one NUL byte, then a refusal (ICMP port unreachable) within
-/// [`UDP_REFUSAL_WAIT`] is the only failure.
-async fn udp_probe(stream: &mut dyn Stream) -> Result<(), String> {
-    protocol::io::send(stream, b"\0").await?;
-    match tokio::time::timeout(UDP_REFUSAL_WAIT, protocol::io::read_some(stream, 1)).await {
-        Ok(Err(message)) => Err(message),
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]
@@ -378,6 +372,29 @@ mod tests {
         let report = check(&test, "127.0.0.1", Duration::from_secs(2)).await;
         assert!(matches!(report.connection, TestResult::Failed(_)), "{report:?}");
         assert!(matches!(report.response_time, TestResult::Succeeded(_)), "{report:?}");
+    }
+
+    #[tokio::test]
+    async fn udp_fails_only_on_a_refusal() {
+        let open = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mut test = port_test(open.local_addr().unwrap().port());
+        test.socket_type = Some(SocketType::Udp);
+        let report = check(&test, "127.0.0.1", Duration::from_secs(3)).await;
+        assert!(matches!(report.connection, TestResult::Succeeded(_)), "{report:?}");
+        assert_eq!(report.figure.socket_type, "UDP");
+        let mut buf = [0u8; 4];
+        assert_eq!(open.try_recv(&mut buf).ok(), Some(1), "the probe is one NUL byte");
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        test.target = ConnectionTarget::Port {
+            host: None,
+            port: closed.local_addr().unwrap().port(),
+            address: None,
+            ip_version: None,
+        };
+        drop(closed);
+        let report = check(&test, "127.0.0.1", Duration::from_secs(3)).await;
+        let TestResult::Failed(message) = report.connection else { panic!("{report:?}") };
+        assert!(message.contains("refused"), "{message}");
     }
 
     #[tokio::test]
