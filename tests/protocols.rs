@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use rmonit::checks::network;
 use rmonit::checks::protocol::{self, Session};
 use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SslOptions};
+use rmonit::engine::rules::TestResult;
 
 use crate::util::{free_port, wait_until};
 
@@ -84,6 +86,21 @@ fn converse_with(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> 
         };
         tokio::time::timeout(CHECK_TIMEOUT, exchange).await.unwrap_or_else(|_| Err("timed out".to_owned()))
     })
+}
+
+/// The whole connection test (connect, TLS as the network check decides, the conversation)
+/// of `config` with `ssl` on 127.0.0.1:`port`: its verdict.
+fn network_check(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> TestResult {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let mut test = ConnectionTest::new(ConnectionTarget::Port {
+        host: Some("127.0.0.1".to_owned()),
+        port,
+        address: None,
+        ip_version: None,
+    });
+    test.protocol = Some(config);
+    test.ssl = ssl;
+    runtime.block_on(network::check(&test, "127.0.0.1", CHECK_TIMEOUT)).connection
 }
 
 fn redis(extra: &[&str]) -> Option<Server> {
@@ -251,6 +268,10 @@ fn postgresql_logins_with_scram_and_md5_in_clear_and_over_tls() {
         converse_with(port, pgsql_login("md5user", "wrong"), tls),
         Err("login: expected success, got FATAL 28P01: password authentication failed for user \"md5user\"".to_owned())
     );
+    // Through the network check: PostgreSQL's TLS is negotiated by the conversation, not
+    // put on the connection before it.
+    let verdict = network_check(port, pgsql_login("scram", "scramsecret"), Some(SslOptions::default()));
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
 }
 
 /// A throw-away MariaDB server with TLS (a self-signed certificate): `monit` may log in from
@@ -318,4 +339,8 @@ fn mariadb_greeting_and_logins_in_clear_and_over_tls() {
         Err("login: expected success, got error 1045 (28000): Access denied for user 'monit'@'127.0.0.1' (using password: YES)"
             .to_owned())
     );
+    let verdict = network_check(port, mysql_login("monit", "secret"), Some(SslOptions::default()));
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
+    let verdict = network_check(port, mysql_login("monit", "wrong"), None);
+    assert!(matches!(&verdict, TestResult::Failed(m) if m.contains("Access denied")), "{verdict:?}");
 }

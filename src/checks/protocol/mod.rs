@@ -65,6 +65,12 @@ pub struct Session<'a> {
     pub port: Option<u16>,
 }
 
+/// Whether the test asks for TLS (`ssl`, `type tcpssl`): what protocols that secure the
+/// connection themselves (STARTTLS, the databases' TLS requests) go by.
+pub fn tls_asked(test: &ConnectionTest) -> bool {
+    test.ssl.is_some() || test.socket_type == Some(crate::config::model::SocketType::Tcpssl)
+}
+
 /// Runs `protocol`'s conversation on the session's stream. Generic `send`/`expect` steps
 /// are run by the caller when the test has no protocol.
 pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), String> {

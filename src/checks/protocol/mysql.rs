@@ -8,7 +8,7 @@
 //! only over TLS or a unix socket (elsewhere the server wants RSA, which rmonit does not do):
 //! elsewhere it is a clear failure.
 use super::mysql_auth::{self, CACHING_SHA2, NATIVE};
-use super::{Session, Stream, io};
+use super::{Session, Stream, io, tls_asked};
 use crate::checks::network::tls;
 use crate::config::model::{ConnectionTarget, Protocol};
 
@@ -41,7 +41,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let greeting = parse_greeting(sequence, &packet)?;
     let config = session.config;
     let password = config.password.as_deref().unwrap_or_default();
-    if config.name != Protocol::Mysqls && session.test.ssl.is_none() {
+    if config.name != Protocol::Mysqls && !tls_asked(session.test) {
         let Some(user) = config.username.as_deref() else {
             return Ok(());
         };

@@ -31,7 +31,7 @@ const AUTH_SASL_FINAL: u32 = 12;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let config = session.config;
-    if session.test.ssl.is_none() {
+    if !super::tls_asked(session.test) {
         return converse(session.stream, config).await;
     }
     io::send(session.stream, &[8u32.to_be_bytes(), SSL_REQUEST_CODE.to_be_bytes()].concat()).await?;
