@@ -1,9 +1,10 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
 //! PostgreSQL (real logins, SCRAM-SHA-256 and MD5) and MariaDB (a real login), each started
 //! by the test as a throw-away instance on a free port and stopped by PID when the test ends,
-//! also on failure. The conversations are called directly on a connected stream (the
-//! engine's wiring has its own tests). A server whose Debian package is missing is skipped
-//! with a message; .ci/run installs them all.
+//! also on failure; and small in-test UDP servers for ntp3 and radius. Most conversations are
+//! called directly on a connected stream; a few tests go through the whole network check
+//! (TLS negotiated by the databases, UDP forced for ntp3 and radius). A server whose Debian
+//! package is missing is skipped with a message; .ci/run installs them all.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -343,4 +344,52 @@ fn mariadb_greeting_and_logins_in_clear_and_over_tls() {
     assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
     let verdict = network_check(port, mysql_login("monit", "wrong"), None);
     assert!(matches!(&verdict, TestResult::Failed(m) if m.contains("Access denied")), "{verdict:?}");
+}
+
+/// A UDP server on 127.0.0.1 that answers each of `requests` datagrams with `answer`'s
+/// bytes, then stops (or stops after a quiet START_TIMEOUT).
+fn udp_server(requests: usize, answer: fn(&[u8]) -> Vec<u8>) -> (u16, std::thread::JoinHandle<()>) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
+    socket.set_read_timeout(Some(START_TIMEOUT)).expect("a read timeout");
+    let port = socket.local_addr().expect("its address").port();
+    let server = std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        for _ in 0..requests {
+            let Ok((n, peer)) = socket.recv_from(&mut buffer) else { return };
+            let _ = socket.send_to(&answer(&buffer[..n]), peer);
+        }
+    });
+    (port, server)
+}
+
+#[test]
+fn ntp3_and_radius_over_udp_through_the_network_check() {
+    // NTP: a synchronized version-3 server, and one whose clock is not synchronized.
+    let (port, server) = udp_server(1, |request| [&[0b00_011_100][..], &request[1..]].concat());
+    let verdict = network_check(port, ProtocolConfig::new(Protocol::Ntp3), None);
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
+    server.join().ok();
+    let (port, server) = udp_server(1, |request| [&[0b11_011_100][..], &request[1..]].concat());
+    let verdict = network_check(port, ProtocolConfig::new(Protocol::Ntp3), None);
+    assert!(matches!(&verdict, TestResult::Failed(m) if m.contains("leap indicator 3")), "{verdict:?}");
+    server.join().ok();
+
+    // RADIUS: Access-Accept signed with the default secret `testing123`.
+    let (port, server) = udp_server(2, |request| {
+        use md5::Digest;
+        let mut answer = vec![2, request[1], 0, 20];
+        let signature = md5::Md5::digest([&answer[..4], &request[4..20], b"testing123"].concat());
+        answer.extend_from_slice(&signature);
+        answer
+    });
+    let verdict = network_check(port, ProtocolConfig::new(Protocol::Radius), None);
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
+    let mut other_secret = ProtocolConfig::new(Protocol::Radius);
+    other_secret.secret = Some("another".to_owned());
+    let verdict = network_check(port, other_secret, None);
+    assert!(
+        matches!(&verdict, TestResult::Failed(m) if m.contains("the response authenticator does not match")),
+        "{verdict:?}"
+    );
+    server.join().ok();
 }
