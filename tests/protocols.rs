@@ -1,9 +1,10 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
-//! PostgreSQL (real logins, SCRAM-SHA-256 and MD5) and MariaDB (a real login), each started
-//! by the test as a throw-away instance on a free port and stopped by PID when the test ends,
-//! also on failure; and small in-test UDP servers for ntp3 and radius. Most conversations are
-//! called directly on a connected stream; a few tests go through the whole network check
-//! (TLS negotiated by the databases, UDP forced for ntp3 and radius). A server whose Debian
+//! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon
+//! and a mosquitto broker (with and without credentials), each started by the test as a
+//! throw-away instance on a free port and stopped by PID when the test ends, also on
+//! failure; and small in-test UDP servers for ntp3 and radius. Most conversations are called
+//! directly on a connected stream; a few tests go through the whole network check (TLS
+//! negotiated by the databases, UDP forced for ntp3 and radius). A server whose Debian
 //! package is missing is skipped with a message; .ci/run installs them all.
 
 use std::path::{Path, PathBuf};
@@ -392,4 +393,64 @@ fn ntp3_and_radius_over_udp_through_the_network_check() {
         "{verdict:?}"
     );
     server.join().ok();
+}
+
+#[test]
+fn rsync_daemon_lists_its_modules() {
+    let Some(program) = installed(&["/usr/bin/rsync"]) else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("rsyncd.conf");
+    let module = format!("use chroot = no\n[data]\n  path = {}\n  comment = test data\n", dir.path().display());
+    std::fs::write(&config, module).expect("write rsyncd.conf");
+    let port = free_port();
+    let mut command = Command::new(program);
+    command.args(["--daemon", "--no-detach", "--address=127.0.0.1", &format!("--port={port}")]);
+    command.arg(format!("--config={}", config.display()));
+    let rsync = start(command, port, dir);
+    assert_eq!(converse(rsync.port, ProtocolConfig::new(Protocol::Rsync)), Ok(()));
+    let error = converse(rsync.port, ProtocolConfig::new(Protocol::Ftp)).unwrap_err();
+    assert!(error.starts_with("greeting: expected a numeric reply, got '@RSYNCD: "), "{error}");
+}
+
+/// A throw-away mosquitto broker where `bob` logs in with `secret` and anonymous clients
+/// are refused.
+fn mosquitto() -> Option<Server> {
+    let program = installed(&["/usr/sbin/mosquitto"])?;
+    let passwd = installed(&["/usr/bin/mosquitto_passwd"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let passwords = dir.path().join("passwd");
+    let status = Command::new(passwd).arg("-c").arg("-b").arg(&passwords).args(["bob", "secret"]).status();
+    assert!(status.expect("run mosquitto_passwd").success(), "mosquitto_passwd failed");
+    let port = free_port();
+    // As root the broker would switch to its own user, who cannot read the temp dir.
+    let config = format!(
+        "listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\npersistence false\nuser root\n",
+        passwords.display()
+    );
+    let config_file = dir.path().join("mosquitto.conf");
+    std::fs::write(&config_file, config).expect("write mosquitto.conf");
+    let mut command = Command::new(program);
+    command.arg("-c").arg(&config_file);
+    Some(start(command, port, dir))
+}
+
+fn mqtt_login(user: &str, password: &str) -> ProtocolConfig {
+    let mut config = ProtocolConfig::new(Protocol::Mqtt);
+    config.username = Some(user.to_owned());
+    config.password = Some(password.to_owned());
+    config
+}
+
+#[test]
+fn mosquitto_connect_with_and_without_credentials() {
+    let Some(broker) = mosquitto() else { return };
+    assert_eq!(converse(broker.port, mqtt_login("bob", "secret")), Ok(()));
+    assert_eq!(
+        converse(broker.port, mqtt_login("bob", "wrong")),
+        Err("answer to CONNECT: expected return code 0 (accepted), got 5 (not authorized)".to_owned())
+    );
+    assert_eq!(
+        converse(broker.port, ProtocolConfig::new(Protocol::Mqtt)),
+        Err("answer to CONNECT: expected return code 0 (accepted), got 5 (not authorized)".to_owned())
+    );
 }

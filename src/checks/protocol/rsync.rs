@@ -1,6 +1,6 @@
-//! rsync daemon: the greeting `@RSYNCD: <version> [digests]` is answered with the same
-//! protocol version, then `#list` asks for the module list, read up to `@RSYNCD: EXIT`
-//! (`@ERROR` is a failure).
+//! rsync daemon: the greeting `@RSYNCD: <version> [digests]` is echoed back as Monit does
+//! (protocol 32 servers want the digest list back), then `#list` asks for the module list,
+//! read up to `@RSYNCD: EXIT` (`@ERROR` is a failure).
 
 use super::{Session, io, reply};
 
@@ -13,7 +13,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return Err(reply::unexpected("greeting", "'@RSYNCD: <version>'", &greeting));
     }
-    io::send(session.stream, format!("@RSYNCD: {version}\n#list\n").as_bytes()).await?;
+    io::send(session.stream, format!("{greeting}\n#list\n").as_bytes()).await?;
     for _ in 0..MAX_MODULES {
         let line = reply::line(session.stream, "module list").await?;
         if line.starts_with("@RSYNCD: EXIT") {
@@ -37,7 +37,7 @@ mod tests {
         let replies = b"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\nbackup         \tthe backups\n@RSYNCD: EXIT\n";
         let (verdict, sent) = converse(ProtocolConfig::new(Protocol::Rsync), replies, check).await;
         assert_eq!(verdict, Ok(()));
-        assert_eq!(sent, b"@RSYNCD: 31.0\n#list\n");
+        assert_eq!(sent, b"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n#list\n");
     }
 
     #[tokio::test]
