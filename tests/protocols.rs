@@ -1,11 +1,11 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
-//! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon
-//! and a mosquitto broker (with and without credentials), each started by the test as a
-//! throw-away instance on a free port and stopped by PID when the test ends, also on
+//! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon,
+//! a mosquitto broker (with and without credentials) and dnsmasq, each started by the test
+//! as a throw-away instance on a free port and stopped by PID when the test ends, also on
 //! failure; and small in-test UDP servers for ntp3 and radius. Most conversations are called
 //! directly on a connected stream; a few tests go through the whole network check (TLS
-//! negotiated by the databases, UDP forced for ntp3 and radius). A server whose Debian
-//! package is missing is skipped with a message; .ci/run installs them all.
+//! negotiated by the databases, UDP for dns, ntp3 and radius). A server whose Debian package
+//! is missing is skipped with a message; .ci/run installs them all.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use rmonit::checks::network;
 use rmonit::checks::protocol::{self, Session};
-use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SslOptions};
+use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SocketType, SslOptions};
 use rmonit::engine::rules::TestResult;
 
 use crate::util::{free_port, wait_until};
@@ -453,4 +453,37 @@ fn mosquitto_connect_with_and_without_credentials() {
         converse(broker.port, ProtocolConfig::new(Protocol::Mqtt)),
         Err("answer to CONNECT: expected return code 0 (accepted), got 5 (not authorized)".to_owned())
     );
+}
+
+/// A throw-away dnsmasq without upstream servers: it answers everything with REFUSED, which
+/// shows a live server (Monit's rule).
+fn dnsmasq() -> Option<Server> {
+    let program = installed(&["/usr/sbin/dnsmasq"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(program);
+    command.args(["--no-daemon", &format!("--port={port}"), "--listen-address=127.0.0.1", "--bind-interfaces"]);
+    command.args(["--no-resolv", "--no-hosts", "--conf-file=/dev/null"]);
+    command.arg(format!("--pid-file={}", dir.path().join("pid").display()));
+    if nix::unistd::geteuid().is_root() {
+        command.arg("--user=root");
+    }
+    Some(start(command, port, dir))
+}
+
+#[test]
+fn dnsmasq_answers_over_tcp_and_udp() {
+    let Some(dnsmasq) = dnsmasq() else { return };
+    assert_eq!(converse(dnsmasq.port, ProtocolConfig::new(Protocol::Dns)), Ok(()));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    let mut test = ConnectionTest::new(ConnectionTarget::Port {
+        host: Some("127.0.0.1".to_owned()),
+        port: dnsmasq.port,
+        address: None,
+        ip_version: None,
+    });
+    test.protocol = Some(ProtocolConfig::new(Protocol::Dns));
+    test.socket_type = Some(SocketType::Udp);
+    let verdict = runtime.block_on(network::check(&test, "127.0.0.1", CHECK_TIMEOUT)).connection;
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
 }
