@@ -93,6 +93,16 @@ fn converse_with(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> 
 /// The whole connection test (connect, TLS as the network check decides, the conversation)
 /// of `config` with `ssl` on 127.0.0.1:`port`: its verdict.
 fn network_check(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> TestResult {
+    network_check_over(port, config, ssl, None)
+}
+
+/// The same, with `type tcp|udp`.
+fn network_check_over(
+    port: u16,
+    config: ProtocolConfig,
+    ssl: Option<SslOptions>,
+    socket_type: Option<SocketType>,
+) -> TestResult {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let mut test = ConnectionTest::new(ConnectionTarget::Port {
         host: Some("127.0.0.1".to_owned()),
@@ -102,6 +112,7 @@ fn network_check(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> 
     });
     test.protocol = Some(config);
     test.ssl = ssl;
+    test.socket_type = socket_type;
     runtime.block_on(network::check(&test, "127.0.0.1", CHECK_TIMEOUT)).connection
 }
 
@@ -475,15 +486,23 @@ fn dnsmasq() -> Option<Server> {
 fn dnsmasq_answers_over_tcp_and_udp() {
     let Some(dnsmasq) = dnsmasq() else { return };
     assert_eq!(converse(dnsmasq.port, ProtocolConfig::new(Protocol::Dns)), Ok(()));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    let mut test = ConnectionTest::new(ConnectionTarget::Port {
-        host: Some("127.0.0.1".to_owned()),
-        port: dnsmasq.port,
-        address: None,
-        ip_version: None,
-    });
-    test.protocol = Some(ProtocolConfig::new(Protocol::Dns));
-    test.socket_type = Some(SocketType::Udp);
-    let verdict = runtime.block_on(network::check(&test, "127.0.0.1", CHECK_TIMEOUT)).connection;
+    let verdict = network_check_over(dnsmasq.port, ProtocolConfig::new(Protocol::Dns), None, Some(SocketType::Udp));
     assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
+}
+
+#[test]
+fn sip_options_over_udp_through_the_network_check() {
+    // The answer is one datagram, read whole.
+    let (port, server) =
+        udp_server(1, |_| b"SIP/2.0 200 OK\r\nCSeq: 63104 OPTIONS\r\nContent-Length: 0\r\n\r\n".to_vec());
+    let verdict = network_check_over(port, ProtocolConfig::new(Protocol::Sip), None, Some(SocketType::Udp));
+    assert!(matches!(verdict, TestResult::Succeeded(_)), "{verdict:?}");
+    server.join().ok();
+    let (port, server) = udp_server(1, |_| b"SIP/2.0 503 Service Unavailable\r\n\r\n".to_vec());
+    let verdict = network_check_over(port, ProtocolConfig::new(Protocol::Sip), None, Some(SocketType::Udp));
+    assert!(
+        matches!(&verdict, TestResult::Failed(m) if m.contains("got 'SIP/2.0 503 Service Unavailable'")),
+        "{verdict:?}"
+    );
+    server.join().ok();
 }

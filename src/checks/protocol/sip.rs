@@ -5,6 +5,7 @@ use super::{Session, io, reply};
 use crate::config::model::SocketType;
 
 const DEFAULT_MAX_FORWARDS: u32 = 70;
+const MAX_DATAGRAM: usize = 65_535;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let mut random = [0u8; 8];
@@ -12,7 +13,15 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let request = options_request(session, &token);
     io::send(session.stream, request.as_bytes()).await?;
-    let status = reply::line(session.stream, "answer to OPTIONS").await?;
+    let status = if session.test.socket_type == Some(SocketType::Udp) {
+        // One datagram holds the whole answer: read it at once (a byte-wise read would lose it).
+        let datagram =
+            io::read_some(session.stream, MAX_DATAGRAM).await.map_err(|e| format!("answer to OPTIONS: {e}"))?;
+        let text = String::from_utf8_lossy(&datagram).into_owned();
+        text.lines().next().unwrap_or_default().to_owned()
+    } else {
+        reply::line(session.stream, "answer to OPTIONS").await?
+    };
     let code = status.strip_prefix("SIP/2.0 ").and_then(|rest| rest.get(..3)).and_then(|c| c.parse::<u16>().ok());
     match code {
         Some(200..=299) => Ok(()),
@@ -42,7 +51,7 @@ fn options_request(session: &Session<'_>, token: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testpeer::converse;
+    use super::super::testpeer::{converse, replying, test_for};
     use super::*;
     use crate::config::model::{Protocol, ProtocolConfig};
 
@@ -68,5 +77,22 @@ mod tests {
         let replies = b"SIP/2.0 404 Not Found\r\n\r\n";
         let (verdict, _) = converse(ProtocolConfig::new(Protocol::Sip), replies, check).await;
         assert_eq!(verdict, Err("answer to OPTIONS: expected 'SIP/2.0 2xx', got 'SIP/2.0 404 Not Found'".to_owned()));
+    }
+
+    #[tokio::test]
+    async fn over_udp_the_answer_is_one_datagram() {
+        let (mut stream, peer) = replying(b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+        let mut test = test_for(Protocol::Sip);
+        test.socket_type = Some(SocketType::Udp);
+        let config = ProtocolConfig::new(Protocol::Sip);
+        let verdict = {
+            let mut session =
+                Session { stream: &mut stream, test: &test, config: &config, host: "pbx", port: Some(5060) };
+            check(&mut session).await
+        };
+        drop(stream);
+        assert_eq!(verdict, Ok(()));
+        let sent = peer.await.unwrap();
+        assert!(sent.starts_with(b"OPTIONS sip:pbx SIP/2.0\r\nVia: SIP/2.0/UDP localhost;"));
     }
 }
