@@ -1,11 +1,11 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
 //! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon,
-//! a mosquitto broker (with and without credentials) and dnsmasq, each started by the test
-//! as a throw-away instance on a free port and stopped by PID when the test ends, also on
-//! failure; and small in-test UDP servers for ntp3 and radius. Most conversations are called
-//! directly on a connected stream; a few tests go through the whole network check (TLS
-//! negotiated by the databases, UDP for dns, ntp3 and radius). A server whose Debian package
-//! is missing is skipped with a message; .ci/run installs them all.
+//! a mosquitto broker (with and without credentials), dnsmasq and slapd, each started by the
+//! test as a throw-away instance on a free port and stopped by PID when the test ends, also
+//! on failure; and small in-test UDP servers for ntp3, radius and sip. Most conversations are
+//! called directly on a connected stream; a few tests go through the whole network check
+//! (TLS negotiated by the databases, UDP for dns, ntp3, radius and sip). A server whose
+//! Debian package is missing is skipped with a message; .ci/run installs them all.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -505,4 +505,38 @@ fn sip_options_over_udp_through_the_network_check() {
         "{verdict:?}"
     );
     server.join().ok();
+}
+
+/// A throw-away slapd without databases (a bind needs none); `locked` refuses anonymous binds.
+fn slapd(locked: bool) -> Option<Server> {
+    let program = installed(&["/usr/sbin/slapd"])?;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config =
+        format!("pidfile {}/slapd.pid\nargsfile {}/slapd.args\n", dir.path().display(), dir.path().display());
+    if locked {
+        config.push_str("disallow bind_anon\n");
+    }
+    let config_file = dir.path().join("slapd.conf");
+    std::fs::write(&config_file, config).expect("write slapd.conf");
+    let port = free_port();
+    let mut command = Command::new(program);
+    command.arg("-f").arg(&config_file).args(["-h", &format!("ldap://127.0.0.1:{port}/"), "-d", "0"]);
+    Some(start(command, port, dir))
+}
+
+#[test]
+fn slapd_anonymous_binds() {
+    let Some(open) = slapd(false) else { return };
+    assert_eq!(converse(open.port, ProtocolConfig::new(Protocol::Ldap3)), Ok(()));
+    // slapd speaks LDAPv2 only with `allow bind_v2`: ldap2's bind is refused, and says why.
+    assert_eq!(
+        converse(open.port, ProtocolConfig::new(Protocol::Ldap2)),
+        Err("answer to bind: expected result 0 (success), got 2 (protocolError) 'historical protocol version requested, use LDAPv3 instead'".to_owned())
+    );
+    let Some(locked) = slapd(true) else { return };
+    let error = converse(locked.port, ProtocolConfig::new(Protocol::Ldap3)).unwrap_err();
+    assert!(
+        error.starts_with("answer to bind: expected result 0 (success), got 48 (inappropriateAuthentication)"),
+        "{error}"
+    );
 }
