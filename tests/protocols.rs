@@ -1,11 +1,11 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
 //! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon,
-//! a mosquitto broker (with and without credentials), dnsmasq and slapd, each started by the
-//! test as a throw-away instance on a free port and stopped by PID when the test ends, also
-//! on failure; and small in-test UDP servers for ntp3, radius and sip. Most conversations are
-//! called directly on a connected stream; a few tests go through the whole network check
-//! (TLS negotiated by the databases, UDP for dns, ntp3, radius and sip). A server whose
-//! Debian package is missing is skipped with a message; .ci/run installs them all.
+//! a mosquitto broker (with and without credentials), dnsmasq, slapd and pyftpdlib, each
+//! started by the test as a throw-away instance on a free port and stopped by PID when the
+//! test ends, also on failure; and small in-test UDP servers for ntp3, radius and sip. Most
+//! conversations are called directly on a connected stream; a few tests go through the whole
+//! network check (TLS negotiated by the databases, UDP for dns, ntp3, radius and sip). A
+//! server whose Debian package is missing is skipped with a message; .ci/run installs them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -539,4 +539,22 @@ fn slapd_anonymous_binds() {
         error.starts_with("answer to bind: expected result 0 (success), got 48 (inappropriateAuthentication)"),
         "{error}"
     );
+}
+
+#[test]
+fn pyftpdlib_greets_and_says_goodbye() {
+    let Some(python) = installed(&["/usr/bin/python3"]) else { return };
+    let available = Command::new(&python).args(["-c", "import pyftpdlib"]).stderr(Stdio::null()).status();
+    if !available.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: python3-pyftpdlib is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(python);
+    command.args(["-m", "pyftpdlib", "-i", "127.0.0.1", "-p", &port.to_string(), "-d"]).arg(dir.path());
+    let ftp = start(command, port, dir);
+    assert_eq!(converse(ftp.port, ProtocolConfig::new(Protocol::Ftp)), Ok(()));
+    let error = converse(ftp.port, ProtocolConfig::new(Protocol::Pop)).unwrap_err();
+    assert!(error.starts_with("greeting: expected '+OK...', got '220 pyftpdlib"), "{error}");
 }
