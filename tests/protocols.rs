@@ -1,11 +1,12 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
 //! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon,
-//! a mosquitto broker (with and without credentials), dnsmasq, slapd and pyftpdlib, each
-//! started by the test as a throw-away instance on a free port and stopped by PID when the
-//! test ends, also on failure; and small in-test UDP servers for ntp3, radius and sip. Most
-//! conversations are called directly on a connected stream; a few tests go through the whole
-//! network check (TLS negotiated by the databases, UDP for dns, ntp3, radius and sip). A
-//! server whose Debian package is missing is skipped with a message; .ci/run installs them.
+//! a mosquitto broker (with and without credentials), dnsmasq, slapd, pyftpdlib and
+//! aiosmtpd's LMTP server, each started by the test as a throw-away instance on a free port
+//! and stopped by PID when the test ends, also on failure; and small in-test UDP servers for
+//! ntp3, radius and sip. Most conversations are called directly on a connected stream; a few
+//! tests go through the whole network check (TLS negotiated by the databases, UDP for dns,
+//! ntp3, radius and sip). A server whose Debian package is missing is skipped with a
+//! message; .ci/run installs them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -557,4 +558,34 @@ fn pyftpdlib_greets_and_says_goodbye() {
     assert_eq!(converse(ftp.port, ProtocolConfig::new(Protocol::Ftp)), Ok(()));
     let error = converse(ftp.port, ProtocolConfig::new(Protocol::Pop)).unwrap_err();
     assert!(error.starts_with("greeting: expected '+OK...', got '220 pyftpdlib"), "{error}");
+}
+
+/// An LMTP server of aiosmtpd's (python3-aiosmtpd) on `port`, accepting and dropping mail.
+const LMTP_SERVER: &str = "
+import asyncio, sys
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.handlers import Sink
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: LMTP(Sink()), '127.0.0.1', int(sys.argv[1]))
+    await server.serve_forever()
+asyncio.run(main())
+";
+
+#[test]
+fn aiosmtpd_lmtp_conversation() {
+    let Some(python) = installed(&["/usr/bin/python3"]) else { return };
+    let available = Command::new(&python).args(["-c", "import aiosmtpd.lmtp"]).stderr(Stdio::null()).status();
+    if !available.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: python3-aiosmtpd is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(python);
+    command.args(["-c", LMTP_SERVER, &port.to_string()]);
+    let lmtp = start(command, port, dir);
+    assert_eq!(converse(lmtp.port, ProtocolConfig::new(Protocol::Lmtp)), Ok(()));
+    let error = converse(lmtp.port, ProtocolConfig::new(Protocol::Nntp)).unwrap_err();
+    assert!(error.starts_with("greeting: expected a 200 reply, got '220 "), "{error}");
 }
