@@ -1,12 +1,12 @@
 //! The protocol conversations against real servers on loopback: redis-server, memcached,
 //! PostgreSQL (real logins, SCRAM-SHA-256 and MD5), MariaDB (a real login), an rsync daemon,
-//! a mosquitto broker (with and without credentials), dnsmasq, slapd, pyftpdlib and
-//! aiosmtpd's LMTP server, each started by the test as a throw-away instance on a free port
-//! and stopped by PID when the test ends, also on failure; and small in-test UDP servers for
-//! ntp3, radius and sip. Most conversations are called directly on a connected stream; a few
-//! tests go through the whole network check (TLS negotiated by the databases, UDP for dns,
-//! ntp3, radius and sip). A server whose Debian package is missing is skipped with a
-//! message; .ci/run installs them.
+//! a mosquitto broker (with and without credentials), dnsmasq, slapd, pyftpdlib, aiosmtpd's
+//! LMTP server and a python3-websockets server, each started by the test as a throw-away
+//! instance on a free port and stopped by PID when the test ends, also on failure; and small
+//! in-test UDP servers for ntp3, radius and sip. Most conversations are called directly on a
+//! connected stream; a few tests go through the whole network check (TLS negotiated by the
+//! databases, UDP for dns, ntp3, radius and sip). A server whose Debian package is missing
+//! is skipped with a message; .ci/run installs them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -588,4 +588,42 @@ fn aiosmtpd_lmtp_conversation() {
     assert_eq!(converse(lmtp.port, ProtocolConfig::new(Protocol::Lmtp)), Ok(()));
     let error = converse(lmtp.port, ProtocolConfig::new(Protocol::Nntp)).unwrap_err();
     assert!(error.starts_with("greeting: expected a 200 reply, got '220 "), "{error}");
+}
+
+/// A WebSocket echo server of python3-websockets on `port`, answering pings itself; it
+/// refuses origins other than `http://allowed.example`.
+const WEBSOCKET_SERVER: &str = "
+import asyncio, sys, websockets
+async def echo(socket, path):
+    async for message in socket:
+        await socket.send(message)
+async def main():
+    async with websockets.serve(echo, '127.0.0.1', int(sys.argv[1]), origins=['http://allowed.example']):
+        await asyncio.Future()
+asyncio.run(main())
+";
+
+#[test]
+fn python_websockets_upgrade_and_ping() {
+    let Some(python) = installed(&["/usr/bin/python3"]) else { return };
+    let available = Command::new(&python).args(["-c", "import websockets"]).stderr(Stdio::null()).status();
+    if !available.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: python3-websockets is not installed (bash .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let mut command = Command::new(python);
+    command.args(["-c", WEBSOCKET_SERVER, &port.to_string()]);
+    let server = start(command, port, dir);
+    let mut allowed = ProtocolConfig::new(Protocol::Websocket);
+    allowed.origin = Some("http://allowed.example".to_owned());
+    allowed.request = Some("/chat".to_owned());
+    assert_eq!(converse(server.port, allowed), Ok(()));
+    // Monit's default origin, https://mmonit.com, is refused by this server.
+    let error = converse(server.port, ProtocolConfig::new(Protocol::Websocket)).unwrap_err();
+    assert!(
+        error.starts_with("answer to the upgrade: expected 'HTTP/1.1 101 Switching Protocols', got 'HTTP/1.1 403"),
+        "{error}"
+    );
 }
