@@ -26,8 +26,11 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     } else {
         io::send(session.stream, &[&(query.len() as u16).to_be_bytes()[..], &query].concat()).await?;
         let length = io::read_exact(session.stream, 2).await.map_err(|e| format!("answer: {e}"))?;
-        let length = usize::from(u16::from_be_bytes([length[0], length[1]]));
-        io::read_exact(session.stream, length).await.map_err(|e| format!("answer: {e}"))?
+        let prefix = usize::from(u16::from_be_bytes([length[0], length[1]]));
+        if prefix < HEADER_LEN {
+            return Err(format!("answer: expected a DNS message, got '{}'", io::printable(&length)));
+        }
+        io::read_exact(session.stream, prefix).await.map_err(|e| format!("answer: {e}"))?
     };
     judge(id, &answer)
 }
@@ -127,5 +130,12 @@ mod tests {
         drop(stream);
         assert_eq!(verdict, Ok(()));
         assert_eq!(&peer.await.unwrap()[2..], &query(0)[2..]);
+    }
+
+    #[tokio::test]
+    async fn a_length_too_short_for_a_message_fails_at_once() {
+        let (verdict, _) =
+            converse_answering(ProtocolConfig::new(Protocol::Dns), |_| b"\x00\x03abc".to_vec(), check).await;
+        assert_eq!(verdict, Err("answer: expected a DNS message, got '\\x00\\x03'".to_owned()));
     }
 }
