@@ -851,7 +851,7 @@ impl ServiceTask {
         let name = self.name();
         let passive = matches!(self.service().mode, Some(crate::config::model::Mode::Passive));
         match action {
-            Action::Alert => info!(service = %name, event = event.keyword(), "alert: {message}"),
+            Action::Alert => info!(service = %name, "alert: {message}"),
             Action::Exec(exec) => {
                 let spec = command_spec(
                     &self.config,
