@@ -47,18 +47,29 @@ impl Mail {
 impl SmtpServer {
     /// Starts aiosmtpd on `port` with extra arguments (TLS), and waits until it listens.
     fn start(dir: &Path, port: u16, extra: &[&str]) -> SmtpServer {
-        let maildir = dir.join(format!("maildir-{port}"));
-        let listen = format!("127.0.0.1:{port}");
-        let log = std::fs::File::create(dir.join(format!("smtp-{port}.log"))).expect("smtp log");
-        let child = Command::new(PYTHON)
-            .args(["-m", "aiosmtpd", "-n", "-l", &listen, "-c", "aiosmtpd.handlers.Mailbox"])
+        let mut command = Command::new(PYTHON);
+        command
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .args(extra)
-            .arg(&maildir)
+            .arg(SmtpServer::maildir(dir, port));
+        SmtpServer::run(dir, port, command)
+    }
+
+    /// Where the server on `port` stores what it receives.
+    fn maildir(dir: &Path, port: u16) -> PathBuf {
+        dir.join(format!("maildir-{port}"))
+    }
+
+    /// Runs `command`, an SMTP server on `port` storing into [`SmtpServer::maildir`], with its
+    /// output in `dir/smtp-PORT.log`, and waits until it listens.
+    fn run(dir: &Path, port: u16, mut command: Command) -> SmtpServer {
+        let log = std::fs::File::create(dir.join(format!("smtp-{port}.log"))).expect("smtp log");
+        let child = command
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
             .spawn()
             .expect("python3-aiosmtpd (Debian package) is needed: /usr/bin/python3 -m aiosmtpd");
-        let server = SmtpServer { child, port, maildir };
+        let server = SmtpServer { child, port, maildir: SmtpServer::maildir(dir, port) };
         assert!(
             wait_until(Duration::from_secs(15), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
             "aiosmtpd listens on {port}: {}",
@@ -558,7 +569,6 @@ fn a_digest_recipient_gets_the_failures_of_one_cycle_as_one_mail() {
 /// An aiosmtpd server that requires `AUTH` as `alerts` / `s3cret` (over plain text, as on
 /// a loopback relay); messages go into a Maildir as with [`SmtpServer::start`].
 fn smtp_with_auth(dir: &Path, port: u16) -> SmtpServer {
-    let maildir = dir.join(format!("maildir-{port}"));
     let script = "import sys, threading\n\
         from aiosmtpd.controller import Controller\n\
         from aiosmtpd.handlers import Mailbox\n\
@@ -570,21 +580,9 @@ fn smtp_with_auth(dir: &Path, port: u16) -> SmtpServer {
         \x20              auth_required=True, auth_require_tls=False)\n\
         c.start()\n\
         threading.Event().wait()\n";
-    let log = std::fs::File::create(dir.join(format!("smtp-{port}.log"))).expect("smtp log");
-    let child = Command::new(PYTHON)
-        .args(["-c", script, &port.to_string()])
-        .arg(&maildir)
-        .stdout(log.try_clone().expect("log"))
-        .stderr(log)
-        .spawn()
-        .expect("python3-aiosmtpd");
-    let server = SmtpServer { child, port, maildir };
-    assert!(
-        wait_until(Duration::from_secs(15), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
-        "aiosmtpd listens on {port}: {}",
-        std::fs::read_to_string(dir.join(format!("smtp-{port}.log"))).unwrap_or_default()
-    );
-    server
+    let mut command = Command::new(PYTHON);
+    command.args(["-c", script, &port.to_string()]).arg(SmtpServer::maildir(dir, port));
+    SmtpServer::run(dir, port, command)
 }
 
 #[test]
