@@ -16,8 +16,9 @@ pub fn checksum(der: &[u8], hash: HashType) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The certificate's `notAfter`, in seconds since the epoch.
-pub fn not_after(der: &[u8]) -> Option<i64> {
+/// The to-be-signed part of a certificate from its issuer on (version, serial number and
+/// signature algorithm skipped).
+fn from_issuer(der: &[u8]) -> Option<&[u8]> {
     let (certificate, _) = element(der, 0x30)?;
     let (tbs, _) = element(certificate, 0x30)?;
     let mut rest = tbs;
@@ -26,8 +27,12 @@ pub fn not_after(der: &[u8]) -> Option<i64> {
         rest = element(rest, 0xA0)?.1;
     }
     rest = element(rest, 0x02)?.1; // serialNumber
-    rest = element(rest, 0x30)?.1; // signature algorithm
-    rest = element(rest, 0x30)?.1; // issuer
+    Some(element(rest, 0x30)?.1) // signature algorithm
+}
+
+/// The certificate's `notAfter`, in seconds since the epoch.
+pub fn not_after(der: &[u8]) -> Option<i64> {
+    let rest = element(from_issuer(der)?, 0x30)?.1; // issuer
     let (validity, _) = element(rest, 0x30)?;
     let after_not_before = skip_any(validity)?;
     time(after_not_before)
@@ -36,15 +41,7 @@ pub fn not_after(der: &[u8]) -> Option<i64> {
 /// Whether the certificate names itself as its issuer (a self-signed certificate).
 pub fn is_self_issued(der: &[u8]) -> bool {
     let parts = || -> Option<bool> {
-        let (certificate, _) = element(der, 0x30)?;
-        let (tbs, _) = element(certificate, 0x30)?;
-        let mut rest = tbs;
-        if rest.first() == Some(&0xA0) {
-            rest = element(rest, 0xA0)?.1;
-        }
-        rest = element(rest, 0x02)?.1; // serialNumber
-        rest = element(rest, 0x30)?.1; // signature algorithm
-        let (issuer, after_issuer) = element(rest, 0x30)?;
+        let (issuer, after_issuer) = element(from_issuer(der)?, 0x30)?;
         let after_validity = element(after_issuer, 0x30)?.1;
         let (subject, _) = element(after_validity, 0x30)?;
         Some(issuer == subject)

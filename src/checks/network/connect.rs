@@ -94,13 +94,18 @@ pub async fn probe_udp(endpoint: &Endpoint, wait: std::time::Duration) -> Result
     Err(last_error)
 }
 
-async fn probe_one(address: SocketAddr, source: Option<IpAddr>, wait: std::time::Duration) -> io::Result<()> {
-    let local: SocketAddr = match (source, address.is_ipv4()) {
+/// The local end of a UDP socket to `address`: the source address if given, else any
+/// address of the same family.
+fn local_address(source: Option<IpAddr>, address: SocketAddr) -> SocketAddr {
+    match (source, address.is_ipv4()) {
         (Some(ip), _) => SocketAddr::new(ip, 0),
         (None, true) => SocketAddr::from(([0, 0, 0, 0], 0)),
         (None, false) => SocketAddr::from(([0u16; 8], 0)),
-    };
-    let socket = UdpSocket::bind(local).await?;
+    }
+}
+
+async fn probe_one(address: SocketAddr, source: Option<IpAddr>, wait: std::time::Duration) -> io::Result<()> {
+    let socket = UdpSocket::bind(local_address(source, address)).await?;
     socket.connect(address).await?;
     socket.send(b"\0").await?;
     // A refusal arrives as a socket error, which a plain read readiness would not report.
@@ -146,12 +151,7 @@ async fn resolve_one(host: &str) -> Result<IpAddr, String> {
 
 async fn connect_one(address: SocketAddr, source: Option<IpAddr>, udp: bool) -> io::Result<Box<dyn Stream>> {
     if udp {
-        let local: SocketAddr = match (source, address.is_ipv4()) {
-            (Some(ip), _) => SocketAddr::new(ip, 0),
-            (None, true) => SocketAddr::from(([0, 0, 0, 0], 0)),
-            (None, false) => SocketAddr::from(([0u16; 8], 0)),
-        };
-        let socket = UdpSocket::bind(local).await?;
+        let socket = UdpSocket::bind(local_address(source, address)).await?;
         socket.connect(address).await?;
         return Ok(Box::new(Datagram::Udp(socket)));
     }
