@@ -169,7 +169,10 @@ pub fn spawn(
         .collect();
     let board = Board::new(statuses, interval.as_millis() as u64).with_alerts(options.alert_status.clone());
     let (request_tx, request_rx) = mpsc::unbounded_channel();
-    let table = TableCache::default();
+    let matching = config.services.iter().any(|s| {
+        matches!(&s.check, crate::config::model::ServiceKind::Process(crate::config::model::ProcessTarget::Matching(_)))
+    });
+    let table = TableCache::new(matching);
     let mut senders = Vec::new();
     for (index, service) in config.services.iter().enumerate() {
         let (tx, rx) = mpsc::unbounded_channel();

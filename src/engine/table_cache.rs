@@ -17,9 +17,16 @@ pub struct TableCache {
     // A tokio Mutex: held across the (blocking, offloaded) scan so that concurrent askers
     // wait for one scan instead of each doing their own.
     inner: Arc<Mutex<Cached>>,
+    /// Whether a service matches command lines (else they are not read).
+    cmdlines: bool,
 }
 
 impl TableCache {
+    /// A cache whose scans read command lines only if `cmdlines` (a `matching` service).
+    pub fn new(cmdlines: bool) -> TableCache {
+        TableCache { inner: Arc::default(), cmdlines }
+    }
+
     /// A snapshot at most `max_age` old.
     pub async fn get(&self, max_age: Duration) -> Arc<ProcessTable> {
         let mut guard = self.inner.lock().await;
@@ -28,7 +35,8 @@ impl TableCache {
         {
             return table.clone();
         }
-        let table = Arc::new(tokio::task::spawn_blocking(ProcessTable::scan).await.unwrap_or_default());
+        let scan = if self.cmdlines { ProcessTable::scan } else { ProcessTable::scan_without_cmdlines };
+        let table = Arc::new(tokio::task::spawn_blocking(scan).await.unwrap_or_default());
         *guard = Some((Instant::now(), table.clone()));
         table
     }

@@ -32,15 +32,26 @@ pub struct ProcessTable {
 impl ProcessTable {
     /// Reads every process of /proc. Processes that vanish while being read are skipped.
     pub fn scan() -> ProcessTable {
+        ProcessTable::scan_with(true)
+    }
+
+    /// A scan without command lines (left empty): half the reads, for children and totals
+    /// when no service matches on command lines.
+    pub fn scan_without_cmdlines() -> ProcessTable {
+        ProcessTable::scan_with(false)
+    }
+
+    fn scan_with(cmdlines: bool) -> ProcessTable {
         let mut entries = Vec::new();
         let Ok(dir) = fs::read_dir("/proc") else { return ProcessTable::default() };
         for item in dir.flatten() {
             let Some(pid) = item.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
             let Ok(text) = fs::read_to_string(item.path().join("stat")) else { continue };
             let Some(stat) = parse_stat(&text) else { continue };
-            let cmdline = match read_cmdline(pid) {
-                Ok(c) if !c.is_empty() => c,
-                _ => format!("[{}]", stat.comm),
+            let cmdline = match cmdlines.then(|| read_cmdline(pid)) {
+                None => String::new(),
+                Some(Ok(c)) if !c.is_empty() => c,
+                Some(_) => format!("[{}]", stat.comm),
             };
             entries.push(Entry {
                 pid,
