@@ -307,3 +307,48 @@ fn system_figures_are_sane() {
     assert!((0.0..1000.0).contains(&load), "{text}");
     assert!(value("boot time").len() > 10, "{text}");
 }
+
+#[test]
+fn network_interfaces_link_traffic_and_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let record = recorder(d);
+    let text = format!(
+        "{}check network loop with interface lo\n  if failed link then alert\n  \
+         if download > 10 kB/s then exec \"{record} busy\"\n  \
+         if total downloaded > 100 kB in last 1 hours then exec \"{record} total\"\n\
+         check network byaddr with address 127.0.0.1\n  if saturation > 90% then alert\n\
+         check network ghost with interface nosuch0\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Traffic on the loopback: a local sink taking 64 kB writes.
+    let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = sink.local_addr().unwrap().port();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut stream, _) = sink.accept().unwrap();
+        let mut buffer = vec![0u8; 65536];
+        while matches!(stream.read(&mut buffer), Ok(n) if n > 0) {}
+    });
+    let mut writer = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let busy = wait_until(Duration::from_secs(15), || {
+        use std::io::Write;
+        let _ = writer.write_all(&[7u8; 65536]);
+        !events(d, "busy").is_empty() && !events(d, "total").is_empty()
+    });
+    drop(writer);
+    reader.join().unwrap();
+    assert!(busy, "traffic seen: {:?} {}", std::fs::read_to_string(d.join("events.log")), daemon.log());
+    assert!(events(d, "busy")[0].contains("download of"), "{:?}", events(d, "busy"));
+    let summary = stdout(&daemon.cli(&["summary"]));
+    assert!(summary.contains(" loop ") && summary.contains(" byaddr "), "{summary}");
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary", "ghost"])).contains("Link down")),
+        "{}",
+        stdout(&daemon.cli(&["summary"]))
+    );
+    let status = stdout(&daemon.cli(&["status", "loop"]));
+    assert!(status.contains("link                         UP") && status.contains("download bytes"), "{status}");
+}

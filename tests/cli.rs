@@ -179,17 +179,3 @@ fn hash_password_makes_an_argon2id_hash_that_verifies() {
     assert!(rmonit::http::password::verify(&hash, "s3cret pass", false));
     assert!(!rmonit::http::password::verify(&hash, "s3cret", false));
 }
-
-#[test]
-fn network_interface_checks_say_they_are_not_evaluated_yet() {
-    let dir = tempfile::tempdir().unwrap();
-    let config =
-        write_monitrc(dir.path(), "monitrc", "check network uplink with interface lo\n  if failed link then alert\n");
-    let out = run_rmonit(&["-c", config.to_str().unwrap(), "-t"]);
-    assert!(out.status.success(), "a warning, not an error");
-    assert!(
-        stderr(&out).contains("'check network uplink': network interface checks are not implemented yet"),
-        "{}",
-        stderr(&out)
-    );
-}

@@ -194,7 +194,7 @@ fn now_secs() -> i64 {
 }
 
 /// A rule fails when `value <op> limit` holds (Monit's resource semantics).
-fn compare(name: &str, value: f64, limit: &Comparison, shown: &str) -> TestResult {
+pub fn compare(name: &str, value: f64, limit: &Comparison, shown: &str) -> TestResult {
     let limit_shown = show_quantity(limit.limit.value, limit.limit.unit);
     if limit.op.holds(value, limit.limit.value) {
         TestResult::Failed(format!("{name} of {shown} matches resource limit [{name} {} {limit_shown}]", limit.op))

@@ -5,6 +5,7 @@
 pub mod file;
 pub mod filesystem;
 pub mod judge;
+pub mod link;
 pub mod network;
 pub mod process;
 pub mod protocol;

@@ -29,13 +29,6 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
         check_patterns(s, diags);
         check_custom_actions(service, s, diags);
         check_host_facts(config, service, s, options, diags);
-        if matches!(service.check, ServiceKind::Network(_)) {
-            let message = format!(
-                "'check network {}': network interface checks are not implemented yet; its rules are not evaluated",
-                service.name
-            );
-            diags.push(Diagnostic::warning(s.name, message));
-        }
     }
     for (span, name, is_group) in &parsed.global.accounts {
         check_account(*span, name, *is_group, diags);

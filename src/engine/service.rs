@@ -115,6 +115,9 @@ pub struct ServiceTask {
     previous_file: Option<crate::checks::file::FileInfo>,
     /// The last disk reading of a filesystem, for rates.
     fs_disk: Option<(crate::checks::filesystem::DiskStats, Instant)>,
+    /// `check network`: the last reading of the interface, and its counters over the day.
+    link_previous: Option<(crate::checks::link::Reading, Instant)>,
+    traffic_log: crate::checks::link::TrafficLog,
     /// The mount flags of the last cycle.
     fs_flags: Option<String>,
     system_sample: Option<CpuTimes>,
@@ -193,6 +196,8 @@ impl ServiceTask {
             file_watch,
             previous_file: None,
             fs_disk: None,
+            link_previous: None,
+            traffic_log: Default::default(),
             fs_flags: None,
             system_sample: None,
             previous_ids: None,
@@ -459,6 +464,7 @@ impl ServiceTask {
         let mut file_report: Option<FileReport> = None;
         let mut fs_figures: Option<FsFigures> = None;
         let mut fs_mount_info: Option<crate::checks::file::FileInfo> = None;
+        let mut link_figures: Option<crate::checks::link::LinkFigures> = None;
         match &kind {
             ServiceKind::Process(_) => {
                 let needs_table = self.needs_table();
@@ -611,7 +617,44 @@ impl ServiceTask {
                     Err(e) => data_error = Some(e),
                 }
             }
-            ServiceKind::Host { .. } | ServiceKind::Network(_) => {}
+            ServiceKind::Network(target) => {
+                use crate::checks::link;
+                use crate::config::model::NetworkTarget;
+                let (interface, address) = match target {
+                    NetworkTarget::Interface(i) => (Some(i.as_str()), None),
+                    NetworkTarget::Address(a) => (None, Some(a.as_str())),
+                };
+                let described = interface.or(address).unwrap_or_default().to_owned();
+                let reading = match link::interface_of(interface, address) {
+                    Some(name) => {
+                        tokio::task::spawn_blocking(move || link::read(&name)).await.ok().and_then(Result::ok)
+                    }
+                    None => None,
+                };
+                match reading {
+                    Some(reading) => {
+                        let now = Instant::now();
+                        let rates = self.link_previous.as_ref().map(|(before, at)| {
+                            link::rates(before.counters, reading.counters, now.duration_since(*at))
+                        });
+                        let previous_capacity =
+                            self.link_previous.as_ref().map(|(before, _)| (before.speed_mbps, before.full_duplex));
+                        self.traffic_log.record(now, reading.counters);
+                        exists = Some(true);
+                        existence_message = format!("interface {} exists", reading.name);
+                        self.data = ServiceData::Generic(link_fields(&reading, rates.as_ref()));
+                        self.link_previous = Some((reading.clone(), now));
+                        link_figures = Some(link::LinkFigures { reading, rates, previous_capacity });
+                    }
+                    None => {
+                        exists = Some(false);
+                        existence_message = format!("network interface {described} does not exist");
+                        self.data = ServiceData::None;
+                        self.link_previous = None;
+                    }
+                }
+            }
+            ServiceKind::Host { .. } => {}
         }
         let previous_ids = self.previous_ids;
         let previous_status = self.previous_program_status;
@@ -648,6 +691,21 @@ impl ServiceTask {
         };
         let mut results: Vec<(usize, TestResult)> =
             self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        if let Some(figures) = &link_figures {
+            let now = Instant::now();
+            for (index, slot) in self.rules.iter().enumerate() {
+                if let Some(result) = crate::checks::link::judge(&slot.test, figures, &self.traffic_log, now) {
+                    results[index].1 = result;
+                }
+            }
+        } else if matches!(self.service().check, ServiceKind::Network(_)) && exists == Some(false) {
+            // A missing interface is a link down (Monit's verdict).
+            for (index, slot) in self.rules.iter().enumerate() {
+                if matches!(slot.test, Test::LinkDown) {
+                    results[index].1 = TestResult::Failed(obs.existence_message.clone());
+                }
+            }
+        }
         if !self.network.is_empty() {
             let hold = self.network_hold(process.as_ref());
             let host = self.default_host();
@@ -1168,6 +1226,34 @@ fn file_fields(
         };
         fields.insert("checksum".to_owned(), format!("{sum} ({name})"));
     }
+    fields
+}
+
+/// The status lines of a network interface, with Monit's labels.
+fn link_fields(
+    reading: &crate::checks::link::Reading,
+    rates: Option<&crate::checks::link::Rates>,
+) -> std::collections::BTreeMap<String, String> {
+    use crate::state::report::bytes;
+    let mut fields = std::collections::BTreeMap::new();
+    let state = if reading.up { "UP" } else { "DOWN" };
+    let capacity = crate::checks::link::capacity_text((reading.speed_mbps, reading.full_duplex));
+    fields.insert("link".to_owned(), format!("{state}, {capacity}"));
+    let c = reading.counters;
+    let r = rates.copied().unwrap_or_default();
+    let per_second = |rate: f64, total: u64, unit: bool| {
+        if unit {
+            format!("{}/s [{} total]", bytes(rate as u64), bytes(total))
+        } else {
+            format!("{rate:.0} per second [{total} total]")
+        }
+    };
+    fields.insert("download packets".to_owned(), per_second(r.rx_packets, c.rx_packets, false));
+    fields.insert("download bytes".to_owned(), per_second(r.rx_bytes, c.rx_bytes, true));
+    fields.insert("download errors".to_owned(), per_second(r.rx_errors, c.rx_errors, false));
+    fields.insert("upload packets".to_owned(), per_second(r.tx_packets, c.tx_packets, false));
+    fields.insert("upload bytes".to_owned(), per_second(r.tx_bytes, c.tx_bytes, true));
+    fields.insert("upload errors".to_owned(), per_second(r.tx_errors, c.tx_errors, false));
     fields
 }
 
