@@ -9,7 +9,6 @@ use md5::Md5;
 use sha1::{Digest, Sha1};
 
 use super::{Cli, exit};
-use crate::config::{self, LoadOptions};
 
 /// `-H [file]`: `SHA1(file) = ...` and `MD5(file)  = ...`.
 pub fn hash_file(file: Option<&PathBuf>) -> Result<u8, String> {
@@ -36,21 +35,16 @@ pub fn hash_file(file: Option<&PathBuf>) -> Result<u8, String> {
     Ok(exit::OK)
 }
 
-fn control_config(cli: &Cli) -> Result<config::Config, String> {
-    let path = config::find_control_file(cli.conf.as_deref())?;
-    Ok(config::load(&path, LoadOptions::default()).map_err(|e| e.to_string())?.config)
-}
-
 /// `-i`: `Monit ID: <id>` (made and stored if there is none yet).
 pub fn print_id(cli: &Cli) -> Result<u8, String> {
-    let config = control_config(cli)?;
+    let config = super::daemon_cmd::load_config(cli)?;
     println!("Monit ID: {}", crate::daemon::paths::instance_id(&config)?);
     Ok(exit::OK)
 }
 
 /// `-r`: asks, then replaces the id file with a new id and tells a running daemon to reload.
 pub fn reset_id(cli: &Cli) -> Result<u8, String> {
-    let config = control_config(cli)?;
+    let config = super::daemon_cmd::load_config(cli)?;
     print!("Reset rmonit Id? [y/N]> ");
     let _ = std::io::stdout().flush();
     let mut answer = String::new();

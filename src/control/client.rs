@@ -40,7 +40,7 @@ async fn send(
         .await
         .map_err(|e| ClientError::Failed(e.to_string()))?;
     tokio::spawn(connection);
-    let body: String = form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+    let body = form_body(form);
     let mut request = hyper::Request::post(path)
         .header("host", "localhost")
         .header("content-type", "application/x-www-form-urlencoded");
@@ -107,23 +107,15 @@ pub async fn post(socket: &Path, path: &str, form: &[(&str, &str)], timeout: Dur
     })
 }
 
-/// Percent-encoding for a form value.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
+/// An `application/x-www-form-urlencoded` body.
+fn form_body(form: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn form_encoding() {
-        assert_eq!(super::encode("web srv/1&x=y"), "web+srv%2F1%26x%3Dy");
+        assert_eq!(super::form_body(&[("service", "web srv/1&x=y"), ("a", "b")]), "service=web+srv%2F1%26x%3Dy&a=b");
     }
 }

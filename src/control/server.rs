@@ -133,7 +133,12 @@ pub async fn serve(
                 continue;
             }
         };
-        let caller = crate::http::Caller { who: format!("uid {uid}"), from: "unix socket".to_owned(), read_only };
+        let caller = crate::http::Caller {
+            who: format!("uid {uid}"),
+            from: "unix socket".to_owned(),
+            read_only,
+            via_tcp: false,
+        };
         let router = router.clone();
         let cancel = cancel.clone();
         tokio::spawn(async move {

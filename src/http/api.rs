@@ -206,7 +206,7 @@ fn json_or_local(caller: &Caller, headers: &axum::http::HeaderMap) -> Result<(),
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if json || caller.from == "unix socket" || caller.from == "local" {
+    if json || !caller.via_tcp {
         Ok(())
     } else {
         Err(JsonError(StatusCode::UNSUPPORTED_MEDIA_TYPE, "send Content-Type: application/json".to_owned()))
@@ -272,8 +272,8 @@ mod tests {
     #[test]
     fn acting_over_tcp_needs_json() {
         use axum::http::{HeaderMap, HeaderValue, header};
-        let tcp = Caller { who: "admin".into(), from: "127.0.0.1".into(), read_only: false };
-        let socket = Caller { who: "uid 0".into(), from: "unix socket".into(), read_only: false };
+        let tcp = Caller { who: "admin".into(), from: "127.0.0.1".into(), read_only: false, via_tcp: true };
+        let socket = Caller { who: "uid 0".into(), from: "unix socket".into(), read_only: false, via_tcp: false };
         let form = HeaderMap::from_iter([(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))]);
         let json = HeaderMap::from_iter([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))]);
         assert!(json_or_local(&tcp, &form).is_err());

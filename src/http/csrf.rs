@@ -18,17 +18,22 @@ pub const TOKEN: &str = "securitytoken";
 /// Largest form body read for the check.
 const MAX_FORM: usize = 64 * 1024;
 
-/// The `securitytoken` cookie of a request.
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name` in a request (empty values count as absent).
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == TOKEN)
+        .find(|(key, _)| *key == name)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|v| !v.is_empty())
+}
+
+/// The `securitytoken` cookie of a request.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, TOKEN)
 }
 
 /// A fresh random token.
@@ -42,11 +47,6 @@ pub fn new_token() -> Option<String> {
 pub fn cookie_header(token: &str, secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!("{TOKEN}={token}; Path=/; Max-Age=600; HttpOnly; SameSite=strict{secure}")).ok()
-}
-
-/// A fresh `Set-Cookie` value with a random token.
-pub fn new_cookie(secure: bool) -> Option<HeaderValue> {
-    cookie_header(&new_token()?, secure)
 }
 
 /// Checks the double submit of a form POST; gives the request back with its body intact.
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn cookies() {
-        let value = new_cookie(true).unwrap();
+        let value = cookie_header(&new_token().unwrap(), true).unwrap();
         let text = value.to_str().unwrap();
         assert!(text.starts_with("securitytoken=") && text.contains("SameSite=strict") && text.ends_with("; Secure"));
         let mut headers = HeaderMap::new();

@@ -154,12 +154,14 @@ pub struct Caller {
     pub from: String,
     /// A read-only user or listener: status pages only.
     pub read_only: bool,
+    /// Came through the TCP listener, where browsers are (CSRF rules apply).
+    pub via_tcp: bool,
 }
 
 impl Caller {
     /// The caller when no listener set one (tests calling the router directly).
     pub fn local() -> Caller {
-        Caller { who: "local".to_owned(), from: "local".to_owned(), read_only: false }
+        Caller { who: "local".to_owned(), from: "local".to_owned(), read_only: false, via_tcp: false }
     }
 
     /// The caller of a request, from its extensions.

@@ -50,14 +50,7 @@ impl Sessions {
 
 /// The session token of a request's cookies.
 pub fn cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
+    super::csrf::cookie(headers, COOKIE)
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 /// One request: the Origin check, credentials (session cookie, Basic, or the way to the
 /// login form), read-only and CSRF checks, the router, the lock-down headers.
 async fn handle(mut request: Request<Body>, ip: IpAddr, shared: &Listener) -> Response<Body> {
-    let head: usize = request.uri().to_string().len()
+    let head: usize = request.uri().path_and_query().map_or(0, |p| p.as_str().len())
         + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
     if head > MAX_HEADERS {
         return text(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request header fields too large");
@@ -267,7 +267,7 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
         return login(request, ip, shared).await;
     }
     if (path == "/_login" && request.method() == Method::GET) || PUBLIC_ASSETS.contains(&path.as_str()) {
-        let anonymous = Caller { who: "anonymous".to_owned(), from: ip.to_string(), read_only: true };
+        let anonymous = Caller { who: "anonymous".to_owned(), from: ip.to_string(), read_only: true, via_tcp: true };
         return dispatch(request, anonymous, shared).await;
     }
     let session = super::session::cookie(request.headers()).and_then(|t| shared.sessions.get(&t).map(|l| (t, l)));
@@ -299,8 +299,12 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
                 // Basic authentication has nothing to close; back to the form.
                 return redirect("/_login");
             }
-            let caller =
-                Caller { who: login.user, from: ip.to_string(), read_only: login.read_only || shared.read_only };
+            let caller = Caller {
+                who: login.user,
+                from: ip.to_string(),
+                read_only: login.read_only || shared.read_only,
+                via_tcp: true,
+            };
             authorized(request, caller, shared).await
         }
     }
@@ -308,8 +312,7 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
 
 /// A browser asking for a page (not a script or Monit's CLI).
 fn wants_page(request: &Request<Body>) -> bool {
-    request.method() == Method::GET
-        && request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    request.method() == Method::GET && crate::web::wants_html(request.headers())
 }
 
 /// `POST /_login`: CSRF, then the credentials; a session cookie and back to `next`, or the
