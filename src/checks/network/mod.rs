@@ -95,15 +95,11 @@ impl Plan {
         };
         let implicit_tls =
             matches!(protocol.name, Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pops);
-        let asked_tls = test.ssl.is_some() || test.socket_type == Some(SocketType::Tcpssl);
+        let asked_tls = super::protocol::tls_asked(test);
         // Protocols that secure the connection themselves: STARTTLS (SMTP on 25/587, IMAP on
         // 143), and the databases' own requests for TLS (MySQL's SSLRequest, PostgreSQL's).
-        let starttls = matches!(
-            (protocol.name, port),
-            (Protocol::Smtp, Some(25 | 587))
-                | (Protocol::Imap, Some(143))
-                | (Protocol::Mysql | Protocol::Mysqls | Protocol::Pgsql, _)
-        );
+        let starttls = super::protocol::starttls(protocol.name, port)
+            || matches!(protocol.name, Protocol::Mysql | Protocol::Mysqls | Protocol::Pgsql);
         let wrap_tls = scheme_tls || implicit_tls || (asked_tls && !starttls);
         let protocol_name = if test.protocol.is_none() && !test.send_expect.is_empty() {
             "GENERIC".to_owned()

@@ -4,15 +4,10 @@
 
 use super::{Session, Stream, reply};
 use crate::checks::network::tls;
-use crate::config::model::Protocol;
-
-/// The port where `ssl` means STARTTLS.
-const STARTTLS_PORT: u16 = 143;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     reply::expect_prefix(session.stream, "greeting", "* OK").await?;
-    let starttls =
-        session.config.name == Protocol::Imap && session.test.ssl.is_some() && session.port == Some(STARTTLS_PORT);
+    let starttls = super::tls_asked(session.test) && super::starttls(session.config.name, session.port);
     if !starttls {
         return logout(session.stream, "001").await;
     }
@@ -33,7 +28,7 @@ async fn logout(stream: &mut dyn Stream, tag: &str) -> Result<(), String> {
 mod tests {
     use super::super::testpeer::{converse, replying, test_for};
     use super::*;
-    use crate::config::model::{ProtocolConfig, SslOptions};
+    use crate::config::model::{Protocol, ProtocolConfig, SocketType, SslOptions};
 
     #[tokio::test]
     async fn greeting_then_logout() {
@@ -66,5 +61,26 @@ mod tests {
             Err("answer to STARTTLS: expected '001 OK...', got '001 BAD STARTTLS unavailable'".to_owned())
         );
         assert_eq!(peer.await.unwrap(), b"001 STARTTLS\r\n");
+    }
+
+    #[tokio::test]
+    async fn type_tcpssl_on_port_143_also_asks_for_starttls_but_imaps_does_not() {
+        for (protocol, socket_type, sent) in [
+            (Protocol::Imap, Some(SocketType::Tcpssl), &b"001 STARTTLS\r\n"[..]),
+            (Protocol::Imaps, None, &b"001 LOGOUT\r\n"[..]),
+        ] {
+            let (mut stream, peer) = replying(b"* OK ready\r\n001 BAD no\r\n* BYE\r\n");
+            let mut test = test_for(protocol);
+            test.socket_type = socket_type;
+            test.ssl = (protocol == Protocol::Imaps).then(SslOptions::default);
+            let config = ProtocolConfig::new(protocol);
+            {
+                let mut session =
+                    Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(143) };
+                let _ = check(&mut session).await;
+            }
+            drop(stream);
+            assert_eq!(peer.await.unwrap(), sent, "{protocol:?}");
+        }
     }
 }

@@ -71,6 +71,12 @@ pub fn tls_asked(test: &ConnectionTest) -> bool {
     test.ssl.is_some() || test.socket_type == Some(crate::config::model::SocketType::Tcpssl)
 }
 
+/// Whether asking for TLS means STARTTLS inside the conversation rather than TLS from the
+/// first byte: SMTP on 25 and 587, IMAP on 143 (as Monit does).
+pub fn starttls(protocol: Protocol, port: Option<u16>) -> bool {
+    matches!((protocol, port), (Protocol::Smtp, Some(25 | 587)) | (Protocol::Imap, Some(143)))
+}
+
 /// Runs `protocol`'s conversation on the session's stream. Generic `send`/`expect` steps
 /// are run by the caller when the test has no protocol.
 pub async fn run(protocol: Protocol, session: &mut Session<'_>) -> Result<(), String> {

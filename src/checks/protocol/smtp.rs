@@ -13,7 +13,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let config = session.config;
     expect(session.stream, 2, "greeting").await?;
     let mut capabilities = hello(session.stream).await?;
-    let starttls = session.test.ssl.is_some() && matches!(session.port, Some(25 | 587));
+    let starttls = super::tls_asked(session.test) && super::starttls(session.config.name, session.port);
     if starttls {
         command(session.stream, "STARTTLS", 2).await?;
         let mut secured = tls::handshake(&mut *session.stream, session.host, session.test.ssl.as_ref()).await?;
