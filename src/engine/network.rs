@@ -91,14 +91,15 @@ impl NetworkChecks {
         self.entries.is_empty()
     }
 
-    /// The longest a cycle's network tests can take (they run at the same time, pings
-    /// first).
+    /// The longest a cycle's network tests can take: the pings one after the other, then
+    /// the connection tests at the same time.
     pub fn budget(&self, default_host: &str, default_timeout: Duration) -> Duration {
         let mut pings = Duration::ZERO;
         let mut ports = Duration::ZERO;
         for entry in &self.entries {
             match &entry.probe {
-                Probe::Ping(test) => pings = pings.max(ping::budget(test, default_timeout)),
+                // Pings run one after the other: their budgets add up.
+                Probe::Ping(test) => pings += ping::budget(test, default_timeout),
                 Probe::Connection(test) => {
                     let budget = Plan::new(test, default_host, default_timeout).map_or(default_timeout, |p| p.budget());
                     ports = ports.max(budget);
