@@ -288,30 +288,7 @@ impl Coordinator {
         let name = &self.names[service];
         let by: Vec<String> = std::iter::once(origin).chain(joined).map(Origin::by).collect();
         let by = by.join(",");
-        let message = match result {
-            Ok(()) => {
-                info!(service = %name, "{} action done{by}", action.name());
-                format!("{} action done{by}", action.name())
-            }
-            Err(e) => {
-                error!(service = %name, "{} action failed{by} -- {e}", action.name());
-                format!("{} action failed{by} -- {e}", action.name())
-            }
-        };
-        let state = if result.is_ok() { NoticeState::Changed } else { NoticeState::Failed };
-        self.alerts.post(Notice::transition(name, EventKind::Action, state, &message, action.name()));
-        let record = EventRecord {
-            at: SystemTime::now(),
-            event: EventKind::Action,
-            state: if result.is_ok() { "changed" } else { "failed" }.to_owned(),
-            message,
-            action: action.name().to_owned(),
-        };
-        self.board.update(name, |s| {
-            s.events.push(record);
-            let excess = s.events.len().saturating_sub(crate::state::status::RECENT_EVENTS);
-            s.events.drain(..excess);
-        });
+        record_action(&self.board, &self.alerts, name, action.name(), &by, result);
     }
 
     async fn execute(
@@ -480,6 +457,40 @@ impl Coordinator {
         }
         self.send(service, |reply| Command::SetMonitoring(false, reply)).await
     }
+}
+
+/// Logs the outcome of a user action (`'web' restart action done by admin from ...`), sends
+/// its `Action done` alert and adds it to the service's events; returns the message. The
+/// one place for every kind of user action: the job queue's and the custom actions'.
+pub(crate) fn record_action(
+    board: &Board,
+    alerts: &AlertSender,
+    name: &str,
+    action: &str,
+    by: &str,
+    result: &Result<(), String>,
+) -> String {
+    let message = match result {
+        Ok(()) => {
+            info!(service = %name, "{action} action done{by}");
+            format!("{action} action done{by}")
+        }
+        Err(e) => {
+            error!(service = %name, "{action} action failed{by} -- {e}");
+            format!("{action} action failed{by} -- {e}")
+        }
+    };
+    let state = if result.is_ok() { NoticeState::Changed } else { NoticeState::Failed };
+    alerts.post(Notice::transition(name, EventKind::Action, state, &message, action));
+    let record = EventRecord {
+        at: SystemTime::now(),
+        event: EventKind::Action,
+        state: if result.is_ok() { "changed" } else { "failed" }.to_owned(),
+        message: message.clone(),
+        action: action.to_owned(),
+    };
+    board.update(name, |s| s.push_events([record]));
+    message
 }
 
 #[cfg(test)]

@@ -13,11 +13,12 @@ use std::time::SystemTime;
 use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
-use super::coordinator::Requester;
+use super::coordinator::{Requester, record_action};
 use super::programs::{EventContext, program_spec};
-use crate::config::model::{Config, EventKind};
+use crate::alert::AlertSender;
+use crate::config::model::Config;
 use crate::exec::{self, Exit};
-use crate::state::{ActionOutcome, Board, EventRecord};
+use crate::state::{ActionOutcome, Board};
 
 /// A custom action that has started: its output as it comes, then how it ended.
 pub struct CustomRun {
@@ -30,6 +31,7 @@ pub struct CustomRun {
 pub fn start(
     config: &Arc<Config>,
     board: &Board,
+    alerts: &AlertSender,
     index: usize,
     action: &str,
     by: &Requester,
@@ -54,30 +56,16 @@ pub fn start(
         e
     })?;
     let (exit_tx, exit) = oneshot::channel();
-    let board = board.clone();
+    let (board, alerts) = (board.clone(), alerts.clone());
     let by = format!(" by {} from {}", by.who, by.from);
     tokio::spawn(async move {
         let finished = running.wait().await;
         let success = finished.exit.success();
-        let message = if success {
-            info!(service = %name, "{action} action done{by}");
-            format!("{action} action done{by}")
-        } else {
-            error!(service = %name, "{action} action failed{by} -- {}", finished.exit);
-            format!("{action} action failed{by} -- {}", finished.exit)
-        };
+        let result = if success { Ok(()) } else { Err(finished.exit.to_string()) };
+        let message = record_action(&board, &alerts, &name, &action, &by, &result);
         let now = SystemTime::now();
         board.update(&name, |s| {
-            s.events.push(EventRecord {
-                at: now,
-                event: EventKind::Action,
-                state: if success { "changed" } else { "failed" }.to_owned(),
-                message: message.clone(),
-                action: action.clone(),
-            });
-            let excess = s.events.len().saturating_sub(crate::state::status::RECENT_EVENTS);
-            s.events.drain(..excess);
-            s.last_action = Some(ActionOutcome { action: action.clone(), at: now, success, message });
+            s.last_action = Some(ActionOutcome { action: action.clone(), at: now, success, message })
         });
         let _ = exit_tx.send(finished.exit);
     });

@@ -71,6 +71,7 @@ pub struct EngineHandle {
     names: Arc<Vec<String>>,
     board: Board,
     config: Arc<Config>,
+    alerts: crate::alert::AlertSender,
 }
 
 impl EngineHandle {
@@ -105,7 +106,7 @@ impl EngineHandle {
     /// Starts a service's custom action on user request; its output and exit come back
     /// through the returned [`custom::CustomRun`].
     pub fn run_custom(&self, service: usize, action: &str, by: &Requester) -> Result<custom::CustomRun, String> {
-        custom::start(&self.config, &self.board, service, action, by)
+        custom::start(&self.config, &self.board, &self.alerts, service, action, by)
     }
 
     /// Runs a check cycle of every service now.
@@ -228,6 +229,7 @@ pub fn spawn(
         names: Arc::new(config.services.iter().map(|s| s.name.clone()).collect()),
         board,
         config,
+        alerts: options.alerts.clone(),
     }
 }
 

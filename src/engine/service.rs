@@ -886,9 +886,7 @@ impl ServiceTask {
             s.checksum_baseline = baseline;
             s.monitoring = monitoring;
             s.restarts = restarts;
-            s.events.extend(events);
-            let excess = s.events.len().saturating_sub(crate::state::status::RECENT_EVENTS);
-            s.events.drain(..excess);
+            s.push_events(events);
             s.failed = failed;
             s.changed = changed;
             s.waiting = false;

@@ -192,6 +192,13 @@ pub struct EventRecord {
 pub const RECENT_EVENTS: usize = 20;
 
 impl ServiceStatus {
+    /// Adds events, keeping the [`RECENT_EVENTS`] newest.
+    pub fn push_events(&mut self, events: impl IntoIterator<Item = EventRecord>) {
+        self.events.extend(events);
+        let excess = self.events.len().saturating_sub(RECENT_EVENTS);
+        self.events.drain(..excess);
+    }
+
     pub fn new(name: &str, type_name: &str, type_number: u8, mode: Mode, onreboot: OnReboot) -> Self {
         ServiceStatus {
             name: name.to_owned(),
