@@ -55,9 +55,31 @@ pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
     Ok(TlsConnector::from(Arc::new(config)))
 }
 
+/// How long a built client is reused before its files (CA bundle, client certificate) are
+/// read again.
+const CONNECTOR_REUSE: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Built clients by their options: every TLS test of every cycle would otherwise read and
+/// parse the CA bundle again.
+static CONNECTORS: std::sync::Mutex<Vec<(Option<SslOptions>, std::time::Instant, TlsConnector)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The client for `options`, built at most every [`CONNECTOR_REUSE`].
+fn shared_connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
+    let key = options.cloned();
+    let mut built = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
+    built.retain(|(_, at, _)| at.elapsed() < CONNECTOR_REUSE);
+    if let Some((_, _, connector)) = built.iter().find(|(k, _, _)| *k == key) {
+        return Ok(connector.clone());
+    }
+    let connector = connector(options)?;
+    built.push((key, std::time::Instant::now(), connector.clone()));
+    Ok(connector)
+}
+
 /// Runs the TLS handshake on `stream` for `host`.
 pub async fn handshake<S: Stream>(stream: S, host: &str, options: Option<&SslOptions>) -> Result<TlsStream<S>, String> {
-    let connector = connector(options)?;
+    let connector = shared_connector(options)?;
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let name = ServerName::try_from(bare.to_owned()).map_err(|e| format!("TLS: bad server name {host}: {e}"))?;
     connector.connect(name, stream).await.map_err(|e| format!("TLS handshake failed: {e}"))
