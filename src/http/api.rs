@@ -229,13 +229,17 @@ async fn validate(
     let asked = SystemTime::now();
     engine.check_all_now();
     let deadline = tokio::time::Instant::now() + VALIDATE_WAIT;
-    let snapshot = loop {
-        let snapshot = engine.board().snapshot();
-        if unchecked_since(&snapshot, asked).is_empty() || tokio::time::Instant::now() >= deadline {
-            break snapshot;
-        }
+    // A new snapshot only when the board changed since the last look.
+    let mut seen = engine.board().generation();
+    let mut snapshot = engine.board().snapshot();
+    while !unchecked_since(&snapshot, asked).is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+        let now = engine.board().generation();
+        if now != seen {
+            seen = now;
+            snapshot = engine.board().snapshot();
+        }
+    }
     let failing = failing(&snapshot);
     Ok(axum::Json(json!({
         "ok": failing.is_empty(),
