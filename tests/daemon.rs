@@ -328,11 +328,17 @@ fn a_really_recycled_pid_is_not_taken_for_the_service() {
     let old = live_pid(&pidfile).unwrap();
     std::process::Command::new("kill").args(["-9", &old.to_string()]).status().unwrap();
     assert!(wait_until(Duration::from_secs(5), || live_pid(&pidfile).is_none()));
-    // Reaped (not a zombie any more), so the pid is free.
-    assert!(
-        wait_until(Duration::from_secs(10), || !std::path::Path::new(&format!("/proc/{old}")).exists()),
-        "pid {old} not reaped"
-    );
+    // Reaped (not a zombie any more), so the pid is free. The service daemonized, so its
+    // parent is the namespace's init; an init that never reaps orphans (a bare `unshare
+    // --pid`, some CI runners) leaves a zombie holding the pid, and nothing can recycle it.
+    let reaped = wait_until(Duration::from_secs(10), || !std::path::Path::new(&format!("/proc/{old}")).exists());
+    if !reaped {
+        let state = std::fs::read_to_string(format!("/proc/{old}/stat")).unwrap_or_default();
+        let state = state.rsplit_once(") ").map(|(_, rest)| rest.chars().next()).unwrap_or_default();
+        assert_eq!(state, Some('Z'), "pid {old} still runs after kill -9");
+        eprintln!("skipped: pid {old} stays a zombie under an init that does not reap orphans");
+        return;
+    }
     let Some(mut unrelated) = spawn_with_pid(old) else {
         panic!("could not recycle pid {old} through ns_last_pid");
     };
