@@ -440,3 +440,56 @@ fn the_log_directory_is_created_and_a_rotated_log_is_reopened() {
         read(&d.join("rotated.log"))
     );
 }
+
+/// The zombie children of a process, read from outside its PID namespace.
+fn zombie_children(pid: u32) -> Vec<u32> {
+    let zombie = |child: &u32| {
+        std::path::Path::new(&format!("/proc/{child}")).exists() && !crate::util::pid_alive(*child as i32)
+    };
+    crate::util::children_of(pid).into_iter().filter(zombie).collect()
+}
+
+#[test]
+fn as_the_init_of_a_pid_namespace_it_reaps_orphans() {
+    let probe = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount-proc", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: no PID namespaces here (unshare --pid needs root)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let log = std::fs::File::create(d.join("daemon.log")).unwrap();
+    // --kill-child: when the test drops unshare, rmonit (the namespace's init) and with it
+    // every process of the namespace are killed.
+    let unshare = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", "--kill-child", "--"])
+        .arg(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap(), "-I"])
+        .env("HOME", d)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let daemon = Daemon { child: unshare, dir: d.to_path_buf(), config: config.clone() };
+    let mut rmonit = None;
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            rmonit = crate::util::children_of(daemon.child.id()).first().copied();
+            rmonit.is_some() && d.join("web.pid").exists()
+        }),
+        "{}",
+        daemon.log()
+    );
+    let rmonit = rmonit.unwrap();
+    assert!(daemon.log().contains("orphaned processes are reaped"), "{}", daemon.log());
+    // The stop script kills the service's sleep, an orphan whose parent is now rmonit.
+    assert_eq!(daemon.cli(&["stop", "web"]).status.code(), Some(0), "{}", daemon.log());
+    assert!(wait_until(Duration::from_secs(10), || !d.join("web.pid").exists()), "{}", daemon.log());
+    assert!(
+        wait_until(Duration::from_secs(10), || zombie_children(rmonit).is_empty()),
+        "zombies left: {:?}\n{}",
+        zombie_children(rmonit),
+        daemon.log()
+    );
+}

@@ -6,6 +6,7 @@
 pub mod logging;
 pub mod memory;
 pub mod paths;
+mod reaper;
 pub mod reload;
 
 use std::path::{Path, PathBuf};
@@ -355,6 +356,10 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
 
     state.set_facts(facts_of(&config, &options));
     let sampler = tokio::spawn(sample_history(state.clone()));
+    let reaper = reaper::is_init().then(|| {
+        info!("running as the init of its PID namespace: orphaned processes are reaped");
+        tokio::spawn(reaper::reap_orphans())
+    });
     release_startup_pages_soon();
     let mut web = start_web(&config, &state).await.unwrap_or_else(|e| {
         error!("{e}; the web interface is off (the CLI works through the unix socket)");
@@ -407,6 +412,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         web.stop().await;
     }
     sampler.abort();
+    if let Some(reaper) = reaper {
+        reaper.abort();
+    }
     stop_engine(&mut running).await;
     if let Some(notifier) = notifier {
         post_instance_event(&config, Some(&notifier), "rmonit stopped", "stop");

@@ -9,9 +9,13 @@
 //! through when set, then `set environment`, the service's `environment`, and the `MONIT_*`
 //! variables of the event.
 
+mod children;
 mod output;
 mod spawn;
 
+#[cfg(test)]
+pub(crate) use children::register as register_for_tests;
+pub use children::{forget_gone, is_own_child};
 pub use output::OutputTail;
 pub use spawn::{OutputSink, Running, spawn, spawn_streaming};
 

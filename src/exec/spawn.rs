@@ -77,6 +77,7 @@ fn spawn_with(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, S
     }
     let mut child = command.spawn().map_err(|e| spawn_error(program, &e))?;
     let pid = child.id().map_or(0, |p| p as i32);
+    super::children::register(pid);
     let stdout = Arc::new(Mutex::new(OutputTail::new(OUTPUT_TAIL)));
     let stderr = Arc::new(Mutex::new(OutputTail::new(OUTPUT_TAIL)));
     let mut readers = Vec::new();
@@ -129,7 +130,11 @@ impl Running {
     /// killed). Cancel-safe: dropping the future leaves the program running.
     pub async fn exited(&mut self) -> Exit {
         let remaining = self.deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(remaining, self.child.wait()).await {
+        let waited = tokio::time::timeout(remaining, self.child.wait()).await;
+        if matches!(waited, Ok(Ok(_))) {
+            super::children::forget(self.pid);
+        }
+        match waited {
             Ok(Ok(status)) => match (status.code(), status.signal()) {
                 (Some(code), _) => Exit::Code(code),
                 (None, Some(signal)) => Exit::Signal(signal),
@@ -146,9 +151,13 @@ impl Running {
     /// SIGTERM to the program's process group, SIGKILL after a short grace.
     pub async fn kill_group(&mut self) {
         signal_group(self.pid, rustix::process::Signal::TERM);
-        if tokio::time::timeout(KILL_GRACE, self.child.wait()).await.is_err() {
+        let mut waited = tokio::time::timeout(KILL_GRACE, self.child.wait()).await;
+        if waited.is_err() {
             signal_group(self.pid, rustix::process::Signal::KILL);
-            let _ = tokio::time::timeout(KILL_GRACE, self.child.wait()).await;
+            waited = tokio::time::timeout(KILL_GRACE, self.child.wait()).await;
+        }
+        if matches!(waited, Ok(Ok(_))) {
+            super::children::forget(self.pid);
         }
     }
 
