@@ -154,6 +154,58 @@ fn http_and_https_against_nginx() {
     assert!(xml.contains("\"connections\""), "{xml}");
 }
 
+/// nginx answering HTTP on [::1] only; `None` where nginx or IPv6 loopback is missing.
+fn nginx_on_ipv6(dir: &Path) -> Option<(Server, u16)> {
+    if !installed("/usr/sbin/nginx") || std::net::TcpListener::bind("[::1]:0").is_err() {
+        return None;
+    }
+    let port = std::net::TcpListener::bind("[::1]:0").unwrap().local_addr().unwrap().port();
+    let d = dir.display();
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "hello over IPv6\n").unwrap();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nerror_log {d}/nginx.error.log;\npid {d}/nginx.pid;\nevents {{}}\n\
+         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  \
+         fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  \
+         server {{ listen [::1]:{port}; root {d}/www; }}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let server =
+        spawn("/usr/sbin/nginx", &["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")], &dir.join("nginx.out"));
+    let up = || std::net::TcpStream::connect(("::1", port)).is_ok();
+    assert!(
+        wait_until(Duration::from_secs(10), up),
+        "nginx did not start: {}",
+        std::fs::read_to_string(dir.join("nginx.error.log")).unwrap_or_default()
+    );
+    Some((server, port))
+}
+
+#[test]
+fn http_over_ipv6_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let Some((_nginx, port)) = nginx_on_ipv6(d) else { return };
+    let text = format!(
+        "{}check host literal with address ::1\n  if failed port {port} protocol http request \"/index.html\" and content = \"IPv6\" then alert\n\
+         check host forced with address ::1\n  if failed port {port} ipv6 protocol http then alert\n\
+         check host v4only with address ::1\n  if failed port {port} ipv4 then alert\n\
+         check host byurl with address ::1\n  if failed url http://[::1]:{port}/index.html and content = \"hello\" then alert\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "literal", "OK");
+    wait_status(&daemon, "forced", "OK");
+    wait_status(&daemon, "byurl", "OK");
+    wait_status(&daemon, "v4only", "Connection failed");
+    assert!(daemon.log().contains("::1 has no IPv4 address"), "{}", daemon.log());
+    // The Host header carried the literal in brackets: nginx logged each request as 200.
+    let access = std::fs::read_to_string(d.join("nginx.access.log")).unwrap_or_default();
+    assert!(access.contains("\"GET /index.html HTTP/1.1\" 200"), "{access}");
+    assert!(!access.contains("\" 400 "), "{access}");
+}
+
 /// The SHA1 fingerprint of the certificate nginx serves, as lower-case hex.
 fn certificate_sha1(dir: &Path) -> String {
     let out = Command::new("/usr/bin/openssl")
