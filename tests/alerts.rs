@@ -284,6 +284,84 @@ fn using_tls_on_another_port_than_25_or_587_is_implicit_tls() {
     );
 }
 
+/// A CA and a certificate it issued for localhost (with the subjectAltName rustls needs).
+fn ca_and_leaf(dir: &Path) -> (String, String, String) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(status.expect("openssl (Debian package openssl)").success(), "openssl {args:?}");
+    };
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=rmonit test CA",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &path("leaf.key"),
+        "-out",
+        &path("leaf.csr"),
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("leaf.csr"),
+        "-CA",
+        &path("ca.pem"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        &path("san.ext"),
+        "-out",
+        &path("leaf.pem"),
+    ]);
+    (path("ca.pem"), path("leaf.pem"), path("leaf.key"))
+}
+
+#[test]
+fn verify_enable_checks_the_mail_servers_certificate_against_the_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ca, cert, key) = ca_and_leaf(d);
+    let smtp = SmtpServer::start(d, free_port(), &["--smtpscert", &cert, "--smtpskey", &key]);
+    // The first server entry trusts only Debian's bundle and must refuse the certificate;
+    // the second, the same server with our CA and TLS 1.3 only, takes the mail.
+    let servers = format!(
+        "localhost port {p} using tls with options {{ verify: enable }},\n  \
+         localhost port {p} using tls with options {{ verify: enable, cacertificatefile: {ca}, version: tlsv13 }}",
+        p = smtp.port
+    );
+    let text = format!("{}set alert root@localhost\n{}", header(d, &servers), flag_service(d));
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !smtp.with_subject("Does not exist flag").is_empty()),
+        "the alert went through the verified server: {}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("invalid peer certificate: UnknownIssuer"), "{}", daemon.log());
+}
+
 #[test]
 fn a_reload_brings_new_recipients_and_keeps_the_queue() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, Identity, TlsParameters, TlsVersion};
 use lettre::transport::smtp::extension::ClientId;
 
 use super::format::RenderedMail;
@@ -131,18 +131,38 @@ async fn connect(server: &MailServerConfig, port: u16, settings: &MailSettings) 
     Ok(connection)
 }
 
-/// TLS for a server: certificates checked only with `verify: enable`; a
-/// `cacertificatefile` adds a trusted root.
+/// TLS for a server, from its `ssl` options: certificates checked only with `verify:
+/// enable`, against Debian's bundle plus every certificate of `cacertificatefile`, and with
+/// `selfsigned: allow` a certificate no known authority issued is accepted (its host name is
+/// still checked); `version:` as for connection tests (only `tlsv13` raises the minimum);
+/// `clientpemfile` (certificate and key in one PEM file) is presented to the server.
 fn tls_parameters(host: &str, ssl: Option<&SslOptions>) -> Result<TlsParameters, String> {
     let verify = ssl.and_then(|s| s.verify).unwrap_or(false);
+    let selfsigned = ssl.and_then(|s| s.selfsigned).unwrap_or(false);
     let mut builder = TlsParameters::builder(host.to_owned())
-        .dangerous_accept_invalid_certs(!verify)
+        .dangerous_accept_invalid_certs(!verify || selfsigned)
         .dangerous_accept_invalid_hostnames(!verify);
-    if let Some(path) = ssl.and_then(|s| s.cacertificatefile.as_ref()) {
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-        builder = builder.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| format!("{path}: {e}"))?);
+    let Some(ssl) = ssl else {
+        return builder.build_rustls().map_err(|e| format!("TLS settings: {e}"));
+    };
+    let versions = crate::checks::network::tls::versions(&ssl.versions)?;
+    if !versions.contains(&&rustls::version::TLS12) {
+        builder = builder.set_min_tls_version(TlsVersion::Tlsv13);
+    }
+    if let Some(path) = &ssl.cacertificatefile {
+        // Every certificate of the bundle.
+        let bundle = Certificate::from_pem(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+        builder = builder.add_root_certificate(bundle);
+    }
+    if let Some(path) = &ssl.clientpemfile {
+        let pem = read(path)?;
+        builder = builder.identify_with(Identity::from_pem(&pem, &pem).map_err(|e| format!("{path}: {e}"))?);
     }
     builder.build_rustls().map_err(|e| format!("TLS settings: {e}"))
+}
+
+fn read(path: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
 
 fn envelope(mail: &RenderedMail) -> Result<Envelope, String> {

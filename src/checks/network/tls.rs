@@ -92,7 +92,8 @@ pub fn peer_certificate<S>(stream: &TlsStream<S>) -> Option<CertificateDer<'stat
 
 /// `version: tlsv12 | tlsv13 | auto | -tlsv1 ...`: the versions named, or every version
 /// rustls has when none (or `auto`) is named; removals of old versions change nothing.
-fn versions(words: &[String]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
+/// Alert mail follows the same rule.
+pub fn versions(words: &[String]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
     let mut chosen = Vec::new();
     for word in words {
         match word.to_ascii_lowercase().as_str() {
