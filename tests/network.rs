@@ -79,6 +79,19 @@ fn wait_status(daemon: &Daemon, name: &str, want: &str) {
 }
 
 /// nginx on two ports, http and https (a self-signed certificate valid 30 days).
+/// nginx in the foreground with everything under `dir`, serving `servers` (its `server`
+/// blocks).
+fn start_nginx(dir: &Path, servers: &str) -> Server {
+    let d = dir.display();
+    let conf = format!(
+        "daemon off;\nmaster_process off;\nerror_log {d}/nginx.error.log;\npid {d}/nginx.pid;\nevents {{}}\n\
+         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  \
+         fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  {servers}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    spawn("/usr/sbin/nginx", &["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")], &dir.join("nginx.out"))
+}
+
 fn nginx(dir: &Path) -> Option<(Server, u16, u16)> {
     if !installed("/usr/sbin/nginx") || !installed("/usr/bin/openssl") {
         return None;
@@ -95,16 +108,13 @@ fn nginx(dir: &Path) -> Option<(Server, u16, u16)> {
     assert!(made.success(), "openssl could not make a certificate");
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::write(dir.join("www/index.html"), "hello from nginx\n").unwrap();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\nerror_log {d}/nginx.error.log;\npid {d}/nginx.pid;\nevents {{}}\n\
-         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  \
-         fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  \
-         server {{ listen 127.0.0.1:{http}; root {d}/www; }}\n  \
-         server {{ listen 127.0.0.1:{https} ssl; ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; root {d}/www; }}\n}}\n"
+    let server = start_nginx(
+        dir,
+        &format!(
+            "server {{ listen 127.0.0.1:{http}; root {d}/www; }}\n  \
+             server {{ listen 127.0.0.1:{https} ssl; ssl_certificate {d}/cert.pem; ssl_certificate_key {d}/key.pem; root {d}/www; }}"
+        ),
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let server =
-        spawn("/usr/sbin/nginx", &["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")], &dir.join("nginx.out"));
     assert!(
         wait_until(Duration::from_secs(10), || listening(http) && listening(https)),
         "nginx did not start: {}",
@@ -163,15 +173,7 @@ fn nginx_on_ipv6(dir: &Path) -> Option<(Server, u16)> {
     let d = dir.display();
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::write(dir.join("www/index.html"), "hello over IPv6\n").unwrap();
-    let conf = format!(
-        "daemon off;\nmaster_process off;\nerror_log {d}/nginx.error.log;\npid {d}/nginx.pid;\nevents {{}}\n\
-         http {{\n  access_log {d}/nginx.access.log;\n  client_body_temp_path {d};\n  proxy_temp_path {d};\n  \
-         fastcgi_temp_path {d};\n  uwsgi_temp_path {d};\n  scgi_temp_path {d};\n  \
-         server {{ listen [::1]:{port}; root {d}/www; }}\n}}\n"
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let server =
-        spawn("/usr/sbin/nginx", &["-p", &d.to_string(), "-c", &format!("{d}/nginx.conf")], &dir.join("nginx.out"));
+    let server = start_nginx(dir, &format!("server {{ listen [::1]:{port}; root {d}/www; }}"));
     let up = || std::net::TcpStream::connect(("::1", port)).is_ok();
     assert!(
         wait_until(Duration::from_secs(10), up),
