@@ -493,3 +493,28 @@ fn as_the_init_of_a_pid_namespace_it_reaps_orphans() {
         daemon.log()
     );
 }
+
+#[test]
+fn the_dashboard_history_is_saved_at_exit_and_read_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config = write_monitrc(d, "monitrc", &format!("{}{}", header(d), process_block(d, "web", "")));
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let history = d.join("rmonit.state.history");
+    let mut daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()), "{}", daemon.log());
+    daemon.signal("TERM");
+    assert!(daemon.wait_exit(Duration::from_secs(10)), "{}", daemon.log());
+    let saved = std::fs::read_to_string(&history).unwrap_or_default();
+    assert!(saved.contains("\"rmonit-history-1\"") && saved.contains("\"web\""), "{saved}");
+    // A damaged file is reported and ignored, not fatal.
+    std::fs::write(&history, "garbage").unwrap();
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || daemon.log().contains("rmonit.state.history is ignored")),
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(daemon.cli(&["summary"]).status.code(), Some(0));
+}

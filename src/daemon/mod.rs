@@ -266,12 +266,46 @@ fn release_startup_pages_soon() {
     });
 }
 
-/// Feeds the dashboard's history charts, one point per service every sample period.
-async fn sample_history(state: AppState) {
+/// How many samples pass between two saves of the history (5 minutes).
+const HISTORY_SAVE_EVERY: u32 = 30;
+
+/// Where the dashboard's history is kept: beside the state file.
+fn history_path(statefile: &Path) -> PathBuf {
+    let mut name = statefile.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".history");
+    statefile.with_file_name(name)
+}
+
+/// Takes back the history saved by the last run, if any.
+fn restore_history(state: &AppState, path: &Path) {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            if let Err(e) = state.history().restore(&bytes) {
+                warn!("the dashboard history {} is ignored: {e}", path.display());
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => warn!("cannot read the dashboard history {}: {e}", path.display()),
+    }
+}
+
+fn save_history(history: &crate::web::history::History, path: &Path) {
+    if let Err(e) = persist::write_atomically(path, &history.to_bytes()) {
+        warn!("cannot write the dashboard history {}: {e}", path.display());
+    }
+}
+
+/// Feeds the dashboard's history charts, one point per service every sample period, and
+/// saves them now and then (off the runtime).
+async fn sample_history(state: AppState, path: PathBuf) {
     let mut tick = tokio::time::interval(crate::web::history::SAMPLE_EVERY);
-    loop {
+    for sample in 1u32.. {
         tick.tick().await;
         state.history().sample(&state.engine().board().snapshot());
+        if sample % HISTORY_SAVE_EVERY == 0 {
+            let (history, path) = (state.history(), path.clone());
+            let _ = tokio::task::spawn_blocking(move || save_history(&history, &path)).await;
+        }
     }
 }
 
@@ -355,7 +389,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     ));
 
     state.set_facts(facts_of(&config, &options));
-    let sampler = tokio::spawn(sample_history(state.clone()));
+    let history_file = history_path(&statefile);
+    restore_history(&state, &history_file);
+    let sampler = tokio::spawn(sample_history(state.clone(), history_file.clone()));
     let reaper = reaper::is_init().then(|| {
         info!("running as the init of its PID namespace: orphaned processes are reaped");
         tokio::spawn(reaper::reap_orphans())
@@ -412,6 +448,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         web.stop().await;
     }
     sampler.abort();
+    // A last point, the state at exit, then the whole history for the next run.
+    state.history().sample(&running.engine.board().snapshot());
+    save_history(&state.history(), &history_file);
     if let Some(reaper) = reaper {
         reaper.abort();
     }

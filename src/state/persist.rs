@@ -57,12 +57,18 @@ impl StateFile {
 
 /// Writes the state atomically with mode 0600.
 pub fn save(path: &Path, state: &StateFile) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
     let text = serde_json::to_string_pretty(state).map_err(std::io::Error::other)?;
+    write_atomically(path, text.as_bytes())
+}
+
+/// Replaces a file with `bytes` in one step (a temporary file, synced, then renamed over
+/// it), mode 0600: a crash leaves the old content or the new, never half of one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let tmp = temp_path(path);
     {
         let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(bytes)?;
         file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;

@@ -1,11 +1,15 @@
 //! Recent history per service for the dashboard's charts: one point per sample period
 //! (10 s by default) over the last hour, and the share of time up over the last 24 hours in
 //! one-minute buckets. Bounded: a service costs a few kilobytes whatever the cycle length.
+//! The daemon saves it beside the state file now and then and at exit, so the charts
+//! survive a restart ([`History::to_bytes`], [`History::restore`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
 
 use crate::state::board::Snapshot;
 use crate::state::status::{Monitoring, ServiceData, ServiceStatus};
@@ -18,7 +22,7 @@ pub const DEFAULT_LENGTH: Duration = Duration::from_secs(3600);
 const UPTIME_MINUTES: usize = 24 * 60;
 
 /// One sample of a service.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Point {
     /// Seconds since the epoch.
     pub at: u64,
@@ -29,7 +33,7 @@ pub struct Point {
     pub up: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Track {
     points: std::collections::VecDeque<Point>,
     /// (minute since the epoch, samples up, samples) per minute, oldest first.
@@ -118,6 +122,51 @@ impl History {
     }
 }
 
+/// The saved form: a format tag, then the tracks by service name.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    format: String,
+    tracks: HashMap<String, Track>,
+}
+
+const SAVED_FORMAT: &str = "rmonit-history-1";
+
+impl History {
+    /// Everything, for saving.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let tracks = self.tracks.lock().unwrap_or_else(|p| p.into_inner());
+        #[derive(Serialize)]
+        struct SavedRef<'a> {
+            format: &'a str,
+            tracks: &'a HashMap<String, Track>,
+        }
+        serde_json::to_vec(&SavedRef { format: SAVED_FORMAT, tracks: &tracks }).unwrap_or_default()
+    }
+
+    /// Takes back what [`History::to_bytes`] saved, keeping only what is still recent
+    /// enough to show; services that are gone are dropped at the next sample.
+    pub fn restore(&self, bytes: &[u8]) -> Result<(), String> {
+        let saved: Saved = serde_json::from_slice(bytes).map_err(|e| format!("not a history file: {e}"))?;
+        if saved.format != SAVED_FORMAT {
+            return Err(format!("unknown history format {}", saved.format));
+        }
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let oldest = now.saturating_sub(self.length().as_secs());
+        let oldest_minute = (now / 60).saturating_sub(UPTIME_MINUTES as u64);
+        let capacity = self.capacity.load(Ordering::Relaxed);
+        let mut tracks = self.tracks.lock().unwrap_or_else(|p| p.into_inner());
+        for (name, mut track) in saved.tracks {
+            track.points.retain(|p| p.at > oldest && p.at <= now);
+            while track.points.len() > capacity {
+                track.points.pop_front();
+            }
+            track.minutes.retain(|(m, _, _)| *m > oldest_minute && *m <= now / 60);
+            tracks.insert(name, track);
+        }
+        Ok(())
+    }
+}
+
 fn point_of(service: &ServiceStatus, at: u64) -> Point {
     let (cpu_percent, memory_bytes) = match &service.data {
         ServiceData::Process(p) => {
@@ -164,6 +213,11 @@ mod tests {
         history.sample(&crate::state::report::tests::snapshot(vec![failing]));
         let share = history.uptime_percent("web").unwrap();
         assert!(share < 100.0 && share > 99.0, "{share}");
+        let restored = History::default();
+        restored.restore(&history.to_bytes()).unwrap();
+        assert_eq!(restored.points("web"), history.points("web"), "saved and restored");
+        assert_eq!(restored.uptime_percent("web"), Some(share));
+        assert!(restored.restore(b"{}").is_err() && restored.restore(b"garbage").is_err());
         history.sample(&crate::state::report::tests::snapshot(vec![]));
         assert!(history.points("web").is_empty(), "a removed service is forgotten");
     }
