@@ -80,6 +80,11 @@ impl EngineHandle {
     }
 
     /// The index of a service by exact name (case-insensitive).
+    /// The services' names, in the configuration's order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
     pub fn index_of(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n.eq_ignore_ascii_case(name))
     }

@@ -58,15 +58,15 @@ pub async fn doaction(
     }
     let wait = seconds(&params, "timeout")?.unwrap_or(ACTION_WAIT).min(ACTION_WAIT);
     let engine = state.engine();
-    let snapshot = engine.board().snapshot();
+    let names = engine.names();
     let mut targets = Vec::new();
     for (_, name) in params.iter().filter(|(k, _)| k == "service") {
         if name.eq_ignore_ascii_case("all") {
-            targets.extend(snapshot.services.iter().map(|s| s.name.clone()));
+            targets.extend(names.iter().cloned());
             continue;
         }
         // A name or a pattern, matched as Monit does (case-insensitive, anchored).
-        let matching = crate::state::report::matching_names(name, snapshot.services.iter().map(|s| s.name.as_str()));
+        let matching = crate::state::report::matching_names(name, names.iter().map(String::as_str));
         if matching.is_empty() {
             return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\"")));
         }
