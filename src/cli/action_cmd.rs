@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::daemon_cmd::{READ_TIMEOUT, load_config, runtime};
 use super::{Cli, exit};
-use crate::control::client::{self, ClientError};
+use crate::control::client;
 use crate::daemon::paths;
 
 /// How an action verb was asked to run.
@@ -119,10 +119,7 @@ fn post(
 ) -> Result<client::Answer, String> {
     let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    runtime()?.block_on(client::post(&socket, path, &pairs, timeout)).map_err(|e| match e {
-        ClientError::NotRunning => "rmonit: the rmonit daemon is not running".to_owned(),
-        ClientError::Failed(e) => format!("rmonit: {e}"),
-    })
+    runtime()?.block_on(client::post(&socket, path, &pairs, timeout)).map_err(|e| e.to_string())
 }
 
 /// `reload`: the daemon reads its control file again. A broken file is refused with its

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{Cli, exit};
 use crate::config::{self, Config, LoadOptions};
-use crate::control::client::{self, ClientError};
+use crate::control::client;
 use crate::daemon::paths;
 use crate::state::report::strip_terminal;
 
@@ -58,8 +58,7 @@ pub(super) fn request(
             eprint!("{}", answer.body);
             Ok(exit::FAILURE)
         }
-        Err(ClientError::NotRunning) => Err("rmonit: the rmonit daemon is not running".to_owned()),
-        Err(ClientError::Failed(e)) => Err(format!("rmonit: {e}")),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -83,11 +82,7 @@ fn fetch_json(
     }
     let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let answer = match runtime()?.block_on(client::post(&socket, path, &pairs, timeout)) {
-        Ok(answer) => answer,
-        Err(ClientError::NotRunning) => return Err("rmonit: the rmonit daemon is not running".to_owned()),
-        Err(ClientError::Failed(e)) => return Err(format!("rmonit: {e}")),
-    };
+    let answer = runtime()?.block_on(client::post(&socket, path, &pairs, timeout)).map_err(|e| e.to_string())?;
     let value: serde_json::Value = serde_json::from_str(&answer.body)
         .map_err(|e| format!("rmonit: the daemon's answer to {path} is no JSON ({e}): {}", answer.body.trim_end()))?;
     if answer.status >= 300 {

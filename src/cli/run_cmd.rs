@@ -8,7 +8,7 @@ use std::io::Write;
 
 use super::daemon_cmd::{READ_TIMEOUT, load_config, runtime};
 use super::{Cli, exit};
-use crate::control::client::{self, ClientError};
+use crate::control::client;
 use crate::daemon::paths;
 use crate::http::run::EXIT_TRAILER;
 
@@ -25,10 +25,7 @@ pub fn run(cli: &Cli, args: &[String]) -> Result<u8, String> {
             let _ = stdout.write_all(data);
             let _ = stdout.flush();
         }))
-        .map_err(|e| match e {
-            ClientError::NotRunning => "rmonit: the rmonit daemon is not running".to_owned(),
-            ClientError::Failed(e) => format!("rmonit: {e}"),
-        })?;
+        .map_err(|e| e.to_string())?;
     if answer.status >= 300 {
         eprint!("{}", answer.error_body);
         return Ok(exit::FAILURE);

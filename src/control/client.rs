@@ -25,6 +25,16 @@ pub enum ClientError {
     Failed(String),
 }
 
+/// The line the CLI prints for it.
+impl std::fmt::Display for ClientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientError::NotRunning => f.write_str("rmonit: the rmonit daemon is not running"),
+            ClientError::Failed(e) => write!(f, "rmonit: {e}"),
+        }
+    }
+}
+
 /// Connects, sends a form POST and returns the response with its body unread.
 async fn send(
     socket: &Path,
