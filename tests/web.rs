@@ -115,6 +115,11 @@ fn credentials_read_only_users_and_csrf() {
         assert_eq!(answer.code, 403);
         assert!(answer.body.contains("<h2>Forbidden</h2>Invalid CSRF Token<p>"), "{}", answer.body);
     }
+    // A GET carries no CSRF token: it never acts, even with good credentials.
+    let by_get = get(port, "/_doaction?action=unmonitor&service=data", &admin);
+    assert_eq!(by_get.code, 405, "{}", by_get.body);
+    assert!(by_get.body.contains("send it as a POST"), "{}", by_get.body);
+    assert_eq!(get(port, "/_runtime?action=validate", &admin).code, 405);
     let summary = stdout(&daemon.cli(&["summary", "data"]));
     assert!(!summary.contains("Not monitored"), "no refused request acted: {summary}");
     let done = post(port, "/_doaction", &admin, Some("t1"), "action=unmonitor&service=data&securitytoken=t1");

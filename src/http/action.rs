@@ -28,6 +28,19 @@ pub fn refuse_read_only(caller: &Caller, what: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Refuses a request that would change something unless it is a POST: a GET carries no
+/// CSRF token, and a link or an image on any page could send one with the browser's
+/// cached credentials.
+pub fn require_post(method: &axum::http::Method, what: &str) -> Result<(), ApiError> {
+    if method != axum::http::Method::POST {
+        return Err(ApiError(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{what} changes the daemon's state: send it as a POST"),
+        ));
+    }
+    Ok(())
+}
+
 /// The caller as the engine's audit trail names it.
 pub fn requester(caller: &Caller) -> Requester {
     Requester { who: caller.who.clone(), from: caller.from.clone() }
@@ -45,9 +58,11 @@ fn seconds(params: &Params, key: &str) -> Result<Option<Duration>, ApiError> {
 
 pub async fn doaction(
     State(state): State<AppState>,
+    method: axum::http::Method,
     caller: Caller,
     RequestParams(params): RequestParams,
 ) -> Result<String, ApiError> {
+    require_post(&method, "/_doaction")?;
     let action_name = param(&params, "action").unwrap_or("");
     let action = UserAction::parse(action_name)
         .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("Invalid action \"{action_name}\"")))?;

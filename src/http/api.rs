@@ -173,7 +173,7 @@ async fn actions(
     if request.wait {
         params.push(("wait".to_owned(), "yes".to_owned()));
     }
-    let answer = action::doaction(State(state), caller, RequestParams(params)).await?;
+    let answer = action::doaction(State(state), axum::http::Method::POST, caller, RequestParams(params)).await?;
     let messages: Vec<&str> = answer.lines().collect();
     Ok(axum::Json(json!({ "action": request.action, "done": request.wait, "messages": messages })).into_response())
 }

@@ -131,11 +131,15 @@ pub async fn about() -> String {
 /// browser until a reload.
 pub async fn runtime(
     State(state): State<AppState>,
+    method: axum::http::Method,
     headers: axum::http::HeaderMap,
     caller: super::Caller,
     token: crate::web::CsrfToken,
     RequestParams(params): RequestParams,
 ) -> Result<Response, ApiError> {
+    if param(&params, "action").is_some() {
+        super::action::require_post(&method, "/_runtime?action")?;
+    }
     match param(&params, "action") {
         None => {}
         Some("validate") => {
