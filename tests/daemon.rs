@@ -518,3 +518,27 @@ fn the_dashboard_history_is_saved_at_exit_and_read_at_start() {
     );
     assert_eq!(daemon.cli(&["summary"]).status.code(), Some(0));
 }
+
+#[test]
+fn two_daemons_with_their_own_pid_files_have_their_own_control_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut daemons = Vec::new();
+    for name in ["one", "two"] {
+        let d = dir.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        let text = format!(
+            "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\
+             check file only_{name} path {d}/rmonit.pid\n",
+            d = d.display()
+        );
+        let config = write_monitrc(&d, "monitrc", &text);
+        daemons.push((name, Daemon::start(&d, &config), d));
+    }
+    for (name, daemon, d) in &daemons {
+        assert!(wait_until(Duration::from_secs(10), || d.join("rmonit.sock").exists()), "{}", daemon.log());
+        let summary = stdout(&daemon.cli(&["summary"]));
+        assert!(summary.contains(&format!("only_{name}")), "{summary}");
+        let other = if *name == "one" { "only_two" } else { "only_one" };
+        assert!(!summary.contains(other), "{summary}");
+    }
+}

@@ -30,13 +30,23 @@ pub fn statefile(config: &Config) -> PathBuf {
     }
 }
 
-/// `set httpd unixsocket`, else `/run/rmonit.sock` for root and `~/.rmonit.sock` for a user.
+/// `set httpd unixsocket`, else beside the pid file with `.sock` for `.pid`
+/// (`/run/rmonit.sock` for root and `~/.rmonit.sock` for a user by default): two daemons
+/// with their own pid files never share a control socket, nor does their CLI.
 pub fn control_socket(config: &Config) -> PathBuf {
     match config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref()) {
         Some(socket) => PathBuf::from(&socket.path),
-        None if is_root() => PathBuf::from("/run/rmonit.sock"),
-        None => home().join(".rmonit.sock"),
+        None => socket_beside(&pidfile(config)),
     }
+}
+
+fn socket_beside(pidfile: &std::path::Path) -> PathBuf {
+    let mut name = pidfile.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".pid")) {
+        name = stem.into();
+    }
+    name.push(".sock");
+    pidfile.with_file_name(name)
 }
 
 /// `set idfile`, else `~/.rmonit.id`.
@@ -68,4 +78,19 @@ pub fn instance_id(config: &Config) -> Result<String, String> {
     std::fs::write(&path, format!("{id}\n"))
         .map_err(|e| format!("cannot write the id file {}: {e}", path.display()))?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_socket_sits_beside_the_pid_file() {
+        assert_eq!(socket_beside("/run/rmonit.pid".as_ref()), PathBuf::from("/run/rmonit.sock"));
+        assert_eq!(socket_beside("/home/u/.rmonit.pid".as_ref()), PathBuf::from("/home/u/.rmonit.sock"));
+        assert_eq!(socket_beside("/srv/b/pid".as_ref()), PathBuf::from("/srv/b/pid.sock"));
+        let text = "set pidfile /srv/a/monit.pid\n";
+        let config = crate::config::load_str("/x/monitrc", text, crate::config::LoadOptions::default()).unwrap().config;
+        assert_eq!(control_socket(&config), PathBuf::from("/srv/a/monit.sock"));
+    }
 }
