@@ -542,3 +542,38 @@ fn two_daemons_with_their_own_pid_files_have_their_own_control_sockets() {
         assert!(!summary.contains(other), "{summary}");
     }
 }
+
+#[test]
+fn descriptors_the_daemon_inherited_do_not_reach_its_programs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let probe = write_script(
+        d,
+        "probe.sh",
+        &format!("if [ -e /proc/$$/fd/7 ]; then echo leaked; else echo clean; fi > {}/fds", d.display()),
+    );
+    let text =
+        format!("{}check program probe with path \"{}\"\n  if status != 0 then alert\n", header(d), probe.display());
+    let config = write_monitrc(d, "monitrc", &text);
+    let log = std::fs::File::create(d.join("daemon.log")).unwrap();
+    // A launcher that leaves descriptor 7 open, as a deploy script's pipe would be.
+    let child = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!(
+            "exec 7>/dev/null; exec \"{}\" -c \"{}\" -I",
+            crate::util::rmonit_bin().display(),
+            config.display()
+        ))
+        .env("HOME", d)
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let daemon = Daemon { child, dir: d.to_path_buf(), config: config.clone() };
+    assert!(
+        wait_until(Duration::from_secs(10), || std::fs::read_to_string(d.join("fds")).is_ok_and(|t| !t.is_empty())),
+        "{}",
+        daemon.log()
+    );
+    assert_eq!(std::fs::read_to_string(d.join("fds")).unwrap().trim(), "clean");
+}

@@ -53,6 +53,9 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
         return Ok(());
     }
     let foreground = options.foreground || config.init;
+    // Descriptors the launcher left open (a deploy script's pipe, an ssh session's) must
+    // not reach the programs we start: they would hold the launcher's session open.
+    seal_inherited_descriptors(!foreground);
     if !foreground {
         daemonize()?;
     }
@@ -95,6 +98,29 @@ fn write_pidfile(path: &Path) -> Result<(), String> {
     let _ = std::fs::remove_file(path);
     std::fs::write(path, format!("{}\n", std::process::id()))
         .map_err(|e| format!("cannot write the pid file {}: {e}", path.display()))
+}
+
+/// Closes (when detaching) or marks close-on-exec every descriptor above 2 that the
+/// daemon inherited. Runs first, before the daemon opens anything of its own.
+fn seal_inherited_descriptors(close: bool) {
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else { return };
+    let inherited: Vec<i32> =
+        entries.flatten().filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok()).filter(|&fd| fd > 2).collect();
+    // The listing's own descriptor is in it, closed by now: fcntl fails on it harmlessly.
+    for fd in inherited {
+        // SAFETY: `fd` is only used for this call; the daemon holds no other reference to
+        // a descriptor it inherited and has not opened anything yet.
+        let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+        if rustix::io::fcntl_getfd(borrowed).is_err() {
+            continue;
+        }
+        if close {
+            // SAFETY: as above; nothing else owns or uses the inherited descriptor.
+            unsafe { rustix::io::close(fd) };
+        } else {
+            let _ = rustix::io::fcntl_setfd(borrowed, rustix::io::FdFlags::CLOEXEC);
+        }
+    }
 }
 
 /// Detaches from the terminal: fork, new session, fork again, `/` as working directory,
