@@ -161,15 +161,15 @@ impl Running {
         }
     }
 
-    /// The output so far: stderr first, then stdout.
+    /// The output so far: stderr first, then stdout, one after the other as Monit shows
+    /// them (a line break between them only if stderr lacks its last one).
     pub fn output(&self) -> String {
-        let err = self.stderr.lock().map(|t| t.text()).unwrap_or_default();
+        let mut err = self.stderr.lock().map(|t| t.text()).unwrap_or_default();
         let out = self.stdout.lock().map(|t| t.text()).unwrap_or_default();
-        match (err.is_empty(), out.is_empty()) {
-            (true, _) => out,
-            (false, true) => err,
-            (false, false) => format!("{err}\n{out}"),
+        if !err.is_empty() && !out.is_empty() && !err.ends_with('\n') {
+            err.push('\n');
         }
+        err + &out
     }
 
     /// Waits for the end (or the deadline) and collects the output.

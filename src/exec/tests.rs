@@ -24,7 +24,9 @@ fn exit_codes_and_output_stderr_first() {
     runtime().block_on(async {
         let f = run(&spec(&["/bin/sh", "-c", "echo out; echo err >&2; exit 3"], Duration::from_secs(10))).await;
         assert_eq!(f.exit, Exit::Code(3));
-        assert_eq!(f.output, "err\n\nout\n");
+        assert_eq!(f.output, "err\nout\n");
+        let f = run(&spec(&["/bin/sh", "-c", "printf out; printf err >&2"], Duration::from_secs(10))).await;
+        assert_eq!(f.output, "err\nout");
     });
 }
 
