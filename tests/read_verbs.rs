@@ -101,15 +101,15 @@ fn status_summary_and_report_print_json() {
     assert!(status.status.success(), "{}", stderr(&status));
     let all = json(&status);
     assert_eq!(all["daemon"]["api_version"], 1);
-    // First the system service every configuration gets, named after the host.
-    assert_eq!(all["services"][0]["type_name"], "System");
-    assert_eq!(names(&all["services"])[1..], ["config", "spool", "web", "webmatch", "prog"]);
-    let web = &all["services"][3];
+    // Last the system service every configuration gets, named after the host.
+    assert_eq!(all["services"][5]["type_name"], "System");
+    assert_eq!(names(&all["services"])[..5], ["config", "spool", "web", "webmatch", "prog"]);
+    let web = &all["services"][2];
     assert_eq!(web["status"], "Does not exist");
     assert_eq!(web["type_name"], "Process");
     assert_eq!(web["monitoring"], "monitored");
     assert_eq!(web["mode"], "passive");
-    let prog = &all["services"][5];
+    let prog = &all["services"][4];
     assert_eq!(prog["status"], "Status failed");
     assert_eq!(prog["data"]["program"]["exit_status"], 3);
     assert_eq!(prog["data"]["program"]["output"].as_str().map(str::trim_end), Some("broken"));

@@ -148,11 +148,12 @@ fn daemonize() -> Result<(), String> {
 }
 
 /// The configuration with a `check system` service, named after the host, when it has
-/// none (as Monit creates one).
+/// none (as Monit creates one, at the end of the list).
 pub fn with_system_service(mut config: Config) -> Config {
     use crate::config::model::{ServiceConfig, ServiceKind};
     if !config.services.iter().any(|s| s.check == ServiceKind::System) {
-        config.services.insert(0, ServiceConfig::new(crate::config::parser::local_hostname(), ServiceKind::System));
+        // Last, as Monit appends it: `status` and `report` list it after the rest.
+        config.services.push(ServiceConfig::new(crate::config::parser::local_hostname(), ServiceKind::System));
     }
     config
 }
