@@ -76,7 +76,7 @@ fn a_world_readable_file_is_fine_unless_it_holds_a_cleartext_password() {
     let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
-    let cleartext = format!("{VALID}set httpd port 2812 allow admin:secret\n");
+    let cleartext = format!("{VALID}set httpd port 2812 allow admin:s3cret\n");
     let path = write_monitrc(dir.path(), "clear", &cleartext);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = run_rmonit(&["-c", path.to_str().unwrap(), "-t"]);

@@ -236,8 +236,10 @@ fn the_api_over_tcp_takes_credentials_and_acts_only_on_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let port = crate::util::free_port();
-    let config =
-        format!("{}set httpd port {port} and use address 127.0.0.1\n    allow admin:secret\n", monitrc(d, false, 300));
+    let config = format!(
+        "{}set httpd port {port} and use address 127.0.0.1\n    allow admin:\"secret\"\n",
+        monitrc(d, false, 300)
+    );
     std::fs::write(d.join("config.txt"), "x\n").expect("write config.txt");
     let config = write_monitrc(d, "monitrc", &config);
     let daemon = Daemon::start(d, &config);

@@ -14,7 +14,7 @@ impl Parser<'_> {
         let target = match word.as_str() {
             "host" | "port" => {
                 let host = if word == "host" {
-                    let (host, _) = self.expect_value("a host name or address")?;
+                    let (host, _) = self.expect_name("a host name or address")?;
                     self.expect_keyword(&["port"], "'port' after the host")?;
                     Some(host)
                 } else {

@@ -10,6 +10,7 @@
 
 mod connection;
 mod includes;
+mod reserved;
 mod rules;
 mod service;
 mod set;
@@ -429,7 +430,10 @@ impl Parser<'_> {
             }
             "group" => {
                 self.next();
-                let (group, _) = self.expect_value("a group name")?;
+                let (group, span) = self.expect_value("a group name")?;
+                if let Some(c) = group.chars().find(|&c| !is_group_name_char(c)) {
+                    return self.fail(span, format!("a group name cannot contain {c:?}"));
+                }
                 self.service().0.groups.push(group);
                 Ok(())
             }
@@ -460,7 +464,7 @@ impl Parser<'_> {
             }
             "noalert" => {
                 self.next();
-                let (to, _) = self.expect_value("a mail address")?;
+                let (to, _) = self.expect_mail_address()?;
                 self.service().0.noalerts.push(to);
                 Ok(())
             }
@@ -489,6 +493,12 @@ impl Parser<'_> {
             _ => self.unexpected("a service statement such as 'if', 'start' or 'depends'", SERVICE_STATEMENTS),
         }
     }
+}
+
+/// Whether Monit's lexer keeps `c` in a group name (its `{str}`: no blanks, controls or
+/// any of `!@:{}"';(),%`), quoted or not.
+fn is_group_name_char(c: char) -> bool {
+    c > '!' && !matches!(c, '@' | ':' | '{' | '}' | '"' | '\'' | ';' | '(' | ')' | ',' | '%')
 }
 
 /// The keyword closest to `word` (edit distance at most 2, and less than half its length).

@@ -68,7 +68,7 @@ impl Parser<'_> {
             }
             "host" => {
                 self.expect_keyword(&["address"], "'address'")?;
-                let (address, span) = self.expect_value("a host name or address")?;
+                let (address, span) = self.expect_name("a host name or address")?;
                 spans.target = span;
                 ServiceKind::Host { address }
             }
@@ -106,11 +106,11 @@ impl Parser<'_> {
         let mut program = ProgramConfig::new(command);
         loop {
             if self.eat("uid") {
-                let (uid, span) = self.expect_value("a user name or id")?;
+                let (uid, span) = self.expect_name("a user name or id")?;
                 spans.accounts.push((span, uid.clone(), false));
                 program.uid = Some(uid);
             } else if self.eat("gid") {
-                let (gid, span) = self.expect_value("a group name or id")?;
+                let (gid, span) = self.expect_name("a group name or id")?;
                 spans.accounts.push((span, gid.clone(), true));
                 program.gid = Some(gid);
             } else if self.peek_is("timeout") && !self.peek_raw_is_word(1, "then") {

@@ -2,7 +2,7 @@
 
 use super::values::UnitClass;
 use super::{PResult, Parser};
-use crate::config::lexer::TokenKind;
+use crate::config::lexer::{Token, TokenKind};
 use crate::config::model::*;
 use crate::config::source::Span;
 
@@ -311,10 +311,11 @@ impl Parser<'_> {
     /// `ssl|tls [version] [with options] {...}` or a bare `ssl`; `ssl disable` (Monit's
     /// noise for "no TLS") gives none.
     pub(crate) fn parse_ssl_clause(&mut self) -> PResult<Option<SslOptions>> {
-        let (word, _) = self.expect_value("'ssl' or 'tls'")?;
+        let (word, span) = self.expect_value("'ssl' or 'tls'")?;
         let mut options = SslOptions::default();
         let lower = word.to_ascii_lowercase();
         if lower != "ssl" && lower != "tls" {
+            self.check_tls_version(&lower, span)?;
             options.versions.push(lower);
         }
         if self.eat("disable") {
@@ -351,11 +352,14 @@ impl Parser<'_> {
             self.eat_colon();
             match key.as_str() {
                 "version" => {
-                    let (v, _) = self.expect_value("a TLS version such as tlsv12")?;
+                    let (v, span) = self.expect_value("a TLS version such as tlsv12")?;
+                    self.check_tls_version(&v.to_ascii_lowercase(), span)?;
                     options.versions.push(v.to_ascii_lowercase());
                     while matches!(&self.peek().kind, TokenKind::Word(w) if is_tls_version(w)) {
                         let v = self.next();
-                        options.versions.push(v.text().unwrap_or_default().to_ascii_lowercase());
+                        let version = v.text().unwrap_or_default().to_ascii_lowercase();
+                        self.check_tls_version(&version, v.span)?;
+                        options.versions.push(version);
                     }
                 }
                 "verify" => options.verify = Some(self.parse_enable()?),
@@ -371,6 +375,18 @@ impl Parser<'_> {
                 "cacertificatefile" => options.cacertificatefile = Some(self.expect_path()?),
                 _ => options.cacertificatepath = Some(self.expect_path()?),
             }
+        }
+    }
+
+    /// SSLv2 and SSLv3 are gone from the TLS libraries (Monit 5.33 on Debian reports "Your
+    /// SSL Library does not support SSL version 3"); asking for them is an error.
+    fn check_tls_version(&mut self, version: &str, span: Span) -> PResult<()> {
+        match version {
+            "sslv2" | "sslv3" => {
+                let number = &version[4..];
+                self.fail(span, format!("SSL version {number} is not supported (use tlsv12 or tlsv13)"))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -441,7 +457,7 @@ impl Parser<'_> {
     /// `<mail>|webhook <url> ... [not] {events} [mail-format {...}] [reminder [on] N [cycles]]
     /// [digest]`.
     pub(crate) fn parse_alert_recipient(&mut self) -> PResult<AlertConfig> {
-        let (first, span) = self.expect_value("a mail address")?;
+        let (first, span) = self.expect_mail_address()?;
         let to = if first.eq_ignore_ascii_case("webhook") && self.peek_is_value() {
             let (url, uspan) = self.expect_value("a webhook URL")?;
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -494,6 +510,24 @@ impl Parser<'_> {
             }
         }
         Ok(alert)
+    }
+
+    /// A mail address, also in angle brackets (`<ops@example.com>`, which Monit's lexer
+    /// reads as one word); the brackets are dropped.
+    pub(crate) fn expect_mail_address(&mut self) -> PResult<(String, Span)> {
+        let open = self.peek().clone();
+        if !matches!(&open.kind, TokenKind::Op(o) if o == "<") {
+            return self.expect_value("a mail address");
+        }
+        let word = self.peek_raw(1).clone();
+        match &word.kind {
+            TokenKind::Word(w) if word.span.start == open.span.end && w.len() > 1 && w.ends_with('>') => {
+                self.next();
+                self.next();
+                Ok((w[..w.len() - 1].to_owned(), open.span.to(word.span)))
+            }
+            _ => self.unexpected("a mail address", &[]),
+        }
     }
 
     fn parse_event_list(&mut self, not: bool) -> PResult<EventFilter> {
@@ -584,11 +618,11 @@ impl Parser<'_> {
                         UnixSocketConfig { path, uid: None, gid: None, permission: None, read_only: false };
                     loop {
                         if self.eat("uid") {
-                            let (uid, span) = self.expect_value("a user")?;
+                            let (uid, span) = self.expect_name("a user")?;
                             self.parsed.global.accounts.push((span, uid.clone(), false));
                             socket.uid = Some(uid);
                         } else if self.eat("gid") {
-                            let (gid, span) = self.expect_value("a group")?;
+                            let (gid, span) = self.expect_name("a group")?;
                             self.parsed.global.accounts.push((span, gid.clone(), true));
                             socket.gid = Some(gid);
                         } else if self.eat("permission") {
@@ -700,26 +734,51 @@ impl Parser<'_> {
             let read_only = self.eat_read_only();
             return Ok(Allow::Group { group: group.to_owned(), read_only });
         }
-        if matches!(token.kind, TokenKind::Word(_)) && !looks_like_net(&text) && text.contains(':') {
-            let (user, rest) = text.split_once(':').unwrap_or((&text, ""));
-            let password = if rest.is_empty() {
-                match self.peek().kind.clone() {
-                    TokenKind::Str(p) if self.peek().span.start == span.end => {
-                        self.next();
-                        p
-                    }
-                    _ => return self.fail(span, format!("a password must follow '{user}:'")),
-                }
-            } else {
-                rest.to_owned()
-            };
-            if user.is_empty() {
-                return self.fail(span, "a user name must come before ':'");
-            }
+        if let Some((user, password)) = self.parse_credentials(&token.kind, &text, span)? {
             let read_only = self.eat_read_only();
-            return Ok(Allow::User { user: user.to_owned(), password, read_only });
+            return Ok(Allow::User { user, password, read_only });
         }
         Ok(Allow::Host(text))
+    }
+
+    /// The rest of `allow user:password`, after its first token (`first`, read as `text`):
+    /// `None` if that token starts no credential. Monit's lexer reads user, `:` and password
+    /// as three tokens, so `admin:monit`, `admin: "s#cret"`, `"admin":"monit"` and
+    /// `admin : monit` are all the same.
+    fn parse_credentials(&mut self, first: &TokenKind, text: &str, span: Span) -> PResult<Option<(String, String)>> {
+        // The user, and the password if it is in the same word, with their spans.
+        let (user, user_span, rest, rest_span) = match first {
+            TokenKind::Word(_) if text.contains(':') && !looks_like_net(text) => {
+                let (user, rest) = text.split_once(':').unwrap_or((text, ""));
+                let colon = span.start as usize + user.len();
+                let user_span = Span::new(span.file, span.start as usize, colon);
+                (user.to_owned(), Some(user_span), rest.to_owned(), Span::new(span.file, colon + 1, span.end as usize))
+            }
+            _ => match self.peek().clone() {
+                Token { kind: TokenKind::Word(w), span: colon } if w.starts_with(':') => {
+                    self.next();
+                    let user_span = matches!(first, TokenKind::Word(_)).then_some(span);
+                    let rest_span = Span::new(colon.file, colon.start as usize + 1, colon.end as usize);
+                    (text.to_owned(), user_span, w[1..].to_owned(), rest_span)
+                }
+                _ => return Ok(None),
+            },
+        };
+        if user.is_empty() {
+            return self.fail(span, "a user name must come before ':'");
+        }
+        if let Some(user_span) = user_span {
+            self.reject_reserved(&user, user_span, "a user name")?;
+        }
+        if !rest.is_empty() {
+            self.reject_reserved(&rest, rest_span, "a password")?;
+            return Ok(Some((user, rest)));
+        }
+        if !self.peek_is_value() || self.peek_is_any(HTTPD_KEYWORDS) {
+            return self.fail(span, format!("a password must follow '{user}:'"));
+        }
+        let (password, _) = self.expect_name("a password")?;
+        Ok(Some((user, password)))
     }
 
     fn parse_set_limits(&mut self) -> PResult<()> {

@@ -870,11 +870,64 @@ fn ssl_enable_and_disable_spellings() {
 #[test]
 fn more_monit_forms_from_its_grammar() {
     let config = parse(
-        "set limits { execTimeout: 10 s }\nset httpd port 2812 disable signature allow a:b\n\
+        "set limits { execTimeout: 10 s }\nset httpd port 2812 disable signature allow a:pw\n\
          set mmonit http://a:b@m1:8080/collector http://a:b@m2:8080/collector with timeout 5 seconds\n",
     );
     assert_eq!(config.limits.exec_timeout, Some(Duration::from_secs(10)));
     assert_eq!(config.httpd.unwrap().signature, Some(false));
     assert_eq!(config.mmonit.len(), 2);
     assert_eq!(config.mmonit[1].timeout, Some(Duration::from_secs(5)));
+}
+
+#[test]
+fn real_world_spellings_of_credentials_and_recipients() {
+    let config = parse(
+        "set alert <ops@example.com> not on { instance }\nset httpd port 2812\n allow \"admin\":\"admin\"\n\
+         allow ops : \"s3cret\"\n allow guest: guest read-only\n\
+         check process a with pidfile /run/a.pid\n alert <dev@example.com>\n noalert <ops@example.com>",
+    );
+    assert_eq!(config.alerts[0].to, AlertTarget::Email("ops@example.com".into()));
+    assert_eq!(config.services[0].alerts[0].to, AlertTarget::Email("dev@example.com".into()));
+    assert_eq!(config.services[0].noalerts, ["ops@example.com"]);
+    assert_eq!(
+        config.httpd.unwrap().allow,
+        [
+            Allow::User { user: "admin".into(), password: "admin".into(), read_only: false },
+            Allow::User { user: "ops".into(), password: "s3cret".into(), read_only: false },
+            Allow::User { user: "guest".into(), password: "guest".into(), read_only: true },
+        ]
+    );
+}
+
+#[test]
+fn words_monit_reserves_are_names_only_when_quoted() {
+    let r = rules(
+        "check file f with path /etc/passwd\n if failed uid \"mysql\" then alert\n if failed gid \"disk\" then alert",
+    );
+    assert_eq!(r[0].test, Test::Uid { user: "mysql".into(), effective: false });
+    assert_eq!(r[1].test, Test::Gid { group: "disk".into() });
+    assert_eq!(
+        errors("check file f with path /etc/passwd\n if failed uid mysql then alert"),
+        ["2:16: 'mysql' is a keyword in Monit's control file, not a user name or id; quote it: \"mysql\""]
+    );
+    assert_eq!(
+        errors("check process p with pidfile /run/p.pid\n start program = \"/bin/true\" as uid daemon"),
+        ["2:37: 'daemon' is a keyword in Monit's control file, not a user name or id; quote it: \"daemon\""]
+    );
+    assert_eq!(
+        errors("set httpd port 2812\n allow admin:secret"),
+        ["2:14: 'secret' is a keyword in Monit's control file, not a password; quote it: \"secret\""]
+    );
+}
+
+#[test]
+fn group_names_and_ssl_versions_monit_rejects() {
+    assert_eq!(
+        errors("check process p with pidfile /run/p.pid\n group \"web servers\""),
+        ["2:8: a group name cannot contain ' '"]
+    );
+    assert_eq!(
+        errors("check host h address 127.0.0.1\n if failed port 465 type tcpssl sslv3 protocol smtp then alert"),
+        ["2:33: SSL version 3 is not supported (use tlsv12 or tlsv13)"]
+    );
 }

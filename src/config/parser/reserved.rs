@@ -1,0 +1,92 @@
+//! Monit's reserved words: the words its lexer (`src/l.l`) turns into keyword tokens.
+//!
+//! Where Monit's grammar wants a name (a user or group after `uid`/`gid`, a host after
+//! `address` or `host`), it takes a STRING token; an unquoted word that the lexer reads as
+//! a keyword never becomes one, so `if failed uid mysql` or `as uid daemon` is a syntax
+//! error in Monit even though `mysql` is a real account. Quoting the word (`uid "mysql"`)
+//! makes it a string. rmonit reports the same files as errors, with the fix in the message,
+//! so that a control file rmonit accepts is also one Monit accepts.
+
+use super::{PResult, Parser};
+use crate::config::lexer::TokenKind;
+use crate::config::source::Span;
+
+/// Every word Monit 5.33's lexer reads as a keyword (units and operators too), grouped as
+/// in `src/l.l`. Each was checked against Debian's monit 5.33 in five name positions (`if
+/// failed uid W`, `gid W`, `as uid W`, `with address W`, `allow W:pw` and `allow u:W`):
+/// every one is a syntax error there; `nomatch` and `notmatching`, newer, are not.
+const RESERVED: &str = "
+    if then failed else recovered passed succeeded set daemon delay terminal
+    batch log logfile syslog facility httpd address interface link up down
+    saturation speed total init allow reject readonly read-only disk read write
+    pidfile idfile statefile path start stop restart restarts port portnumber unix
+    unixsocket ipv4 ipv6 type proto protocol tcp tcpssl udp alert noalert
+    mail-format resource cycle cycles timeout retry checksum mailserver host
+    hostheader method get head status default mode active passive manual
+    onreboot nostart laststate uid euid gid security attribute attributes request
+    secret memory mem swap totalmem totalmemory core cpu totalcpu child
+    children thread threads time timestamp changed inode inodes space free perm
+    permission exec execute size uptime responsetime basedir slot slots eventqueue
+    not ignore connection unmonitor action icmp ping ping4 ping6 echo send
+    expect expectbuffer limits mmonit url content pid ppid count repeat reminder
+    instance hostname username password database credentials register fsflag fsflags
+    fips filedescriptors nonexist nonexists exist exists invalid data signature
+    every operation operations packet packets bytein byteout packetin packetout
+    upload uploaded download downloaded loadavg
+    tls ssl enable disable verify valid certificate cacertificatefile
+    cacertificatepath clientpemfile allowselfcertification selfsigned certmd5 pemfile
+    pemchain pemkey rsakey sslv2 sslv3 tlsv1 tlsv11 tlsv12 tlsv13 cipher ciphers
+    auto sslauto cleartext md5 sha1 crypt
+    http https apache-status ftp smtp smtps postfix-policy pop pops imap imaps
+    clamav dns mysql mysqls nntp ntp3 ssh redis mongodb fail2ban sieve
+    spamassassin dwp ldap2 ldap3 rdate lmtp rsync tns pgsql websocket mqtt
+    origin version sip gps radius memcache target maxforward loglimit closelimit
+    dnslimit keepalivelimit replylimit requestlimit startlimit waitlimit gracefullimit
+    cleanuplimit
+    sendexpectbuffer filecontentbuffer httpcontentbuffer programoutput networktimeout
+    programtimeout stoptimeout starttimeout restarttimeout
+    percent b byte bytes kb kilobyte kilobytes mb megabyte megabytes gb
+    gigabyte gigabytes ms millisecond milliseconds s second seconds m minute
+    minutes h hour hours day days month months atime ctime mtime
+    more greater gt older ge less lt newer le equal eq notequal ne match
+    matching
+";
+
+/// Whether Monit's lexer reads this unquoted word as a keyword.
+pub(crate) fn is_reserved(word: &str) -> bool {
+    RESERVED.split_whitespace().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+impl Parser<'_> {
+    /// A user, group or host name: a quoted string, or a word Monit does not reserve.
+    pub(crate) fn expect_name(&mut self, what: &str) -> PResult<(String, Span)> {
+        let token = self.peek().clone();
+        if let TokenKind::Word(word) = &token.kind {
+            self.reject_reserved(word, token.span, what)?;
+        }
+        self.expect_value(what)
+    }
+
+    /// Fails if the unquoted `word` (at `span`) is one Monit reads as a keyword.
+    pub(crate) fn reject_reserved(&mut self, word: &str, span: Span, what: &str) -> PResult<()> {
+        if !is_reserved(word) {
+            return Ok(());
+        }
+        self.fail(span, format!("'{word}' is a keyword in Monit's control file, not {what}; quote it: \"{word}\""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_that_are_also_account_names_are_reserved() {
+        for word in ["mysql", "daemon", "syslog", "clamav", "redis", "disk", "MySQL"] {
+            assert!(is_reserved(word), "{word}");
+        }
+        for word in ["root", "www-data", "nobody", "postgres", "nginx", "mysqld"] {
+            assert!(!is_reserved(word), "{word}");
+        }
+    }
+}
