@@ -132,7 +132,7 @@ fn credentials_read_only_users_and_csrf() {
     assert!(xml.body.starts_with("<?xml") && xml.body.contains("<name>data</name>"), "{}", xml.body);
     assert!(get(port, "/_status2", &admin).body.contains(r#"<service name="data">"#));
     let id = std::fs::read_to_string(d.join("rmonit.id")).unwrap();
-    assert_eq!(get(port, "/_getid", &admin).body.trim(), id.trim());
+    assert_eq!(get(port, "/_getid", &admin).body, id.trim(), "32 bytes, no line break, as Monit");
     assert!(get(port, "/_viewlog", &admin).body.contains("unmonitor on user request"));
     assert!(get(port, "/_runtime", &admin).body.contains(&format!("{}", d.join("monitrc").display())));
 }

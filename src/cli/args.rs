@@ -80,3 +80,89 @@ pub struct Cli {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "command")]
     pub command: Vec<String>,
 }
+
+/// Monit's options that take no value, which GNU getopt lets come after the command too.
+const FLAGS: &[&str] = &[
+    "-B",
+    "-I",
+    "-t",
+    "-v",
+    "-vv",
+    "-V",
+    "-i",
+    "-r",
+    "--batch",
+    "--interactive",
+    "--test",
+    "--verbose",
+    "--id",
+    "--resetid",
+];
+/// Monit's options that take a value (the next argument).
+const WITH_VALUE: &[&str] =
+    &["-c", "-d", "-g", "-l", "-p", "-s", "--conf", "--daemon", "--group", "--logfile", "--pidfile", "--statefile"];
+
+/// Moves Monit's own options written after the command (`rmonit summary -B`, `rmonit
+/// status web -c /etc/monitrc`) in front of it, as Monit's getopt permutes them. The
+/// command's own options (`--json`, `--for`, `--no-wait`, `--timeout`) stay with it, and
+/// nothing after `--` moves.
+pub fn hoist_options(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    // The command is the first argument that is neither an option nor an option's value.
+    let mut command_at = 1;
+    while command_at < args.len() {
+        let arg = args[command_at].to_string_lossy();
+        if WITH_VALUE.contains(&arg.as_ref()) {
+            command_at += 2;
+        } else if arg.starts_with('-') {
+            command_at += 1;
+        } else {
+            break;
+        }
+    }
+    if command_at >= args.len() {
+        return args;
+    }
+    let (mut front, mut rest) = (args[..command_at].to_vec(), Vec::new());
+    let mut tail = args[command_at..].iter();
+    while let Some(arg) = tail.next() {
+        let text = arg.to_string_lossy();
+        if text == "--" {
+            rest.push(arg.clone());
+            rest.extend(tail.by_ref().cloned());
+            break;
+        }
+        if FLAGS.contains(&text.as_ref()) {
+            front.push(arg.clone());
+        } else if WITH_VALUE.contains(&text.as_ref()) {
+            front.push(arg.clone());
+            if let Some(value) = tail.next() {
+                front.push(value.clone());
+            }
+        } else {
+            rest.push(arg.clone());
+        }
+    }
+    front.extend(rest);
+    front
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hoisted(line: &str) -> String {
+        let args = line.split(' ').map(std::ffi::OsString::from).collect();
+        hoist_options(args).iter().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn options_after_the_command_move_in_front_of_it() {
+        assert_eq!(hoisted("rmonit summary -B"), "rmonit -B summary");
+        assert_eq!(hoisted("rmonit -c rc status web -B -g g1"), "rmonit -c rc -B -g g1 status web");
+        assert_eq!(hoisted("rmonit unmonitor web --for 15m -B"), "rmonit -B unmonitor web --for 15m");
+        assert_eq!(hoisted("rmonit status --json"), "rmonit status --json");
+        assert_eq!(hoisted("rmonit procmatch -- -B"), "rmonit procmatch -- -B");
+        assert_eq!(hoisted("rmonit -I"), "rmonit -I");
+        assert_eq!(hoisted("rmonit -c summary"), "rmonit -c summary");
+    }
+}

@@ -286,7 +286,13 @@ impl Coordinator {
             return;
         }
         let name = &self.names[service];
-        let by: Vec<String> = std::iter::once(origin).chain(joined).map(Origin::by).collect();
+        // Each requester once, though the same one may have asked several times.
+        let mut by: Vec<String> = Vec::new();
+        for requester in std::iter::once(origin).chain(joined).map(Origin::by) {
+            if !by.contains(&requester) {
+                by.push(requester);
+            }
+        }
         let by = by.join(",");
         record_action(&self.board, &self.alerts, name, action.name(), &by, result);
     }
@@ -641,7 +647,7 @@ mod tests {
             done,
             [
                 "restart action done by uid 0 from test",
-                "restart action done by uid 0 from test, by uid 0 from test",
+                "restart action done by uid 0 from test",
                 "unmonitor action done by uid 0 from test"
             ]
         );

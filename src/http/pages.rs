@@ -115,8 +115,9 @@ pub async fn status2(State(state): State<AppState>) -> Response {
     xml_response(&state, 2)
 }
 
+/// `/_getid`: the instance id alone, 32 bytes without a line break, as Monit sends it.
 pub async fn getid(State(state): State<AppState>) -> String {
-    format!("{}\n", state.facts().id)
+    state.facts().id.clone()
 }
 
 pub async fn about() -> String {
