@@ -14,6 +14,7 @@ pub mod ftp;
 pub mod generic;
 pub mod gps;
 pub mod http;
+pub mod http_head;
 pub mod imap;
 pub mod io;
 pub mod ldap;
