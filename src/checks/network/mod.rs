@@ -5,6 +5,7 @@
 //! is measured over the whole exchange. The tests of a service run concurrently, so a
 //! service with several ports waits for its slowest, not their sum.
 
+pub mod ber;
 pub mod certificate;
 pub mod connect;
 pub mod ping;
