@@ -177,8 +177,14 @@ mod tests {
             server.write_all(reply).await.unwrap();
             String::from_utf8(request).unwrap()
         });
-        let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "127.0.0.1", port: Some(8080) };
+        let mut session = Session {
+            stream: &mut client,
+            test: &test,
+            config: &config,
+            host: "127.0.0.1",
+            port: Some(8080),
+            udp: false,
+        };
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
     }

@@ -130,8 +130,14 @@ mod tests {
             }
             commands
         });
-        let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(2525) };
+        let mut session = Session {
+            stream: &mut client,
+            test: &test,
+            config: &config,
+            host: "localhost",
+            port: Some(2525),
+            udp: false,
+        };
         let result = check(&mut session).await;
         drop(client);
         (result, peer.await.unwrap())
