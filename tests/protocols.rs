@@ -83,8 +83,14 @@ fn converse_with(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> 
         test.ssl = ssl;
         let exchange = async {
             let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
-            let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "127.0.0.1", port: Some(port) };
+            let mut session = Session {
+                stream: &mut stream,
+                test: &test,
+                config: &config,
+                host: "127.0.0.1",
+                port: Some(port),
+                udp: false,
+            };
             protocol::run(config.name, &mut session).await
         };
         tokio::time::timeout(CHECK_TIMEOUT, exchange).await.unwrap_or_else(|_| Err("timed out".to_owned()))

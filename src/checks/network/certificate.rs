@@ -1,9 +1,11 @@
 //! What a connection test reads from the server's certificate: its checksum (`certificate
 //! checksum [md5|sha1] H`) and the days until it expires (`certificate valid > N days`).
-//! The expiry comes from a small DER walk to the validity field; nothing else is parsed.
+//! The expiry comes from a small DER walk (`ber`) to the validity field; nothing else is
+//! parsed.
 
 use md5::Digest;
 
+use super::ber;
 use crate::config::model::HashType;
 
 /// The certificate's checksum as lower-case hex.
@@ -57,32 +59,12 @@ pub fn days_left(der: &[u8], now: i64) -> Option<i64> {
 
 /// The content of the element with `tag` at the start of `data`, and what follows it.
 fn element(data: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    if *data.first()? != tag {
-        return None;
-    }
-    let (length, header) = length(&data[1..])?;
-    let start = 1 + header;
-    let end = start.checked_add(length)?;
-    Some((data.get(start..end)?, data.get(end..)?))
+    ber::element(data).filter(|(found, _, _)| *found == tag).map(|(_, content, rest)| (content, rest))
 }
 
+/// What follows the element at the start of `data`, whatever its tag.
 fn skip_any(data: &[u8]) -> Option<&[u8]> {
-    let (length, header) = length(data.get(1..)?)?;
-    data.get(1 + header + length..)
-}
-
-/// A DER length: its value and how many bytes it took.
-fn length(data: &[u8]) -> Option<(usize, usize)> {
-    let first = *data.first()?;
-    if first < 0x80 {
-        return Some((usize::from(first), 1));
-    }
-    let count = usize::from(first & 0x7F);
-    if count == 0 || count > 4 {
-        return None;
-    }
-    let value = data.get(1..1 + count)?.iter().fold(0usize, |v, b| (v << 8) | usize::from(*b));
-    Some((value, 1 + count))
+    ber::element(data).map(|(_, _, rest)| rest)
 }
 
 /// UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`).

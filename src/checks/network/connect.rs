@@ -31,6 +31,15 @@ pub enum Endpoint {
     },
 }
 
+impl Endpoint {
+    /// Whether the connection carries datagrams (UDP, or a unix datagram socket).
+    pub fn is_udp(&self) -> bool {
+        match self {
+            Endpoint::Inet { udp, .. } | Endpoint::Unix { udp, .. } => *udp,
+        }
+    }
+}
+
 /// An open connection and the address it reached.
 pub struct Connection {
     pub stream: Box<dyn Stream>,

@@ -5,6 +5,7 @@
 //! is measured over the whole exchange. The tests of a service run concurrently, so a
 //! service with several ports waits for its slowest, not their sum.
 
+pub mod ber;
 pub mod certificate;
 pub mod connect;
 pub mod ping;
@@ -57,8 +58,8 @@ impl Plan {
     /// The plan of `test`; `default_host` is `localhost` for a process, the address of a
     /// `check host`.
     pub fn new(test: &ConnectionTest, default_host: &str, default_timeout: Duration) -> Result<Plan, String> {
-        let udp = test.socket_type == Some(SocketType::Udp);
         let mut protocol = test.protocol.clone().unwrap_or_else(|| ProtocolConfig::new(Protocol::Default));
+        let udp = speaks_udp(test, protocol.name);
         let (endpoint, target, port, ip_version, scheme_tls) = match &test.target {
             ConnectionTarget::Port { host, port, address, ip_version } => {
                 let host = host.clone().unwrap_or_else(|| default_host.to_owned());
@@ -67,7 +68,7 @@ impl Plan {
                     port: *port,
                     source: address.clone(),
                     ip_version: *ip_version,
-                    udp: udp || forced_udp(protocol.name),
+                    udp,
                 };
                 (endpoint, host, Some(*port), *ip_version, false)
             }
@@ -115,11 +116,7 @@ impl Plan {
                 _ => String::new(),
             },
             protocol: protocol_name,
-            socket_type: if matches!(&endpoint, Endpoint::Inet { udp: true, .. } | Endpoint::Unix { udp: true, .. }) {
-                "UDP".to_owned()
-            } else {
-                "TCP".to_owned()
-            },
+            socket_type: if endpoint.is_udp() { "UDP".to_owned() } else { "TCP".to_owned() },
             ip_version: match ip_version {
                 Some(IpVersion::Ipv4) => "IPv4",
                 Some(IpVersion::Ipv6) => "IPv6",
@@ -147,6 +144,11 @@ impl Plan {
         self.timeout * self.attempts
     }
 
+    /// Whether the test speaks UDP (decided once, by [`speaks_udp`]).
+    pub fn udp(&self) -> bool {
+        self.endpoint.is_udp()
+    }
+
     /// `[127.0.0.1]:80` or the socket path, as Monit's messages show the target.
     fn where_(&self) -> String {
         match self.port {
@@ -156,9 +158,13 @@ impl Plan {
     }
 }
 
-/// Protocols Monit always speaks over UDP.
-fn forced_udp(protocol: Protocol) -> bool {
-    matches!(protocol, Protocol::Ntp3 | Protocol::Radius)
+/// Whether a `port` or `unixsocket` test speaks UDP: `type udp`, or (on a port) a protocol
+/// Monit always speaks over UDP. The one place this is decided: the plan's endpoint carries
+/// it, and the protocols read it from their session.
+fn speaks_udp(test: &ConnectionTest, protocol: Protocol) -> bool {
+    let forced =
+        matches!(protocol, Protocol::Ntp3 | Protocol::Radius) && matches!(test.target, ConnectionTarget::Port { .. });
+    test.socket_type == Some(SocketType::Udp) || forced
 }
 
 /// Runs `test` (every attempt it is allowed) and judges it.
@@ -281,8 +287,7 @@ async fn attempt_once(test: &ConnectionTest, plan: &Plan) -> Result<Found, Strin
 
 /// Connect, TLS, protocol. Returns the days left on the server's certificate, when read.
 async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, String> {
-    let udp = matches!(&plan.endpoint, Endpoint::Inet { udp: true, .. } | Endpoint::Unix { udp: true, .. });
-    if udp && plan.protocol.name == Protocol::Default && test.send_expect.is_empty() {
+    if plan.udp() && plan.protocol.name == Protocol::Default && test.send_expect.is_empty() {
         let family = if matches!(plan.endpoint, Endpoint::Unix { .. }) { "UNIX" } else { "INET" };
         let probe = connect::probe_udp(&plan.endpoint, UDP_REFUSAL_WAIT.min(plan.timeout)).await;
         return probe
@@ -328,7 +333,8 @@ async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, Str
 
 /// The protocol's conversation on a connected (and secured) stream.
 async fn converse(test: &ConnectionTest, plan: &Plan, stream: &mut dyn Stream) -> Result<(), String> {
-    let mut session = Session { stream, test, config: &plan.protocol, host: &plan.target, port: plan.port };
+    let mut session =
+        Session { stream, test, config: &plan.protocol, host: &plan.target, port: plan.port, udp: plan.udp() };
     if test.protocol.is_none() && !test.send_expect.is_empty() {
         return protocol::generic::check(&mut session).await;
     }
@@ -375,6 +381,29 @@ mod tests {
         let report = check(&test, "127.0.0.1", Duration::from_secs(2)).await;
         assert!(matches!(report.connection, TestResult::Failed(_)), "{report:?}");
         assert!(matches!(report.response_time, TestResult::Succeeded(_)), "{report:?}");
+    }
+
+    #[test]
+    fn udp_is_decided_once_by_the_plan() {
+        let udp = |test: &ConnectionTest| {
+            let plan = Plan::new(test, "127.0.0.1", Duration::from_secs(1)).unwrap();
+            assert_eq!(plan.figure.socket_type, if plan.udp() { "UDP" } else { "TCP" });
+            plan.udp()
+        };
+        let mut test = port_test(123);
+        assert!(!udp(&test));
+        test.protocol = Some(ProtocolConfig::new(Protocol::Ntp3));
+        assert!(udp(&test), "ntp3 always speaks UDP on a port");
+        test.protocol = Some(ProtocolConfig::new(Protocol::Dns));
+        test.socket_type = Some(SocketType::Udp);
+        assert!(udp(&test));
+        let mut socket = ConnectionTest::new(ConnectionTarget::Unixsocket { path: "/run/x.sock".into() });
+        socket.protocol = Some(ProtocolConfig::new(Protocol::Radius));
+        assert!(!udp(&socket), "a unix socket is a datagram socket only with type udp");
+        socket.socket_type = Some(SocketType::Udp);
+        assert!(udp(&socket));
+        let url = ConnectionTest::new(ConnectionTarget::Url { url: "http://127.0.0.1:8080/".into() });
+        assert!(!udp(&url));
     }
 
     #[tokio::test]

@@ -6,34 +6,21 @@
 
 use base64ct::{Base64, Encoding};
 
-use super::{Session, io, reply};
+use super::{Session, http_head, io, reply};
 use crate::config::model::{ApacheLimit, ApacheScore};
 
 const DEFAULT_PATH: &str = "/server-status?auto";
 /// The largest status page read.
 const MAX_BODY: usize = 1024 * 1024;
-const MAX_HEADERS: usize = 100;
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let request = request(session);
     io::send(session.stream, request.as_bytes()).await?;
-    let status = reply::line(session.stream, "answer").await?;
-    let code = status.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok());
-    if !status.starts_with("HTTP/") || code.is_none_or(|c| c >= 400) {
-        return Err(reply::unexpected("answer", "an HTTP status below 400", &status));
+    let head = http_head::read_head(session.stream, "answer").await?;
+    if head.status.code.is_none_or(|c| c >= 400) {
+        return Err(reply::unexpected("answer", "an HTTP status below 400", &head.status.line));
     }
-    let mut content_length = None;
-    for _ in 0..MAX_HEADERS {
-        let line = reply::line(session.stream, "answer").await?;
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length")
-        {
-            content_length = value.trim().parse::<usize>().ok();
-        }
-    }
+    let content_length = head.values("content-length").last().and_then(|v| v.parse::<usize>().ok());
     let limit = content_length.unwrap_or(MAX_BODY).min(MAX_BODY);
     let mut page = Vec::new();
     while page.len() < limit {
@@ -56,10 +43,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
 fn request(session: &Session<'_>) -> String {
     let config = session.config;
     let path = config.path.as_deref().or(config.request.as_deref()).unwrap_or(DEFAULT_PATH);
-    let host = match session.port {
-        Some(port) if port != 80 && port != 443 => format!("{}:{port}", session.host),
-        _ => session.host.to_owned(),
-    };
+    let host = http_head::host(session.host, session.port);
     let authorization = match (&config.username, &config.password) {
         (Some(user), password) => format!(
             "Authorization: Basic {}\r\n",

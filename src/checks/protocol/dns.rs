@@ -3,7 +3,6 @@
 //! records, or with RCODE 5 (REFUSED: a server that does not recurse is up).
 
 use super::{Session, io};
-use crate::config::model::SocketType;
 
 const HEADER_LEN: usize = 12;
 const TYPE_NS: u16 = 2;
@@ -20,7 +19,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     getrandom::fill(&mut id).map_err(|e| format!("no random query id: {e}"))?;
     let id = u16::from_be_bytes(id);
     let query = query(id);
-    let answer = if session.test.socket_type == Some(SocketType::Udp) {
+    let answer = if session.udp {
         io::send(session.stream, &query).await?;
         io::read_some(session.stream, MAX_DATAGRAM).await.map_err(|e| format!("answer: {e}"))?
     } else {
@@ -119,12 +118,17 @@ mod tests {
     #[tokio::test]
     async fn over_udp_without_a_length_prefix() {
         let (mut stream, peer) = answering(|request| answer_to(&[&[0, 17][..], request].concat(), 0, 1)[2..].to_vec());
-        let mut test = test_for(Protocol::Dns);
-        test.socket_type = Some(SocketType::Udp);
+        let test = test_for(Protocol::Dns);
         let config = ProtocolConfig::new(Protocol::Dns);
         let verdict = {
-            let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(53) };
+            let mut session = Session {
+                stream: &mut stream,
+                test: &test,
+                config: &config,
+                host: "localhost",
+                port: Some(53),
+                udp: true,
+            };
             check(&mut session).await
         };
         drop(stream);

@@ -1,16 +1,16 @@
 //! DWP (a WebDAV server's HTTP front): `HEAD / HTTP/1.1` must be answered with a status
 //! below 400.
 
-use super::{Session, io, reply};
+use super::{Session, http_head, io, reply};
 
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
-    let request = format!("HEAD / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", session.host);
+    let host = http_head::host(session.host, session.port);
+    let request = format!("HEAD / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
     io::send(session.stream, request.as_bytes()).await?;
-    let status = reply::line(session.stream, "answer to HEAD").await?;
-    let code = status.split_whitespace().nth(1).and_then(|c| c.parse::<u16>().ok());
-    match code {
-        Some(code) if status.starts_with("HTTP/") && code < 400 => Ok(()),
-        _ => Err(reply::unexpected("answer to HEAD", "an HTTP status below 400", &status)),
+    let status = http_head::read_status(session.stream, "answer to HEAD").await?;
+    match status.code {
+        Some(code) if code < 400 => Ok(()),
+        _ => Err(reply::unexpected("answer to HEAD", "an HTTP status below 400", &status.line)),
     }
 }
 
@@ -24,7 +24,7 @@ mod tests {
     async fn head_answered() {
         let (verdict, sent) = converse(ProtocolConfig::new(Protocol::Dwp), b"HTTP/1.1 200 OK\r\n\r\n", check).await;
         assert_eq!(verdict, Ok(()));
-        assert_eq!(sent, b"HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assert_eq!(sent, b"HEAD / HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n");
     }
 
     #[tokio::test]

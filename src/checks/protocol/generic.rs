@@ -134,7 +134,7 @@ mod tests {
             got
         });
         let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(1) };
+            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(1), udp: false };
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
     }

@@ -127,7 +127,7 @@ fn build_request(session: &Session<'_>) -> Result<hyper::Request<Empty<Bytes>>, 
     if !custom_host {
         let host = match &config.hostheader {
             Some(host) => host.clone(),
-            None => default_host(session.host, session.port),
+            None => super::http_head::host(session.host, session.port),
         };
         builder = builder.header("Host", host);
     }
@@ -136,15 +136,6 @@ fn build_request(session: &Session<'_>) -> Result<hyper::Request<Empty<Bytes>>, 
         builder = builder.header(name.trim(), value.trim().trim_matches('"'));
     }
     builder.body(Empty::new()).map_err(|e| format!("HTTP: bad request {path}: {e}"))
-}
-
-/// `host:port`, the port left out for 80 and 443; IPv6 addresses in brackets.
-fn default_host(host: &str, port: Option<u16>) -> String {
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host.to_owned() };
-    match port {
-        Some(80 | 443) | None => host,
-        Some(port) => format!("{host}:{port}"),
-    }
 }
 
 fn digest(data: &[u8], hash: HashType) -> String {
@@ -186,8 +177,14 @@ mod tests {
             server.write_all(reply).await.unwrap();
             String::from_utf8(request).unwrap()
         });
-        let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "127.0.0.1", port: Some(8080) };
+        let mut session = Session {
+            stream: &mut client,
+            test: &test,
+            config: &config,
+            host: "127.0.0.1",
+            port: Some(8080),
+            udp: false,
+        };
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
     }

@@ -51,8 +51,14 @@ mod tests {
         test.ssl = Some(SslOptions::default());
         let config = ProtocolConfig::new(Protocol::Imap);
         let verdict = {
-            let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(143) };
+            let mut session = Session {
+                stream: &mut stream,
+                test: &test,
+                config: &config,
+                host: "localhost",
+                port: Some(143),
+                udp: false,
+            };
             check(&mut session).await
         };
         drop(stream);
@@ -75,8 +81,14 @@ mod tests {
             test.ssl = (protocol == Protocol::Imaps).then(SslOptions::default);
             let config = ProtocolConfig::new(protocol);
             {
-                let mut session =
-                    Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(143) };
+                let mut session = Session {
+                    stream: &mut stream,
+                    test: &test,
+                    config: &config,
+                    host: "localhost",
+                    port: Some(143),
+                    udp: false,
+                };
                 let _ = check(&mut session).await;
             }
             drop(stream);

@@ -2,6 +2,7 @@
 //! answered with a BindResponse whose result is success; then an UnbindRequest.
 
 use super::{Session, Stream, io};
+use crate::checks::network::ber;
 use crate::config::model::Protocol;
 
 const TAG_SEQUENCE: u8 = 0x30;
@@ -32,16 +33,10 @@ async fn read_message(stream: &mut dyn Stream) -> Result<Vec<u8>, String> {
     if head[0] != TAG_SEQUENCE {
         return Err(format!("answer to bind: expected an LDAP message, got '{}'", io::printable(&head)));
     }
-    let length = if head[1] & 0x80 == 0 {
-        usize::from(head[1])
-    } else {
-        let count = usize::from(head[1] & 0x7f);
-        if count == 0 || count > 4 {
-            return Err(format!("answer to bind: expected a BER length, got '{}'", io::printable(&head)));
-        }
-        let bytes = io::read_exact(stream, count).await.map_err(|e| format!("answer to bind: {e}"))?;
-        bytes.iter().fold(0usize, |n, &b| n << 8 | usize::from(b))
-    };
+    let refused = || format!("answer to bind: expected a BER length, got '{}'", io::printable(&head));
+    let size = ber::length_size(head[1]).ok_or_else(refused)?;
+    let more = io::read_exact(stream, size - 1).await.map_err(|e| format!("answer to bind: {e}"))?;
+    let (length, _) = ber::length(&[&head[1..], &more].concat()).ok_or_else(refused)?;
     if length > MAX_MESSAGE {
         return Err(format!("answer to bind: a message of {length} bytes is too long"));
     }
@@ -51,20 +46,21 @@ async fn read_message(stream: &mut dyn Stream) -> Result<Vec<u8>, String> {
 /// Checks the content of the answer: messageID 1, a BindResponse, result 0.
 fn judge(content: &[u8]) -> Result<(), String> {
     let malformed = || format!("answer to bind: expected a BindResponse, got '{}'", io::printable(content));
-    let (tag, id, rest) = tlv(content).ok_or_else(malformed)?;
+    let (tag, id, rest) = ber::element(content).ok_or_else(malformed)?;
     if tag != TAG_INTEGER || id != [1] {
         return Err(malformed());
     }
-    let (tag, response, _) = tlv(rest).ok_or_else(malformed)?;
+    let (tag, response, _) = ber::element(rest).ok_or_else(malformed)?;
     if tag != TAG_BIND_RESPONSE {
         return Err(malformed());
     }
-    let (tag, code, rest) = tlv(response).ok_or_else(malformed)?;
+    let (tag, code, rest) = ber::element(response).ok_or_else(malformed)?;
     if tag != TAG_ENUMERATED || code.len() != 1 {
         return Err(malformed());
     }
     if code[0] != 0 {
-        let text = tlv(rest).and_then(|(_, _, rest)| tlv(rest)).map(|(_, text, _)| text).unwrap_or_default();
+        let text =
+            ber::element(rest).and_then(|(_, _, rest)| ber::element(rest)).map(|(_, text, _)| text).unwrap_or_default();
         return Err(format!(
             "answer to bind: expected result 0 (success), got {} ({}) '{}'",
             code[0],
@@ -73,21 +69,6 @@ fn judge(content: &[u8]) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// One BER element: its tag, its value, what follows.
-fn tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = data.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (length, rest) = if first & 0x80 == 0 {
-        (usize::from(first), rest)
-    } else {
-        let count = usize::from(first & 0x7f);
-        let bytes = rest.get(..count).filter(|_| count <= 4)?;
-        (bytes.iter().fold(0usize, |n, &b| n << 8 | usize::from(b)), &rest[count..])
-    };
-    let value = rest.get(..length)?;
-    Some((tag, value, &rest[length..]))
 }
 
 fn result_name(code: u8) -> &'static str {
@@ -131,5 +112,7 @@ mod tests {
         );
         let (verdict, _) = converse(ProtocolConfig::new(Protocol::Ldap3), b"HTTP/1.1 400\r\n", check).await;
         assert_eq!(verdict, Err("answer to bind: expected an LDAP message, got 'HT'".to_owned()));
+        let (verdict, _) = converse(ProtocolConfig::new(Protocol::Ldap3), b"\x30\x80\x02\x01\x01", check).await;
+        assert_eq!(verdict, Err("answer to bind: expected a BER length, got '0\\x80'".to_owned()));
     }
 }

@@ -14,6 +14,7 @@ pub mod ftp;
 pub mod generic;
 pub mod gps;
 pub mod http;
+pub mod http_head;
 pub mod imap;
 pub mod io;
 pub mod ldap;
@@ -63,6 +64,9 @@ pub struct Session<'a> {
     /// The host name the test connects to (for `Host:` headers, greetings).
     pub host: &'a str,
     pub port: Option<u16>,
+    /// The connection carries datagrams (UDP): one write is one datagram, one read one
+    /// answer. Decided once by the connection plan (`type udp`, or a UDP-only protocol).
+    pub udp: bool,
 }
 
 /// Whether the test asks for TLS (`ssl`, `type tcpssl`): what protocols that secure the

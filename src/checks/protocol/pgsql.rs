@@ -320,8 +320,14 @@ mod tests {
         test.ssl = Some(crate::config::model::SslOptions::default());
         let config = ProtocolConfig::new(Protocol::Pgsql);
         let verdict = {
-            let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(5432) };
+            let mut session = Session {
+                stream: &mut stream,
+                test: &test,
+                config: &config,
+                host: "localhost",
+                port: Some(5432),
+                udp: false,
+            };
             check(&mut session).await
         };
         drop(stream);

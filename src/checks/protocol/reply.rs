@@ -6,7 +6,7 @@
 use super::{Stream, io};
 
 /// The most continuation lines a numeric reply may have (more is an error, not a hang).
-const MAX_REPLY_LINES: usize = 1000;
+pub const MAX_REPLY_LINES: usize = 1000;
 
 /// Sends `command` followed by CRLF.
 pub async fn command(stream: &mut dyn Stream, command: &str) -> Result<(), String> {
@@ -85,6 +85,17 @@ mod tests {
         assert_eq!(numeric(&mut stream, "greeting").await.unwrap(), (220, "220 ready".to_owned()));
         let error = expect_code(&mut stream, "QUIT", 200).await.unwrap_err();
         assert_eq!(error, "QUIT: expected a 200 reply, got '221 bye'");
+    }
+
+    #[tokio::test]
+    async fn an_endless_reply_fails() {
+        let endless = "250-more\r\n".repeat(MAX_REPLY_LINES + 1);
+        let (mut stream, _peer) = testpeer::replying(endless.as_bytes());
+        let error = numeric(&mut stream, "answer to LHLO").await.unwrap_err();
+        assert_eq!(error, format!("answer to LHLO: a reply longer than {MAX_REPLY_LINES} lines came back"));
+        let (mut stream, _peer) = testpeer::replying(&vec![b'2'; io::MAX_LINE + 1]);
+        let error = numeric(&mut stream, "greeting").await.unwrap_err();
+        assert_eq!(error, format!("greeting: a line longer than {} bytes came back", io::MAX_LINE));
     }
 
     #[tokio::test]

@@ -2,7 +2,6 @@
 //! over the test's TCP or UDP, must be answered with a 2xx status.
 
 use super::{Session, io, reply};
-use crate::config::model::SocketType;
 
 const DEFAULT_MAX_FORWARDS: u32 = 70;
 const MAX_DATAGRAM: usize = 65_535;
@@ -13,7 +12,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let request = options_request(session, &token);
     io::send(session.stream, request.as_bytes()).await?;
-    let status = if session.test.socket_type == Some(SocketType::Udp) {
+    let status = if session.udp {
         // One datagram holds the whole answer: read it at once (a byte-wise read would lose it).
         let datagram =
             io::read_some(session.stream, MAX_DATAGRAM).await.map_err(|e| format!("answer to OPTIONS: {e}"))?;
@@ -30,7 +29,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
 }
 
 fn options_request(session: &Session<'_>, token: &str) -> String {
-    let transport = if session.test.socket_type == Some(SocketType::Udp) { "UDP" } else { "TCP" };
+    let transport = if session.udp { "UDP" } else { "TCP" };
     let target = session.config.target.clone().unwrap_or_else(|| session.host.to_owned());
     let max_forwards = session.config.maxforward.unwrap_or(DEFAULT_MAX_FORWARDS);
     let local = "localhost";
@@ -82,12 +81,11 @@ mod tests {
     #[tokio::test]
     async fn over_udp_the_answer_is_one_datagram() {
         let (mut stream, peer) = replying(b"SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n");
-        let mut test = test_for(Protocol::Sip);
-        test.socket_type = Some(SocketType::Udp);
+        let test = test_for(Protocol::Sip);
         let config = ProtocolConfig::new(Protocol::Sip);
         let verdict = {
             let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "pbx", port: Some(5060) };
+                Session { stream: &mut stream, test: &test, config: &config, host: "pbx", port: Some(5060), udp: true };
             check(&mut session).await
         };
         drop(stream);

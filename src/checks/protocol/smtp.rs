@@ -5,6 +5,7 @@
 
 use base64ct::{Base64, Encoding};
 
+use super::reply::MAX_REPLY_LINES;
 use super::{Session, Stream, io};
 use crate::checks::network::tls;
 use crate::config::model::ProtocolConfig;
@@ -79,10 +80,12 @@ async fn expect(stream: &mut dyn Stream, class: u8, after: &str) -> Result<(), S
     }
 }
 
-/// One reply: lines `250-...` continue until `250 ...`.
+/// One reply: lines `250-...` continue until `250 ...`. Each line is capped at
+/// [`io::MAX_LINE`] bytes and a reply at [`MAX_REPLY_LINES`] lines, so a peer that never
+/// ends a line or a reply fails the test instead of growing memory.
 async fn reply(stream: &mut dyn Stream) -> Result<Vec<String>, String> {
     let mut lines = Vec::new();
-    loop {
+    while lines.len() < MAX_REPLY_LINES {
         let line = io::read_line(stream).await.map_err(|e| format!("SMTP: {e}"))?;
         let coded = line.len() >= 4 && line.as_bytes()[..3].iter().all(u8::is_ascii_digit);
         let more = coded && line.as_bytes()[3] == b'-';
@@ -91,12 +94,14 @@ async fn reply(stream: &mut dyn Stream) -> Result<Vec<String>, String> {
             return Ok(lines);
         }
     }
+    Err(format!("SMTP: a reply longer than {MAX_REPLY_LINES} lines came back"))
 }
 
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+    use super::super::testpeer;
     use super::*;
     use crate::config::model::{ConnectionTarget, ConnectionTest, Protocol};
 
@@ -125,8 +130,14 @@ mod tests {
             }
             commands
         });
-        let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(2525) };
+        let mut session = Session {
+            stream: &mut client,
+            test: &test,
+            config: &config,
+            host: "localhost",
+            port: Some(2525),
+            udp: false,
+        };
         let result = check(&mut session).await;
         drop(client);
         (result, peer.await.unwrap())
@@ -141,6 +152,21 @@ mod tests {
         let (result, commands) = against(config, "220 mx ESMTP\r\n", replies).await;
         assert_eq!(result, Ok(()));
         assert_eq!(commands, ["EHLO localhost", "AUTH PLAIN AGJvYgBzZWNyZXQ=", "QUIT"]);
+    }
+
+    #[tokio::test]
+    async fn an_endless_line_or_reply_fails() {
+        let endless_line = vec![b'2'; io::MAX_LINE + 100];
+        let (mut stream, _peer) = testpeer::replying(&endless_line);
+        assert_eq!(reply(&mut stream).await, Err(format!("SMTP: a line longer than {} bytes came back", io::MAX_LINE)));
+        let endless_reply = "250-more\r\n".repeat(MAX_REPLY_LINES + 1);
+        let (mut stream, _peer) = testpeer::replying(endless_reply.as_bytes());
+        assert_eq!(
+            reply(&mut stream).await,
+            Err(format!("SMTP: a reply longer than {MAX_REPLY_LINES} lines came back"))
+        );
+        let (mut stream, _peer) = testpeer::replying(b"250-a\r\n250 b\r\n");
+        assert_eq!(reply(&mut stream).await, Ok(vec!["250-a".to_owned(), "250 b".to_owned()]));
     }
 
     #[tokio::test]

@@ -71,7 +71,7 @@ where
     let test = test_for(config.name);
     let verdict = {
         let mut session =
-            Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(1) };
+            Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(1), udp: false };
         check(&mut session).await
     };
     drop(stream);

@@ -6,13 +6,12 @@
 use base64ct::{Base64, Encoding};
 use sha1::{Digest, Sha1};
 
-use super::{Session, Stream, io, reply};
+use super::{Session, Stream, http_head, io, reply};
 
 const DEFAULT_ORIGIN: &str = "https://mmonit.com";
 const DEFAULT_VERSION: &str = "13";
 /// The GUID RFC 6455 appends to the key.
 const ACCEPT_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-const MAX_HEADERS: usize = 100;
 /// Frames the server may send before its pong (messages of its own).
 const MAX_FRAMES: usize = 16;
 const MAX_FRAME: usize = 64 * 1024;
@@ -47,10 +46,9 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
 fn upgrade_request(session: &Session<'_>, key: &str) -> String {
     let config = session.config;
     let path = config.request.as_deref().filter(|r| !r.is_empty()).unwrap_or("/");
-    let host = match (&config.hostheader, session.port) {
-        (Some(header), _) => header.clone(),
-        (None, Some(port)) if port != 80 && port != 443 => format!("{}:{port}", session.host),
-        (None, _) => session.host.to_owned(),
+    let host = match &config.hostheader {
+        Some(header) => header.clone(),
+        None => http_head::host(session.host, session.port),
     };
     let origin = config.origin.as_deref().unwrap_or(DEFAULT_ORIGIN);
     let version = config.version.as_deref().unwrap_or(DEFAULT_VERSION);
@@ -63,36 +61,21 @@ fn upgrade_request(session: &Session<'_>, key: &str) -> String {
 
 /// Reads the answer to the upgrade: `101`, and the accept value the key calls for.
 async fn read_upgrade(stream: &mut dyn Stream, key: &str) -> Result<(), String> {
-    let status = reply::line(stream, "answer to the upgrade").await?;
-    let code = status.split_whitespace().nth(1);
-    if !status.starts_with("HTTP/") || code != Some("101") {
-        return Err(reply::unexpected("answer to the upgrade", "'HTTP/1.1 101 Switching Protocols'", &status));
+    const STEP: &str = "answer to the upgrade";
+    let head = http_head::read_head(stream, STEP).await?;
+    if head.status.code != Some(101) {
+        return Err(reply::unexpected(STEP, "'HTTP/1.1 101 Switching Protocols'", &head.status.line));
     }
     let expected = accept_value(key);
     let mut accepted = false;
-    for _ in 0..MAX_HEADERS {
-        let line = reply::line(stream, "answer to the upgrade").await?;
-        if line.is_empty() {
-            return if accepted {
-                Ok(())
-            } else {
-                Err(format!("answer to the upgrade: expected 'Sec-WebSocket-Accept: {expected}', got none"))
-            };
+    for value in head.values("sec-websocket-accept") {
+        if value != expected {
+            let got = format!("Sec-WebSocket-Accept: {value}");
+            return Err(reply::unexpected(STEP, &format!("'Sec-WebSocket-Accept: {expected}'"), &got));
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("sec-websocket-accept")
-        {
-            if value.trim() != expected {
-                return Err(reply::unexpected(
-                    "answer to the upgrade",
-                    &format!("'Sec-WebSocket-Accept: {expected}'"),
-                    &line,
-                ));
-            }
-            accepted = true;
-        }
+        accepted = true;
     }
-    Err(format!("answer to the upgrade: more than {MAX_HEADERS} header lines"))
+    if accepted { Ok(()) } else { Err(format!("{STEP}: expected 'Sec-WebSocket-Accept: {expected}', got none")) }
 }
 
 /// base64(SHA1(key + GUID)).
