@@ -30,6 +30,8 @@ pub struct Observation<'a> {
     pub checksum_baseline: Option<&'a str>,
     pub filesystem: Option<&'a FsFigures>,
     pub previous_fs_flags: Option<&'a str>,
+    /// The path a file, fifo, directory or filesystem service watches (for messages).
+    pub path: Option<&'a str>,
 }
 
 /// The verdict of one test. Tests whose checks arrive in later work report `Skipped`.
@@ -81,7 +83,7 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             }
         }
         Test::Resource { metric, limit } => match figure(*metric, limit, obs) {
-            Some((value, shown)) => compare(metric.keyword(), value, limit, &shown),
+            Some((value, shown)) => compare_metric(*metric, value, limit, &shown),
             None => TestResult::Skipped,
         },
         Test::Status(limit) => match obs.program_status {
@@ -115,8 +117,8 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             }
         }
         Test::ChecksumChanged { .. } => match (obs.checksum, obs.previous_checksum) {
-            (Some(now), Some(before)) if now != before => TestResult::Changed(format!("checksum was changed to {now}")),
-            (Some(now), _) => TestResult::Unchanged(format!("checksum has not changed [{now}]")),
+            (Some(now), Some(before)) if now != before => TestResult::Changed(format!("checksum changed to {now}")),
+            (Some(_), _) => TestResult::Unchanged("checksum has not changed".to_owned()),
             _ => TestResult::Skipped,
         },
         Test::Timestamp { kind, limit } => {
@@ -132,7 +134,12 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             _ => TestResult::Skipped,
         },
         Test::Size(limit) => match obs.file {
-            Some(f) => compare("size", f.size as f64, limit, &show_quantity(f.size as f64, Unit::Bytes)),
+            Some(f) if limit.op.holds(f.size as f64, limit.limit.value) => TestResult::Failed(format!(
+                "size test failed for {} -- current size is {} B",
+                obs.path.unwrap_or(""),
+                f.size
+            )),
+            Some(f) => TestResult::Succeeded(format!("size check succeeded [current size = {} B]", f.size)),
             None => TestResult::Skipped,
         },
         Test::SizeChanged => match (obs.file, obs.previous_file) {
@@ -145,7 +152,9 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
                 TestResult::Succeeded(format!("permission test succeeded [current permission {actual:04o}]"))
             }
             Some(actual) => TestResult::Failed(format!(
-                "permission test failed -- current permission is {actual:04o}, expected {mode:04o}"
+                "permission test failed for {} [current permission {:04o}]",
+                obs.path.unwrap_or(""),
+                actual & 0o7777
             )),
             None => TestResult::Skipped,
         },
@@ -198,6 +207,53 @@ pub fn compare(name: &str, value: f64, limit: &Comparison, shown: &str) -> TestR
     let limit_shown = show_quantity(limit.limit.value, limit.limit.unit);
     if limit.op.holds(value, limit.limit.value) {
         TestResult::Failed(format!("{name} of {shown} matches resource limit [{name} {} {limit_shown}]", limit.op))
+    } else {
+        TestResult::Succeeded(format!("{name} check succeeded [current {name} = {shown}]"))
+    }
+}
+
+/// A resource rule in Monit's words: `cpu usage of 85.0% matches resource limit [...]`,
+/// `mem amount of ...`, `children count 3 matches ...`, `space usage 91.0% matches ...`
+/// (filesystem figures without "of").
+fn compare_metric(metric: Metric, value: f64, limit: &Comparison, shown: &str) -> TestResult {
+    let percent = limit.limit.unit == Unit::Percent;
+    let usage_or_amount = |name: &str| format!("{name} {}", if percent { "usage" } else { "amount" });
+    let (subject, name) = match metric {
+        Metric::Cpu => ("cpu usage of".to_owned(), "cpu usage".to_owned()),
+        Metric::TotalCpu => ("total cpu usage of".to_owned(), "total cpu usage".to_owned()),
+        Metric::CpuUser
+        | Metric::CpuSystem
+        | Metric::CpuWait
+        | Metric::CpuNice
+        | Metric::CpuHardirq
+        | Metric::CpuSoftirq
+        | Metric::CpuSteal
+        | Metric::CpuGuest
+        | Metric::CpuGuestNice => {
+            let name = format!("{} usage", metric.keyword());
+            (format!("{name} of"), name)
+        }
+        Metric::Memory => (format!("{} of", usage_or_amount("mem")), usage_or_amount("mem")),
+        Metric::TotalMemory => (format!("{} of", usage_or_amount("total mem")), usage_or_amount("total mem")),
+        Metric::Swap => (format!("{} of", usage_or_amount("swap")), usage_or_amount("swap")),
+        Metric::Children | Metric::Threads => (format!("{} count", metric.keyword()), metric.keyword().to_owned()),
+        Metric::Load1PerCore | Metric::Load5PerCore | Metric::Load15PerCore => {
+            let minutes = match metric {
+                Metric::Load1PerCore => "1min",
+                Metric::Load5PerCore => "5min",
+                _ => "15min",
+            };
+            let name = format!("loadavg per core ({minutes})");
+            (format!("{name} of"), name)
+        }
+        Metric::Space | Metric::SpaceFree | Metric::Inode | Metric::InodeFree => {
+            (metric.keyword().to_owned(), metric.keyword().to_owned())
+        }
+        _ => (format!("{} of", metric.keyword()), metric.keyword().to_owned()),
+    };
+    let limit_shown = show_quantity(limit.limit.value, limit.limit.unit);
+    if limit.op.holds(value, limit.limit.value) {
+        TestResult::Failed(format!("{subject} {shown} matches resource limit [{name} {} {limit_shown}]", limit.op))
     } else {
         TestResult::Succeeded(format!("{name} check succeeded [current {name} = {shown}]"))
     }
@@ -366,13 +422,16 @@ mod tests {
         };
         assert_eq!(
             judge(&over, &obs),
-            TestResult::Failed("memory of 300.0 MB matches resource limit [memory > 200.0 MB]".into())
+            TestResult::Failed("mem amount of 300.0 MB matches resource limit [mem amount > 200.0 MB]".into())
         );
         let pct =
             Test::Resource { metric: Metric::Memory, limit: Comparison::new(Operator::Gt, Quantity::percent(5.0)) };
         assert!(matches!(judge(&pct, &obs), TestResult::Succeeded(_)));
         let cpu = Test::Resource { metric: Metric::Cpu, limit: Comparison::new(Operator::Gt, Quantity::percent(80.0)) };
-        assert_eq!(judge(&cpu, &obs), TestResult::Failed("cpu of 85.0% matches resource limit [cpu > 80.0%]".into()));
+        assert_eq!(
+            judge(&cpu, &obs),
+            TestResult::Failed("cpu usage of 85.0% matches resource limit [cpu usage > 80.0%]".into())
+        );
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub fn quote(text: &str) -> String {
                 && !c.is_control()
                 && !matches!(c, ',' | ';' | '(' | ')' | '{' | '}' | '"' | '\'' | '#' | '[' | ']')
         });
-    if bare && !looks_like_keyword(text) {
+    // A word Monit reserves reads back as a keyword where a name is wanted: quoted.
+    if bare && !looks_like_keyword(text) && !crate::config::parser::reserved::is_reserved(text) {
         return text.to_owned();
     }
     quote_always(text)

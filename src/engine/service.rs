@@ -688,6 +688,7 @@ impl ServiceTask {
             checksum_baseline: baseline.as_deref(),
             filesystem: fs_figures.as_ref(),
             previous_fs_flags: previous_flags.as_deref(),
+            path: self.config.services[self.index].check.path(),
         };
         let mut results: Vec<(usize, TestResult)> =
             self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();

@@ -10,7 +10,7 @@
 
 mod connection;
 mod includes;
-mod reserved;
+pub(crate) mod reserved;
 mod rules;
 mod service;
 mod set;
