@@ -389,7 +389,13 @@ fn ping_refusal_succeeded_and_unix_socket() {
         )),
         "{refused}"
     );
-    assert!(daemon.log().contains(&format!("cannot open a connection to INET[127.0.0.1]:{closed} via TCP")));
+    assert!(
+        daemon.log().contains(&format!(
+            "failed protocol test [DEFAULT] at [127.0.0.1]:{closed} [TCP/IP] -- Connection refused"
+        )),
+        "{}",
+        daemon.log()
+    );
     let me = status(&daemon, "me");
     assert!(me.contains(&format!(" ms to {}/app.sock type TCP protocol DEFAULT\n", d.display())), "{me}");
     drop((open, unix));

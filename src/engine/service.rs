@@ -531,8 +531,10 @@ impl ServiceTask {
                 });
                 self.file_watch = Some(watch);
                 exists = Some(report.info.is_some());
+                // Monit's words: `file doesn't exist`, `directory exists`.
+                let what = kind.keyword();
                 existence_message =
-                    if report.info.is_some() { format!("{path} exists") } else { format!("{path} does not exist") };
+                    if report.info.is_some() { format!("{what} exists") } else { format!("{what} doesn't exist") };
                 if let Some(info) = &report.info
                     && !expected.contains(&info.kind)
                 {

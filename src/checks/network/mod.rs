@@ -218,13 +218,8 @@ pub async fn check(test: &ConnectionTest, default_host: &str, default_timeout: D
         }
         Err(_) => (TestResult::Skipped, TestResult::Skipped),
     };
-    let success = format!(
-        "connection succeeded to {} type {} {}protocol {}",
-        plan.where_(),
-        figure.type_description(),
-        if figure.tls { "using TLS " } else { "" },
-        figure.protocol
-    );
+    // As Monit logs it, in the same shape as the failures.
+    let success = format!("connection succeeded to {} [{}]", plan.where_(), figure.type_description());
     ConnectionReport {
         connection: invert(test.succeeded, outcome.map(|_| ()), &success),
         response_time,
@@ -269,6 +264,14 @@ fn judge_certificate(days_left: i64, wanted: u32) -> TestResult {
     }
 }
 
+/// `Connection refused (os error 111)` as the C library says it: `Connection refused`.
+fn without_os_error_number(message: &str) -> &str {
+    match message.rfind(" (os error ") {
+        Some(at) if message.ends_with(')') => &message[..at],
+        _ => message,
+    }
+}
+
 /// One attempt under the test's timeout.
 async fn attempt_once(test: &ConnectionTest, plan: &Plan) -> Result<Found, String> {
     let started = Instant::now();
@@ -287,28 +290,23 @@ async fn attempt_once(test: &ConnectionTest, plan: &Plan) -> Result<Found, Strin
 
 /// Connect, TLS, protocol. Returns the days left on the server's certificate, when read.
 async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, String> {
-    if plan.udp() && plan.protocol.name == Protocol::Default && test.send_expect.is_empty() {
-        let family = if matches!(plan.endpoint, Endpoint::Unix { .. }) { "UNIX" } else { "INET" };
-        let probe = connect::probe_udp(&plan.endpoint, UDP_REFUSAL_WAIT.min(plan.timeout)).await;
-        return probe
-            .map(|()| None)
-            .map_err(|e| format!("failed, cannot open a connection to {family}{} via UDP -- {e}", plan.where_()));
-    }
-    let Connection { stream, .. } = connect::connect(&plan.endpoint).await.map_err(|e| {
-        let (family, what) = match &plan.endpoint {
-            Endpoint::Unix { .. } => ("UNIX", plan.target.clone()),
-            Endpoint::Inet { .. } => ("INET", plan.where_()),
-        };
-        format!("failed, cannot open a connection to {family}{what} via {} -- {e}", plan.figure.socket_type)
-    })?;
+    // Monit's words for every failure, a refused connection included: `failed protocol
+    // test [DEFAULT] at [127.0.0.1]:8080 [TCP/IP] -- Connection refused`.
     let protocol_error = |message: String| {
         format!(
-            "failed protocol test [{}] at {} [{}] -- {message}",
+            "failed protocol test [{}] at {} [{}] -- {}",
             plan.figure.protocol,
             plan.where_(),
-            plan.figure.type_description()
+            plan.figure.type_description(),
+            without_os_error_number(&message)
         )
     };
+    if plan.udp() && plan.protocol.name == Protocol::Default && test.send_expect.is_empty() {
+        let probe = connect::probe_udp(&plan.endpoint, UDP_REFUSAL_WAIT.min(plan.timeout)).await;
+        return probe.map(|()| None).map_err(|e| protocol_error(e.to_string()));
+    }
+    let Connection { stream, .. } =
+        connect::connect(&plan.endpoint).await.map_err(|e| protocol_error(e.to_string()))?;
     if !plan.wrap_tls {
         let mut stream = stream;
         converse(test, plan, &mut *stream).await.map_err(protocol_error)?;
@@ -359,14 +357,15 @@ mod tests {
         let report = check(&port_test(port), "127.0.0.1", Duration::from_secs(2)).await;
         assert_eq!(
             report.connection,
-            TestResult::Succeeded(format!("connection succeeded to [127.0.0.1]:{port} type TCP/IP protocol DEFAULT"))
+            TestResult::Succeeded(format!("connection succeeded to [127.0.0.1]:{port} [TCP/IP]"))
         );
         assert!(report.figure.response_time.is_some());
         drop(listener);
         let report = check(&port_test(port), "127.0.0.1", Duration::from_secs(2)).await;
         let TestResult::Failed(message) = report.connection else { panic!("{report:?}") };
-        assert!(
-            message.starts_with(&format!("failed, cannot open a connection to INET[127.0.0.1]:{port} via TCP -- "))
+        assert_eq!(
+            message,
+            format!("failed protocol test [DEFAULT] at [127.0.0.1]:{port} [TCP/IP] -- Connection refused")
         );
         assert_eq!(report.figure.available, Some(false));
     }
