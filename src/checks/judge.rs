@@ -88,22 +88,20 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
         },
         Test::Status(limit) => match obs.program_status {
             Some(status) => {
+                let output = program_output(obs);
                 if limit.op.holds(status as f64, limit.limit.value) {
-                    TestResult::Failed(format!(
-                        "status failed ({status}) -- {}",
-                        obs.program_output.unwrap_or("").trim()
-                    ))
+                    TestResult::Failed(format!("status failed ({status}) -- {output}"))
                 } else {
-                    TestResult::Succeeded(format!("status succeeded ({status})"))
+                    TestResult::Succeeded(format!("status succeeded ({status}) -- {output}"))
                 }
             }
             None => TestResult::Skipped,
         },
         Test::StatusChanged => match (obs.program_status, obs.previous_program_status) {
             (Some(now), Some(before)) if now != before => {
-                TestResult::Changed(format!("status changed ({before} -> {now})"))
+                TestResult::Changed(format!("status changed ({before} -> {now}) -- {}", program_output(obs)))
             }
-            (Some(now), _) => TestResult::Unchanged(format!("status has not changed ({now})")),
+            (Some(now), _) => TestResult::Unchanged(format!("status didn't change ({now}) -- {}", program_output(obs))),
             _ => TestResult::Skipped,
         },
         Test::Checksum { expect, .. } => {
@@ -173,6 +171,14 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             _ => TestResult::Skipped,
         },
         _ => TestResult::Skipped,
+    }
+}
+
+/// A program's output as Monit's messages end: the text, or `no output`.
+fn program_output<'a>(obs: &Observation<'a>) -> &'a str {
+    match obs.program_output.map(str::trim) {
+        Some(text) if !text.is_empty() => text,
+        _ => "no output",
     }
 }
 
