@@ -121,16 +121,27 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
         },
         Test::Timestamp { kind, limit } => {
             let Some(f) = obs.file else { return TestResult::Skipped };
-            let age_ms = (now_secs() - timestamp_of(f, *kind)).max(0) as f64 * 1000.0;
-            compare("timestamp", age_ms, limit, &format_duration_ms(age_ms))
-        }
-        Test::TimestampChanged { kind } => match (obs.file, obs.previous_file) {
-            (Some(f), Some(p)) if timestamp_of(f, *kind) != timestamp_of(p, *kind) => {
-                TestResult::Changed(format!("{} was changed", kind.keyword()))
+            let at = timestamp_of(f, *kind);
+            let age_ms = (now_secs() - at).max(0) as f64 * 1000.0;
+            let (name, path) = (timestamp_name(*kind), obs.path.unwrap_or(""));
+            if limit.op.holds(age_ms, limit.limit.value) {
+                TestResult::Failed(format!("{name} for {path} failed -- current {name} is {}", date_of(at)))
+            } else {
+                TestResult::Succeeded(format!("{name} test succeeded for {path}"))
             }
-            (Some(_), _) => TestResult::Unchanged(format!("{} has not changed", kind.keyword())),
-            _ => TestResult::Skipped,
-        },
+        }
+        Test::TimestampChanged { kind } => {
+            let (name, path) = (timestamp_name(*kind), obs.path.unwrap_or(""));
+            match (obs.file, obs.previous_file) {
+                (Some(f), Some(p)) if timestamp_of(f, *kind) != timestamp_of(p, *kind) => TestResult::Changed(format!(
+                    "{name} for {path} changed from {} to {}",
+                    date_of(timestamp_of(p, *kind)),
+                    date_of(timestamp_of(f, *kind))
+                )),
+                (Some(_), _) => TestResult::Unchanged(format!("{name} was not changed for {path}")),
+                _ => TestResult::Skipped,
+            }
+        }
         Test::Size(limit) => match obs.file {
             Some(f) if limit.op.holds(f.size as f64, limit.limit.value) => TestResult::Failed(format!(
                 "size test failed for {} -- current size is {} B",
@@ -193,6 +204,22 @@ fn id_test(which: &str, name: &str, actual: u32, expected: Option<u32>) -> TestR
         }
         None => TestResult::Failed(format!("{which} test failed: '{name}' does not exist on this host")),
     }
+}
+
+/// Monit's name of a timestamp in messages.
+fn timestamp_name(kind: TimestampKind) -> &'static str {
+    match kind {
+        TimestampKind::Timestamp => "modify/change time",
+        TimestampKind::Atime => "access time",
+        TimestampKind::Ctime => "change time",
+        TimestampKind::Mtime => "modify time",
+    }
+}
+
+/// Seconds since the epoch as Monit prints a date (local time).
+fn date_of(secs: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+    crate::state::report::format::date(at)
 }
 
 fn timestamp_of(f: &FileInfo, kind: TimestampKind) -> i64 {
