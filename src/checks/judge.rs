@@ -65,7 +65,7 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
                 _ => return TestResult::Skipped,
             };
             let which = if *effective { "euid" } else { "uid" };
-            id_test(which, user, actual, resolve_user(user))
+            id_test(which, user, actual, resolve_user(user), obs.path)
         }
         Test::Gid { group } => {
             let actual = match (obs.file, obs.process) {
@@ -73,7 +73,7 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
                 (None, Some(p)) => p.gid,
                 _ => return TestResult::Skipped,
             };
-            id_test("gid", group, actual, resolve_group(group))
+            id_test("gid", group, actual, resolve_group(group), obs.path)
         }
         Test::Uptime(limit) => {
             let secs = obs.process.map(|p| p.uptime_secs).or(obs.system.map(|s| s.uptime_secs));
@@ -194,13 +194,15 @@ fn program_output<'a>(obs: &Observation<'a>) -> &'a str {
 }
 
 /// A uid or gid test: the owner is the expected one (a name must exist on this host).
-fn id_test(which: &str, name: &str, actual: u32, expected: Option<u32>) -> TestResult {
+fn id_test(which: &str, name: &str, actual: u32, expected: Option<u32>, path: Option<&str>) -> TestResult {
+    let of = path.map(|p| format!(" for {p}")).unwrap_or_default();
     match expected {
         Some(expected) if expected == actual => {
             TestResult::Succeeded(format!("{which} test succeeded [current {which} = {actual}]"))
         }
+        // Monit's words, the expected id added.
         Some(expected) => {
-            TestResult::Failed(format!("{which} test failed -- current {which} is {actual}, expected {expected}"))
+            TestResult::Failed(format!("{which} test failed{of} -- current {which} is {actual}, expected {expected}"))
         }
         None => TestResult::Failed(format!("{which} test failed: '{name}' does not exist on this host")),
     }
