@@ -65,6 +65,28 @@ pub struct ProcessData {
     pub filedescriptors_total: Option<u64>,
     pub filedescriptors_limit: Option<(u64, u64)>,
     pub zombie: bool,
+    /// From `/proc/PID/io`; empty when it cannot be read.
+    #[serde(default)]
+    pub read: IoFigures,
+    #[serde(default)]
+    pub write: IoFigures,
+}
+
+/// A counter: its rate over the last cycle and its total.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct IoCounter {
+    pub per_second: f64,
+    pub total: u64,
+}
+
+/// One direction (read or write) of I/O, as Monit's `IOStatistics`: bytes through any I/O
+/// (`bytes`; a process's `rchar`/`wchar`, a filesystem's disk bytes), bytes from or to disk
+/// (`disk_bytes`, processes only) and operations. `None` where not known.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct IoFigures {
+    pub bytes: Option<IoCounter>,
+    pub disk_bytes: Option<IoCounter>,
+    pub operations: Option<IoCounter>,
 }
 
 /// The figures of `check system`.

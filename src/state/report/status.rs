@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
-use super::format::{bytes, date, millis, percent_f32, uptime};
+use super::format::{bytes, bytes_f64, date, millis, percent_f32, uptime};
 use super::{
     CYAN, DEFAULT, Filter, GREY, RED, RESET, StatusText, Style, finish, header, in_error, monitoring_text, select,
 };
 use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
 use crate::state::network::{ConnectionFigure, ConnectionKind};
-use crate::state::status::{Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData};
+use crate::state::status::{
+    IoCounter, IoFigures, Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
+};
 
 /// Continuation lines of a multi-line value start under the value column.
 const INDENT: &str = "                               ";
@@ -143,6 +145,24 @@ impl Block<'_> {
             }),
         );
         self.value("total filedescriptors", Some(Resource), p.filedescriptors_total.map(|n| n.to_string()));
+        self.io("read", &p.read);
+        self.io("write", &p.write);
+    }
+
+    /// One direction of I/O (`_printIOStatistics`): a line per figure known.
+    fn io(&mut self, name: &str, io: &IoFigures) {
+        let resource = Some(EventKind::Resource);
+        let rate = |c: &IoCounter| format!("{}/s [{} total]", bytes_f64(c.per_second), bytes(c.total));
+        if let Some(c) = &io.bytes {
+            self.value(&format!("{name} bytes"), resource, Some(rate(c)));
+        }
+        if let Some(c) = &io.disk_bytes {
+            self.value(&format!("disk {name} bytes"), resource, Some(rate(c)));
+        }
+        if let Some(c) = &io.operations {
+            let text = format!("{:.1} {name}s/s [{} {name}s total]", c.per_second, c.total);
+            self.value(&format!("disk {name} operations"), resource, Some(text));
+        }
     }
 
     fn system(&mut self, s: &SystemData) {
@@ -354,6 +374,31 @@ mod tests {
             ..Default::default()
         });
         s
+    }
+
+    /// Monit 5.33's process I/O lines, recorded on this machine for a shell loop.
+    #[test]
+    fn process_io_lines() {
+        let mut s = web();
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        if let ServiceData::Process(p) = &mut s.data {
+            p.read =
+                IoFigures { bytes: counter(0.0, 32_108), disk_bytes: counter(0.0, 4096), operations: counter(0.0, 54) };
+            p.write =
+                IoFigures { bytes: counter(0.0, 11), disk_bytes: counter(0.0, 8192), operations: counter(0.0, 3) };
+        }
+        let text = status(&snapshot(vec![s]), &Filter::default(), Style::Batch);
+        let expected = concat!(
+            "  total filedescriptors        4\n",
+            "  read bytes                   0 B/s [31.4 kB total]\n",
+            "  disk read bytes              0 B/s [4 kB total]\n",
+            "  disk read operations         0.0 reads/s [54 reads total]\n",
+            "  write bytes                  0 B/s [11 B total]\n",
+            "  disk write bytes             0 B/s [8 kB total]\n",
+            "  disk write operations        0.0 writes/s [3 writes total]\n",
+            "  data collected",
+        );
+        assert!(text.contains(expected), "{text}");
     }
 
     #[test]

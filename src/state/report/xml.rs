@@ -12,7 +12,7 @@ use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
 use crate::state::network::{ConnectionFigure, ConnectionKind};
 use crate::state::status::{
-    Monitoring, PendingAction, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
+    IoCounter, Monitoring, PendingAction, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
 };
 
 /// What the document says about the daemon beyond the snapshot.
@@ -159,8 +159,7 @@ fn process(out: &mut String, p: &ProcessData) {
          <kilobyte>{}</kilobyte><kilobytetotal>{}</kilobytetotal></memory>\
          <cpu><percent>{:.1}</percent><percenttotal>{:.1}</percenttotal></cpu>\
          <filedescriptors><open>{}</open><opentotal>{}</opentotal>\
-         <limit><soft>{soft}</soft><hard>{hard}</hard></limit></filedescriptors>\
-         <read></read><write></write>",
+         <limit><soft>{soft}</soft><hard>{hard}</hard></limit></filedescriptors>",
         p.pid,
         p.ppid,
         p.uid,
@@ -178,6 +177,20 @@ fn process(out: &mut String, p: &ProcessData) {
         signed(p.filedescriptors),
         signed(p.filedescriptors_total),
     ));
+    for (tag, io) in [("read", &p.read), ("write", &p.write)] {
+        out.push_str(&format!("<{tag}>"));
+        counter(out, "bytesgeneric", io.bytes);
+        counter(out, "bytes", io.disk_bytes);
+        counter(out, "operations", io.operations);
+        out.push_str(&format!("</{tag}>"));
+    }
+}
+
+/// `<tag><count>per second</count><total>total</total></tag>` when the figure is known.
+fn counter(out: &mut String, tag: &str, counter: Option<IoCounter>) {
+    if let Some(c) = counter {
+        out.push_str(&format!("<{tag}><count>{:.0}</count><total>{}</total></{tag}>", c.per_second, c.total));
+    }
 }
 
 /// The type-specific part of a system service (uptime, boot time, descriptors), then the
@@ -455,6 +468,29 @@ mod tests {
             "<output><![CDATA[to stderr\nprogram output line]]></output></program></service></monit>",
         );
         assert_eq!(text, expected);
+    }
+
+    /// Recorded from Debian's monit 5.33 for a shell loop (`/proc/PID/io` readable).
+    #[test]
+    fn process_io_as_monit() {
+        use crate::state::status::{IoCounter, IoFigures};
+        let mut s = web();
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        if let ServiceData::Process(p) = &mut s.data {
+            p.read =
+                IoFigures { bytes: counter(0.0, 32_108), disk_bytes: counter(0.0, 4096), operations: counter(0.4, 54) };
+            p.write =
+                IoFigures { bytes: counter(5.5, 11), disk_bytes: counter(0.0, 8192), operations: counter(0.0, 3) };
+        }
+        let text = render(&snapshot(vec![s]), &[], 1);
+        let expected = concat!(
+            "</filedescriptors><read><bytesgeneric><count>0</count><total>32108</total></bytesgeneric>",
+            "<bytes><count>0</count><total>4096</total></bytes><operations><count>0</count><total>54</total>",
+            "</operations></read><write><bytesgeneric><count>6</count><total>11</total></bytesgeneric>",
+            "<bytes><count>0</count><total>8192</total></bytes><operations><count>0</count><total>3</total>",
+            "</operations></write></service>",
+        );
+        assert!(text.contains(expected), "{text}");
     }
 
     #[test]
