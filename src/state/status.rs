@@ -133,6 +133,59 @@ pub struct ProgramData {
     pub output: String,
 }
 
+/// The figures of a file, fifo or directory (Monit's `inf.file`, `inf.directory`,
+/// `inf.fifo`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FileData {
+    /// Permission bits (`0o644`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Regular files only.
+    pub size: Option<u64>,
+    /// Seconds since the epoch.
+    pub access: i64,
+    pub change: i64,
+    pub modify: i64,
+    /// With a checksum rule: the sum and Monit's name of its hash (`MD5`, `SHA1`).
+    pub checksum: Option<(String, String)>,
+    /// Whether `if content` rules watch the file (Monit then prints `content match`).
+    pub content_rules: bool,
+}
+
+/// The figures of a filesystem (Monit's `inf.filesystem`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FilesystemData {
+    pub fs_type: String,
+    pub flags: String,
+    /// Permission and owner of the path checked: the mount point, or the device node when
+    /// the service names one.
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub block_size: u64,
+    pub blocks: u64,
+    /// Free blocks, the superuser's reserve included.
+    pub blocks_free: u64,
+    /// Free blocks for unprivileged users.
+    pub blocks_available: u64,
+    pub inodes: u64,
+    pub inodes_free: u64,
+    /// Disk I/O (`bytes` and `operations`), once two readings exist.
+    pub read: IoFigures,
+    pub write: IoFigures,
+    pub service_time: Option<ServiceTime>,
+}
+
+/// A filesystem's service time over the last cycle, in Monit's terms: milliseconds spent
+/// reading and writing per second, and the operations of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceTime {
+    pub read_ms_per_second: f64,
+    pub write_ms_per_second: f64,
+    pub operations: f64,
+}
+
 /// Type-specific figures; `None` before the first collection.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -142,6 +195,9 @@ pub enum ServiceData {
     Process(ProcessData),
     System(SystemData),
     Program(ProgramData),
+    /// Files, fifos and directories.
+    File(FileData),
+    Filesystem(FilesystemData),
     /// Other types until their checks report figures of their own.
     Generic(BTreeMap<String, String>),
 }
