@@ -148,19 +148,22 @@ impl Family {
         }
     }
 
-    /// From the children files of /proc, reading only the process's own subtree.
+    /// From the children files of /proc, reading only the process's own subtree: per
+    /// descendant its `stat` and the children file of each of its threads (one file when
+    /// it has one thread, as most have).
     pub fn from_children_files(pid: i32, threads: u32) -> Family {
-        let children = process::children_of_threads(pid, Some(threads));
-        if children.is_empty() {
-            return Family::default();
+        let mut stack = process::children_of_threads(pid, Some(threads));
+        let mut family = Family { children: stack.len() as u32, descendants: Vec::new() };
+        while let Some(p) = stack.pop() {
+            // A snapshot read while processes come and go may hold a cycle; never loop.
+            if p == pid || family.descendants.len() >= 100_000 || family.descendants.iter().any(|(d, _, _)| *d == p) {
+                continue;
+            }
+            let Ok(stat) = process::read_stat(p) else { continue };
+            family.descendants.push((p, stat.cpu_ticks(), stat.rss_pages));
+            stack.extend(process::children_of_threads(p, Some(stat.threads)));
         }
-        Family {
-            children: children.len() as u32,
-            descendants: process::descendants_of(pid)
-                .into_iter()
-                .filter_map(|p| process::read_stat(p).ok().map(|s| (p, s.cpu_ticks(), s.rss_pages)))
-                .collect(),
-        }
+        family
     }
 }
 
