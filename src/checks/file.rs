@@ -51,6 +51,33 @@ impl FileKind {
 }
 
 /// `stat` of a path (following links, as Monit does); `None` when it does not exist.
+/// The figures `status` and the XML show of a file, fifo or directory: `checksum` is the
+/// last sum of a checksum rule, computed with `hash`; `content_rules` whether `if content`
+/// rules watch the file.
+pub fn status_data(
+    info: &FileInfo,
+    checksum: Option<&str>,
+    hash: Option<HashType>,
+    content_rules: bool,
+) -> crate::state::FileData {
+    let hash_name = match hash {
+        Some(HashType::Sha1) => "SHA1",
+        Some(HashType::Sha256) => "SHA256",
+        _ => "MD5",
+    };
+    crate::state::FileData {
+        mode: info.mode,
+        uid: info.uid,
+        gid: info.gid,
+        size: (info.kind == FileKind::Regular).then_some(info.size),
+        access: info.atime,
+        change: info.ctime,
+        modify: info.mtime,
+        checksum: checksum.map(|sum| (sum.to_owned(), hash_name.to_owned())),
+        content_rules,
+    }
+}
+
 pub fn stat(path: &Path) -> std::io::Result<Option<FileInfo>> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
@@ -178,6 +205,28 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_data_of_a_file_and_a_directory() {
+        let info = FileInfo {
+            kind: FileKind::Regular,
+            mode: 0o644,
+            uid: 1,
+            gid: 2,
+            size: 6,
+            atime: 3,
+            ctime: 4,
+            mtime: 5,
+            ..Default::default()
+        };
+        let data = status_data(&info, Some("abc"), Some(HashType::Sha1), true);
+        assert_eq!((data.mode, data.uid, data.gid, data.size), (0o644, 1, 2, Some(6)));
+        assert_eq!((data.access, data.change, data.modify), (3, 4, 5));
+        assert_eq!(data.checksum, Some(("abc".to_owned(), "SHA1".to_owned())));
+        assert!(data.content_rules);
+        let dir = status_data(&FileInfo { kind: FileKind::Directory, ..info }, None, None, false);
+        assert_eq!((dir.size, dir.checksum, dir.content_rules), (None, None, false));
+    }
 
     #[test]
     fn checksums_of_known_content() {

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use crate::state::{FilesystemData, IoCounter, IoFigures, ServiceTime};
+
 /// One line of /proc/self/mountinfo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mount {
@@ -143,6 +145,13 @@ pub struct Rates {
     pub write_ops: f64,
     /// Milliseconds per operation.
     pub service_time: f64,
+    /// Milliseconds spent reading and writing, per second.
+    pub read_ms: f64,
+    pub write_ms: f64,
+    /// Reads and writes between the two readings.
+    pub operations: u64,
+    /// The later reading: the totals.
+    pub totals: DiskStats,
 }
 
 pub fn rates(before: (DiskStats, Instant), after: (DiskStats, Instant)) -> Option<Rates> {
@@ -159,6 +168,10 @@ pub fn rates(before: (DiskStats, Instant), after: (DiskStats, Instant)) -> Optio
         write_bytes: a.write_bytes.saturating_sub(b.write_bytes) as f64 / secs,
         write_ops: a.writes.saturating_sub(b.writes) as f64 / secs,
         service_time: if ops > 0 { ms as f64 / ops as f64 } else { 0.0 },
+        read_ms: a.read_ms.saturating_sub(b.read_ms) as f64 / secs,
+        write_ms: a.write_ms.saturating_sub(b.write_ms) as f64 / secs,
+        operations: ops,
+        totals: a,
     })
 }
 
@@ -197,6 +210,38 @@ mod tests {
         let r = rates((a, t0), (b, t1)).unwrap();
         assert_eq!((r.read_bytes, r.read_ops, r.write_ops), (2000.0, 10.0, 10.0));
         assert!((r.service_time - 1.0).abs() < 1e-9);
+        assert_eq!((r.read_ms, r.write_ms, r.operations, r.totals), (10.0, 10.0, 40, b));
+    }
+
+    #[test]
+    fn status_data_carries_totals_and_the_owner() {
+        let t0 = Instant::now();
+        let t1 = t0 + std::time::Duration::from_secs(2);
+        let a = DiskStats { reads: 10, read_bytes: 1000, read_ms: 10, writes: 0, write_bytes: 0, write_ms: 0 };
+        let b = DiskStats { reads: 30, read_bytes: 5000, read_ms: 30, writes: 20, write_bytes: 2000, write_ms: 20 };
+        let figures = FsFigures {
+            mount: parse_mountinfo("22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw,discard\n").remove(0),
+            usage: Usage {
+                block_size: 4096,
+                blocks: 100,
+                blocks_free: 50,
+                blocks_available: 40,
+                inodes: 10,
+                inodes_free: 5,
+            },
+            rates: rates((a, t0), (b, t1)),
+        };
+        let device = crate::checks::file::FileInfo { mode: 0o600, uid: 0, gid: 6, ..Default::default() };
+        let data = figures.status_data(Some(&device));
+        assert_eq!((data.fs_type.as_str(), data.flags.as_str()), ("ext4", "rw,relatime,discard"));
+        assert_eq!((data.mode, data.uid, data.gid), (Some(0o600), Some(0), Some(6)));
+        assert_eq!(data.read.bytes, Some(IoCounter { per_second: 2000.0, total: 5000 }));
+        assert_eq!(data.write.operations, Some(IoCounter { per_second: 10.0, total: 20 }));
+        assert_eq!(data.read.disk_bytes, None);
+        let time = data.service_time.expect("two readings");
+        assert_eq!((time.read_ms_per_second, time.write_ms_per_second, time.operations), (10.0, 10.0, 40.0));
+        let first = FsFigures { rates: None, ..figures }.status_data(None);
+        assert_eq!((first.read, first.service_time, first.mode), (IoFigures::default(), None, None));
     }
 }
 
@@ -227,6 +272,51 @@ impl FsFigures {
 
     pub fn space_free_bytes(&self) -> u64 {
         self.usage.blocks_available * self.usage.block_size
+    }
+
+    /// The figures `status` and the XML show. `owner` is the stat of the path the service
+    /// names (the mount point or the device node), for permission, uid and gid.
+    pub fn status_data(&self, owner: Option<&crate::checks::file::FileInfo>) -> FilesystemData {
+        let u = &self.usage;
+        let (read, write, service_time) = match &self.rates {
+            Some(r) => {
+                let counter = |per_second, total| Some(IoCounter { per_second, total });
+                (
+                    IoFigures {
+                        bytes: counter(r.read_bytes, r.totals.read_bytes),
+                        disk_bytes: None,
+                        operations: counter(r.read_ops, r.totals.reads),
+                    },
+                    IoFigures {
+                        bytes: counter(r.write_bytes, r.totals.write_bytes),
+                        disk_bytes: None,
+                        operations: counter(r.write_ops, r.totals.writes),
+                    },
+                    Some(ServiceTime {
+                        read_ms_per_second: r.read_ms,
+                        write_ms_per_second: r.write_ms,
+                        operations: r.operations as f64,
+                    }),
+                )
+            }
+            None => (IoFigures::default(), IoFigures::default(), None),
+        };
+        FilesystemData {
+            fs_type: self.mount.fs_type.clone(),
+            flags: self.mount.flags.clone(),
+            mode: owner.map(|i| i.mode),
+            uid: owner.map(|i| i.uid),
+            gid: owner.map(|i| i.gid),
+            block_size: u.block_size,
+            blocks: u.blocks,
+            blocks_free: u.blocks_free,
+            blocks_available: u.blocks_available,
+            inodes: u.inodes,
+            inodes_free: u.inodes_free,
+            read,
+            write,
+            service_time,
+        }
     }
 
     pub fn inodes_used_percent(&self) -> f64 {

@@ -11,7 +11,7 @@ use crate::config::model::ProcessTarget;
 use crate::procfs::process::{self, Stat};
 use crate::procfs::system;
 use crate::procfs::table::ProcessTable;
-use crate::state::ProcessData;
+use crate::state::{IoCounter, IoFigures, ProcessData};
 
 /// A process by its identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +121,8 @@ pub struct CpuSample {
     pub identity: Identity,
     pub ticks: u64,
     pub total_ticks: Option<u64>,
+    /// The I/O counters of the same reading, for rates.
+    pub io: Option<process::Io>,
     pub at: Instant,
 }
 
@@ -146,19 +148,22 @@ impl Family {
         }
     }
 
-    /// From the children files of /proc, reading only the process's own subtree.
+    /// From the children files of /proc, reading only the process's own subtree: per
+    /// descendant its `stat` and the children file of each of its threads (one file when
+    /// it has one thread, as most have).
     pub fn from_children_files(pid: i32, threads: u32) -> Family {
-        let children = process::children_of_threads(pid, Some(threads));
-        if children.is_empty() {
-            return Family::default();
+        let mut stack = process::children_of_threads(pid, Some(threads));
+        let mut family = Family { children: stack.len() as u32, descendants: Vec::new() };
+        while let Some(p) = stack.pop() {
+            // A snapshot read while processes come and go may hold a cycle; never loop.
+            if p == pid || family.descendants.len() >= 100_000 || family.descendants.iter().any(|(d, _, _)| *d == p) {
+                continue;
+            }
+            let Ok(stat) = process::read_stat(p) else { continue };
+            family.descendants.push((p, stat.cpu_ticks(), stat.rss_pages));
+            stack.extend(process::children_of_threads(p, Some(stat.threads)));
         }
-        Family {
-            children: children.len() as u32,
-            descendants: process::descendants_of(pid)
-                .into_iter()
-                .filter_map(|p| process::read_stat(p).ok().map(|s| (p, s.cpu_ticks(), s.rss_pages)))
-                .collect(),
-        }
+        family
     }
 }
 
@@ -175,8 +180,11 @@ impl Fixed {
     }
 }
 
-/// Measures a located process. `family` (when rules need children or totals) gives the
-/// totals; `previous` is the last CPU sample of the same process.
+/// Measures a located process. `family` gives children and totals when the caller has them
+/// from a table it read anyway; without one the process's own subtree is walked through
+/// the children files (`/proc/PID/task/*/children`), a few small reads, so children and
+/// totals are right whatever the rules ask. `previous` is the last sample of the same
+/// process (CPU time and I/O counters).
 pub fn measure(
     identity: Identity,
     stat: &Stat,
@@ -184,36 +192,39 @@ pub fn measure(
     family: Option<&Family>,
     previous: Option<CpuSample>,
 ) -> (ProcessData, CpuSample) {
+    let walked;
+    let family = match family {
+        Some(f) => f,
+        None => {
+            walked = Family::from_children_files(identity.pid, stat.threads);
+            &walked
+        }
+    };
     let page = system::page_size();
     let ticks_per_sec = system::clock_ticks() as f64;
     let memory_total = system::memory_total_cached();
     let now = Instant::now();
-    let (total_ticks, total_rss) = match family {
-        Some(f) => {
-            f.descendants.iter().fold((stat.cpu_ticks(), stat.rss_pages), |(c, r), (_, dc, dr)| (c + dc, r + dr))
-        }
-        None => (stat.cpu_ticks(), stat.rss_pages),
-    };
+    let (total_ticks, total_rss) =
+        family.descendants.iter().fold((stat.cpu_ticks(), stat.rss_pages), |(c, r), (_, dc, dr)| (c + dc, r + dr));
     let cpus = system::cpu_count() as f64;
     let percent = |now_ticks: u64, before: u64, elapsed: f64| {
         let used = now_ticks.saturating_sub(before) as f64 / ticks_per_sec;
         (used / elapsed * 100.0).clamp(0.0, 100.0 * cpus)
     };
-    let (cpu, cpu_total) = match previous.filter(|p| p.identity == identity) {
-        Some(p) => {
-            let elapsed = now.duration_since(p.at).as_secs_f64();
-            if elapsed > 0.0 {
-                let cpu = percent(stat.cpu_ticks(), p.ticks, elapsed);
-                let total = match (family, p.total_ticks) {
-                    (Some(_), Some(before)) => percent(total_ticks, before, elapsed),
-                    _ => cpu,
-                };
-                (Some(cpu), Some(total))
-            } else {
-                (None, None)
-            }
+    let previous = previous.filter(|p| p.identity == identity);
+    let elapsed = previous.map(|p| now.duration_since(p.at).as_secs_f64());
+    let (cpu, cpu_total) = match (previous, elapsed) {
+        (Some(p), Some(elapsed)) if elapsed > 0.0 => {
+            let cpu = percent(stat.cpu_ticks(), p.ticks, elapsed);
+            let total = p.total_ticks.map_or(cpu, |before| percent(total_ticks, before, elapsed));
+            (Some(cpu), Some(total))
         }
-        None => (None, None),
+        _ => (None, None),
+    };
+    let io = process::read_io(identity.pid).ok();
+    let (read, write) = match io {
+        Some(io) => io_figures(io, previous.and_then(|p| p.io), elapsed.unwrap_or(0.0)),
+        None => Default::default(),
     };
     let memory = stat.rss_pages * page;
     let memory_total_bytes = total_rss * page;
@@ -229,7 +240,7 @@ pub fn measure(
         gid: fixed.ids.gid,
         uptime_secs: uptime,
         threads: stat.threads,
-        children: family.map_or(0, |f| f.children),
+        children: family.children,
         cpu_percent: cpu,
         cpu_total_percent: cpu_total,
         memory_bytes: memory,
@@ -237,16 +248,41 @@ pub fn measure(
         memory_total_bytes,
         memory_total_percent: pct(memory_total_bytes),
         filedescriptors: fds,
-        filedescriptors_total: match family {
-            Some(f) => fds
-                .map(|own| own + f.descendants.iter().filter_map(|(p, _, _)| process::count_fds(*p).ok()).sum::<u64>()),
-            None => fds,
-        },
+        filedescriptors_total: fds.map(|own| {
+            own + family.descendants.iter().filter_map(|(p, _, _)| process::count_fds(*p).ok()).sum::<u64>()
+        }),
         filedescriptors_limit: fixed.fd_limits,
         zombie: stat.is_zombie(),
+        read,
+        write,
     };
-    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: family.map(|_| total_ticks), at: now };
+    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: Some(total_ticks), io, at: now };
     (data, sample)
+}
+
+/// Monit's process I/O figures from `/proc/PID/io`: bytes through any I/O (`rchar`,
+/// `wchar`), bytes from and to disk (`read_bytes`, `write_bytes`) and read and write calls
+/// (`syscr`, `syscw`), each a total and a rate over `elapsed` seconds since `before` (0
+/// without an earlier reading).
+fn io_figures(now: process::Io, before: Option<process::Io>, elapsed: f64) -> (IoFigures, IoFigures) {
+    let counter = |total: u64, earlier: Option<u64>| {
+        let per_second = match earlier {
+            Some(b) if elapsed > 0.0 => total.saturating_sub(b) as f64 / elapsed,
+            _ => 0.0,
+        };
+        Some(IoCounter { per_second, total })
+    };
+    let read = IoFigures {
+        bytes: counter(now.rchar, before.map(|b| b.rchar)),
+        disk_bytes: counter(now.read_bytes, before.map(|b| b.read_bytes)),
+        operations: counter(now.syscr, before.map(|b| b.syscr)),
+    };
+    let write = IoFigures {
+        bytes: counter(now.wchar, before.map(|b| b.wchar)),
+        disk_bytes: counter(now.write_bytes, before.map(|b| b.write_bytes)),
+        operations: counter(now.syscw, before.map(|b| b.syscw)),
+    };
+    (read, write)
 }
 
 /// Seconds since the epoch, for `data collected`.
@@ -323,5 +359,51 @@ mod tests {
         assert_eq!(data.cpu_percent, None, "the first sample has no CPU figure");
         assert!(again.cpu_percent.is_some());
         assert!(data.filedescriptors.is_some());
+    }
+
+    /// A regression test: children and totals were 0 and the process's own figures unless
+    /// a rule asked for them; they come from the children files now.
+    #[test]
+    fn children_and_totals_without_a_table() {
+        let mut parent = std::process::Command::new("sh").args(["-c", "sleep 30 & sleep 31 & wait"]).spawn().unwrap();
+        let pid = parent.id() as i32;
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        let mut measured = None;
+        while Instant::now() < deadline {
+            let stat = process::read_stat(pid).unwrap();
+            let id = Identity { pid, start_ticks: stat.start_ticks };
+            let (data, _) = measure(id, &stat, &Fixed::read(pid), None, None);
+            if data.children == 2 {
+                measured = Some(data);
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let kids = process::descendants_of(pid);
+        for kid in &kids {
+            let _ = rustix::process::kill_process(
+                rustix::process::Pid::from_raw(*kid).unwrap(),
+                rustix::process::Signal::KILL,
+            );
+        }
+        parent.kill().unwrap();
+        parent.wait().unwrap();
+        let data = measured.expect("two children seen");
+        assert!(data.memory_total_bytes > data.memory_bytes, "{data:?}");
+        assert!(data.filedescriptors_total > data.filedescriptors, "{data:?}");
+        assert!(data.read.bytes.is_some_and(|c| c.total > 0), "{data:?}");
+    }
+
+    #[test]
+    fn io_rates_over_the_cycle() {
+        let before = process::Io { rchar: 100, wchar: 10, syscr: 4, syscw: 1, read_bytes: 0, write_bytes: 4096 };
+        let now = process::Io { rchar: 300, wchar: 10, syscr: 8, syscw: 1, read_bytes: 8192, write_bytes: 4096 };
+        let (read, write) = io_figures(now, Some(before), 2.0);
+        assert_eq!(read.bytes, Some(IoCounter { per_second: 100.0, total: 300 }));
+        assert_eq!(read.disk_bytes, Some(IoCounter { per_second: 4096.0, total: 8192 }));
+        assert_eq!(read.operations, Some(IoCounter { per_second: 2.0, total: 8 }));
+        assert_eq!(write.disk_bytes, Some(IoCounter { per_second: 0.0, total: 4096 }));
+        let (first, _) = io_figures(now, None, 0.0);
+        assert_eq!(first.bytes, Some(IoCounter { per_second: 0.0, total: 300 }));
     }
 }

@@ -192,21 +192,65 @@ pub fn procmatch(args: &[String]) -> Result<u8, String> {
     let me = std::process::id() as i32;
     let chosen = table.find_matching(&regex, me).map(|e| e.pid);
     let all = table.all_matching(&regex, me);
-    println!("List of processes matching pattern \"{pattern}\":");
-    if !all.is_empty() {
-        println!("    PID       PPID      Command                                            ");
-    }
-    for entry in &all {
-        let mark = if Some(entry.pid) == chosen { '*' } else { ' ' };
-        println!(" {mark} {:>9} {:>9}  {:<50} ", entry.pid, entry.ppid, entry.cmdline);
-    }
-    println!("Total matches: {}", all.len());
+    print!("{}", procmatch_text(pattern, &all, chosen));
     Ok(exit::OK)
+}
+
+/// What `procmatch` prints (Monit's `ProcessTree_testMatch`): the matches, the one a
+/// `matching` rule would pick starred, the count, and a warning when there are several.
+fn procmatch_text(pattern: &str, all: &[&crate::procfs::table::Entry], chosen: Option<i32>) -> String {
+    let mut out = format!("List of processes matching pattern \"{pattern}\":\n");
+    if !all.is_empty() {
+        out.push_str("    PID       PPID      Command                                            \n");
+    }
+    for entry in all {
+        let mark = if Some(entry.pid) == chosen { '*' } else { ' ' };
+        out.push_str(&format!(" {mark} {:>9} {:>9}  {:<50} \n", entry.pid, entry.ppid, entry.cmdline));
+    }
+    out.push_str(&format!("Total matches: {}\n", all.len()));
+    if all.len() > 1 {
+        out.push_str(
+            "\nWARNING:\nMultiple processes match the pattern. Monit will select the process with the\n\
+             highest uptime, the one highlighted.\n",
+        );
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn procmatch_warns_of_several_matches_as_monit() {
+        use crate::procfs::table::Entry;
+        let entry = |pid, cmdline: &str| Entry {
+            pid,
+            ppid: 1,
+            start_ticks: pid as u64,
+            cpu_ticks: 0,
+            rss_pages: 0,
+            threads: 1,
+            zombie: false,
+            cmdline: cmdline.into(),
+        };
+        let (a, b) = (entry(2082, "worker mmm 300"), entry(2084, "worker mmm two 300"));
+        // Recorded from Debian's monit 5.33 (`monit procmatch "worker mmm"`).
+        let expected = concat!(
+            "List of processes matching pattern \"worker mmm\":\n",
+            "    PID       PPID      Command                                            \n",
+            " *      2082         1  worker mmm 300                                     \n",
+            "        2084         1  worker mmm two 300                                 \n",
+            "Total matches: 2\n",
+            "\n",
+            "WARNING:\n",
+            "Multiple processes match the pattern. Monit will select the process with the\n",
+            "highest uptime, the one highlighted.\n",
+        );
+        assert_eq!(procmatch_text("worker mmm", &[&a, &b], Some(2082)), expected);
+        let one = procmatch_text("worker mmm", &[&a], Some(2082));
+        assert!(one.ends_with("Total matches: 1\n"), "{one}");
+    }
 
     #[test]
     fn regex_errors_fit_on_one_line() {

@@ -195,7 +195,7 @@ pub fn parse_io(text: &str) -> Io {
 }
 
 pub fn read_io(pid: i32) -> io::Result<Io> {
-    Ok(parse_io(&fs::read_to_string(proc_path(pid, "io"))?))
+    Ok(parse_io(&read_small(&proc_path(pid, "io"))?))
 }
 
 /// The children of a process, from `/proc/PID/task/*/children` (one small read per thread;

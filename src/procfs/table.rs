@@ -121,10 +121,16 @@ impl ProcessTable {
             .copied()
     }
 
-    /// Every process whose command line matches, oldest first (for `procmatch`).
+    /// Every process whose command line matches, oldest first (for `procmatch`). As in
+    /// Monit's `ProcessTree_testMatch`, a command line holding `procmatch` (case-sensitive)
+    /// is never listed, so the command itself and a wrapper such as `timeout 5 rmonit
+    /// procmatch ...` do not show; `exclude` (rmonit itself) never does either.
     pub fn all_matching(&self, pattern: &Regex, exclude: i32) -> Vec<&Entry> {
-        let mut matches: Vec<&Entry> =
-            self.entries.iter().filter(|e| e.pid != exclude && pattern.is_match(&e.cmdline)).collect();
+        let mut matches: Vec<&Entry> = self
+            .entries
+            .iter()
+            .filter(|e| e.pid != exclude && !e.cmdline.contains("procmatch") && pattern.is_match(&e.cmdline))
+            .collect();
         matches.sort_by_key(|e| (e.start_ticks, e.pid));
         matches
     }
@@ -165,6 +171,20 @@ mod tests {
             "the oldest match whose parent does not match"
         );
         assert_eq!(table.find_matching(&re, 20).map(|e| e.pid), Some(10), "rmonit itself is excluded");
+    }
+
+    #[test]
+    fn procmatch_lists_no_command_line_holding_procmatch() {
+        let table = ProcessTable::from_entries(vec![
+            entry(1, 0, 0, "/sbin/init"),
+            entry(10, 1, 100, "worker mmm"),
+            entry(20, 1, 200, "timeout 5 rmonit -c rc procmatch worker mmm"),
+            entry(30, 20, 210, "rmonit -c rc procmatch worker mmm"),
+            entry(40, 1, 50, "PROCMATCH worker mmm"),
+        ]);
+        let re = Regex::new("worker mmm").unwrap();
+        let pids: Vec<i32> = table.all_matching(&re, 30).iter().map(|e| e.pid).collect();
+        assert_eq!(pids, [40, 10], "case-sensitive, as Monit's strstr");
     }
 
     #[test]

@@ -65,6 +65,28 @@ pub struct ProcessData {
     pub filedescriptors_total: Option<u64>,
     pub filedescriptors_limit: Option<(u64, u64)>,
     pub zombie: bool,
+    /// From `/proc/PID/io`; empty when it cannot be read.
+    #[serde(default)]
+    pub read: IoFigures,
+    #[serde(default)]
+    pub write: IoFigures,
+}
+
+/// A counter: its rate over the last cycle and its total.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct IoCounter {
+    pub per_second: f64,
+    pub total: u64,
+}
+
+/// One direction (read or write) of I/O, as Monit's `IOStatistics`: bytes through any I/O
+/// (`bytes`; a process's `rchar`/`wchar`, a filesystem's disk bytes), bytes from or to disk
+/// (`disk_bytes`, processes only) and operations. `None` where not known.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct IoFigures {
+    pub bytes: Option<IoCounter>,
+    pub disk_bytes: Option<IoCounter>,
+    pub operations: Option<IoCounter>,
 }
 
 /// The figures of `check system`.
@@ -111,6 +133,59 @@ pub struct ProgramData {
     pub output: String,
 }
 
+/// The figures of a file, fifo or directory (Monit's `inf.file`, `inf.directory`,
+/// `inf.fifo`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FileData {
+    /// Permission bits (`0o644`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Regular files only.
+    pub size: Option<u64>,
+    /// Seconds since the epoch.
+    pub access: i64,
+    pub change: i64,
+    pub modify: i64,
+    /// With a checksum rule: the sum and Monit's name of its hash (`MD5`, `SHA1`).
+    pub checksum: Option<(String, String)>,
+    /// Whether `if content` rules watch the file (Monit then prints `content match`).
+    pub content_rules: bool,
+}
+
+/// The figures of a filesystem (Monit's `inf.filesystem`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FilesystemData {
+    pub fs_type: String,
+    pub flags: String,
+    /// Permission and owner of the path checked: the mount point, or the device node when
+    /// the service names one.
+    pub mode: Option<u32>,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub block_size: u64,
+    pub blocks: u64,
+    /// Free blocks, the superuser's reserve included.
+    pub blocks_free: u64,
+    /// Free blocks for unprivileged users.
+    pub blocks_available: u64,
+    pub inodes: u64,
+    pub inodes_free: u64,
+    /// Disk I/O (`bytes` and `operations`), once two readings exist.
+    pub read: IoFigures,
+    pub write: IoFigures,
+    pub service_time: Option<ServiceTime>,
+}
+
+/// A filesystem's service time over the last cycle, in Monit's terms: milliseconds spent
+/// reading and writing per second, and the operations of the cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct ServiceTime {
+    pub read_ms_per_second: f64,
+    pub write_ms_per_second: f64,
+    pub operations: f64,
+}
+
 /// Type-specific figures; `None` before the first collection.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -120,6 +195,9 @@ pub enum ServiceData {
     Process(ProcessData),
     System(SystemData),
     Program(ProgramData),
+    /// Files, fifos and directories.
+    File(FileData),
+    Filesystem(FilesystemData),
     /// Other types until their checks report figures of their own.
     Generic(BTreeMap<String, String>),
 }

@@ -116,6 +116,19 @@ fn figures(service: &ServiceStatus) -> Markup {
             Some(code) => format!("exit {code}"),
             None => "not run yet".to_owned(),
         },
+        ServiceData::File(f) => match f.size {
+            Some(size) => format!("size {} · permission {:o}", bytes(size), f.mode & 0o7777),
+            None => format!("permission {:o}", f.mode & 0o7777),
+        },
+        ServiceData::Filesystem(f) => {
+            let used = f.blocks.saturating_sub(f.blocks_free);
+            let pct = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
+            format!(
+                "space usage {:.1}% · inodes usage {:.1}%",
+                pct(used, used + f.blocks_available),
+                pct(f.inodes.saturating_sub(f.inodes_free), f.inodes)
+            )
+        }
         ServiceData::Generic(fields) => fields
             .iter()
             .filter(|(k, _)| ["space usage", "size", "permission", "inodes usage"].contains(&k.as_str()))

@@ -4,14 +4,17 @@
 
 use std::time::Duration;
 
-use super::format::{bytes, date, millis, percent_f32, uptime};
+use super::format::{bytes, bytes_f64, date, millis, percent_f32, uptime};
 use super::{
     CYAN, DEFAULT, Filter, GREY, RED, RESET, StatusText, Style, finish, header, in_error, monitoring_text, select,
 };
 use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
 use crate::state::network::{ConnectionFigure, ConnectionKind};
-use crate::state::status::{Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData};
+use crate::state::status::{
+    FileData, FilesystemData, IoCounter, IoFigures, Monitoring, ProcessData, ProgramData, ServiceData, ServiceStatus,
+    SystemData,
+};
 
 /// Continuation lines of a multi-line value start under the value column.
 const INDENT: &str = "                               ";
@@ -57,6 +60,8 @@ impl Block<'_> {
                 ServiceData::Process(p) => self.process(p),
                 ServiceData::System(sys) => self.system(sys),
                 ServiceData::Program(p) => self.program(p),
+                ServiceData::File(f) => self.file(f),
+                ServiceData::Filesystem(f) => self.filesystem(f),
                 ServiceData::Generic(fields) => self.generic(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             }
             for figure in &s.connections {
@@ -143,6 +148,24 @@ impl Block<'_> {
             }),
         );
         self.value("total filedescriptors", Some(Resource), p.filedescriptors_total.map(|n| n.to_string()));
+        self.io("read", &p.read);
+        self.io("write", &p.write);
+    }
+
+    /// One direction of I/O (`_printIOStatistics`): a line per figure known.
+    fn io(&mut self, name: &str, io: &IoFigures) {
+        let resource = Some(EventKind::Resource);
+        let rate = |c: &IoCounter| format!("{}/s [{} total]", bytes_f64(c.per_second), bytes(c.total));
+        if let Some(c) = &io.bytes {
+            self.value(&format!("{name} bytes"), resource, Some(rate(c)));
+        }
+        if let Some(c) = &io.disk_bytes {
+            self.value(&format!("disk {name} bytes"), resource, Some(rate(c)));
+        }
+        if let Some(c) = &io.operations {
+            let text = format!("{:.1} {name}s/s [{} {name}s total]", c.per_second, c.total);
+            self.value(&format!("disk {name} operations"), resource, Some(text));
+        }
     }
 
     fn system(&mut self, s: &SystemData) {
@@ -189,6 +212,81 @@ impl Block<'_> {
             "N/A".to_owned()
         };
         self.value("filedescriptors", Some(Resource), Some(fds));
+    }
+
+    /// A file, fifo or directory (`size`, `content match` and `checksum` as they apply).
+    fn file(&mut self, f: &FileData) {
+        use EventKind::{Checksum, Content, Gid, Permission, Size, Timestamp, Uid};
+        self.value("permission", Some(Permission), Some(format!("{:o}", f.mode & 0o7777)));
+        self.value("uid", Some(Uid), Some(f.uid.to_string()));
+        self.value("gid", Some(Gid), Some(f.gid.to_string()));
+        if let Some(size) = f.size {
+            self.value("size", Some(Size), Some(bytes(size)));
+        }
+        let stamp = |secs: i64| (secs > 0).then(|| date(std::time::UNIX_EPOCH + Duration::from_secs(secs as u64)));
+        self.value("access timestamp", Some(Timestamp), stamp(f.access));
+        self.value("change timestamp", Some(Timestamp), stamp(f.change));
+        self.value("modify timestamp", Some(Timestamp), stamp(f.modify));
+        if f.content_rules {
+            let matched = in_error(self.service, Content);
+            self.value("content match", Some(Content), Some(if matched { "yes" } else { "no" }.to_owned()));
+        }
+        if let Some((sum, hash)) = &f.checksum {
+            self.value("checksum", Some(Checksum), (!sum.is_empty()).then(|| format!("{sum} ({hash})")));
+        }
+    }
+
+    fn filesystem(&mut self, f: &FilesystemData) {
+        use EventKind::{Fsflags, Gid, Permission, Resource, Uid};
+        self.value("filesystem type", None, (!f.fs_type.is_empty()).then(|| f.fs_type.clone()));
+        self.value("filesystem flags", Some(Fsflags), (!f.flags.is_empty()).then(|| f.flags.clone()));
+        self.value("permission", Some(Permission), f.mode.map(|m| format!("{:o}", m & 0o7777)));
+        self.value("uid", Some(Uid), f.uid.map(|u| u.to_string()));
+        self.value("gid", Some(Gid), f.gid.map(|g| g.to_string()));
+        self.value("block size", None, Some(bytes(f.block_size)));
+        let space = |blocks: u64| if f.block_size > 0 { bytes(blocks * f.block_size) } else { "0 MB".to_owned() };
+        let reserved = f.blocks_free.saturating_sub(f.blocks_available);
+        self.value(
+            "space total",
+            None,
+            Some(format!(
+                "{} (of which {:.1}% is reserved for root user)",
+                space(f.blocks),
+                percent_f32(reserved, f.blocks)
+            )),
+        );
+        self.value(
+            "space free for non superuser",
+            None,
+            Some(format!("{} [{:.1}%]", space(f.blocks_available), percent_f32(f.blocks_available, f.blocks))),
+        );
+        self.value(
+            "space free total",
+            Some(Resource),
+            Some(format!("{} [{:.1}%]", space(f.blocks_free), percent_f32(f.blocks_free, f.blocks))),
+        );
+        if f.inodes > 0 {
+            self.value("inodes total", None, Some(f.inodes.to_string()));
+            if f.inodes_free > 0 {
+                self.value(
+                    "inodes free",
+                    Some(Resource),
+                    Some(format!("{} [{:.1}%]", f.inodes_free, percent_f32(f.inodes_free, f.inodes))),
+                );
+            }
+        }
+        self.io("read", &f.read);
+        self.io("write", &f.write);
+        if let Some(t) = f.service_time {
+            // As Monit: time per second divided by the operations of the whole cycle.
+            let per_operation = |ms: f64| if t.operations > 0.0 { ms / t.operations } else { 0.0 };
+            let (read, write) = (per_operation(t.read_ms_per_second), per_operation(t.write_ms_per_second));
+            self.value(
+                "service time",
+                None,
+                Some(format!("{:.3} ms/operation (of which read {read:.3} ms, write {write:.3} ms)", read + write)),
+            );
+        }
     }
 
     /// Nothing until the program has run once.
@@ -354,6 +452,31 @@ mod tests {
             ..Default::default()
         });
         s
+    }
+
+    /// Monit 5.33's process I/O lines, recorded on this machine for a shell loop.
+    #[test]
+    fn process_io_lines() {
+        let mut s = web();
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        if let ServiceData::Process(p) = &mut s.data {
+            p.read =
+                IoFigures { bytes: counter(0.0, 32_108), disk_bytes: counter(0.0, 4096), operations: counter(0.0, 54) };
+            p.write =
+                IoFigures { bytes: counter(0.0, 11), disk_bytes: counter(0.0, 8192), operations: counter(0.0, 3) };
+        }
+        let text = status(&snapshot(vec![s]), &Filter::default(), Style::Batch);
+        let expected = concat!(
+            "  total filedescriptors        4\n",
+            "  read bytes                   0 B/s [31.4 kB total]\n",
+            "  disk read bytes              0 B/s [4 kB total]\n",
+            "  disk read operations         0.0 reads/s [54 reads total]\n",
+            "  write bytes                  0 B/s [11 B total]\n",
+            "  disk write bytes             0 B/s [8 kB total]\n",
+            "  disk write operations        0.0 writes/s [3 writes total]\n",
+            "  data collected",
+        );
+        assert!(text.contains(expected), "{text}");
     }
 
     #[test]
@@ -617,6 +740,118 @@ mod tests {
         assert!(terminal.contains(&format!("  checksum                     {RED}ff1bf7")), "{terminal}");
         assert!(terminal.contains(&format!("  gid                          {GREY}-{RESET}")), "{terminal}");
         assert_eq!(strip_terminal(&terminal), text);
+    }
+
+    fn local(secs: i64) -> String {
+        date(at(secs as u64))
+    }
+
+    /// File, directory and fifo blocks as Debian's monit 5.33 printed them on this machine.
+    #[test]
+    fn file_blocks_as_monit() {
+        let data = |size, checksum: Option<&str>, content_rules| FileData {
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            size,
+            access: 1_796_027_132,
+            change: 1_796_027_130,
+            modify: 1_796_027_130,
+            checksum: checksum.map(|c| (c.to_owned(), "MD5".to_owned())),
+            content_rules,
+        };
+        let mut f = service("f", "File");
+        f.data = ServiceData::File(data(Some(6), Some("b1946ac92492d2347c6235b4d2611184"), false));
+        let mut c = service("c", "File");
+        c.data = ServiceData::File(data(Some(9), None, true));
+        let mut hit = service("hit", "File");
+        hit.failed.insert(EventKind::Content, "content match".into());
+        hit.data = ServiceData::File(data(Some(9), None, true));
+        let mut spool = service("spool", "Directory");
+        spool.data = ServiceData::File(FileData { mode: 0o40755, ..data(None, None, false) });
+        let text = status(&snapshot(vec![f, c, hit, spool]), &Filter::default(), Style::Batch);
+        let times = format!(
+            "  access timestamp             {}\n  change timestamp             {}\n  modify timestamp             {}\n",
+            local(1_796_027_132),
+            local(1_796_027_130),
+            local(1_796_027_130)
+        );
+        let head =
+            "  permission                   644\n  uid                          0\n  gid                          0\n";
+        for block in [
+            format!(
+                "{head}  size                         6 B\n{times}  checksum                     b1946ac92492d2347c6235b4d2611184 (MD5)\n  data collected"
+            ),
+            format!(
+                "{head}  size                         9 B\n{times}  content match                no\n  data collected"
+            ),
+            format!(
+                "{head}  size                         9 B\n{times}  content match                yes\n  data collected"
+            ),
+            format!(
+                "Directory 'spool'\n  status                       OK\n  monitoring status            Monitored\n  monitoring mode              active\n  on reboot                    start\n  permission                   755\n  uid                          0\n  gid                          0\n{times}  data collected"
+            ),
+        ] {
+            assert!(text.contains(&block), "{block}\nin\n{text}");
+        }
+    }
+
+    /// A filesystem as Debian's monit 5.33 printed `/` on this machine.
+    #[test]
+    fn filesystem_block_as_monit() {
+        use crate::state::status::ServiceTime;
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        let mut root = service("root", "Filesystem");
+        root.data = ServiceData::Filesystem(FilesystemData {
+            fs_type: "ext4".into(),
+            flags: "rw,relatime,discard".into(),
+            mode: Some(0o40755),
+            uid: Some(0),
+            gid: Some(0),
+            block_size: 4096,
+            blocks: 66_053_018,
+            blocks_free: 53_026_586,
+            blocks_available: 10_792_940,
+            inodes: 16_777_216,
+            inodes_free: 16_314_911,
+            read: IoFigures {
+                bytes: counter(146_716.0, 24_226_391_040),
+                disk_bytes: None,
+                operations: counter(26.0, 2_253_768),
+            },
+            write: IoFigures {
+                bytes: counter(2_309_276.0, 143_381_766_144),
+                disk_bytes: None,
+                operations: counter(117.8, 343_110),
+            },
+            service_time: Some(ServiceTime {
+                read_ms_per_second: 6.869,
+                write_ms_per_second: 62.807,
+                operations: 293.0,
+            }),
+        });
+        let text = status(&snapshot(vec![root]), &Filter::default(), Style::Batch);
+        let expected = concat!(
+            "  on reboot                    start\n",
+            "  filesystem type              ext4\n",
+            "  filesystem flags             rw,relatime,discard\n",
+            "  permission                   755\n",
+            "  uid                          0\n",
+            "  gid                          0\n",
+            "  block size                   4 kB\n",
+            "  space total                  252.0 GB (of which 63.9% is reserved for root user)\n",
+            "  space free for non superuser 41.2 GB [16.3%]\n",
+            "  space free total             202.3 GB [80.3%]\n",
+            "  inodes total                 16777216\n",
+            "  inodes free                  16314911 [97.2%]\n",
+            "  read bytes                   143.3 kB/s [22.6 GB total]\n",
+            "  disk read operations         26.0 reads/s [2253768 reads total]\n",
+            "  write bytes                  2.2 MB/s [133.5 GB total]\n",
+            "  disk write operations        117.8 writes/s [343110 writes total]\n",
+            "  service time                 0.238 ms/operation (of which read 0.023 ms, write 0.214 ms)\n",
+            "  data collected",
+        );
+        assert!(text.contains(expected), "{text}");
     }
 
     #[test]

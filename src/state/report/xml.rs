@@ -12,7 +12,8 @@ use crate::config::model::{EventKind, Mode, OnReboot};
 use crate::state::board::Snapshot;
 use crate::state::network::{ConnectionFigure, ConnectionKind};
 use crate::state::status::{
-    Monitoring, PendingAction, ProcessData, ProgramData, ServiceData, ServiceStatus, SystemData,
+    FileData, FilesystemData, IoCounter, Monitoring, PendingAction, ProcessData, ProgramData, ServiceData,
+    ServiceStatus, SystemData,
 };
 
 /// What the document says about the daemon beyond the snapshot.
@@ -142,6 +143,8 @@ fn write_service(out: &mut String, s: &ServiceStatus, v2: bool) {
             ServiceData::Process(p) => process(out, p),
             ServiceData::System(sys) => system(out, sys),
             ServiceData::Program(p) => program(out, p),
+            ServiceData::File(f) => file(out, f),
+            ServiceData::Filesystem(f) => filesystem(out, f),
             ServiceData::None | ServiceData::Generic(_) => {}
         }
         connections(out, &s.connections);
@@ -159,8 +162,7 @@ fn process(out: &mut String, p: &ProcessData) {
          <kilobyte>{}</kilobyte><kilobytetotal>{}</kilobytetotal></memory>\
          <cpu><percent>{:.1}</percent><percenttotal>{:.1}</percenttotal></cpu>\
          <filedescriptors><open>{}</open><opentotal>{}</opentotal>\
-         <limit><soft>{soft}</soft><hard>{hard}</hard></limit></filedescriptors>\
-         <read></read><write></write>",
+         <limit><soft>{soft}</soft><hard>{hard}</hard></limit></filedescriptors>",
         p.pid,
         p.ppid,
         p.uid,
@@ -178,6 +180,82 @@ fn process(out: &mut String, p: &ProcessData) {
         signed(p.filedescriptors),
         signed(p.filedescriptors_total),
     ));
+    for (tag, io) in [("read", &p.read), ("write", &p.write)] {
+        out.push_str(&format!("<{tag}>"));
+        counter(out, "bytesgeneric", io.bytes);
+        counter(out, "bytes", io.disk_bytes);
+        counter(out, "operations", io.operations);
+        out.push_str(&format!("</{tag}>"));
+    }
+}
+
+/// A file's, directory's or fifo's figures: mode in octal, owner, timestamps, then a
+/// file's size and checksum.
+fn file(out: &mut String, f: &FileData) {
+    out.push_str(&format!(
+        "<mode>{:o}</mode><uid>{}</uid><gid>{}</gid><timestamps><access>{}</access><change>{}</change>\
+         <modify>{}</modify></timestamps>",
+        f.mode & 0o7777,
+        f.uid,
+        f.gid,
+        f.access,
+        f.change,
+        f.modify
+    ));
+    if let Some(size) = f.size {
+        out.push_str(&format!("<size>{size}</size>"));
+    }
+    if let Some((sum, hash)) = &f.checksum {
+        out.push_str(&format!(r#"<checksum type="{}">{}</checksum>"#, escape(hash), escape(sum)));
+    }
+}
+
+/// A filesystem's figures: space in megabytes, inodes, disk I/O and service time (in
+/// milliseconds per second, as Monit writes them).
+fn filesystem(out: &mut String, f: &FilesystemData) {
+    out.push_str(&format!("<fstype>{}</fstype><fsflags>{}</fsflags>", escape(&f.fs_type), escape(&f.flags)));
+    let id = |v: Option<u32>| v.map_or(-1, i64::from);
+    out.push_str(&format!(
+        "<mode>{}</mode><uid>{}</uid><gid>{}</gid>",
+        f.mode.map_or("-1".to_owned(), |m| format!("{:o}", m & 0o7777)),
+        id(f.uid),
+        id(f.gid)
+    ));
+    let megabytes = |blocks: u64| blocks as f64 * f.block_size as f64 / 1_048_576.0;
+    let used = f.blocks.saturating_sub(f.blocks_free);
+    out.push_str(&format!(
+        "<block><percent>{:.1}</percent><usage>{:.1}</usage><total>{:.1}</total></block>",
+        super::format::percent_f32(used, f.blocks),
+        megabytes(used),
+        megabytes(f.blocks)
+    ));
+    if f.inodes > 0 {
+        let used = f.inodes.saturating_sub(f.inodes_free);
+        out.push_str(&format!(
+            "<inode><percent>{:.1}</percent><usage>{used}</usage><total>{}</total></inode>",
+            super::format::percent_f32(used, f.inodes),
+            f.inodes
+        ));
+    }
+    for (tag, io) in [("read", &f.read), ("write", &f.write)] {
+        out.push_str(&format!("<{tag}>"));
+        counter(out, "bytes", io.bytes);
+        counter(out, "operations", io.operations);
+        out.push_str(&format!("</{tag}>"));
+    }
+    if let Some(t) = f.service_time {
+        out.push_str(&format!(
+            "<servicetime><read>{:.3}</read><write>{:.3}</write></servicetime>",
+            t.read_ms_per_second, t.write_ms_per_second
+        ));
+    }
+}
+
+/// `<tag><count>per second</count><total>total</total></tag>` when the figure is known.
+fn counter(out: &mut String, tag: &str, counter: Option<IoCounter>) {
+    if let Some(c) = counter {
+        out.push_str(&format!("<{tag}><count>{:.0}</count><total>{}</total></{tag}>", c.per_second, c.total));
+    }
 }
 
 /// The type-specific part of a system service (uptime, boot time, descriptors), then the
@@ -455,6 +533,110 @@ mod tests {
             "<output><![CDATA[to stderr\nprogram output line]]></output></program></service></monit>",
         );
         assert_eq!(text, expected);
+    }
+
+    /// Recorded from Debian's monit 5.33 for a shell loop (`/proc/PID/io` readable).
+    #[test]
+    fn process_io_as_monit() {
+        use crate::state::status::{IoCounter, IoFigures};
+        let mut s = web();
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        if let ServiceData::Process(p) = &mut s.data {
+            p.read =
+                IoFigures { bytes: counter(0.0, 32_108), disk_bytes: counter(0.0, 4096), operations: counter(0.4, 54) };
+            p.write =
+                IoFigures { bytes: counter(5.5, 11), disk_bytes: counter(0.0, 8192), operations: counter(0.0, 3) };
+        }
+        let text = render(&snapshot(vec![s]), &[], 1);
+        let expected = concat!(
+            "</filedescriptors><read><bytesgeneric><count>0</count><total>32108</total></bytesgeneric>",
+            "<bytes><count>0</count><total>4096</total></bytes><operations><count>0</count><total>54</total>",
+            "</operations></read><write><bytesgeneric><count>6</count><total>11</total></bytesgeneric>",
+            "<bytes><count>0</count><total>8192</total></bytes><operations><count>0</count><total>3</total>",
+            "</operations></write></service>",
+        );
+        assert!(text.contains(expected), "{text}");
+    }
+
+    /// File, directory and filesystem elements as Debian's monit 5.33 wrote them on this
+    /// machine (`/_status?format=xml`).
+    #[test]
+    fn file_and_filesystem_as_monit() {
+        use crate::state::status::{FileData, FilesystemData, IoCounter, IoFigures, ServiceTime};
+        let stamp = UNIX_EPOCH + Duration::from_micros(1_796_027_140_512_110);
+        let times = FileData {
+            mode: 0o100644,
+            access: 1_796_027_132,
+            change: 1_796_027_130,
+            modify: 1_796_027_130,
+            ..Default::default()
+        };
+        let mut f = service("f", "File");
+        f.collected_at = Some(stamp);
+        f.data = ServiceData::File(FileData {
+            size: Some(6),
+            checksum: Some(("b1946ac92492d2347c6235b4d2611184".into(), "MD5".into())),
+            ..times.clone()
+        });
+        let mut spool = service("spool", "Directory");
+        spool.collected_at = Some(stamp);
+        spool.data = ServiceData::File(FileData { mode: 0o40755, ..times });
+        let counter = |per_second, total| Some(IoCounter { per_second, total });
+        let mut root = service("root", "Filesystem");
+        root.collected_at = Some(stamp);
+        root.data = ServiceData::Filesystem(FilesystemData {
+            fs_type: "ext4".into(),
+            flags: "rw,relatime".into(),
+            mode: Some(0o60600),
+            uid: Some(0),
+            gid: Some(6),
+            block_size: 4096,
+            blocks: 66_053_018,
+            blocks_free: 53_026_586,
+            blocks_available: 10_792_940,
+            inodes: 16_777_216,
+            inodes_free: 16_314_911,
+            read: IoFigures {
+                bytes: counter(146_716.0, 24_226_391_040),
+                disk_bytes: None,
+                operations: counter(26.0, 2_253_768),
+            },
+            write: IoFigures {
+                bytes: counter(2_309_276.0, 143_381_766_144),
+                disk_bytes: None,
+                operations: counter(118.0, 343_110),
+            },
+            service_time: Some(ServiceTime {
+                read_ms_per_second: 6.869,
+                write_ms_per_second: 62.807,
+                operations: 288.0,
+            }),
+        });
+        let text = render(&snapshot(vec![f, spool, root]), &[], 1);
+        let head = |name: &str, kind| {
+            format!(
+                r#"<service type="{kind}"><name>{name}</name><collected_sec>1796027140</collected_sec><collected_usec>512110</collected_usec><status>0</status><status_hint>0</status_hint><monitor>1</monitor><monitormode>0</monitormode><onreboot>0</onreboot><pendingaction>0</pendingaction>"#
+            )
+        };
+        let stamps = "<timestamps><access>1796027132</access><change>1796027130</change><modify>1796027130</modify></timestamps>";
+        for expected in [
+            format!(
+                r#"{}<mode>644</mode><uid>0</uid><gid>0</gid>{stamps}<size>6</size><checksum type="MD5">b1946ac92492d2347c6235b4d2611184</checksum></service>"#,
+                head("f", 2)
+            ),
+            format!("{}<mode>755</mode><uid>0</uid><gid>0</gid>{stamps}</service>", head("spool", 1)),
+            format!(
+                "{}<fstype>ext4</fstype><fsflags>rw,relatime</fsflags><mode>600</mode><uid>0</uid><gid>6</gid>\
+                 <block><percent>19.7</percent><usage>50884.5</usage><total>258019.6</total></block>\
+                 <inode><percent>2.8</percent><usage>462305</usage><total>16777216</total></inode>\
+                 <read><bytes><count>146716</count><total>24226391040</total></bytes><operations><count>26</count><total>2253768</total></operations></read>\
+                 <write><bytes><count>2309276</count><total>143381766144</total></bytes><operations><count>118</count><total>343110</total></operations></write>\
+                 <servicetime><read>6.869</read><write>62.807</write></servicetime></service>",
+                head("root", 0)
+            ),
+        ] {
+            assert!(text.contains(&expected), "{expected}\nin\n{text}");
+        }
     }
 
     #[test]
