@@ -352,3 +352,46 @@ fn network_interfaces_link_traffic_and_a_missing_one() {
     let status = stdout(&daemon.cli(&["status", "loop"]));
     assert!(status.contains("link                         UP") && status.contains("download bytes"), "{status}");
 }
+
+/// A mounted filesystem named by its block device (`/dev/vda`), if this host has one.
+fn device_backed_mount() -> Option<String> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    mounts
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .find(|source| source.starts_with("/dev/") && std::path::Path::new(source).exists())
+        .map(str::to_owned)
+}
+
+#[test]
+fn a_filesystem_by_device_shows_the_device_and_a_file_its_content_match() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("app.log"), "all quiet\n").unwrap();
+    let device = device_backed_mount();
+    let mut text = format!(
+        "{}check file applog with path {}/app.log\n  if content = \"ERROR\" then alert\n",
+        header(d),
+        d.display()
+    );
+    if let Some(device) = &device {
+        text.push_str(&format!("check filesystem disk with path {device}\n"));
+    }
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let status = |name: &str| stdout(&daemon.cli(&["status", name]));
+    assert!(
+        wait_until(Duration::from_secs(10), || status("applog").contains("  content match                no\n")),
+        "{}",
+        status("applog")
+    );
+    let Some(device) = device else {
+        eprintln!("skipped the device half: no mount names a block device here");
+        return;
+    };
+    // Permission and owner of the device node, as Monit shows them, not of the mount point.
+    let meta = std::fs::metadata(&device).unwrap();
+    let want = format!("  permission                   {:o}\n", meta.mode() & 0o7777);
+    assert!(wait_until(Duration::from_secs(10), || status("disk").contains(&want)), "{want}{}", status("disk"));
+}

@@ -541,11 +541,13 @@ impl ServiceTask {
                     invalid = Some(format!("'{path}' is a {}, not a {}", info.kind.name(), expected[0].name()));
                 }
                 data_error = report.error.clone();
+                let content_rules = self.rules.iter().any(|slot| matches!(slot.test, Test::Content(_)));
                 self.data = match &report.info {
-                    Some(info) => ServiceData::Generic(file_fields(
+                    Some(info) => ServiceData::File(crate::checks::file::status_data(
                         info,
                         report.checksum.as_deref(),
                         self.file_watch.as_ref().and_then(FileWatch::hash),
+                        content_rules,
                     )),
                     None => ServiceData::None,
                 };
@@ -557,7 +559,8 @@ impl ServiceTask {
                     let mount = crate::checks::filesystem::find_mount(&target)?;
                     let usage = crate::checks::filesystem::usage(std::path::Path::new(&mount.mount_point)).ok()?;
                     let disk = crate::checks::filesystem::disk_stats(mount.major, mount.minor);
-                    let info = crate::checks::file::stat(std::path::Path::new(&mount.mount_point)).ok().flatten();
+                    // Permission and owner of the path named: the mount point or the device node.
+                    let info = crate::checks::file::stat(std::path::Path::new(&target)).ok().flatten();
                     Some((mount, usage, disk, info))
                 })
                 .await
@@ -574,7 +577,7 @@ impl ServiceTask {
                         exists = Some(true);
                         existence_message = format!("filesystem {path} is mounted on {}", mount.mount_point);
                         let figures = FsFigures { mount, usage, rates };
-                        self.data = ServiceData::Generic(filesystem_fields(&figures, info.as_ref()));
+                        self.data = ServiceData::Filesystem(figures.status_data(info.as_ref()));
                         fs_figures = Some(figures);
                         fs_mount_info = info;
                     }
@@ -1201,35 +1204,6 @@ fn cron_time(epoch_secs: u64) -> CronTime {
     }
 }
 
-/// The status lines of a file, fifo or directory (Monit's labels).
-fn file_fields(
-    info: &crate::checks::file::FileInfo,
-    checksum: Option<&str>,
-    hash: Option<crate::config::model::HashType>,
-) -> std::collections::BTreeMap<String, String> {
-    use crate::state::report::{bytes, date};
-    let at = |secs: i64| date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64));
-    let mut fields = std::collections::BTreeMap::new();
-    fields.insert("permission".to_owned(), format!("{:o}", info.mode));
-    fields.insert("uid".to_owned(), info.uid.to_string());
-    fields.insert("gid".to_owned(), info.gid.to_string());
-    if info.kind == FileKind::Regular {
-        fields.insert("size".to_owned(), bytes(info.size));
-    }
-    fields.insert("access timestamp".to_owned(), at(info.atime));
-    fields.insert("change timestamp".to_owned(), at(info.ctime));
-    fields.insert("modify timestamp".to_owned(), at(info.mtime));
-    if let Some(sum) = checksum {
-        let name = match hash {
-            Some(crate::config::model::HashType::Sha1) => "SHA1",
-            Some(crate::config::model::HashType::Sha256) => "SHA256",
-            _ => "MD5",
-        };
-        fields.insert("checksum".to_owned(), format!("{sum} ({name})"));
-    }
-    fields
-}
-
 /// The status lines of a network interface, with Monit's labels.
 fn link_fields(
     reading: &crate::checks::link::Reading,
@@ -1255,48 +1229,5 @@ fn link_fields(
     fields.insert("upload packets".to_owned(), per_second(r.tx_packets, c.tx_packets, false));
     fields.insert("upload bytes".to_owned(), per_second(r.tx_bytes, c.tx_bytes, true));
     fields.insert("upload errors".to_owned(), per_second(r.tx_errors, c.tx_errors, false));
-    fields
-}
-
-/// The status lines of a filesystem (Monit's labels).
-fn filesystem_fields(
-    fs: &FsFigures,
-    mount_point: Option<&crate::checks::file::FileInfo>,
-) -> std::collections::BTreeMap<String, String> {
-    use crate::state::report::bytes;
-    let u = &fs.usage;
-    let mut fields = std::collections::BTreeMap::new();
-    fields.insert("filesystem type".to_owned(), fs.mount.fs_type.clone());
-    fields.insert("filesystem flags".to_owned(), fs.mount.flags.clone());
-    if let Some(info) = mount_point {
-        fields.insert("permission".to_owned(), format!("{:o}", info.mode));
-        fields.insert("uid".to_owned(), info.uid.to_string());
-        fields.insert("gid".to_owned(), info.gid.to_string());
-    }
-    fields.insert("block size".to_owned(), bytes(u.block_size));
-    let total = fs.space_total();
-    let pct = |part: u64, whole: u64| if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
-    let reserved = u.blocks_free.saturating_sub(u.blocks_available);
-    fields.insert(
-        "space total".to_owned(),
-        format!("{} (of which {:.1}% is reserved for root user)", bytes(total), pct(reserved, u.blocks)),
-    );
-    fields.insert(
-        "space free for non superuser".to_owned(),
-        format!("{} [{:.1}%]", bytes(u.blocks_available * u.block_size), pct(u.blocks_available, u.blocks)),
-    );
-    fields.insert(
-        "space free total".to_owned(),
-        format!("{} [{:.1}%]", bytes(u.blocks_free * u.block_size), pct(u.blocks_free, u.blocks)),
-    );
-    fields.insert("inodes total".to_owned(), u.inodes.to_string());
-    fields.insert("inodes free".to_owned(), format!("{} [{:.1}%]", u.inodes_free, pct(u.inodes_free, u.inodes)));
-    if let Some(r) = fs.rates {
-        fields.insert("read bytes".to_owned(), format!("{}/s", bytes(r.read_bytes as u64)));
-        fields.insert("disk read operations".to_owned(), format!("{:.1} reads/s", r.read_ops));
-        fields.insert("write bytes".to_owned(), format!("{}/s", bytes(r.write_bytes as u64)));
-        fields.insert("disk write operations".to_owned(), format!("{:.1} writes/s", r.write_ops));
-        fields.insert("service time".to_owned(), format!("{:.3} ms/operation", r.service_time));
-    }
     fields
 }
