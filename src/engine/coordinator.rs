@@ -12,6 +12,12 @@
 //! request`, `'web' restart action done`), who asked for them, and their outcome, which
 //! also goes to the service's events.
 //!
+//! A rule's request carries how many starts, stops and restarts the service had been
+//! through when its cycle saw the failure; if another job acted on the service since (at
+//! start, every missing service of a chain asks for a restart, and the first job starts
+//! the others as parents or dependants), the request is stale and dropped: Monit, checking
+//! serially in dependency order, never sees those failures.
+//!
 //! `unmonitor --for` keeps a deadline per service; when it passes, the service (and the
 //! dependants its unmonitor disabled) are monitored again.
 
@@ -41,7 +47,11 @@ pub struct Requester {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     User(Requester),
-    Rule,
+    /// A rule of the service, which saw its failure after the service's `after`-th start,
+    /// stop or restart (see [`Command::ActionsDone`]).
+    Rule {
+        after: u64,
+    },
     RestartLimit,
     /// The time of an `unmonitor --for` is up.
     Expiry,
@@ -57,7 +67,7 @@ impl Origin {
         match self {
             Origin::User(r) => format!(" by {} from {}", r.who, r.from),
             Origin::Expiry => " (the time of the unmonitor is up)".to_owned(),
-            Origin::Rule | Origin::RestartLimit => String::new(),
+            Origin::Rule { .. } | Origin::RestartLimit => String::new(),
         }
     }
 
@@ -233,7 +243,7 @@ impl Coordinator {
         match &origin {
             Origin::User(_) => info!(service = %name, "{} on user request{}", action.name(), origin.by()),
             Origin::Expiry => info!(service = %name, "{} on schedule: the time of the unmonitor is up", action.name()),
-            Origin::Rule | Origin::RestartLimit => {}
+            Origin::Rule { .. } | Origin::RestartLimit => {}
         }
         if pending_of(&action).is_none() {
             if let Some(reply) = reply {
@@ -263,7 +273,7 @@ impl Coordinator {
     async fn work(self: Arc<Self>, service: usize) {
         loop {
             let Some((action, origin, until)) = lock(&self.queues)[service].start_next() else { return };
-            let result = self.execute(service, &action, until).await;
+            let result = self.execute(service, &action, &origin, until).await;
             let (job, more) = {
                 let mut queues = lock(&self.queues);
                 let job = queues[service].finish();
@@ -295,6 +305,7 @@ impl Coordinator {
         self: &Arc<Self>,
         service: usize,
         action: &Action,
+        origin: &Origin,
         until: Option<SystemTime>,
     ) -> Result<(), String> {
         let mut involved = vec![service];
@@ -313,6 +324,15 @@ impl Coordinator {
         let mut guards = Vec::with_capacity(involved.len());
         for &i in &involved {
             guards.push(self.locks[i].clone().lock_owned().await);
+        }
+        if let Origin::Rule { after } = origin
+            && self.actions_done(service).await != Some(*after)
+        {
+            // Another job started, stopped or restarted the service after its rule saw
+            // the failure (a parent's start, say, started it as well): what the rule saw is
+            // gone. Its next cycle decides again.
+            info!(service = %self.names[service], "{} not done: the service was acted on since the failure was seen", action.name());
+            return Ok(());
         }
         let result = match action {
             Action::Start => self.start(service).await,
@@ -383,6 +403,13 @@ impl Coordinator {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// How many start, stop and restart commands the service has carried out.
+    async fn actions_done(&self, service: usize) -> Option<u64> {
+        let (tx, rx) = oneshot::channel();
+        self.services[service].send(Command::ActionsDone(tx)).ok()?;
+        rx.await.ok()
     }
 
     /// Parents first (those not up), then the service.
@@ -547,10 +574,14 @@ mod tests {
             senders.push(tx);
             let (name, log, board) = (service.name.clone(), log.clone(), board.clone());
             tokio::spawn(async move {
+                let mut done = 0;
                 while let Some(command) = rx.recv().await {
+                    if matches!(command, Command::Start(_) | Command::Stop { .. } | Command::Restart(_)) {
+                        done += 1;
+                    }
                     let entry = match &command {
                         Command::SetMonitoring(on, _) => format!("{name}: monitor {on}"),
-                        other => format!("{name}: {}", format!("{other:?}").split('(').next().unwrap_or("")),
+                        other => format!("{name}: {}", format!("{other:?}").split(['(', ' ']).next().unwrap_or("")),
                     };
                     log.lock().unwrap().push(entry);
                     match command {
@@ -568,6 +599,9 @@ mod tests {
                         }
                         Command::IsUp(reply) => {
                             let _ = reply.send(true);
+                        }
+                        Command::ActionsDone(reply) => {
+                            let _ = reply.send(done);
                         }
                         Command::CheckNow => {}
                     }
@@ -600,6 +634,11 @@ mod tests {
             let origin = Origin::User(Requester { who: "uid 0".into(), from: "test".into() });
             self.requests.send(Request { service, action, origin, until, reply: Some(tx) }).unwrap();
             rx
+        }
+
+        fn rule(&self, service: usize, action: Action, after: u64) {
+            let origin = Origin::Rule { after };
+            self.requests.send(Request { service, action, origin, until: None, reply: None }).unwrap();
         }
 
         fn log(&self) -> Vec<String> {
@@ -691,5 +730,20 @@ mod tests {
         assert_eq!(f.board.get("app").unwrap().monitoring, Monitoring::Monitored);
         assert_eq!(f.board.get("other").unwrap().monitoring, Monitoring::NotMonitored);
         assert!(f.board.get("base").unwrap().disabled_dependants.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rule_request_is_dropped_when_another_job_acted_on_the_service_meanwhile() {
+        // app depends on base. Both fail at start; base's restart restarts app as well, so
+        // app's own request (made before) is stale. A request made after it still counts.
+        let f = fixture("check process app pidfile /a\n depends on base\ncheck process base pidfile /b\n", Vec::new());
+        f.user(1, Action::Restart, None).await.unwrap().unwrap();
+        assert_eq!(f.log(), ["app: IsUp", "app: Stop", "base: Restart", "app: Start"]);
+        f.rule(0, Action::Restart, 0);
+        settle().await;
+        assert_eq!(f.log()[4..], ["app: ActionsDone"], "stale: not done");
+        f.rule(0, Action::Restart, 2);
+        settle().await;
+        assert_eq!(f.log()[5..], ["app: ActionsDone", "base: IsUp", "app: Restart"]);
     }
 }

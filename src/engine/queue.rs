@@ -65,7 +65,12 @@ impl ServiceQueue {
             && last.same_as(&job)
         {
             last.replies.append(&mut job.replies);
-            last.joined.push(job.origin);
+            // Of two rules' requests the job keeps the later one's view of the service.
+            let origin = match (&last.origin, &job.origin) {
+                (Origin::Rule { .. }, Origin::Rule { .. }) => std::mem::replace(&mut last.origin, job.origin),
+                _ => job.origin,
+            };
+            last.joined.push(origin);
             return Queued::Joined;
         }
         self.jobs.push_back(job);
@@ -152,7 +157,7 @@ mod tests {
         assert_eq!(q.push(Job::new(Action::Monitor, user("a"), None, None)), Queued::Behind);
         assert_eq!(q.push(Job::new(Action::Restart, user("a"), None, None)), Queued::Behind, "not the last in line");
         assert_eq!(
-            q.push(Job::new(Action::Restart, Origin::Rule, None, None)),
+            q.push(Job::new(Action::Restart, Origin::Rule { after: 0 }, None, None)),
             Queued::Behind,
             "a rule's is not a user's"
         );

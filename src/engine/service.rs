@@ -79,6 +79,10 @@ pub enum Command {
     CheckNow,
     /// Whether the service is up (monitored, nothing failed, process found).
     IsUp(oneshot::Sender<bool>),
+    /// How many `Start`, `Stop` and `Restart` commands the task has carried out: a rule's
+    /// request carries the count its cycle saw, so that the coordinator can drop it when
+    /// another job acted on the service in between.
+    ActionsDone(oneshot::Sender<u64>),
 }
 
 struct RuleSlot {
@@ -128,6 +132,8 @@ pub struct ServiceTask {
     last_cron_minute: Option<u64>,
     /// Event-driven starts and restarts, for the restart limits.
     restarts: RestartLog,
+    /// `Start`, `Stop` and `Restart` commands carried out (see [`Command::ActionsDone`]).
+    actions_done: u64,
     coordinator: mpsc::UnboundedSender<Request>,
     inbox: mpsc::UnboundedReceiver<Command>,
     table: TableCache,
@@ -206,6 +212,7 @@ impl ServiceTask {
             cycle: 0,
             last_cron_minute: None,
             restarts: RestartLog::default(),
+            actions_done: 0,
             coordinator,
             inbox,
             table,
@@ -288,7 +295,11 @@ impl ServiceTask {
                 self.set_monitoring(on);
                 let _ = reply.send(Ok(()));
             }
+            Command::ActionsDone(reply) => {
+                let _ = reply.send(self.actions_done);
+            }
             Command::Start(reply) => {
+                self.actions_done += 1;
                 let result = self.do_start().await;
                 if result.is_ok() {
                     self.set_monitoring(true);
@@ -296,6 +307,7 @@ impl ServiceTask {
                 let _ = reply.send(result);
             }
             Command::Stop { keep_monitoring, reply } => {
+                self.actions_done += 1;
                 let result = self.do_stop().await;
                 if !keep_monitoring {
                     self.set_monitoring(false);
@@ -303,6 +315,7 @@ impl ServiceTask {
                 let _ = reply.send(result);
             }
             Command::Restart(reply) => {
+                self.actions_done += 1;
                 let result = match self.service().restart.clone() {
                     Some(program) if self.is_running().await => self.run_method("restart", &program, true).await,
                     _ => match self.do_stop().await {
@@ -945,11 +958,17 @@ impl ServiceTask {
                         error!(service = %name, "service restarted {count} times within {cycles} cycles(s) - {}", limit_action.name());
                         self.dispatch_request(limit_action, Origin::RestartLimit);
                     }
-                    None => self.dispatch_request(action, Origin::Rule),
+                    None => self.dispatch_request(action, self.rule_origin()),
                 }
             }
-            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, Origin::Rule),
+            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, self.rule_origin()),
         }
+    }
+
+    /// The origin of a rule's request: what the service had been through when its cycle
+    /// saw the failure.
+    fn rule_origin(&self) -> Origin {
+        Origin::Rule { after: self.actions_done }
     }
 
     fn dispatch_request(&self, action: Action, origin: Origin) {
