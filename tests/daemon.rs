@@ -97,6 +97,29 @@ fn dependencies_start_parents_first_and_each_service_once() {
 }
 
 #[test]
+fn a_group_restart_restarts_each_member_once_parents_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a depends on b, both in g1: b's restart restarts a as its dependant; a's own is not
+    // done again (Monit skips members whose parent is in the same group action).
+    let text = format!(
+        "{}{}{}",
+        header(d),
+        process_block(d, "a", "  depends on b\n  group g1"),
+        process_block(d, "b", "  group g1")
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let pids: Vec<PathBuf> = ["a", "b"].iter().map(|n| d.join(format!("{n}.pid"))).collect();
+    let _cleanup = KillOnDrop(pids.clone());
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(15), || pids.iter().all(|p| live_pid(p).is_some())), "{}", daemon.log());
+    assert_eq!(starts(d), ["b", "a"]);
+    let out = daemon.cli(&["-g", "g1", "restart"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(starts(d)[2..], ["stop-a", "stop-b", "b", "a"], "{}", daemon.log());
+}
+
+#[test]
 fn a_reused_pid_in_a_pidfile_is_not_the_service() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

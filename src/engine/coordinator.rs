@@ -28,7 +28,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
-use super::queue::{Job, Queued, ServiceQueue};
+use super::queue::{Job, Next, Queued, ServiceQueue};
 use super::service::Command;
 use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::config::model::{Action, Config, EventKind};
@@ -87,6 +87,8 @@ pub struct Request {
     pub until: Option<SystemTime>,
     /// Where the outcome goes, if someone waits for it.
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+    /// A restart asked together with this ancestor's (see [`Job::along_with`]).
+    pub along_with: Option<usize>,
 }
 
 /// What a service had kept across a restart of the daemon or a reload.
@@ -233,7 +235,7 @@ impl Coordinator {
 
     /// Queues a request; starts the service's worker if none runs.
     fn submit(self: &Arc<Self>, request: Request) {
-        let Request { service, action, origin, until, reply } = request;
+        let Request { service, action, origin, until, reply, along_with } = request;
         let Some(name) = self.names.get(service) else {
             if let Some(reply) = reply {
                 let _ = reply.send(Err(format!("no service number {service}")));
@@ -253,7 +255,7 @@ impl Coordinator {
         }
         let queued = {
             let mut queues = lock(&self.queues);
-            let queued = queues[service].push(Job::new(action, origin, until, reply));
+            let queued = queues[service].push(Job::new(action, origin, until, reply).along_with(along_with));
             self.show_pending(&queues, service);
             queued
         };
@@ -272,8 +274,10 @@ impl Coordinator {
     /// Runs the service's jobs one after the other until its queue is empty.
     async fn work(self: Arc<Self>, service: usize) {
         loop {
-            let Some((action, origin, until)) = lock(&self.queues)[service].start_next() else { return };
-            let result = self.execute(service, &action, &origin, until).await;
+            let Some(Next { action, origin, until, along_with }) = lock(&self.queues)[service].start_next() else {
+                return;
+            };
+            let result = self.execute(service, &action, &origin, until, along_with).await;
             let (job, more) = {
                 let mut queues = lock(&self.queues);
                 let job = queues[service].finish();
@@ -307,6 +311,7 @@ impl Coordinator {
         action: &Action,
         origin: &Origin,
         until: Option<SystemTime>,
+        along_with: Option<usize>,
     ) -> Result<(), String> {
         let mut involved = vec![service];
         match action {
@@ -337,6 +342,9 @@ impl Coordinator {
         let result = match action {
             Action::Start => self.start(service).await,
             Action::Stop => self.stop(service).await,
+            // The ancestor's restart restarts the service as its dependant (once, after the
+            // ancestor); its own job only makes sure that it runs.
+            Action::Restart if along_with.is_some() => self.start(service).await,
             Action::Restart => self.restart(service).await,
             Action::Monitor => self.monitor(service).await,
             Action::Unmonitor => self.unmonitor(service).await,
@@ -383,6 +391,7 @@ impl Coordinator {
                 origin: Origin::Expiry,
                 until: None,
                 reply: None,
+                along_with: None,
             });
         });
     }
@@ -632,13 +641,15 @@ mod tests {
         ) -> oneshot::Receiver<Result<(), String>> {
             let (tx, rx) = oneshot::channel();
             let origin = Origin::User(Requester { who: "uid 0".into(), from: "test".into() });
-            self.requests.send(Request { service, action, origin, until, reply: Some(tx) }).unwrap();
+            self.requests.send(Request { service, action, origin, until, reply: Some(tx), along_with: None }).unwrap();
             rx
         }
 
         fn rule(&self, service: usize, action: Action, after: u64) {
             let origin = Origin::Rule { after };
-            self.requests.send(Request { service, action, origin, until: None, reply: None }).unwrap();
+            self.requests
+                .send(Request { service, action, origin, until: None, reply: None, along_with: None })
+                .unwrap();
         }
 
         fn log(&self) -> Vec<String> {

@@ -972,7 +972,14 @@ impl ServiceTask {
     }
 
     fn dispatch_request(&self, action: Action, origin: Origin) {
-        let _ = self.coordinator.send(Request { service: self.index, action, origin, until: None, reply: None });
+        let _ = self.coordinator.send(Request {
+            service: self.index,
+            action,
+            origin,
+            until: None,
+            reply: None,
+            along_with: None,
+        });
     }
 
     /// Runs an exec or custom action in the background and records its outcome.
