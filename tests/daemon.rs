@@ -203,6 +203,32 @@ fn a_hung_start_program_does_not_delay_a_healthy_service() {
 }
 
 #[test]
+fn a_start_program_that_times_out_is_an_execution_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hung = write_script(d, "hang.sh", &format!("echo $$ > {}/program.pid\nexec sleep 1000", d.display()));
+    let _cleanup = KillOnDrop(vec![d.join("program.pid")]);
+    let text = format!(
+        "{}check process hang with pidfile {d}/hang.pid\n  start program = \"{}\" with timeout 1 second\n",
+        header(d),
+        hung.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Killed at its timeout (with its group), then an exec failure in the status, between
+    // attempts without a pending action (the next attempt comes a cycle later, as Monit's).
+    let status = || stdout(&daemon.cli(&["status", "hang"]));
+    assert!(
+        wait_until(Duration::from_secs(15), || status().contains("Execution failed | Does not exist\n")),
+        "{}\n{}",
+        status(),
+        daemon.log()
+    );
+    assert!(daemon.log().contains("Program timed out after 1 s"), "{}", daemon.log());
+}
+
+#[test]
 fn a_reload_with_a_broken_configuration_keeps_the_running_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
