@@ -229,6 +229,31 @@ fn a_start_program_that_times_out_is_an_execution_failure() {
 }
 
 #[test]
+fn a_check_program_that_times_out_exits_with_9_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let slow = write_script(d, "slow.sh", &format!("echo $$ > {}/program.pid\nexec sleep 30", d.display()));
+    let _cleanup = KillOnDrop(vec![d.join("program.pid")]);
+    let text = format!(
+        "{}check program tmo with path \"{}\" with timeout 1 second\n  if status != 0 then alert\n",
+        header(d),
+        slow.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Monit: `last exit value 9`, `program timed out after ... Killing program with pid N`,
+    // `status failed (9) -- no output`.
+    assert!(
+        wait_until(Duration::from_secs(15), || daemon.log().contains("'tmo' status failed (9) -- no output")),
+        "{}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("'tmo' program timed out after 1 s. Killing program with pid"), "{}", daemon.log());
+    let status = stdout(&daemon.cli(&["status", "tmo"]));
+    assert!(status.contains("last exit value              9\n"), "{status}");
+}
+
+#[test]
 fn a_reload_with_a_broken_configuration_keeps_the_running_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

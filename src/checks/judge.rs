@@ -87,10 +87,9 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
         Test::Status(limit) => match obs.program_status {
             Some(status) => {
                 if limit.op.holds(status as f64, limit.limit.value) {
-                    TestResult::Failed(format!(
-                        "status failed ({status}) -- {}",
-                        obs.program_output.unwrap_or("").trim()
-                    ))
+                    let output = obs.program_output.unwrap_or("").trim();
+                    let output = if output.is_empty() { "no output" } else { output };
+                    TestResult::Failed(format!("status failed ({status}) -- {output}"))
                 } else {
                     TestResult::Succeeded(format!("status succeeded ({status})"))
                 }
@@ -411,5 +410,8 @@ mod tests {
         let t = Test::Status(Comparison::new(Operator::Ne, Quantity::count(0.0)));
         assert_eq!(judge(&t, &obs), TestResult::Failed("status failed (3) -- boom".into()));
         assert!(matches!(judge(&Test::StatusChanged, &obs), TestResult::Changed(_)));
+        // Killed at its timeout, silent: Monit's words.
+        let obs = Observation { program_status: Some(9), program_output: Some(""), ..Default::default() };
+        assert_eq!(judge(&t, &obs), TestResult::Failed("status failed (9) -- no output".into()));
     }
 }

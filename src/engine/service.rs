@@ -622,13 +622,30 @@ impl ServiceTask {
                 match spec {
                     Ok(spec) => {
                         let started = SystemTime::now();
-                        let finished = exec::run(&spec).await;
+                        let (finished, pid) = match exec::spawn(&spec) {
+                            Ok(running) => {
+                                let pid = running.pid();
+                                (running.wait().await, pid)
+                            }
+                            Err(reason) => {
+                                let exit = Exit::SpawnFailed(reason);
+                                (exec::Finished { exit, output: String::new(), duration: Duration::ZERO }, 0)
+                            }
+                        };
+                        if finished.exit == Exit::TimedOut {
+                            // Monit's words (its elapsed time; ours is the timeout itself).
+                            error!(
+                                service = %self.name(),
+                                "program timed out after {} s. Killing program with pid {pid}",
+                                spec.timeout.as_secs_f64()
+                            );
+                        }
                         match finished.exit {
                             Exit::SpawnFailed(reason) => {
                                 data_error = Some(format!("failed to execute '{}': {reason}", program.command))
                             }
                             exit => {
-                                let status = exit.status();
+                                let status = exit.program_status();
                                 program_status = Some(status);
                                 program_output = Some(finished.output.clone());
                                 self.data = ServiceData::Program(ProgramData {
