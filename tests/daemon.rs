@@ -254,6 +254,33 @@ fn a_check_program_that_times_out_exits_with_9_and_no_output() {
 }
 
 #[test]
+fn a_check_program_is_not_waiting_between_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let beat = write_script(d, "beat.sh", &format!("echo beat >> {}/beats.log", d.display()));
+    let text = format!(
+        "{}check program every2 with path \"{}\"\n  every 2 cycles\n  if status != 0 then alert\n",
+        header(d),
+        beat.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Sampled over three runs (six cycles): Monit shows `Monitored` between the runs of a
+    // program; skipped cycles read `Waiting` only for the other types.
+    let mut samples = Vec::new();
+    let ran_three_times = wait_until(Duration::from_secs(15), || {
+        let status = stdout(&daemon.cli(&["status", "every2"]));
+        if let Some(line) = status.lines().find(|l| l.trim_start().starts_with("monitoring status")) {
+            samples.push(line.split_whitespace().last().unwrap_or_default().to_owned());
+        }
+        std::fs::read_to_string(d.join("beats.log")).is_ok_and(|t| t.lines().count() >= 3)
+    });
+    assert!(ran_three_times, "{}", daemon.log());
+    assert!(samples.iter().any(|s| s == "Monitored"), "{samples:?}");
+    assert!(samples.iter().all(|s| s == "Monitored" || s == "Initializing"), "{samples:?}");
+}
+
+#[test]
 fn a_reload_with_a_broken_configuration_keeps_the_running_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

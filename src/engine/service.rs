@@ -413,7 +413,11 @@ impl ServiceTask {
         if !immediate {
             self.cycle += 1;
             if !self.due() {
-                self.board.update(&self.name(), |s| s.waiting = true);
+                // Monit shows a skipped cycle as `Waiting`, except for a `check program`,
+                // which stays `Monitored` between its runs (checked with monit 5.33).
+                if !matches!(self.service().check, ServiceKind::Program(_)) {
+                    self.board.update(&self.name(), |s| s.waiting = true);
+                }
                 return;
             }
         }
