@@ -209,9 +209,9 @@ fn a_program_exits_0_then_3_then_times_out() {
     );
     assert!(status().contains("broken"), "{}", status());
     assert!(stdout(&daemon.cli(&["summary", "prog"])).contains("Status failed"));
-    // The third run hangs: killed at its 2 s timeout, exit value -1.
+    // The third run hangs: killed at its 2 s timeout, exit value 9 (Monit's SIGKILL).
     assert!(
-        wait_until(Duration::from_secs(15), || status().contains("  last exit value              -1\n")),
+        wait_until(Duration::from_secs(15), || status().contains("  last exit value              9\n")),
         "{}",
         daemon.log()
     );

@@ -70,24 +70,53 @@ fn a_killed_process_is_started_again_at_once() {
 }
 
 #[test]
-fn dependencies_start_parents_first() {
+fn dependencies_start_parents_first_and_each_service_once() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    // a depends on b, b on c.
+    // a depends on b, b on c; all stopped at start. A heartbeat program counts cycles.
+    let beat = write_script(d, "beat.sh", &format!("echo beat >> {}/beats.log", d.display()));
     let text = format!(
-        "{}{}{}{}",
+        "{}{}{}{}check program heartbeat with path \"{}\"\n  if status != 0 then alert\n",
         header(d),
         process_block(d, "a", "  depends on b"),
         process_block(d, "b", "  depends on c"),
-        process_block(d, "c", "")
+        process_block(d, "c", ""),
+        beat.display()
     );
     let config = write_monitrc(d, "monitrc", &text);
     let pids: Vec<PathBuf> = ["a", "b", "c"].iter().map(|n| d.join(format!("{n}.pid"))).collect();
     let _cleanup = KillOnDrop(pids.clone());
     let daemon = Daemon::start(d, &config);
     assert!(wait_until(Duration::from_secs(15), || pids.iter().all(|p| live_pid(p).is_some())), "{}", daemon.log());
-    let order = starts(d);
-    assert_eq!(&order[..3], ["c", "b", "a"], "start order: {order:?}");
+    // A few cycles later: each was started once, parents first, and nothing was stopped
+    // (every service's own restart request at start was made stale by the first one).
+    let beats = |d: &Path| std::fs::read_to_string(d.join("beats.log")).map_or(0, |t| t.lines().count());
+    let later = beats(d) + 3;
+    assert!(wait_until(Duration::from_secs(10), || beats(d) >= later), "{}", daemon.log());
+    assert_eq!(starts(d), ["c", "b", "a"], "{}", daemon.log());
+}
+
+#[test]
+fn a_group_restart_restarts_each_member_once_parents_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a depends on b, both in g1: b's restart restarts a as its dependant; a's own is not
+    // done again (Monit skips members whose parent is in the same group action).
+    let text = format!(
+        "{}{}{}",
+        header(d),
+        process_block(d, "a", "  depends on b\n  group g1"),
+        process_block(d, "b", "  group g1")
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let pids: Vec<PathBuf> = ["a", "b"].iter().map(|n| d.join(format!("{n}.pid"))).collect();
+    let _cleanup = KillOnDrop(pids.clone());
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(15), || pids.iter().all(|p| live_pid(p).is_some())), "{}", daemon.log());
+    assert_eq!(starts(d), ["b", "a"]);
+    let out = daemon.cli(&["-g", "g1", "restart"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(starts(d)[2..], ["stop-a", "stop-b", "b", "a"], "{}", daemon.log());
 }
 
 #[test]
@@ -171,6 +200,84 @@ fn a_hung_start_program_does_not_delay_a_healthy_service() {
     let times: Vec<f64> = std::fs::read_to_string(&beats).unwrap().lines().filter_map(|l| l.parse().ok()).collect();
     let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     assert!(gaps.iter().all(|g| *g < 1.6), "the heartbeat kept its 1 s cycle: {gaps:?}");
+}
+
+#[test]
+fn a_start_program_that_times_out_is_an_execution_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hung = write_script(d, "hang.sh", &format!("echo $$ > {}/program.pid\nexec sleep 1000", d.display()));
+    let _cleanup = KillOnDrop(vec![d.join("program.pid")]);
+    let text = format!(
+        "{}check process hang with pidfile {d}/hang.pid\n  start program = \"{}\" with timeout 1 second\n",
+        header(d),
+        hung.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Killed at its timeout (with its group), then an exec failure in the status, between
+    // attempts without a pending action (the next attempt comes a cycle later, as Monit's).
+    let status = || stdout(&daemon.cli(&["status", "hang"]));
+    assert!(
+        wait_until(Duration::from_secs(15), || status().contains("Execution failed | Does not exist\n")),
+        "{}\n{}",
+        status(),
+        daemon.log()
+    );
+    assert!(daemon.log().contains("Program timed out after 1 s"), "{}", daemon.log());
+}
+
+#[test]
+fn a_check_program_that_times_out_exits_with_9_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let slow = write_script(d, "slow.sh", &format!("echo $$ > {}/program.pid\nexec sleep 30", d.display()));
+    let _cleanup = KillOnDrop(vec![d.join("program.pid")]);
+    let text = format!(
+        "{}check program tmo with path \"{}\" with timeout 1 second\n  if status != 0 then alert\n",
+        header(d),
+        slow.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Monit: `last exit value 9`, `program timed out after ... Killing program with pid N`,
+    // `status failed (9) -- no output`.
+    assert!(
+        wait_until(Duration::from_secs(15), || daemon.log().contains("'tmo' status failed (9) -- no output")),
+        "{}",
+        daemon.log()
+    );
+    assert!(daemon.log().contains("'tmo' program timed out after 1 s. Killing program with pid"), "{}", daemon.log());
+    let status = stdout(&daemon.cli(&["status", "tmo"]));
+    assert!(status.contains("last exit value              9\n"), "{status}");
+}
+
+#[test]
+fn a_check_program_is_not_waiting_between_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let beat = write_script(d, "beat.sh", &format!("echo beat >> {}/beats.log", d.display()));
+    let text = format!(
+        "{}check program every2 with path \"{}\"\n  every 2 cycles\n  if status != 0 then alert\n",
+        header(d),
+        beat.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    // Sampled over three runs (six cycles): Monit shows `Monitored` between the runs of a
+    // program; skipped cycles read `Waiting` only for the other types.
+    let mut samples = Vec::new();
+    let ran_three_times = wait_until(Duration::from_secs(15), || {
+        let status = stdout(&daemon.cli(&["status", "every2"]));
+        if let Some(line) = status.lines().find(|l| l.trim_start().starts_with("monitoring status")) {
+            samples.push(line.split_whitespace().last().unwrap_or_default().to_owned());
+        }
+        std::fs::read_to_string(d.join("beats.log")).is_ok_and(|t| t.lines().count() >= 3)
+    });
+    assert!(ran_three_times, "{}", daemon.log());
+    assert!(samples.iter().any(|s| s == "Monitored"), "{samples:?}");
+    assert!(samples.iter().all(|s| s == "Monitored" || s == "Initializing"), "{samples:?}");
 }
 
 #[test]

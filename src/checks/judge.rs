@@ -505,5 +505,8 @@ mod tests {
         let t = Test::Status(Comparison::new(Operator::Ne, Quantity::count(0.0)));
         assert_eq!(judge(&t, &obs), TestResult::Failed("status failed (3) -- boom".into()));
         assert!(matches!(judge(&Test::StatusChanged, &obs), TestResult::Changed(_)));
+        // Killed at its timeout, silent: Monit's words.
+        let obs = Observation { program_status: Some(9), program_output: Some(""), ..Default::default() };
+        assert_eq!(judge(&t, &obs), TestResult::Failed("status failed (9) -- no output".into()));
     }
 }

@@ -12,6 +12,12 @@
 //! request`, `'web' restart action done`), who asked for them, and their outcome, which
 //! also goes to the service's events.
 //!
+//! A rule's request carries how many starts, stops and restarts the service had been
+//! through when its cycle saw the failure; if another job acted on the service since (at
+//! start, every missing service of a chain asks for a restart, and the first job starts
+//! the others as parents or dependants), the request is stale and dropped: Monit, checking
+//! serially in dependency order, never sees those failures.
+//!
 //! `unmonitor --for` keeps a deadline per service; when it passes, the service (and the
 //! dependants its unmonitor disabled) are monitored again.
 
@@ -22,7 +28,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
-use super::queue::{Job, Queued, ServiceQueue};
+use super::queue::{Job, Next, Queued, ServiceQueue};
 use super::service::Command;
 use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::config::model::{Action, Config, EventKind};
@@ -41,7 +47,11 @@ pub struct Requester {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Origin {
     User(Requester),
-    Rule,
+    /// A rule of the service, which saw its failure after the service's `after`-th start,
+    /// stop or restart (see [`Command::ActionsDone`]).
+    Rule {
+        after: u64,
+    },
     RestartLimit,
     /// The time of an `unmonitor --for` is up.
     Expiry,
@@ -57,7 +67,7 @@ impl Origin {
         match self {
             Origin::User(r) => format!(" by {} from {}", r.who, r.from),
             Origin::Expiry => " (the time of the unmonitor is up)".to_owned(),
-            Origin::Rule | Origin::RestartLimit => String::new(),
+            Origin::Rule { .. } | Origin::RestartLimit => String::new(),
         }
     }
 
@@ -77,6 +87,8 @@ pub struct Request {
     pub until: Option<SystemTime>,
     /// Where the outcome goes, if someone waits for it.
     pub reply: Option<oneshot::Sender<Result<(), String>>>,
+    /// A restart asked together with this ancestor's (see [`Job::along_with`]).
+    pub along_with: Option<usize>,
 }
 
 /// What a service had kept across a restart of the daemon or a reload.
@@ -223,7 +235,7 @@ impl Coordinator {
 
     /// Queues a request; starts the service's worker if none runs.
     fn submit(self: &Arc<Self>, request: Request) {
-        let Request { service, action, origin, until, reply } = request;
+        let Request { service, action, origin, until, reply, along_with } = request;
         let Some(name) = self.names.get(service) else {
             if let Some(reply) = reply {
                 let _ = reply.send(Err(format!("no service number {service}")));
@@ -233,7 +245,7 @@ impl Coordinator {
         match &origin {
             Origin::User(_) => info!(service = %name, "{} on user request{}", action.name(), origin.by()),
             Origin::Expiry => info!(service = %name, "{} on schedule: the time of the unmonitor is up", action.name()),
-            Origin::Rule | Origin::RestartLimit => {}
+            Origin::Rule { .. } | Origin::RestartLimit => {}
         }
         if pending_of(&action).is_none() {
             if let Some(reply) = reply {
@@ -243,7 +255,7 @@ impl Coordinator {
         }
         let queued = {
             let mut queues = lock(&self.queues);
-            let queued = queues[service].push(Job::new(action, origin, until, reply));
+            let queued = queues[service].push(Job::new(action, origin, until, reply).along_with(along_with));
             self.show_pending(&queues, service);
             queued
         };
@@ -262,8 +274,10 @@ impl Coordinator {
     /// Runs the service's jobs one after the other until its queue is empty.
     async fn work(self: Arc<Self>, service: usize) {
         loop {
-            let Some((action, origin, until)) = lock(&self.queues)[service].start_next() else { return };
-            let result = self.execute(service, &action, until).await;
+            let Some(Next { action, origin, until, along_with }) = lock(&self.queues)[service].start_next() else {
+                return;
+            };
+            let result = self.execute(service, &action, &origin, until, along_with).await;
             let (job, more) = {
                 let mut queues = lock(&self.queues);
                 let job = queues[service].finish();
@@ -301,7 +315,9 @@ impl Coordinator {
         self: &Arc<Self>,
         service: usize,
         action: &Action,
+        origin: &Origin,
         until: Option<SystemTime>,
+        along_with: Option<usize>,
     ) -> Result<(), String> {
         let mut involved = vec![service];
         match action {
@@ -320,9 +336,21 @@ impl Coordinator {
         for &i in &involved {
             guards.push(self.locks[i].clone().lock_owned().await);
         }
+        if let Origin::Rule { after } = origin
+            && self.actions_done(service).await != Some(*after)
+        {
+            // Another job started, stopped or restarted the service after its rule saw
+            // the failure (a parent's start, say, started it as well): what the rule saw is
+            // gone. Its next cycle decides again.
+            info!(service = %self.names[service], "{} not done: the service was acted on since the failure was seen", action.name());
+            return Ok(());
+        }
         let result = match action {
             Action::Start => self.start(service).await,
             Action::Stop => self.stop(service).await,
+            // The ancestor's restart restarts the service as its dependant (once, after the
+            // ancestor); its own job only makes sure that it runs.
+            Action::Restart if along_with.is_some() => self.start(service).await,
             Action::Restart => self.restart(service).await,
             Action::Monitor => self.monitor(service).await,
             Action::Unmonitor => self.unmonitor(service).await,
@@ -369,6 +397,7 @@ impl Coordinator {
                 origin: Origin::Expiry,
                 until: None,
                 reply: None,
+                along_with: None,
             });
         });
     }
@@ -389,6 +418,13 @@ impl Coordinator {
             return false;
         }
         rx.await.unwrap_or(false)
+    }
+
+    /// How many start, stop and restart commands the service has carried out.
+    async fn actions_done(&self, service: usize) -> Option<u64> {
+        let (tx, rx) = oneshot::channel();
+        self.services[service].send(Command::ActionsDone(tx)).ok()?;
+        rx.await.ok()
     }
 
     /// Parents first (those not up), then the service.
@@ -553,10 +589,14 @@ mod tests {
             senders.push(tx);
             let (name, log, board) = (service.name.clone(), log.clone(), board.clone());
             tokio::spawn(async move {
+                let mut done = 0;
                 while let Some(command) = rx.recv().await {
+                    if matches!(command, Command::Start(_) | Command::Stop { .. } | Command::Restart(_)) {
+                        done += 1;
+                    }
                     let entry = match &command {
                         Command::SetMonitoring(on, _) => format!("{name}: monitor {on}"),
-                        other => format!("{name}: {}", format!("{other:?}").split('(').next().unwrap_or("")),
+                        other => format!("{name}: {}", format!("{other:?}").split(['(', ' ']).next().unwrap_or("")),
                     };
                     log.lock().unwrap().push(entry);
                     match command {
@@ -574,6 +614,9 @@ mod tests {
                         }
                         Command::IsUp(reply) => {
                             let _ = reply.send(true);
+                        }
+                        Command::ActionsDone(reply) => {
+                            let _ = reply.send(done);
                         }
                         Command::CheckNow => {}
                     }
@@ -604,8 +647,15 @@ mod tests {
         ) -> oneshot::Receiver<Result<(), String>> {
             let (tx, rx) = oneshot::channel();
             let origin = Origin::User(Requester { who: "uid 0".into(), from: "test".into() });
-            self.requests.send(Request { service, action, origin, until, reply: Some(tx) }).unwrap();
+            self.requests.send(Request { service, action, origin, until, reply: Some(tx), along_with: None }).unwrap();
             rx
+        }
+
+        fn rule(&self, service: usize, action: Action, after: u64) {
+            let origin = Origin::Rule { after };
+            self.requests
+                .send(Request { service, action, origin, until: None, reply: None, along_with: None })
+                .unwrap();
         }
 
         fn log(&self) -> Vec<String> {
@@ -697,5 +747,20 @@ mod tests {
         assert_eq!(f.board.get("app").unwrap().monitoring, Monitoring::Monitored);
         assert_eq!(f.board.get("other").unwrap().monitoring, Monitoring::NotMonitored);
         assert!(f.board.get("base").unwrap().disabled_dependants.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rule_request_is_dropped_when_another_job_acted_on_the_service_meanwhile() {
+        // app depends on base. Both fail at start; base's restart restarts app as well, so
+        // app's own request (made before) is stale. A request made after it still counts.
+        let f = fixture("check process app pidfile /a\n depends on base\ncheck process base pidfile /b\n", Vec::new());
+        f.user(1, Action::Restart, None).await.unwrap().unwrap();
+        assert_eq!(f.log(), ["app: IsUp", "app: Stop", "base: Restart", "app: Start"]);
+        f.rule(0, Action::Restart, 0);
+        settle().await;
+        assert_eq!(f.log()[4..], ["app: ActionsDone"], "stale: not done");
+        f.rule(0, Action::Restart, 2);
+        settle().await;
+        assert_eq!(f.log()[5..], ["app: ActionsDone", "base: IsUp", "app: Restart"]);
     }
 }

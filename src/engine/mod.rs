@@ -98,8 +98,43 @@ impl EngineHandle {
         by: Requester,
         until: Option<std::time::SystemTime>,
     ) -> oneshot::Receiver<Result<(), String>> {
+        self.send_user(service, action, by, until, None)
+    }
+
+    /// Queues the same user action on several services (a group, `all`); one receiver per
+    /// service, in order. As in Monit, a member of a restart whose ancestor is restarted
+    /// too is restarted only as that ancestor's dependant (once, after it); its own job
+    /// just starts it if it is not running.
+    pub fn act_together(
+        &self,
+        services: &[usize],
+        action: UserAction,
+        by: Requester,
+        until: Option<std::time::SystemTime>,
+    ) -> Vec<oneshot::Receiver<Result<(), String>>> {
+        let graph = (action == UserAction::Restart).then(|| coordinator::Graph::new(&self.config));
+        services
+            .iter()
+            .map(|&service| {
+                let along_with = graph
+                    .as_ref()
+                    .and_then(|g| g.ancestors(service).into_iter().find(|a| *a != service && services.contains(a)));
+                self.send_user(service, action, by.clone(), until, along_with)
+            })
+            .collect()
+    }
+
+    fn send_user(
+        &self,
+        service: usize,
+        action: UserAction,
+        by: Requester,
+        until: Option<std::time::SystemTime>,
+        along_with: Option<usize>,
+    ) -> oneshot::Receiver<Result<(), String>> {
         let (tx, rx) = oneshot::channel();
-        let request = Request { service, action: action.action(), origin: Origin::User(by), until, reply: Some(tx) };
+        let request =
+            Request { service, action: action.action(), origin: Origin::User(by), until, reply: Some(tx), along_with };
         if let Err(mpsc::error::SendError(request)) = self.requests.send(request)
             && let Some(reply) = request.reply
         {

@@ -27,17 +27,46 @@ pub struct Job {
     /// Every origin joined into this job after the first, for the audit trail.
     pub joined: Vec<Origin>,
     pub running: bool,
+    /// For a restart asked together with one of the service's ancestors (`-g group
+    /// restart`): that ancestor, whose restart restarts this service as its dependant.
+    pub along_with: Option<usize>,
 }
 
 impl Job {
     pub fn new(action: Action, origin: Origin, until: Option<SystemTime>, reply: Option<Reply>) -> Job {
-        Job { action, origin, until, replies: reply.into_iter().collect(), joined: Vec::new(), running: false }
+        Job {
+            action,
+            origin,
+            until,
+            replies: reply.into_iter().collect(),
+            joined: Vec::new(),
+            running: false,
+            along_with: None,
+        }
+    }
+
+    /// The job of a restart asked together with the ancestor `ancestor`'s.
+    pub fn along_with(mut self, ancestor: Option<usize>) -> Job {
+        self.along_with = ancestor;
+        self
     }
 
     /// Whether a new request would do exactly what this job does.
     fn same_as(&self, other: &Job) -> bool {
-        self.action == other.action && self.until == other.until && self.origin.is_user() == other.origin.is_user()
+        self.action == other.action
+            && self.until == other.until
+            && self.origin.is_user() == other.origin.is_user()
+            && self.along_with == other.along_with
     }
+}
+
+/// What the job that starts running is to do (see [`Job`]).
+#[derive(Debug, Clone)]
+pub struct Next {
+    pub action: Action,
+    pub origin: Origin,
+    pub until: Option<SystemTime>,
+    pub along_with: Option<usize>,
 }
 
 /// What `push` did with a job.
@@ -65,7 +94,12 @@ impl ServiceQueue {
             && last.same_as(&job)
         {
             last.replies.append(&mut job.replies);
-            last.joined.push(job.origin);
+            // Of two rules' requests the job keeps the later one's view of the service.
+            let origin = match (&last.origin, &job.origin) {
+                (Origin::Rule { .. }, Origin::Rule { .. }) => std::mem::replace(&mut last.origin, job.origin),
+                _ => job.origin,
+            };
+            last.joined.push(origin);
             return Queued::Joined;
         }
         self.jobs.push_back(job);
@@ -73,10 +107,15 @@ impl ServiceQueue {
     }
 
     /// Marks the first job running and returns what it is to do.
-    pub fn start_next(&mut self) -> Option<(Action, Origin, Option<SystemTime>)> {
+    pub fn start_next(&mut self) -> Option<Next> {
         let job = self.jobs.front_mut()?;
         job.running = true;
-        Some((job.action.clone(), job.origin.clone(), job.until))
+        Some(Next {
+            action: job.action.clone(),
+            origin: job.origin.clone(),
+            until: job.until,
+            along_with: job.along_with,
+        })
     }
 
     /// Removes the running job, returning it (with everyone waiting for it).
@@ -152,7 +191,7 @@ mod tests {
         assert_eq!(q.push(Job::new(Action::Monitor, user("a"), None, None)), Queued::Behind);
         assert_eq!(q.push(Job::new(Action::Restart, user("a"), None, None)), Queued::Behind, "not the last in line");
         assert_eq!(
-            q.push(Job::new(Action::Restart, Origin::Rule, None, None)),
+            q.push(Job::new(Action::Restart, Origin::Rule { after: 0 }, None, None)),
             Queued::Behind,
             "a rule's is not a user's"
         );

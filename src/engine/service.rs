@@ -79,6 +79,10 @@ pub enum Command {
     CheckNow,
     /// Whether the service is up (monitored, nothing failed, process found).
     IsUp(oneshot::Sender<bool>),
+    /// How many `Start`, `Stop` and `Restart` commands the task has carried out: a rule's
+    /// request carries the count its cycle saw, so that the coordinator can drop it when
+    /// another job acted on the service in between.
+    ActionsDone(oneshot::Sender<u64>),
 }
 
 struct RuleSlot {
@@ -100,8 +104,6 @@ pub struct ServiceTask {
     pidfd: Option<AsyncFd<OwnedFd>>,
     /// A process the pidfd saw exit: never "found" again, even while a zombie.
     exited: Option<Identity>,
-    /// A start program that stayed in the foreground and was adopted as the process.
-    adopted: Option<Identity>,
     cpu_sample: Option<CpuSample>,
     /// Ids and limits of the tracked process, read once per process.
     fixed: Option<(Identity, Fixed)>,
@@ -109,6 +111,10 @@ pub struct ServiceTask {
     data_history: RuleHistory,
     /// History of the implicit `invalid` event (a file of the wrong type).
     invalid_history: RuleHistory,
+    /// History of the implicit `exec` event (a start, stop or restart program failed),
+    /// and its message while failed.
+    exec_history: RuleHistory,
+    exec_failure: Option<String>,
     /// State of a file check between cycles (checksums, content position).
     file_watch: Option<FileWatch>,
     /// What the last cycle saw of the file (or mount point), for `changed` tests.
@@ -128,6 +134,8 @@ pub struct ServiceTask {
     last_cron_minute: Option<u64>,
     /// Event-driven starts and restarts, for the restart limits.
     restarts: RestartLog,
+    /// `Start`, `Stop` and `Restart` commands carried out (see [`Command::ActionsDone`]).
+    actions_done: u64,
     coordinator: mpsc::UnboundedSender<Request>,
     inbox: mpsc::UnboundedReceiver<Command>,
     table: TableCache,
@@ -188,11 +196,12 @@ impl ServiceTask {
             tracked: None,
             pidfd: None,
             exited: None,
-            adopted: None,
             cpu_sample: None,
             fixed: None,
             data_history: RuleHistory::default(),
             invalid_history: RuleHistory::default(),
+            exec_history: RuleHistory::default(),
+            exec_failure: None,
             file_watch,
             previous_file: None,
             fs_disk: None,
@@ -206,6 +215,7 @@ impl ServiceTask {
             cycle: 0,
             last_cron_minute: None,
             restarts: RestartLog::default(),
+            actions_done: 0,
             coordinator,
             inbox,
             table,
@@ -256,7 +266,14 @@ impl ServiceTask {
                 biased;
                 _ = cancel.cancelled() => return,
                 command = self.inbox.recv() => match command {
-                    Some(command) => self.handle(command).await,
+                    Some(command) => {
+                        if self.handle(command).await == Some(false) {
+                            // As in Monit, whose cycle ends with the failed action: the
+                            // next check (and the rule's next attempt) a whole cycle later,
+                            // not at once for the ticks the action took.
+                            ticker.reset();
+                        }
+                    }
                     None => return,
                 },
                 _ = wait_readable(&self.pidfd) => {
@@ -277,7 +294,8 @@ impl ServiceTask {
         matches!(self.service().every, Some(Every::Cron(_)))
     }
 
-    async fn handle(&mut self, command: Command) {
+    /// Carries out a command; for a start, stop or restart, whether it succeeded.
+    async fn handle(&mut self, command: Command) -> Option<bool> {
         match command {
             Command::CheckNow => self.cycle_now(true).await,
             Command::IsUp(reply) => {
@@ -288,21 +306,31 @@ impl ServiceTask {
                 self.set_monitoring(on);
                 let _ = reply.send(Ok(()));
             }
+            Command::ActionsDone(reply) => {
+                let _ = reply.send(self.actions_done);
+            }
             Command::Start(reply) => {
+                self.actions_done += 1;
                 let result = self.do_start().await;
                 if result.is_ok() {
                     self.set_monitoring(true);
                 }
+                let success = result.is_ok();
                 let _ = reply.send(result);
+                return Some(success);
             }
             Command::Stop { keep_monitoring, reply } => {
+                self.actions_done += 1;
                 let result = self.do_stop().await;
                 if !keep_monitoring {
                     self.set_monitoring(false);
                 }
+                let success = result.is_ok();
                 let _ = reply.send(result);
+                return Some(success);
             }
             Command::Restart(reply) => {
+                self.actions_done += 1;
                 let result = match self.service().restart.clone() {
                     Some(program) if self.is_running().await => self.run_method("restart", &program, true).await,
                     _ => match self.do_stop().await {
@@ -313,9 +341,12 @@ impl ServiceTask {
                 if result.is_ok() {
                     self.set_monitoring(true);
                 }
+                let success = result.is_ok();
                 let _ = reply.send(result);
+                return Some(success);
             }
         }
+        None
     }
 
     fn set_monitoring(&mut self, on: bool) {
@@ -330,6 +361,8 @@ impl ServiceTask {
             for slot in &mut self.rules {
                 slot.history = RuleHistory::default();
             }
+            self.exec_history = RuleHistory::default();
+            self.exec_failure = None;
         }
         let monitoring = self.monitoring;
         self.board.update(&self.name(), |s| {
@@ -352,17 +385,9 @@ impl ServiceTask {
         }
     }
 
-    /// Finds the process, honouring exits seen by the pidfd and an adopted start program.
+    /// Finds the process, honouring exits seen by the pidfd.
     async fn locate(&mut self) -> Located {
         let Some(finder) = self.finder.clone() else { return Located::Missing("not a process".to_owned()) };
-        if let Some(adopted) = self.adopted {
-            match crate::procfs::process::read_stat(adopted.pid) {
-                Ok(stat) if stat.start_ticks == adopted.start_ticks && !stat.is_zombie() => {
-                    return Located::Running(adopted, stat);
-                }
-                _ => self.adopted = None,
-            }
-        }
         let located = if finder.needs_table() {
             let table = self.table.get(self.interval / 2).await;
             let known = self.tracked;
@@ -388,7 +413,11 @@ impl ServiceTask {
         if !immediate {
             self.cycle += 1;
             if !self.due() {
-                self.board.update(&self.name(), |s| s.waiting = true);
+                // Monit shows a skipped cycle as `Waiting`, except for a `check program`,
+                // which stays `Monitored` between its runs (checked with monit 5.33).
+                if !matches!(self.service().check, ServiceKind::Program(_)) {
+                    self.board.update(&self.name(), |s| s.waiting = true);
+                }
                 return;
             }
         }
@@ -602,13 +631,30 @@ impl ServiceTask {
                 match spec {
                     Ok(spec) => {
                         let started = SystemTime::now();
-                        let finished = exec::run(&spec).await;
+                        let (finished, pid) = match exec::spawn(&spec) {
+                            Ok(running) => {
+                                let pid = running.pid();
+                                (running.wait().await, pid)
+                            }
+                            Err(reason) => {
+                                let exit = Exit::SpawnFailed(reason);
+                                (exec::Finished { exit, output: String::new(), duration: Duration::ZERO }, 0)
+                            }
+                        };
+                        if finished.exit == Exit::TimedOut {
+                            // Monit's words (its elapsed time; ours is the timeout itself).
+                            error!(
+                                service = %self.name(),
+                                "program timed out after {} s. Killing program with pid {pid}",
+                                spec.timeout.as_secs_f64()
+                            );
+                        }
                         match finished.exit {
                             Exit::SpawnFailed(reason) => {
                                 data_error = Some(format!("failed to execute '{}': {reason}", program.command))
                             }
                             exit => {
-                                let status = exit.status();
+                                let status = exit.program_status();
                                 program_status = Some(status);
                                 program_output = Some(finished.output.clone());
                                 self.data = ServiceData::Program(ProgramData {
@@ -876,6 +922,14 @@ impl ServiceTask {
                 actions.push((action, spec.event, message));
             }
         }
+        if self.exec_failure.is_some() && matches!(self.data, ServiceData::Process(_)) {
+            self.exec_event(TestResult::Succeeded(
+                "process is running after previous exec error (slow starting or manually recovered?)".to_owned(),
+            ));
+        }
+        if let Some(message) = &self.exec_failure {
+            failed.insert(EventKind::Exec, message.clone());
+        }
         let data = self.data.clone();
         let millis = elapsed.as_millis() as u64;
         if self.monitoring == Monitoring::Initializing {
@@ -951,15 +1005,28 @@ impl ServiceTask {
                         error!(service = %name, "service restarted {count} times within {cycles} cycles(s) - {}", limit_action.name());
                         self.dispatch_request(limit_action, Origin::RestartLimit);
                     }
-                    None => self.dispatch_request(action, Origin::Rule),
+                    None => self.dispatch_request(action, self.rule_origin()),
                 }
             }
-            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, Origin::Rule),
+            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, self.rule_origin()),
         }
     }
 
+    /// The origin of a rule's request: what the service had been through when its cycle
+    /// saw the failure.
+    fn rule_origin(&self) -> Origin {
+        Origin::Rule { after: self.actions_done }
+    }
+
     fn dispatch_request(&self, action: Action, origin: Origin) {
-        let _ = self.coordinator.send(Request { service: self.index, action, origin, until: None, reply: None });
+        let _ = self.coordinator.send(Request {
+            service: self.index,
+            action,
+            origin,
+            until: None,
+            reply: None,
+            along_with: None,
+        });
     }
 
     /// Runs an exec or custom action in the background and records its outcome.
@@ -1041,12 +1108,22 @@ impl ServiceTask {
             _ => limits.restart_timeout(),
         }
         .as_std();
-        let spec =
-            program_spec(&self.config, self.service(), program, default_timeout, &self.data, &EventContext::default())?;
-        let timeout = spec.timeout;
-        info!(service = %name, "{method}: '{}'", program.command);
-        let previous = self.tracked;
-        let result = self.run_and_wait(spec, timeout, expect_running, previous).await;
+        let result = match program_spec(
+            &self.config,
+            self.service(),
+            program,
+            default_timeout,
+            &self.data,
+            &EventContext::default(),
+        ) {
+            Ok(spec) => {
+                let timeout = spec.timeout;
+                info!(service = %name, "{method}: '{}'", program.command);
+                let previous = self.tracked;
+                self.run_and_wait(spec, timeout, expect_running, previous).await
+            }
+            Err(e) => Err(e),
+        };
         let (success, message) = match &result {
             Ok(()) => (true, format!("{method} succeeded")),
             Err(e) => (false, e.clone()),
@@ -1058,13 +1135,48 @@ impl ServiceTask {
         }
         self.board.update(&name, |s| {
             s.last_action = Some(ActionOutcome { action: method.to_owned(), at: SystemTime::now(), success, message });
-            if success {
-                s.failed.remove(&EventKind::Exec);
-            } else {
-                s.failed.insert(EventKind::Exec, format!("failed to {method}"));
-            }
+        });
+        self.exec_event(match &result {
+            Ok(()) => TestResult::Succeeded(format!("{method} succeeded")),
+            Err(e) => TestResult::Failed(format!("failed to {method} -- {e}")),
         });
         result
+    }
+
+    /// Posts the implicit `exec` event (Monit's `Execution failed`): failed when a start,
+    /// stop or restart program fails (exits non-zero, times out, or its process never
+    /// comes or goes), succeeded when one works again or the process is found running.
+    /// It stays in the status until then.
+    fn exec_event(&mut self, result: TestResult) {
+        let name = self.name();
+        let spec = RuleSpec::implicit(EventKind::Exec, Action::Alert, Some(Action::Alert));
+        let decision = evaluate(&spec, &mut self.exec_history, &result);
+        let mut events = Vec::new();
+        if let Some(state) = decision.transition {
+            if state == EventState::Succeeded {
+                // (A failure is logged where the program failed.)
+                info!(service = %name, "{}", result.message());
+            }
+            events.push(crate::state::EventRecord {
+                at: SystemTime::now(),
+                event: EventKind::Exec,
+                state: format!("{state:?}").to_lowercase(),
+                message: result.message().to_owned(),
+                action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
+            });
+        }
+        if let Some(notice) = alert_notice(&name, &spec, &self.exec_history, &result, &decision) {
+            self.alerts.post(notice);
+        }
+        self.exec_failure = (self.exec_history.state == EventState::Failed).then(|| result.message().to_owned());
+        let failure = self.exec_failure.clone();
+        self.board.update(&name, |s| {
+            s.push_events(events);
+            match failure {
+                Some(message) => s.failed.insert(EventKind::Exec, message),
+                None => s.failed.remove(&EventKind::Exec),
+            };
+        });
     }
 
     async fn run_and_wait(
@@ -1075,17 +1187,24 @@ impl ServiceTask {
         previous: Option<Identity>,
     ) -> Result<(), String> {
         let command = spec.argv.join(" ");
-        let mut running = exec::spawn(&spec).map_err(|e| format!("'{command}': {e}"))?;
+        // Taken before the spawn: the program's own deadline is never earlier than this one.
         let deadline = Instant::now() + timeout;
+        let mut running = exec::spawn(&spec).map_err(|e| format!("'{command}': {e}"))?;
         let is_process = self.finder.is_some();
         let mut exit: Option<Exit> = None;
         let mut failed_at: Option<Instant> = None;
         let mut delay = Duration::from_millis(10);
         loop {
             if exit.is_none() {
-                tokio::select! {
-                    e = running.exited() => exit = Some(e),
-                    _ = tokio::time::sleep(delay) => {}
+                if deadline.saturating_duration_since(Instant::now()) > delay {
+                    tokio::select! {
+                        e = running.exited() => exit = Some(e),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                } else {
+                    // At the deadline: the exit, or the kill of the program's whole group,
+                    // awaited to its end (a kill cut short could leave the group alive).
+                    exit = Some(running.exited().await);
                 }
             } else {
                 tokio::time::sleep(delay).await;
@@ -1118,7 +1237,13 @@ impl ServiceTask {
                 return Ok(());
             }
             if let Some(Exit::TimedOut) = exit {
-                return Err(format!("'{command}': Program timed out"));
+                let output = running.output();
+                let output = output.trim();
+                return Err(format!(
+                    "'{command}' (exit status -1): Program timed out after {} s{}{output}",
+                    timeout.as_secs_f64(),
+                    if output.is_empty() { "" } else { " -- " }
+                ));
             }
             // A program that failed gets a short grace for its process to show up (some
             // report failure yet start), not the whole timeout as in Monit.
@@ -1129,17 +1254,6 @@ impl ServiceTask {
                 return Err(format!("'{command}' (exit status {status}): {}", running.output().trim()));
             }
             if Instant::now() >= deadline {
-                if expect_running && exit.is_none() {
-                    // The start program stays in the foreground: it is the service's process.
-                    let pid = running.pid();
-                    if let Ok(stat) = crate::procfs::process::read_stat(pid) {
-                        let id = Identity { pid, start_ticks: stat.start_ticks };
-                        info!(service = %self.name(), "start program stays in the foreground: adopting pid {pid} as the service's process");
-                        self.adopted = Some(id);
-                        self.track(id);
-                        return Ok(());
-                    }
-                }
                 let output = running.output();
                 let status = exit.map_or(-1, |e| e.status());
                 return Err(format!("'{command}' (exit status {status}): {}", output.trim()));

@@ -76,6 +76,18 @@ impl Exit {
             _ => -1,
         }
     }
+
+    /// Monit's `last exit value` of a `check program`: the code, or the number of the
+    /// signal that ended it; 9 for a program killed at its timeout (Monit's SIGKILL; ours
+    /// gets SIGTERM first, then SIGKILL), -1 for one that could not start.
+    pub fn program_status(&self) -> i32 {
+        match self {
+            Exit::Code(c) => *c,
+            Exit::Signal(s) => *s,
+            Exit::TimedOut => 9,
+            Exit::SpawnFailed(_) => -1,
+        }
+    }
 }
 
 impl std::fmt::Display for Exit {

@@ -123,3 +123,14 @@ fn a_program_can_run_as_another_user_when_root() {
         assert_eq!(f.output.trim(), creds.unwrap().uid.to_string());
     });
 }
+
+#[test]
+fn a_check_programs_exit_value_is_its_code_or_signal_as_in_monit() {
+    runtime().block_on(async {
+        let f = run(&spec(&["/bin/sh", "-c", "kill -15 $$"], Duration::from_secs(10))).await;
+        assert_eq!((f.exit.status(), f.exit.program_status()), (-1, 15));
+        let f = run(&spec(&["/bin/sleep", "30"], Duration::from_millis(200))).await;
+        assert_eq!((f.exit.status(), f.exit.program_status()), (-1, 9), "killed at its timeout");
+        assert_eq!(Exit::Code(3).program_status(), 3);
+    });
+}

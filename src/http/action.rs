@@ -97,10 +97,10 @@ pub async fn doaction(
     targets.retain(|name| seen.insert(name.clone()));
     let until = monitor_for.map(|d| SystemTime::now() + d);
     let by = requester(&caller);
-    let receivers: Vec<(String, _)> = targets
-        .iter()
-        .filter_map(|name| engine.index_of(name).map(|i| (name.clone(), engine.act(i, action, by.clone(), until))))
-        .collect();
+    // All together, so that the engine restarts a member of a group once, after its parent.
+    let (names, indices): (Vec<String>, Vec<usize>) =
+        targets.iter().filter_map(|name| engine.index_of(name).map(|i| (name.clone(), i))).unzip();
+    let receivers: Vec<(String, _)> = names.into_iter().zip(engine.act_together(&indices, action, by, until)).collect();
     if param(&params, "wait").is_none() {
         return Ok(String::new());
     }
