@@ -190,10 +190,13 @@ fn a_program_exits_0_then_3_then_times_out() {
         "prog.sh",
         &format!(
             "n=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}\n\
-             case $n in 1) echo fine; exit 0;; 2) echo broken >&2; exit 3;; *) sleep 30;; esac",
-            c = counter.display()
+             case $n in 1) echo fine; exit 0;; 2) echo broken >&2; exit 3;; *) echo $$ > {h}; exec sleep 30;; esac",
+            c = counter.display(),
+            h = d.join("hung.pid").display()
         ),
     );
+    // The run hanging when the test ends is killed with the test, by its pid.
+    let _cleanup = crate::util::KillOnDrop(vec![d.join("hung.pid")]);
     let text = format!(
         "{}check program prog with path \"{}\" with timeout 2 seconds\n  if status != 0 then alert\n",
         header(d),
