@@ -799,37 +799,14 @@ mod tests {
     /// A filesystem as Debian's monit 5.33 printed `/` on this machine.
     #[test]
     fn filesystem_block_as_monit() {
-        use crate::state::status::ServiceTime;
-        let counter = |per_second, total| Some(IoCounter { per_second, total });
         let mut root = service("root", "Filesystem");
-        root.data = ServiceData::Filesystem(FilesystemData {
-            fs_type: "ext4".into(),
-            flags: "rw,relatime,discard".into(),
-            mode: Some(0o40755),
-            uid: Some(0),
-            gid: Some(0),
-            block_size: 4096,
-            blocks: 66_053_018,
-            blocks_free: 53_026_586,
-            blocks_available: 10_792_940,
-            inodes: 16_777_216,
-            inodes_free: 16_314_911,
-            read: IoFigures {
-                bytes: counter(146_716.0, 24_226_391_040),
-                disk_bytes: None,
-                operations: counter(26.0, 2_253_768),
-            },
-            write: IoFigures {
-                bytes: counter(2_309_276.0, 143_381_766_144),
-                disk_bytes: None,
-                operations: counter(117.8, 343_110),
-            },
-            service_time: Some(ServiceTime {
-                read_ms_per_second: 6.869,
-                write_ms_per_second: 62.807,
-                operations: 293.0,
-            }),
-        });
+        root.data = ServiceData::Filesystem(crate::state::report::tests::sample_filesystem(
+            "rw,relatime,discard",
+            0o40755,
+            0,
+            117.8,
+            293.0,
+        ));
         let text = status(&snapshot(vec![root]), &Filter::default(), Style::Batch);
         let expected = concat!(
             "  on reboot                    start\n",

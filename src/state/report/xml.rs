@@ -562,7 +562,7 @@ mod tests {
     /// machine (`/_status?format=xml`).
     #[test]
     fn file_and_filesystem_as_monit() {
-        use crate::state::status::{FileData, FilesystemData, IoCounter, IoFigures, ServiceTime};
+        use crate::state::status::FileData;
         let stamp = UNIX_EPOCH + Duration::from_micros(1_796_027_140_512_110);
         let times = FileData {
             mode: 0o100644,
@@ -581,37 +581,15 @@ mod tests {
         let mut spool = service("spool", "Directory");
         spool.collected_at = Some(stamp);
         spool.data = ServiceData::File(FileData { mode: 0o40755, ..times });
-        let counter = |per_second, total| Some(IoCounter { per_second, total });
         let mut root = service("root", "Filesystem");
         root.collected_at = Some(stamp);
-        root.data = ServiceData::Filesystem(FilesystemData {
-            fs_type: "ext4".into(),
-            flags: "rw,relatime".into(),
-            mode: Some(0o60600),
-            uid: Some(0),
-            gid: Some(6),
-            block_size: 4096,
-            blocks: 66_053_018,
-            blocks_free: 53_026_586,
-            blocks_available: 10_792_940,
-            inodes: 16_777_216,
-            inodes_free: 16_314_911,
-            read: IoFigures {
-                bytes: counter(146_716.0, 24_226_391_040),
-                disk_bytes: None,
-                operations: counter(26.0, 2_253_768),
-            },
-            write: IoFigures {
-                bytes: counter(2_309_276.0, 143_381_766_144),
-                disk_bytes: None,
-                operations: counter(118.0, 343_110),
-            },
-            service_time: Some(ServiceTime {
-                read_ms_per_second: 6.869,
-                write_ms_per_second: 62.807,
-                operations: 288.0,
-            }),
-        });
+        root.data = ServiceData::Filesystem(crate::state::report::tests::sample_filesystem(
+            "rw,relatime",
+            0o60600,
+            6,
+            118.0,
+            288.0,
+        ));
         let text = render(&snapshot(vec![f, spool, root]), &[], 1);
         let head = |name: &str, kind| {
             format!(
