@@ -684,3 +684,37 @@ fn descriptors_the_daemon_inherited_do_not_reach_its_programs() {
     );
     assert_eq!(std::fs::read_to_string(d.join("fds")).unwrap().trim(), "clean");
 }
+
+#[test]
+fn without_a_stop_program_stop_ends_the_process_and_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let start = write_script(
+        d,
+        "start.sh",
+        &format!(
+            "( sleep 1001 & echo $! > {d}/child.pid; exec sleep 1000 ) > /dev/null 2>&1 &\necho $! > {d}/svc.pid",
+            d = d.display()
+        ),
+    );
+    let text = format!(
+        "{}check process svc with pidfile {}/svc.pid\n  start program = \"{}\"\n",
+        header(d),
+        d.display(),
+        start.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let (svc, child) = (d.join("svc.pid"), d.join("child.pid"));
+    let _cleanup = KillOnDrop(vec![svc.clone(), child.clone()]);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(10), || live_pid(&svc).is_some() && live_pid(&child).is_some()),
+        "{}",
+        daemon.log()
+    );
+    let (main, worker) = (live_pid(&svc).unwrap(), live_pid(&child).unwrap());
+    assert_eq!(daemon.cli(&["stop", "svc"]).status.code(), Some(0), "{}", daemon.log());
+    let gone = |pid: i32| !crate::util::pid_alive(pid);
+    assert!(wait_until(Duration::from_secs(10), || gone(main) && gone(worker)), "{}", daemon.log());
+    assert!(daemon.log().contains("and its 1 descendants"), "{}", daemon.log());
+}

@@ -1075,16 +1075,21 @@ impl ServiceTask {
         match self.service().stop.clone() {
             Some(program) => self.run_method("stop", &program, false).await,
             None => {
-                // No stop program: terminate the process ourselves (SIGTERM, then SIGKILL).
+                // No stop program: terminate the process and its descendants ourselves
+                // (SIGTERM, then SIGKILL to what is left), so no worker is orphaned.
                 if let Some(id) = self.tracked {
-                    info!(service = %self.name(), "no stop program: sending SIGTERM to pid {}", id.pid);
-                    if let Some(pid) = rustix::process::Pid::from_raw(id.pid) {
-                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-                    }
-                    if !self.wait_gone(self.config.limits.stop_timeout().as_std()).await
-                        && let Some(pid) = rustix::process::Pid::from_raw(id.pid)
-                    {
-                        let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+                    let tree = process_tree(id.pid);
+                    info!(
+                        service = %self.name(),
+                        "no stop program: sending SIGTERM to pid {} and its {} descendants",
+                        id.pid,
+                        tree.len() - 1
+                    );
+                    signal_tree(&tree, rustix::process::Signal::TERM);
+                    let gone = self.wait_gone(self.config.limits.stop_timeout().as_std()).await;
+                    // Descendants get the same grace; whatever still runs is killed.
+                    if !gone || tree.iter().skip(1).any(|&(pid, started)| still_the_same(pid, started)) {
+                        signal_tree(&tree, rustix::process::Signal::KILL);
                     }
                 }
                 Ok(())
@@ -1344,4 +1349,28 @@ fn link_fields(
     fields.insert("upload bytes".to_owned(), per_second(r.tx_bytes, c.tx_bytes, true));
     fields.insert("upload errors".to_owned(), per_second(r.tx_errors, c.tx_errors, false));
     fields
+}
+
+/// A process and its descendants, each with its start time (its identity with the pid).
+fn process_tree(pid: i32) -> Vec<(i32, u64)> {
+    std::iter::once(pid)
+        .chain(crate::procfs::process::descendants_of(pid))
+        .filter_map(|p| crate::procfs::process::read_stat(p).ok().map(|s| (p, s.start_ticks)))
+        .collect()
+}
+
+/// Whether `pid` still names the live process that started at `started`.
+fn still_the_same(pid: i32, started: u64) -> bool {
+    crate::procfs::process::read_stat(pid).is_ok_and(|s| s.start_ticks == started && !s.is_zombie())
+}
+
+/// Signals every process of a tree that is still the one recorded, never a recycled pid.
+fn signal_tree(tree: &[(i32, u64)], signal: rustix::process::Signal) {
+    for &(pid, started) in tree {
+        if still_the_same(pid, started)
+            && let Some(target) = rustix::process::Pid::from_raw(pid)
+        {
+            let _ = rustix::process::kill_process(target, signal);
+        }
+    }
 }
