@@ -718,3 +718,30 @@ fn without_a_stop_program_stop_ends_the_process_and_its_children() {
     assert!(wait_until(Duration::from_secs(10), || gone(main) && gone(worker)), "{}", daemon.log());
     assert!(daemon.log().contains("and its 1 descendants"), "{}", daemon.log());
 }
+
+#[test]
+fn without_a_daemon_the_cli_carries_out_start_and_stop_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = format!("{}{}{}", header(d), process_block(d, "db", ""), process_block(d, "web", "  depends on db\n"));
+    let config = write_monitrc(d, "monitrc", &text);
+    let (web, db) = (d.join("web.pid"), d.join("db.pid"));
+    let _cleanup = KillOnDrop(vec![web.clone(), db.clone()]);
+    let cli = |args: &[&str]| {
+        let mut all = vec!["-c", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        std::process::Command::new(crate::util::rmonit_bin()).args(&all).env("HOME", d).output().unwrap()
+    };
+    // As Monit: no daemon, so the CLI runs the start programs itself, parents first.
+    let out = cli(&["start", "web"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(live_pid(&db).is_some() && live_pid(&web).is_some());
+    assert_eq!(starts(d), ["db", "web"]);
+    let out = cli(&["stop", "all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(live_pid(&db).is_none() && live_pid(&web).is_none());
+    assert!(!d.join("rmonit.sock").exists(), "no daemon was left running");
+    let out = cli(&["start", "nosuch"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("There is no service named \"nosuch\""));
+}

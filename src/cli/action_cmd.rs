@@ -101,7 +101,22 @@ pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
     } else {
         form.extend(parsed.names.iter().map(|a| ("service", a.clone())));
     }
-    let answer = post(&config, "/_doaction", &form, wait + READ_TIMEOUT)?;
+    let answer = match post_to_daemon(&config, "/_doaction", &form, wait + READ_TIMEOUT) {
+        Ok(answer) => answer,
+        // No daemon: carried out here, as Monit does (monitor/unmonitor change nothing
+        // that would last, since nothing is saved).
+        Err(client::ClientError::NotRunning) => {
+            let names: Vec<String> = form.iter().filter(|(k, _)| *k == "service").map(|(_, v)| v.clone()).collect();
+            return match super::offline_cmd::act(config, verb, &names, wait) {
+                Ok(()) => Ok(exit::OK),
+                Err(message) => {
+                    eprintln!("{message}");
+                    Ok(exit::FAILURE)
+                }
+            };
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     if answer.status < 300 || answer.status == 302 {
         Ok(exit::OK)
     } else {
@@ -117,9 +132,20 @@ fn post(
     form: &[(&str, String)],
     timeout: Duration,
 ) -> Result<client::Answer, String> {
+    post_to_daemon(config, path, form, timeout).map_err(|e| e.to_string())
+}
+
+/// As [`post`], telling a daemon that is not running apart from other failures.
+fn post_to_daemon(
+    config: &crate::config::Config,
+    path: &str,
+    form: &[(&str, String)],
+    timeout: Duration,
+) -> Result<client::Answer, client::ClientError> {
     let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    runtime()?.block_on(client::post(&socket, path, &pairs, timeout)).map_err(|e| e.to_string())
+    let runtime = runtime().map_err(client::ClientError::Failed)?;
+    runtime.block_on(client::post(&socket, path, &pairs, timeout))
 }
 
 /// `reload`: the daemon reads its control file again. A broken file is refused with its

@@ -7,6 +7,7 @@ mod action_cmd;
 mod args;
 mod config_cmd;
 mod daemon_cmd;
+mod offline_cmd;
 mod run_cmd;
 mod tools_cmd;
 
