@@ -745,3 +745,35 @@ fn without_a_daemon_the_cli_carries_out_start_and_stop_itself() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("There is no service named \"nosuch\""));
 }
+
+#[test]
+fn without_set_daemon_one_pass_runs_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The header's `set daemon 1` left out: Monit then makes one pass and exits (cron use).
+    let text = format!(
+        "set pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\n{}",
+        process_block(d, "web", ""),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let pidfile = d.join("web.pid");
+    let _cleanup = KillOnDrop(vec![pidfile.clone()]);
+    let mut child = std::process::Command::new(crate::util::rmonit_bin())
+        .args(["-c", config.to_str().unwrap()])
+        .env("HOME", d)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let exited = wait_until(Duration::from_secs(30), || matches!(child.try_wait(), Ok(Some(_))));
+    if !exited {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(exited, "the pass ended");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(live_pid(&pidfile).is_some(), "the pass started the missing service");
+    assert!(!d.join("rmonit.sock").exists() && !d.join("rmonit.pid").exists(), "no daemon stayed");
+    assert!(d.join("rmonit.state").exists(), "the state was saved");
+}

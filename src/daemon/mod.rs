@@ -52,6 +52,10 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
         println!("rmonit daemon with PID {pid} awakened");
         return Ok(());
     }
+    if config.daemon.is_none() && options.interval.is_none() {
+        // No `set daemon` and no `-d`: one pass and exit, as Monit does (cron-driven use).
+        return run_once(config, &options);
+    }
     let foreground = options.foreground || config.init;
     // Descriptors the launcher left open (a deploy script's pipe, an ssh session's) must
     // not reach the programs we start: they would hold the launcher's session open.
@@ -84,7 +88,62 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     result
 }
 
-/// The pid of a live daemon named by the pid file, if any.
+/// How long a single pass may take, its actions (start programs) included.
+const ONE_PASS_LIMIT: Duration = Duration::from_secs(300);
+
+/// One pass over every service in this process, then exit: the checks, the actions their
+/// rules call and the alerts they raise, with the state file read before and written after.
+fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
+    let target = match options.logfile.as_deref() {
+        Some("syslog") => logging::Target::Syslog(None),
+        Some(path) => logging::Target::File(PathBuf::from(path)),
+        None => match &config.log {
+            Some(crate::config::model::LogConfig::File(path)) => logging::Target::File(PathBuf::from(path)),
+            Some(crate::config::model::LogConfig::Syslog { facility }) => logging::Target::Syslog(facility.clone()),
+            None => logging::Target::Stderr,
+        },
+    };
+    logging::init(target, options.verbose)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async {
+        let config = Arc::new(config);
+        let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
+        let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
+        let saved = match persist::load(&statefile) {
+            persist::Loaded::Valid(state) => Some(state),
+            _ => None,
+        };
+        let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
+        let notifier = alert::spawn(config.clone(), &alert::queue_dir(&config, &statefile)).ok();
+        let mut running = start_engine(&config, options, initial, saved.as_ref(), false, notifier.as_ref());
+        let board = running.engine.board().clone();
+        let settled = || {
+            board
+                .snapshot()
+                .services
+                .iter()
+                .all(|s| s.pending.is_none() && (s.collected_at.is_some() || s.monitoring != Monitoring::Monitored))
+        };
+        let deadline = tokio::time::Instant::now() + ONE_PASS_LIMIT;
+        // Past the first look, until every watched service was checked and no action waits.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        while !settled() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let last = state_of(&config, running.engine.board());
+        stop_engine(&mut running).await;
+        if let Some(notifier) = notifier {
+            notifier.stop(ALERT_FLUSH_AT_STOP).await;
+        }
+        persist::save(&statefile, &last)
+            .map_err(|e| format!("cannot write the state file {}: {e}", statefile.display()))
+    })
+}
+
+/// The pid of a live daemon named by the pid file, if any./// The pid of a live daemon named by the pid file, if any.
 pub fn running_daemon(pidfile: &Path) -> Option<i32> {
     let pid = crate::procfs::process::read_pidfile(pidfile).ok()?;
     let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
