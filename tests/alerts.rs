@@ -695,3 +695,28 @@ fn a_mail_server_that_wants_a_login_gets_it_and_a_wrong_one_keeps_the_alert_queu
     );
     assert!(!smtp.with_subject("Does not exist flag").is_empty());
 }
+
+#[test]
+fn a_restart_limit_sends_monits_timeout_alert() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let smtp = SmtpServer::start(d, free_port(), &[]);
+    let fail = crate::util::write_script(d, "fail.sh", "echo 'cannot start: config error'\nexit 1");
+    let text = format!(
+        "{}set alert root@localhost only on {{ timeout }}\n\
+         check process failer with pidfile {d}/failer.pid\n  start program = \"{}\" with timeout 2 seconds\n  \
+         if 2 restarts within 3 cycles then unmonitor\n",
+        header(d, &format!("127.0.0.1 port {}", smtp.port)),
+        fail.display(),
+        d = d.display()
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(30), || !smtp.with_subject("Timeout failer").is_empty()),
+        "the Timeout mail: {}",
+        daemon.log()
+    );
+    let mail = &smtp.with_subject("Timeout failer")[0];
+    assert!(mail.body.contains("\tAction:      unmonitor\n"), "{}", mail.body);
+    assert!(mail.body.contains("service restarted 2 times within "), "{}", mail.body);
+}

@@ -130,7 +130,10 @@ fn credentials_read_only_users_and_csrf() {
     // Monit's other endpoints.
     let xml = get(port, "/_status?format=xml", &admin);
     assert!(xml.body.starts_with("<?xml") && xml.body.contains("<name>data</name>"), "{}", xml.body);
-    assert!(get(port, "/_status2", &admin).body.contains(r#"<service name="data">"#));
+    assert!(get(port, "/_status2?format=xml", &admin).body.contains(r#"<service name="data">"#));
+    let text = get(port, "/_status", &admin);
+    assert!(text.headers.to_ascii_lowercase().contains("content-type: text/plain"), "{}", text.headers);
+    assert!(get(port, "/_status2", &admin).body.contains("status "), "without format, the text status");
     let id = std::fs::read_to_string(d.join("rmonit.id")).unwrap();
     assert_eq!(get(port, "/_getid", &admin).body, id.trim(), "32 bytes, no line break, as Monit");
     assert!(get(port, "/_viewlog", &admin).body.contains("unmonitor on user request"));

@@ -523,7 +523,8 @@ pub(crate) fn record_action(
         }
     };
     let state = if result.is_ok() { NoticeState::Changed } else { NoticeState::Failed };
-    alerts.post(Notice::transition(name, EventKind::Action, state, &message, action));
+    // Monit's `Action done` mail says `Action: alert` whatever was done.
+    alerts.post(Notice::transition(name, EventKind::Action, state, &message, "alert"));
     let record = EventRecord {
         at: SystemTime::now(),
         event: EventKind::Action,

@@ -205,8 +205,17 @@ impl RestartLog {
                 let recent =
                     self.cycles.iter().filter(|&&c| cycle.saturating_sub(c) < u64::from(limit.cycles)).count() as u32;
                 if recent >= limit.count {
+                    // Monit names the cycles the counted restarts span, not the window.
+                    let oldest = self
+                        .cycles
+                        .iter()
+                        .copied()
+                        .filter(|&c| cycle.saturating_sub(c) < u64::from(limit.cycles))
+                        .min()
+                        .unwrap_or(cycle);
+                    let spanned = cycle.saturating_sub(oldest).max(1) as u32;
                     self.cycles.clear();
-                    return Some((limit.action.clone(), recent, limit.cycles));
+                    return Some((limit.action.clone(), recent, spanned));
                 }
             }
         }
@@ -381,8 +390,9 @@ mod tests {
         let mut log = RestartLog::default();
         assert_eq!(log.check_and_record(&limits, 1), None);
         assert_eq!(log.check_and_record(&limits, 2), None);
-        // A third restart within 3 cycles of the first two: the limit fires instead.
-        assert_eq!(log.check_and_record(&limits, 3), Some((Action::Unmonitor, 2, 3)));
+        // A third restart within 3 cycles of the first two: the limit fires instead, and
+        // names the 2 cycles the restarts spanned, as Monit does.
+        assert_eq!(log.check_and_record(&limits, 3), Some((Action::Unmonitor, 2, 2)));
         assert!(log.is_empty(), "the log starts afresh");
         // Restarts far enough apart never reach the limit.
         for cycle in [10, 13, 16, 19] {

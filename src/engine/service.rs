@@ -1002,7 +1002,19 @@ impl ServiceTask {
                 let limits = self.config.services[self.index].restart_limits.clone();
                 match self.restarts.check_and_record(&limits, self.cycle) {
                     Some((limit_action, count, cycles)) => {
-                        error!(service = %name, "service restarted {count} times within {cycles} cycles(s) - {}", limit_action.name());
+                        let message = format!(
+                            "service restarted {count} times within {cycles} cycles(s) - {}",
+                            limit_action.name()
+                        );
+                        error!(service = %name, "{message}");
+                        // Monit's Timeout event: alerted to every recipient that takes it.
+                        self.alerts.post(Notice::transition(
+                            &name,
+                            EventKind::Timeout,
+                            NoticeState::Failed,
+                            &message,
+                            limit_action.name(),
+                        ));
                         self.dispatch_request(limit_action, Origin::RestartLimit);
                     }
                     None => self.dispatch_request(action, self.rule_origin()),
@@ -1134,7 +1146,7 @@ impl ServiceTask {
             Err(e) => (false, e.clone()),
         };
         if let Err(e) = &result {
-            error!(service = %name, "failed to {method} -- {e}");
+            error!(service = %name, "{}", failure_text(method, e));
         } else {
             info!(service = %name, "{method} succeeded");
         }
@@ -1143,7 +1155,7 @@ impl ServiceTask {
         });
         self.exec_event(match &result {
             Ok(()) => TestResult::Succeeded(format!("{method} succeeded")),
-            Err(e) => TestResult::Failed(format!("failed to {method} -- {e}")),
+            Err(e) => TestResult::Failed(failure_text(method, e)),
         });
         result
     }
@@ -1245,7 +1257,7 @@ impl ServiceTask {
                 let output = running.output();
                 let output = output.trim();
                 return Err(format!(
-                    "'{command}' (exit status -1): Program timed out after {} s{}{output}",
+                    "(exit status -1) -- Program '{command}' timed out after {} s{}{output}",
                     timeout.as_secs_f64(),
                     if output.is_empty() { "" } else { " -- " }
                 ));
@@ -1256,12 +1268,12 @@ impl ServiceTask {
                 && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE
             {
                 let status = exit.as_ref().map_or(-1, Exit::status);
-                return Err(format!("'{command}' (exit status {status}): {}", running.output().trim()));
+                return Err(format!("(exit status {status}) -- '{command}': {}", running.output().trim()));
             }
             if Instant::now() >= deadline {
                 let output = running.output();
                 let status = exit.map_or(-1, |e| e.status());
-                return Err(format!("'{command}' (exit status {status}): {}", output.trim()));
+                return Err(format!("(exit status {status}) -- '{command}': {}", output.trim()));
             }
             delay = (delay * 2).min(Duration::from_millis(250));
         }
@@ -1372,5 +1384,15 @@ fn signal_tree(tree: &[(i32, u64)], signal: rustix::process::Signal) {
         {
             let _ = rustix::process::kill_process(target, signal);
         }
+    }
+}
+
+/// A failed method in Monit's words: `failed to start (exit status 1) -- '/bin/x': output`,
+/// or `failed to stop -- reason` when no program ran.
+fn failure_text(method: &str, error: &str) -> String {
+    if error.starts_with("(exit status ") {
+        format!("failed to {method} {error}")
+    } else {
+        format!("failed to {method} -- {error}")
     }
 }

@@ -248,7 +248,10 @@ fn view(state: &AppState, params: &Params) -> Result<(crate::state::Snapshot, Fi
 }
 
 /// `/_status`: text, or the XML document with `format=xml` (Monit ignores the filters then).
-async fn status(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, ApiError> {
+pub(crate) async fn status(
+    State(state): State<AppState>,
+    RequestParams(params): RequestParams,
+) -> Result<Response, ApiError> {
     if param(&params, "format").is_some_and(|f| f.eq_ignore_ascii_case("xml")) {
         return Ok(pages::xml_response(&state, 1));
     }
@@ -262,7 +265,7 @@ async fn status(State(state): State<AppState>, RequestParams(params): RequestPar
         }
         Ok(text)
     })?;
-    Ok(body.into_response())
+    Ok(AppState::text_page(body))
 }
 
 async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, ApiError> {

@@ -111,8 +111,16 @@ fn xml_document(state: &AppState, version: u8) -> String {
     crate::state::report::xml(&snapshot, &context, version)
 }
 
-pub async fn status2(State(state): State<AppState>) -> Response {
-    xml_response(&state, 2)
+/// `/_status2`: the XML of protocol version 2 with `format=xml`, else the text status,
+/// as Monit answers it.
+pub async fn status2(
+    State(state): State<AppState>,
+    RequestParams(params): RequestParams,
+) -> Result<Response, ApiError> {
+    if param(&params, "format").is_some_and(|f| f.eq_ignore_ascii_case("xml")) {
+        return Ok(xml_response(&state, 2));
+    }
+    super::status(State(state), RequestParams(params)).await
 }
 
 /// `/_getid`: the instance id alone, 32 bytes without a line break, as Monit sends it.

@@ -68,12 +68,8 @@ impl Block<'_> {
                 self.connection(figure);
             }
         }
-        // rmonit's addition: the outcome of the last action, so `status` tells what happened.
-        if let Some(outcome) = &s.last_action {
-            let result = if outcome.success { "succeeded" } else { "failed" };
-            let failed = (!outcome.success).then_some(EventKind::Exec);
-            self.value("last action", failed, Some(format!("{} {result} at {}", outcome.action, date(outcome.at))));
-        }
+        // The last action's outcome is not printed: Monit's text has no such line, and
+        // scripts parse it. The dashboard and the JSON API show it.
         // Monit stamps a service when it creates it, so one never checked (not monitored,
         // or initializing) shows when the daemon started or reloaded.
         self.value("data collected", None, Some(date(s.collected_at.unwrap_or(self.started))));
@@ -832,7 +828,7 @@ mod tests {
     }
 
     #[test]
-    fn last_action_and_filters() {
+    fn no_last_action_line_and_filters() {
         let mut s = web();
         s.last_action = Some(ActionOutcome {
             action: "restart".into(),
@@ -842,13 +838,7 @@ mod tests {
         });
         let snap = snapshot(vec![s, service("db", "Process")]);
         let text = status(&snap, &Filter { names: Some("web".into()), group_members: None }, Style::Batch);
-        assert!(
-            text.contains(&format!(
-                "  last action                  restart failed at {}\n  data collected",
-                date(at(1_795_462_600))
-            )),
-            "{text}"
-        );
+        assert!(!text.contains("last action"), "Monit's text has no such line: {text}");
         assert!(!text.contains("'db'"));
         let none = Filter { names: Some("nosuch".into()), group_members: None };
         assert_eq!(status(&snap, &none, Style::Batch), "Monit 5.33.0 uptime: 0m\n\n");

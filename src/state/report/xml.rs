@@ -305,7 +305,7 @@ fn connections(out: &mut String, figures: &[ConnectionFigure]) {
         };
         match f.kind {
             ConnectionKind::Ping => {
-                out.push_str(&format!("<icmp><type>Echo Request</type><responsetime>{time:.6}</responsetime></icmp>"))
+                out.push_str(&format!("<icmp><type>Ping</type><responsetime>{time:.6}</responsetime></icmp>"))
             }
             ConnectionKind::Port => out.push_str(&format!(
                 "<port><hostname>{}</hostname><portnumber>{}</portnumber><request><![CDATA[{}]]></request>\
@@ -332,7 +332,8 @@ fn program(out: &mut String, p: &ProgramData) {
         "<program><started>{}</started><status>{}</status><output><![CDATA[{}]]></output></program>",
         epoch_secs(started),
         p.exit_status.unwrap_or(0),
-        p.output.replace("]]>", "]]&gt;")
+        // Monit strips the last line break.
+        p.output.trim_end_matches('\n').replace("]]>", "]]&gt;")
     ));
 }
 
@@ -640,7 +641,7 @@ mod tests {
         ];
         let text = render(&snapshot(vec![host]), &[], 1);
         let expected = concat!(
-            "<read></read><write></write><icmp><type>Echo Request</type><responsetime>0.000042</responsetime></icmp>",
+            "<read></read><write></write><icmp><type>Ping</type><responsetime>0.000042</responsetime></icmp>",
             "<port><hostname>127.0.0.1</hostname><portnumber>18080</portnumber><request><![CDATA[/index.html]]></request>",
             "<protocol>HTTP</protocol><type>TCP</type><responsetime>0.003955</responsetime></port>",
             "<unix><path>/run/app.sock</path><protocol>DEFAULT</protocol><responsetime>-1.000000</responsetime></unix>",
