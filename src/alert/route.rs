@@ -58,7 +58,9 @@ fn takes(alert: &AlertConfig, notice: &Notice) -> bool {
     if !notice.is_reminder() {
         return true;
     }
-    alert.reminder.is_some_and(|every| every > 0 && notice.cycles_in_state.is_multiple_of(every))
+    // Monit counts the transition's post as the first (count 1) and reminds when the
+    // count is a multiple: with `reminder 2`, one cycle after the first mail, then every 2.
+    alert.reminder.is_some_and(|every| every > 0 && (notice.cycles_in_state + 1).is_multiple_of(every))
 }
 
 /// Whether anyone could take notices at all (no recipients: the notifier stays idle).
@@ -106,8 +108,10 @@ mod tests {
         let mut notice = Notice::transition("web", EventKind::Nonexist, NoticeState::Failed, "gone", "restart");
         assert_eq!(addresses(&c, &notice), ["a@x", "b@x"]);
         notice.cycles_in_state = 1;
+        assert_eq!(addresses(&c, &notice), ["b@x"], "the next cycle, as Monit's count 2");
+        notice.cycles_in_state = 2;
         assert!(addresses(&c, &notice).is_empty());
-        notice.cycles_in_state = 4;
+        notice.cycles_in_state = 3;
         assert_eq!(addresses(&c, &notice), ["b@x"]);
     }
 }
