@@ -37,9 +37,55 @@ pub struct ConnectionFigure {
     pub available: Option<bool>,
 }
 
+/// The figures in the order Monit prints them: pings, then ports, then unix sockets, each
+/// kind last-declared first (Monit prepends every test to its kind's list).
+pub fn in_monit_order(figures: &[ConnectionFigure]) -> Vec<&ConnectionFigure> {
+    [ConnectionKind::Ping, ConnectionKind::Port, ConnectionKind::Unix]
+        .into_iter()
+        .flat_map(|kind| figures.iter().rev().filter(move |f| f.kind == kind))
+        .collect()
+}
+
 impl ConnectionFigure {
     /// Monit's `type TCP/IP` and `using TLS ` words.
     pub fn type_description(&self) -> String {
         format!("{}/{}", self.socket_type, self.ip_version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monit_prints_pings_then_ports_then_sockets_each_last_declared_first() {
+        let figure = |kind, port| ConnectionFigure {
+            kind,
+            target: "h".into(),
+            port,
+            request: String::new(),
+            protocol: "DEFAULT".into(),
+            socket_type: "TCP".into(),
+            ip_version: "IP".into(),
+            tls: false,
+            response_time: None,
+            available: None,
+        };
+        let declared = [
+            figure(ConnectionKind::Port, 80),
+            figure(ConnectionKind::Unix, 0),
+            figure(ConnectionKind::Port, 443),
+            figure(ConnectionKind::Ping, 0),
+        ];
+        let order: Vec<(ConnectionKind, u16)> = in_monit_order(&declared).iter().map(|f| (f.kind, f.port)).collect();
+        assert_eq!(
+            order,
+            [
+                (ConnectionKind::Ping, 0),
+                (ConnectionKind::Port, 443),
+                (ConnectionKind::Port, 80),
+                (ConnectionKind::Unix, 0)
+            ]
+        );
     }
 }

@@ -64,7 +64,7 @@ impl Block<'_> {
                 ServiceData::Filesystem(f) => self.filesystem(f),
                 ServiceData::Generic(fields) => self.generic(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             }
-            for figure in &s.connections {
+            for figure in crate::state::network::in_monit_order(&s.connections) {
                 self.connection(figure);
             }
         }

@@ -298,7 +298,7 @@ fn system(out: &mut String, s: &SystemData) {
 /// `<icmp>`, `<port>` and `<unix>` per test, as xml.c writes them; the response time in
 /// seconds, -1 when the test failed or has not run.
 fn connections(out: &mut String, figures: &[ConnectionFigure]) {
-    for f in figures {
+    for f in crate::state::network::in_monit_order(figures) {
         let time = match (f.available, f.response_time) {
             (Some(true), Some(secs)) => secs,
             _ => -1.0,
