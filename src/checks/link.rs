@@ -171,13 +171,13 @@ pub fn judge(
     use crate::checks::judge::{compare, show_quantity};
     use crate::config::model::{Metric, Test, Unit};
     use crate::engine::rules::TestResult;
-    let name = &figures.reading.name;
     let capacity = (figures.reading.speed_mbps, figures.reading.full_duplex);
     Some(match test {
-        Test::LinkDown if figures.reading.up => TestResult::Succeeded(format!("link up on {name}")),
-        Test::LinkDown => TestResult::Failed(format!("link down on {name}")),
-        Test::LinkUp if figures.reading.up => TestResult::Failed(format!("link up on {name}")),
-        Test::LinkUp => TestResult::Succeeded(format!("link down on {name}")),
+        // Monit's words: `link down`, `link up`.
+        Test::LinkDown if figures.reading.up => TestResult::Succeeded("link up".to_owned()),
+        Test::LinkDown => TestResult::Failed("link down".to_owned()),
+        Test::LinkUp if figures.reading.up => TestResult::Failed("link up".to_owned()),
+        Test::LinkUp => TestResult::Succeeded("link down".to_owned()),
         Test::LinkChanged => match figures.previous_capacity {
             Some(before) if before != capacity => {
                 TestResult::Changed(format!("link capacity changed to {}", capacity_text(capacity)))

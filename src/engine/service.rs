@@ -1335,31 +1335,28 @@ fn cron_time(epoch_secs: u64) -> CronTime {
     }
 }
 
-/// The status lines of a network interface, with Monit's labels.
+/// The status lines of a network interface, as Monit prints them: `link N errors`, the
+/// capacity when the speed is known, then the rates; every line `-` while the link is down.
 fn link_fields(
     reading: &crate::checks::link::Reading,
     rates: Option<&crate::checks::link::Rates>,
 ) -> std::collections::BTreeMap<String, String> {
     use crate::state::report::bytes;
-    let mut fields = std::collections::BTreeMap::new();
-    let state = if reading.up { "UP" } else { "DOWN" };
-    let capacity = crate::checks::link::capacity_text((reading.speed_mbps, reading.full_duplex));
-    fields.insert("link".to_owned(), format!("{state}, {capacity}"));
-    let c = reading.counters;
+    let labels = ["link", "download bytes", "upload bytes", "download packets", "upload packets"];
+    if !reading.up {
+        return labels.iter().map(|l| (l.to_string(), "-".to_owned())).collect();
+    }
     let r = rates.copied().unwrap_or_default();
-    let per_second = |rate: f64, total: u64, unit: bool| {
-        if unit {
-            format!("{}/s [{} total]", bytes(rate as u64), bytes(total))
-        } else {
-            format!("{rate:.0} per second [{total} total]")
-        }
-    };
-    fields.insert("download packets".to_owned(), per_second(r.rx_packets, c.rx_packets, false));
-    fields.insert("download bytes".to_owned(), per_second(r.rx_bytes, c.rx_bytes, true));
-    fields.insert("download errors".to_owned(), per_second(r.rx_errors, c.rx_errors, false));
-    fields.insert("upload packets".to_owned(), per_second(r.tx_packets, c.tx_packets, false));
-    fields.insert("upload bytes".to_owned(), per_second(r.tx_bytes, c.tx_bytes, true));
-    fields.insert("upload errors".to_owned(), per_second(r.tx_errors, c.tx_errors, false));
+    let mut fields = std::collections::BTreeMap::new();
+    fields.insert("link".to_owned(), format!("{:.0} errors", r.rx_errors + r.tx_errors));
+    if let Some(speed) = reading.speed_mbps {
+        let duplex = if reading.full_duplex == Some(false) { "half-duplex" } else { "full-duplex" };
+        fields.insert("capacity".to_owned(), format!("{speed} Mb/s {duplex}"));
+    }
+    fields.insert("download bytes".to_owned(), format!("{}/s", bytes(r.rx_bytes as u64)));
+    fields.insert("upload bytes".to_owned(), format!("{}/s", bytes(r.tx_bytes as u64)));
+    fields.insert("download packets".to_owned(), format!("{:.0} per second", r.rx_packets));
+    fields.insert("upload packets".to_owned(), format!("{:.0} per second", r.tx_packets));
     fields
 }
 
