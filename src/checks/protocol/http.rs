@@ -44,11 +44,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     let status = response.status().as_u16();
     let expected = config.status.unwrap_or(Comparison::new(Operator::Lt, Quantity::count(400.0)));
     if !expected.op.holds(f64::from(status), expected.limit.value) {
-        let wanted = match config.status {
-            Some(_) => format!(" (expected status {expected})"),
-            None => String::new(),
-        };
-        return Err(format!("HTTP error: Server returned status {status}{wanted}"));
+        return Err(format!("HTTP error: Server returned status {status}"));
     }
     if !wants_body || head {
         return Ok(());
