@@ -401,3 +401,14 @@ fn a_filesystem_by_device_shows_the_device_and_a_file_its_content_match() {
     let want = format!("  permission                   {:o}\n", meta.mode() & 0o7777);
     assert!(wait_until(Duration::from_secs(10), || status("disk").contains(&want)), "{want}{}", status("disk"));
 }
+
+#[test]
+fn a_lasting_failure_is_logged_at_every_cycle_as_monit_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = format!("{}check file gone path {}/gone\n  if does not exist then alert\n", header(d), d.display());
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    let logged = || daemon.log().matches("'gone' file doesn't exist").count();
+    assert!(wait_until(Duration::from_secs(10), || logged() >= 3), "{}", daemon.log());
+}

@@ -907,6 +907,9 @@ impl ServiceTask {
                 }
             } else if decision.pending_failure {
                 warn!(service = %name, "{message}");
+            } else if history.state == EventState::Failed && matches!(result, TestResult::Failed(_)) {
+                // Monit logs a failure again at every cycle while it lasts.
+                error!(service = %name, "{message}");
             }
             notices.extend(alert_notice(&name, &spec, history, result, &decision));
             match history.state {
