@@ -119,6 +119,11 @@ fn status_summary_and_report_print_json() {
     assert_eq!(names(&summary["services"]), ["web", "webmatch"]);
     let group = json(&daemon.cli(&["-g", "www", "summary", "--json"]));
     assert_eq!(names(&group["services"]), ["config", "web"]);
+    // As Monit, -g wins: a service name beside it is ignored.
+    let group = json(&daemon.cli(&["-g", "www", "summary", "prog", "--json"]));
+    assert_eq!(names(&group["services"]), ["config", "web"]);
+    let text = daemon.cli(&["-g", "www", "summary", "prog"]);
+    assert!(text.status.success() && stdout(&text).contains(" web ") && !stdout(&text).contains(" prog "));
 
     let report = json(&daemon.cli(&["report", "--json"]));
     assert_eq!(report, serde_json::json!({"up": 3, "down": 3, "initialising": 0, "unmonitored": 0, "total": 6}));

@@ -41,6 +41,8 @@ pub(super) fn request(
         form.push(("batch", "1".to_owned()));
     }
     if let Some(group) = &cli.group {
+        // As Monit: with -g the group is shown, and a service name is ignored.
+        form.retain(|(key, _)| *key != "service");
         form.push(("group", group.clone()));
     }
     let socket = paths::control_socket(config);
@@ -78,6 +80,7 @@ fn fetch_json(
     timeout: Duration,
 ) -> Result<serde_json::Value, String> {
     if let Some(group) = &cli.group {
+        form.retain(|(key, _)| *key != "service");
         form.push(("group", group.clone()));
     }
     let socket = paths::control_socket(config);
