@@ -693,7 +693,7 @@ impl ServiceTask {
                         self.traffic_log.record(now, reading.counters);
                         exists = Some(true);
                         existence_message = format!("interface {} exists", reading.name);
-                        self.data = ServiceData::Generic(link_fields(&reading, rates.as_ref()));
+                        self.data = ServiceData::Network(network_data(&reading, rates.as_ref()));
                         self.link_previous = Some((reading.clone(), now));
                         link_figures = Some(link::LinkFigures { reading, rates, previous_capacity });
                     }
@@ -1338,29 +1338,34 @@ fn cron_time(epoch_secs: u64) -> CronTime {
     }
 }
 
-/// The status lines of a network interface, as Monit prints them: `link N errors`, the
-/// capacity when the speed is known, then the rates; every line `-` while the link is down.
-fn link_fields(
+/// A network interface's figures for the status, from a reading and its rates.
+fn network_data(
     reading: &crate::checks::link::Reading,
     rates: Option<&crate::checks::link::Rates>,
-) -> std::collections::BTreeMap<String, String> {
-    use crate::state::report::bytes;
-    let labels = ["link", "download bytes", "upload bytes", "download packets", "upload packets"];
-    if !reading.up {
-        return labels.iter().map(|l| (l.to_string(), "-".to_owned())).collect();
+) -> crate::state::status::NetworkData {
+    use crate::state::status::{LinkDirection, NetworkData};
+    let (c, r) = (reading.counters, rates.copied().unwrap_or_default());
+    NetworkData {
+        up: reading.up,
+        speed_mbps: reading.speed_mbps,
+        full_duplex: reading.full_duplex,
+        download: LinkDirection {
+            packets_per_second: r.rx_packets,
+            packets_total: c.rx_packets,
+            bytes_per_second: r.rx_bytes,
+            bytes_total: c.rx_bytes,
+            errors_per_second: r.rx_errors,
+            errors_total: c.rx_errors,
+        },
+        upload: LinkDirection {
+            packets_per_second: r.tx_packets,
+            packets_total: c.tx_packets,
+            bytes_per_second: r.tx_bytes,
+            bytes_total: c.tx_bytes,
+            errors_per_second: r.tx_errors,
+            errors_total: c.tx_errors,
+        },
     }
-    let r = rates.copied().unwrap_or_default();
-    let mut fields = std::collections::BTreeMap::new();
-    fields.insert("link".to_owned(), format!("{:.0} errors", r.rx_errors + r.tx_errors));
-    if let Some(speed) = reading.speed_mbps {
-        let duplex = if reading.full_duplex == Some(false) { "half-duplex" } else { "full-duplex" };
-        fields.insert("capacity".to_owned(), format!("{speed} Mb/s {duplex}"));
-    }
-    fields.insert("download bytes".to_owned(), format!("{}/s", bytes(r.rx_bytes as u64)));
-    fields.insert("upload bytes".to_owned(), format!("{}/s", bytes(r.tx_bytes as u64)));
-    fields.insert("download packets".to_owned(), format!("{:.0} per second", r.rx_packets));
-    fields.insert("upload packets".to_owned(), format!("{:.0} per second", r.tx_packets));
-    fields
 }
 
 /// A process and its descendants, each with its start time (its identity with the pid).

@@ -198,8 +198,33 @@ pub enum ServiceData {
     /// Files, fifos and directories.
     File(FileData),
     Filesystem(FilesystemData),
+    /// A network interface.
+    Network(NetworkData),
     /// Other types until their checks report figures of their own.
     Generic(BTreeMap<String, String>),
+}
+
+/// One direction of a network interface: per-second rates (while two readings exist) and
+/// totals since the interface came up.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LinkDirection {
+    pub packets_per_second: f64,
+    pub packets_total: u64,
+    pub bytes_per_second: f64,
+    pub bytes_total: u64,
+    pub errors_per_second: f64,
+    pub errors_total: u64,
+}
+
+/// A network interface's figures.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NetworkData {
+    pub up: bool,
+    /// Mb/s, when the driver says.
+    pub speed_mbps: Option<u64>,
+    pub full_duplex: Option<bool>,
+    pub download: LinkDirection,
+    pub upload: LinkDirection,
 }
 
 /// The outcome of the last action on a service (user-requested or rule-driven).

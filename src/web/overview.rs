@@ -135,6 +135,12 @@ fn figures(service: &ServiceStatus) -> Markup {
             .map(|(k, v)| format!("{k} {v}"))
             .collect::<Vec<_>>()
             .join(" · "),
+        ServiceData::Network(n) if n.up => format!(
+            "download {}/s · upload {}/s",
+            crate::state::report::bytes(n.download.bytes_per_second as u64),
+            crate::state::report::bytes(n.upload.bytes_per_second as u64)
+        ),
+        ServiceData::Network(_) => "link down".to_owned(),
         ServiceData::None => String::new(),
     };
     let response = service

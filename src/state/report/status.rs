@@ -62,6 +62,7 @@ impl Block<'_> {
                 ServiceData::Program(p) => self.program(p),
                 ServiceData::File(f) => self.file(f),
                 ServiceData::Filesystem(f) => self.filesystem(f),
+                ServiceData::Network(n) => self.network(n),
                 ServiceData::Generic(fields) => self.generic(fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
             }
             for figure in crate::state::network::in_monit_order(&s.connections) {
@@ -338,6 +339,30 @@ impl Block<'_> {
 
     /// Figures other checks report as `label -> text`: the labels Monit prints come in
     /// Monit's order (and turn red with their event), any others after them.
+    /// A network interface as Monit prints it: `link N errors`, the capacity when the
+    /// speed is known, then the rates; every line `-` while the link is down.
+    fn network(&mut self, n: &crate::state::status::NetworkData) {
+        let lines: Vec<(&str, String)> = if !n.up {
+            ["link", "download bytes", "upload bytes", "download packets", "upload packets"]
+                .into_iter()
+                .map(|label| (label, "-".to_owned()))
+                .collect()
+        } else {
+            let mut lines =
+                vec![("link", format!("{:.0} errors", n.download.errors_per_second + n.upload.errors_per_second))];
+            if let Some(speed) = n.speed_mbps {
+                let duplex = if n.full_duplex == Some(false) { "half-duplex" } else { "full-duplex" };
+                lines.push(("capacity", format!("{speed} Mb/s {duplex}")));
+            }
+            lines.push(("download bytes", format!("{}/s", bytes(n.download.bytes_per_second as u64))));
+            lines.push(("upload bytes", format!("{}/s", bytes(n.upload.bytes_per_second as u64))));
+            lines.push(("download packets", format!("{:.0} per second", n.download.packets_per_second)));
+            lines.push(("upload packets", format!("{:.0} per second", n.upload.packets_per_second)));
+            lines
+        };
+        self.generic(lines.iter().map(|(label, text)| (*label, text.as_str())));
+    }
+
     fn generic<'f>(&mut self, fields: impl Iterator<Item = (&'f str, &'f str)>) {
         let mut fields: Vec<(&str, &str)> = fields.collect();
         let rank = |label: &str| GENERIC_LABELS.iter().position(|(l, _)| *l == label).unwrap_or(GENERIC_LABELS.len());

@@ -145,6 +145,7 @@ fn write_service(out: &mut String, s: &ServiceStatus, v2: bool) {
             ServiceData::Program(p) => program(out, p),
             ServiceData::File(f) => file(out, f),
             ServiceData::Filesystem(f) => filesystem(out, f),
+            ServiceData::Network(n) => link(out, n),
             ServiceData::None | ServiceData::Generic(_) => {}
         }
         connections(out, &s.connections);
@@ -325,6 +326,22 @@ fn connections(out: &mut String, figures: &[ConnectionFigure]) {
     }
 }
 
+/// `<link>` as xml.c writes it: state, speed in bit/s (-1 unknown), duplex (-1 unknown),
+/// then per direction packets, bytes and errors, each `now` (per second) and `total`.
+fn link(out: &mut String, n: &crate::state::status::NetworkData) {
+    let speed = n.speed_mbps.map_or(-1, |mbps| mbps as i64 * 1_000_000);
+    let duplex = n.full_duplex.map_or(-1, i32::from);
+    out.push_str(&format!("<link><state>{}</state><speed>{speed}</speed><duplex>{duplex}</duplex>", i32::from(n.up)));
+    for (tag, d) in [("download", &n.download), ("upload", &n.upload)] {
+        out.push_str(&format!(
+            "<{tag}><packets><now>{:.0}</now><total>{}</total></packets><bytes><now>{:.0}</now><total>{}</total></bytes>\
+             <errors><now>{:.0}</now><total>{}</total></errors></{tag}>",
+            d.packets_per_second, d.packets_total, d.bytes_per_second, d.bytes_total, d.errors_per_second, d.errors_total
+        ));
+    }
+    out.push_str("</link>");
+}
+
 /// Nothing until the program has run once.
 fn program(out: &mut String, p: &ProgramData) {
     let Some(started) = p.started else { return };
@@ -440,6 +457,36 @@ mod tests {
 
     use super::super::tests::service;
     use super::*;
+
+    #[test]
+    fn a_network_interface_has_its_link_element() {
+        use crate::state::status::{LinkDirection, NetworkData};
+        let mut out = String::new();
+        let direction = |n: u64| LinkDirection {
+            packets_per_second: 18.0,
+            packets_total: n,
+            bytes_per_second: 3993.6,
+            bytes_total: n * 100,
+            errors_per_second: 0.0,
+            errors_total: 0,
+        };
+        let data = NetworkData {
+            up: true,
+            speed_mbps: None,
+            full_duplex: None,
+            download: direction(10),
+            upload: direction(20),
+        };
+        link(&mut out, &data);
+        assert_eq!(
+            out,
+            "<link><state>1</state><speed>-1</speed><duplex>-1</duplex>\
+             <download><packets><now>18</now><total>10</total></packets><bytes><now>3994</now><total>1000</total></bytes>\
+             <errors><now>0</now><total>0</total></errors></download>\
+             <upload><packets><now>18</now><total>20</total></packets><bytes><now>3994</now><total>2000</total></bytes>\
+             <errors><now>0</now><total>0</total></errors></upload></link>"
+        );
+    }
     use crate::state::status::CpuUsage;
 
     fn context<'a>(groups: &'a [(String, Vec<String>)]) -> XmlContext<'a> {
