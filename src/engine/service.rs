@@ -970,7 +970,8 @@ impl ServiceTask {
         let name = self.name();
         let passive = matches!(self.service().mode, Some(crate::config::model::Mode::Passive));
         match action {
-            Action::Alert => info!(service = %name, "alert: {message}"),
+            // The event's own line is the log (Monit writes no other); the notifier sends it.
+            Action::Alert => {}
             Action::Exec(exec) => {
                 let spec = command_spec(
                     &self.config,
