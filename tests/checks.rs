@@ -365,7 +365,11 @@ fn device_backed_mount() -> Option<String> {
     mounts
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .find(|source| source.starts_with("/dev/") && std::path::Path::new(source).exists())
+        // A real device node, not a symlink such as /dev/root.
+        .find(|source| {
+            source.starts_with("/dev/")
+                && std::fs::symlink_metadata(source).is_ok_and(|m| !m.file_type().is_symlink() && !m.is_dir())
+        })
         .map(str::to_owned)
 }
 
