@@ -98,6 +98,26 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Programs the daemon started and that outlive it (a start script still in its
+        // delay when the test ends) carry the test's HOME: killed by their pids.
+        kill_programs_with_home(&self.dir);
+    }
+}
+
+/// Kills, by pid, every process whose environment has `HOME=dir` (the programs a test's
+/// daemon started: each test has its own temporary HOME).
+pub fn kill_programs_with_home(dir: &Path) {
+    let wanted = format!("HOME={}", dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else { return };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        if pid == std::process::id() as i32 {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        if environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).stderr(std::process::Stdio::null()).status();
+        }
     }
 }
 
