@@ -31,7 +31,7 @@ fn artifacts() -> PathBuf {
 }
 
 /// A daemon with a process service `web` (a sleep with a pidfile) and a file service.
-fn daemon(dir: &Path, port: u16) -> (Daemon, KillOnDrop) {
+fn daemon(dir: &Path, port: u16) -> (KillOnDrop, Daemon) {
     let d = dir.display();
     let start = write_script(dir, "start.sh", &format!("sleep 1000 > /dev/null 2>&1 &\necho $! > {d}/web.pid"));
     let stop = write_script(dir, "stop.sh", &format!("kill $(cat {d}/web.pid) 2>/dev/null\nrm -f {d}/web.pid"));
@@ -48,7 +48,7 @@ fn daemon(dir: &Path, port: u16) -> (Daemon, KillOnDrop) {
     let cleanup = KillOnDrop(vec![dir.join("web.pid")]);
     let daemon = Daemon::start(dir, &config);
     assert!(wait_until(Duration::from_secs(10), || live_pid(&dir.join("web.pid")).is_some()), "{}", daemon.log());
-    (daemon, cleanup)
+    (cleanup, daemon)
 }
 
 async fn text_of(client: &Client, css: &str) -> String {
@@ -78,7 +78,8 @@ async fn log_in_restart_watch_live_and_log_out() {
     }
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let (daemon, _cleanup) = daemon(dir.path(), port);
+    // The daemon goes first, so it cannot start the service again after the cleanup.
+    let (_cleanup, daemon) = daemon(dir.path(), port);
     let driver_port = free_port();
     let driver = Driver(
         Command::new(CHROMEDRIVER)

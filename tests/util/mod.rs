@@ -108,16 +108,26 @@ impl Drop for Daemon {
 /// daemon started: each test has its own temporary HOME).
 pub fn kill_programs_with_home(dir: &Path) {
     let wanted = format!("HOME={}", dir.display());
-    let Ok(entries) = std::fs::read_dir("/proc") else { return };
-    for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
-        if pid == std::process::id() as i32 {
-            continue;
+    // Again until a look finds none: a script killed mid-way may have forked meanwhile.
+    for _ in 0..5 {
+        let Ok(entries) = std::fs::read_dir("/proc") else { return };
+        let mut found = false;
+        for entry in entries.flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+            if pid == std::process::id() as i32 {
+                continue;
+            }
+            let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+            if environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) && crate::util::pid_alive(pid) {
+                found = true;
+                let _ =
+                    Command::new("kill").args(["-9", &pid.to_string()]).stderr(std::process::Stdio::null()).status();
+            }
         }
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
-        if environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) {
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).stderr(std::process::Stdio::null()).status();
+        if !found {
+            return;
         }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
