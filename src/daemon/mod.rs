@@ -63,15 +63,7 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     if !foreground {
         daemonize()?;
     }
-    let target = match (options.logfile.as_deref(), &config.log) {
-        (Some("syslog"), _) => logging::Target::Syslog(None),
-        (Some(path), _) => logging::Target::File(PathBuf::from(path)),
-        (None, Some(crate::config::model::LogConfig::File(path))) => logging::Target::File(PathBuf::from(path)),
-        (None, Some(crate::config::model::LogConfig::Syslog { facility })) => logging::Target::Syslog(facility.clone()),
-        (None, None) if foreground => logging::Target::Stderr,
-        (None, None) => logging::Target::Discard,
-    };
-    logging::init(target, options.verbose)?;
+    logging::init(log_target(&options, &config, foreground), options.verbose)?;
     write_pidfile(&pidfile)?;
     if let Err(e) = paths::instance_id(&config) {
         tracing::warn!("{e}");
@@ -88,22 +80,39 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
     result
 }
 
+/// Where the log goes: `-l`, else `set log`, else stderr in the foreground and nowhere
+/// once detached.
+fn log_target(options: &DaemonOptions, config: &Config, foreground: bool) -> logging::Target {
+    match (options.logfile.as_deref(), &config.log) {
+        (Some("syslog"), _) => logging::Target::Syslog(None),
+        (Some(path), _) => logging::Target::File(PathBuf::from(path)),
+        (None, Some(crate::config::model::LogConfig::File(path))) => logging::Target::File(PathBuf::from(path)),
+        (None, Some(crate::config::model::LogConfig::Syslog { facility })) => logging::Target::Syslog(facility.clone()),
+        (None, None) if foreground => logging::Target::Stderr,
+        (None, None) => logging::Target::Discard,
+    }
+}
+
+/// The state the last run saved; an unusable file is moved aside, with a warning.
+fn load_saved_state(statefile: &Path) -> Option<StateFile> {
+    match persist::load(statefile) {
+        persist::Loaded::Valid(state) => Some(state),
+        persist::Loaded::Missing => None,
+        persist::Loaded::MovedAside(path, reason) => {
+            warn!("the state file was unusable ({reason}); moved to {}", path.display());
+            None
+        }
+    }
+}
+
 /// How long a single pass may take, its actions (start programs) included.
 const ONE_PASS_LIMIT: Duration = Duration::from_secs(300);
 
 /// One pass over every service in this process, then exit: the checks, the actions their
 /// rules call and the alerts they raise, with the state file read before and written after.
 fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
-    let target = match options.logfile.as_deref() {
-        Some("syslog") => logging::Target::Syslog(None),
-        Some(path) => logging::Target::File(PathBuf::from(path)),
-        None => match &config.log {
-            Some(crate::config::model::LogConfig::File(path)) => logging::Target::File(PathBuf::from(path)),
-            Some(crate::config::model::LogConfig::Syslog { facility }) => logging::Target::Syslog(facility.clone()),
-            None => logging::Target::Stderr,
-        },
-    };
-    logging::init(target, options.verbose)?;
+    // A pass runs from a terminal or cron: without `set log`, its lines go to stderr.
+    logging::init(log_target(options, &config, true), options.verbose)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -112,10 +121,7 @@ fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
         let config = Arc::new(config);
         let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
         let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
-        let saved = match persist::load(&statefile) {
-            persist::Loaded::Valid(state) => Some(state),
-            _ => None,
-        };
+        let saved = load_saved_state(&statefile);
         let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
         let notifier = alert::spawn(config.clone(), &alert::queue_dir(&config, &statefile)).ok();
         let mut running = start_engine(&config, options, initial, saved.as_ref(), false, notifier.as_ref());
@@ -438,14 +444,7 @@ fn post_instance_event(config: &Config, notifier: Option<&NotifierHandle>, messa
 async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String> {
     let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
     let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
-    let saved = match persist::load(&statefile) {
-        persist::Loaded::Valid(state) => Some(state),
-        persist::Loaded::Missing => None,
-        persist::Loaded::MovedAside(path, reason) => {
-            warn!("the state file was unusable ({reason}); moved to {}", path.display());
-            None
-        }
-    };
+    let saved = load_saved_state(&statefile);
     let rebooted = saved.as_ref().is_none_or(|s| s.boot_time != boot_time);
     let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
     info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());
