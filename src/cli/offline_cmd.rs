@@ -23,7 +23,7 @@ pub fn act(config: Config, verb: &str, names: &[String], wait: Duration) -> Resu
         let options = EngineOptions { initial_monitoring: initial, ..EngineOptions::default() };
         let (cancel, mut tasks) = (CancellationToken::new(), JoinSet::new());
         let engine = crate::engine::spawn(config, options, cancel.clone(), &mut tasks);
-        let targets = resolve(engine.names(), names)?;
+        let targets = crate::state::report::action_targets(engine.names(), names.iter().map(String::as_str))?;
         let by = Requester { who: format!("uid {}", rustix::process::getuid().as_raw()), from: "command line".into() };
         let receivers = engine.act_together(&targets, action, by, None);
         let deadline = tokio::time::Instant::now() + wait;
@@ -41,43 +41,4 @@ pub fn act(config: Config, verb: &str, names: &[String], wait: Duration) -> Resu
         while tasks.join_next().await.is_some() {}
         if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
     })
-}
-
-/// The services the names select, in the configuration's order, each once.
-fn resolve(all: &[String], names: &[String]) -> Result<Vec<usize>, String> {
-    let mut chosen = Vec::new();
-    for name in names {
-        let matching: Vec<&str> = if name.eq_ignore_ascii_case("all") {
-            all.iter().map(String::as_str).collect()
-        } else {
-            crate::state::report::matching_names(name, all.iter().map(String::as_str))
-        };
-        if matching.is_empty() {
-            return Err(format!("There is no service named \"{name}\""));
-        }
-        for found in matching {
-            if let Some(index) = all.iter().position(|n| n == found)
-                && !chosen.contains(&index)
-            {
-                chosen.push(index);
-            }
-        }
-    }
-    chosen.sort_unstable();
-    Ok(chosen)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_patterns_and_all_resolve_in_order() {
-        let all: Vec<String> = ["web", "webmatch", "db"].iter().map(|s| s.to_string()).collect();
-        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(resolve(&all, &words(&["db", "web"])).unwrap(), [0, 2]);
-        assert_eq!(resolve(&all, &words(&["web.*"])).unwrap(), [0, 1]);
-        assert_eq!(resolve(&all, &words(&["all", "db"])).unwrap(), [0, 1, 2]);
-        assert!(resolve(&all, &words(&["nosuch"])).unwrap_err().contains("no service named \"nosuch\""));
-    }
 }

@@ -73,34 +73,21 @@ pub async fn doaction(
     }
     let wait = seconds(&params, "timeout")?.unwrap_or(ACTION_WAIT).min(ACTION_WAIT);
     let engine = state.engine();
-    let names = engine.names();
-    let mut targets = Vec::new();
-    for (_, name) in params.iter().filter(|(k, _)| k == "service") {
-        if name.eq_ignore_ascii_case("all") {
-            targets.extend(names.iter().cloned());
-            continue;
-        }
-        // A name or a pattern, matched as Monit does (case-insensitive, anchored).
-        let matching = crate::state::report::matching_names(name, names.iter().map(String::as_str));
-        if matching.is_empty() {
-            return Err(ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\"")));
-        }
-        targets.extend(matching.into_iter().map(str::to_owned));
-    }
-    if targets.is_empty() {
+    // Names or patterns, matched as Monit does (case-insensitive, anchored), or `all`.
+    let requested = params.iter().filter(|(k, _)| k == "service").map(|(_, v)| v.as_str());
+    let indices = crate::state::report::action_targets(engine.names(), requested)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    if indices.is_empty() {
         return Err(ApiError(
             StatusCode::BAD_REQUEST,
             format!("Please specify a service name or 'all' after {action_name}"),
         ));
     }
-    let mut seen = std::collections::HashSet::new();
-    targets.retain(|name| seen.insert(name.clone()));
     let until = monitor_for.map(|d| SystemTime::now() + d);
     let by = requester(&caller);
     // All together, so that the engine restarts a member of a group once, after its parent.
-    let (names, indices): (Vec<String>, Vec<usize>) =
-        targets.iter().filter_map(|name| engine.index_of(name).map(|i| (name.clone(), i))).unzip();
-    let receivers: Vec<(String, _)> = names.into_iter().zip(engine.act_together(&indices, action, by, until)).collect();
+    let names = indices.iter().map(|&i| engine.names()[i].clone());
+    let receivers: Vec<(String, _)> = names.zip(engine.act_together(&indices, action, by, until)).collect();
     if param(&params, "wait").is_none() {
         return Ok(String::new());
     }

@@ -105,6 +105,30 @@ pub fn matching_names<'n>(pattern: &str, names: impl IntoIterator<Item = &'n str
     names.into_iter().filter(|name| pattern.matches(name)).collect()
 }
 
+/// The services an action names (names, patterns, `all`), as indices into `all`: in the
+/// order asked, each once. The error is Monit's for a name that selects nothing.
+pub fn action_targets<'r>(all: &[String], requested: impl IntoIterator<Item = &'r str>) -> Result<Vec<usize>, String> {
+    let mut chosen = Vec::new();
+    for name in requested {
+        let matching: Vec<&str> = if name.eq_ignore_ascii_case("all") {
+            all.iter().map(String::as_str).collect()
+        } else {
+            matching_names(name, all.iter().map(String::as_str))
+        };
+        if matching.is_empty() {
+            return Err(format!("There is no service named \"{name}\""));
+        }
+        for found in matching {
+            if let Some(index) = all.iter().position(|n| n == found)
+                && !chosen.contains(&index)
+            {
+                chosen.push(index);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
 /// The services a filter selects, in Monit's order for `status`: the group's order when a
 /// group is given, else configuration order. Empty when nothing matches.
 pub fn select<'a>(snapshot: &'a Snapshot, filter: &Filter) -> Vec<&'a ServiceStatus> {
@@ -328,6 +352,16 @@ pub(crate) mod tests {
                 operations: service_operations,
             }),
         }
+    }
+
+    #[test]
+    fn action_targets_take_names_patterns_and_all_in_the_order_asked() {
+        let all: Vec<String> = ["web", "webmatch", "db"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(action_targets(&all, ["db", "web"]).unwrap(), [2, 0]);
+        assert_eq!(action_targets(&all, ["WEB.*"]).unwrap(), [0, 1]);
+        assert_eq!(action_targets(&all, ["db", "all"]).unwrap(), [2, 0, 1]);
+        assert_eq!(action_targets(&all, ["nosuch"]).unwrap_err(), "There is no service named \"nosuch\"");
+        assert!(action_targets(&all, []).unwrap().is_empty());
     }
 
     pub(crate) fn snapshot(services: Vec<ServiceStatus>) -> Snapshot {
