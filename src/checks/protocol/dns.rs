@@ -121,14 +121,8 @@ mod tests {
         let test = test_for(Protocol::Dns);
         let config = ProtocolConfig::new(Protocol::Dns);
         let verdict = {
-            let mut session = Session {
-                stream: &mut stream,
-                test: &test,
-                config: &config,
-                host: "localhost",
-                port: Some(53),
-                udp: true,
-            };
+            let mut session =
+                Session { udp: true, ..super::super::testpeer::local_session(&mut stream, &test, &config, 53) };
             check(&mut session).await
         };
         drop(stream);

@@ -137,8 +137,7 @@ mod tests {
             server.write_all(reply).await.unwrap();
             got
         });
-        let mut session =
-            Session { stream: &mut client, test: &test, config: &config, host: "localhost", port: Some(1), udp: false };
+        let mut session = super::super::testpeer::local_session(&mut client, &test, &config, 1);
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
     }

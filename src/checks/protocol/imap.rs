@@ -51,14 +51,7 @@ mod tests {
         test.ssl = Some(SslOptions::default());
         let config = ProtocolConfig::new(Protocol::Imap);
         let verdict = {
-            let mut session = Session {
-                stream: &mut stream,
-                test: &test,
-                config: &config,
-                host: "localhost",
-                port: Some(143),
-                udp: false,
-            };
+            let mut session = super::super::testpeer::local_session(&mut stream, &test, &config, 143);
             check(&mut session).await
         };
         drop(stream);
@@ -81,14 +74,7 @@ mod tests {
             test.ssl = (protocol == Protocol::Imaps).then(SslOptions::default);
             let config = ProtocolConfig::new(protocol);
             {
-                let mut session = Session {
-                    stream: &mut stream,
-                    test: &test,
-                    config: &config,
-                    host: "localhost",
-                    port: Some(143),
-                    udp: false,
-                };
+                let mut session = super::super::testpeer::local_session(&mut stream, &test, &config, 143);
                 let _ = check(&mut session).await;
             }
             drop(stream);

@@ -320,14 +320,7 @@ mod tests {
         test.ssl = Some(crate::config::model::SslOptions::default());
         let config = ProtocolConfig::new(Protocol::Pgsql);
         let verdict = {
-            let mut session = Session {
-                stream: &mut stream,
-                test: &test,
-                config: &config,
-                host: "localhost",
-                port: Some(5432),
-                udp: false,
-            };
+            let mut session = super::super::testpeer::local_session(&mut stream, &test, &config, 5432);
             check(&mut session).await
         };
         drop(stream);

@@ -130,14 +130,7 @@ mod tests {
             }
             commands
         });
-        let mut session = Session {
-            stream: &mut client,
-            test: &test,
-            config: &config,
-            host: "localhost",
-            port: Some(2525),
-            udp: false,
-        };
+        let mut session = super::super::testpeer::local_session(&mut client, &test, &config, 2525);
         let result = check(&mut session).await;
         drop(client);
         (result, peer.await.unwrap())

@@ -38,14 +38,7 @@ mod tests {
             let _ = server.write_all(b"\x00\x00\x01\x0c\x0a\x14kex").await;
             got
         });
-        let mut session = Session {
-            stream: &mut client,
-            test: &test,
-            config: &config,
-            host: "localhost",
-            port: Some(22),
-            udp: false,
-        };
+        let mut session = super::super::testpeer::local_session(&mut client, &test, &config, 22);
         let result = check(&mut session).await;
         drop(client);
         (result, peer.await.unwrap())

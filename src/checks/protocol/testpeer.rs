@@ -70,8 +70,7 @@ where
 {
     let test = test_for(config.name);
     let verdict = {
-        let mut session =
-            Session { stream: &mut stream, test: &test, config: &config, host: "localhost", port: Some(1), udp: false };
+        let mut session = local_session(&mut stream, &test, &config, 1);
         check(&mut session).await
     };
     drop(stream);
@@ -79,6 +78,16 @@ where
 }
 
 /// A connection test on port 1 of localhost with `protocol`.
+/// A TCP session with `localhost` on `port`, as the connection plan builds one.
+pub fn local_session<'a>(
+    stream: &'a mut dyn super::Stream,
+    test: &'a ConnectionTest,
+    config: &'a ProtocolConfig,
+    port: u16,
+) -> Session<'a> {
+    Session { stream, test, config, host: "localhost", port: Some(port), udp: false }
+}
+
 pub fn test_for(protocol: Protocol) -> ConnectionTest {
     let mut test = ConnectionTest::new(ConnectionTarget::Port { host: None, port: 1, address: None, ip_version: None });
     test.protocol = Some(ProtocolConfig::new(protocol));
