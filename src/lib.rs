@@ -23,6 +23,7 @@ pub mod control;
 pub mod daemon;
 pub mod engine;
 pub mod exec;
+pub mod files;
 pub mod http;
 pub mod procfs;
 pub mod state;

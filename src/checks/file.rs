@@ -114,7 +114,7 @@ pub fn stat(path: &Path) -> std::io::Result<Option<FileInfo>> {
 /// threads.
 pub fn checksum(path: &Path, hash: HashType) -> std::io::Result<String> {
     use md5::Digest as _;
-    let mut file = std::fs::File::open(path)?;
+    let (mut file, _) = crate::files::open_regular(path)?;
     let mut buf = vec![0u8; 64 * 1024];
     macro_rules! digest {
         ($hasher:expr) => {{
@@ -159,7 +159,7 @@ pub fn new_lines(
         return Ok(Vec::new());
     };
     let start = if previous.inode != info.inode || info.size < previous.offset { 0 } else { previous.offset };
-    let mut file = std::fs::File::open(path)?;
+    let (mut file, _) = crate::files::open_regular(path)?;
     file.seek(SeekFrom::Start(start))?;
     let mut data = Vec::new();
     file.take(budget).read_to_end(&mut data)?;
@@ -173,6 +173,9 @@ pub fn new_lines(
         .collect())
 }
 
+/// The most of a pattern file that is read.
+const PATTERN_FILE_LIMIT: u64 = 1 << 20;
+
 /// A compiled content pattern (a regex, or the lines of a pattern file).
 #[derive(Debug, Clone)]
 pub struct Matcher {
@@ -184,7 +187,8 @@ impl Matcher {
     pub fn new(pattern: &ContentPattern) -> Result<Matcher, String> {
         let sources: Vec<String> = match &pattern.pattern {
             PatternSource::Regex(r) => vec![r.clone()],
-            PatternSource::File(f) => std::fs::read_to_string(f)
+            PatternSource::File(f) => crate::files::read_regular(Path::new(f), PATTERN_FILE_LIMIT)
+                .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
                 .map_err(|e| format!("cannot read the pattern file {f}: {e}"))?
                 .lines()
                 .map(str::trim)
@@ -282,7 +286,7 @@ mod tests {
 }
 
 /// The per-service state of a file check between cycles, and its observation.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FileWatch {
     /// What the last cycle saw.
     pub previous: Option<FileInfo>,

@@ -10,3 +10,4 @@ pub mod network;
 pub mod process;
 pub mod protocol;
 pub mod system;
+pub mod verify;

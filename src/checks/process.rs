@@ -1,12 +1,16 @@
 //! Finding a service's process and measuring it. Identity is (pid, start time): a pidfile
 //! whose process started after the file was last written belongs to a reused PID, and
-//! counts as "does not exist", as does a tracked process replaced by another.
+//! counts as "does not exist", as does a tracked process replaced by another. A process
+//! that the rules of [`super::verify`] keep from being the service's (PID 1, rmonit and its
+//! ancestors, a process the pidfile's owner could not signal, an unrelated older one) is
+//! [`Located::Unverified`]: never adopted, never signalled.
 
 use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 
+use super::verify::{self, Known};
 use crate::config::model::ProcessTarget;
 use crate::procfs::process::{self, Stat};
 use crate::procfs::system;
@@ -26,20 +30,28 @@ pub enum Located {
     Running(Identity, Stat),
     /// Gone, with the reason shown in the status.
     Missing(String),
+    /// Named, but not the service's process (or not readable now): why. The service
+    /// fails with a `data` event, its existence is not judged, nothing is signalled.
+    Unverified(String),
 }
 
 /// How to find the process of a service.
 #[derive(Debug, Clone)]
 pub enum Finder {
-    Pidfile(String),
+    /// A pidfile, and the uid the service's start program runs as (`as uid`), whose
+    /// processes the pidfile may name whoever owns it.
+    Pidfile {
+        path: String,
+        as_uid: Option<u32>,
+    },
     Path(String),
     Matching(Regex),
 }
 
 impl Finder {
-    pub fn new(target: &ProcessTarget) -> Result<Finder, String> {
+    pub fn new(target: &ProcessTarget, as_uid: Option<u32>) -> Result<Finder, String> {
         Ok(match target {
-            ProcessTarget::Pidfile(p) => Finder::Pidfile(p.clone()),
+            ProcessTarget::Pidfile(p) => Finder::Pidfile { path: p.clone(), as_uid },
             ProcessTarget::Path(p) => Finder::Path(p.clone()),
             ProcessTarget::Matching(m) => Finder::Matching(Regex::new(m).map_err(|e| e.to_string())?),
         })
@@ -47,72 +59,106 @@ impl Finder {
 
     /// Whether finding needs the whole process table.
     pub fn needs_table(&self) -> bool {
-        !matches!(self, Finder::Pidfile(_))
+        !matches!(self, Finder::Pidfile { .. })
     }
 
     /// Looks for the process. `table` is required for path and matching finders; `known`
-    /// is the process found last time (a pidfile naming it again needs no staleness check).
-    pub fn locate(&self, table: Option<&ProcessTable>, known: Option<Identity>) -> Located {
+    /// is the process taken for the service last time (a pidfile naming it again needs no
+    /// further check). Blocking: a pidfile may be on a slow filesystem.
+    pub fn locate(&self, table: Option<&ProcessTable>, known: Option<&Known>) -> Located {
         match self {
-            Finder::Pidfile(path) => locate_by_pidfile(Path::new(path), known),
+            Finder::Pidfile { path, as_uid } => locate_by_pidfile(Path::new(path), known, *as_uid),
             Finder::Matching(regex) => {
-                let me = std::process::id() as i32;
-                match table.and_then(|t| t.find_matching(regex, me)) {
-                    Some(entry) => match process::read_stat(entry.pid) {
-                        Ok(stat) if stat.start_ticks == entry.start_ticks => {
-                            Located::Running(Identity { pid: entry.pid, start_ticks: stat.start_ticks }, stat)
-                        }
-                        _ => Located::Missing("process is not running".to_owned()),
-                    },
-                    None => Located::Missing("process is not running".to_owned()),
-                }
+                let Some(table) = table else { return Located::Missing("process table not read".to_owned()) };
+                let candidate = |e: &crate::procfs::table::Entry| regex.is_match(&e.cmdline);
+                locate_in_table(table, candidate, &format!("matching '{}'", regex.as_str()))
             }
             Finder::Path(exe) => {
                 let Some(table) = table else { return Located::Missing("process table not read".to_owned()) };
-                let found = table.entries().iter().filter(|e| !e.zombie).find(|e| {
+                let candidate = |e: &crate::procfs::table::Entry| {
                     std::fs::read_link(format!("/proc/{}/exe", e.pid)).is_ok_and(|link| link == Path::new(exe))
-                });
-                match found.and_then(|e| process::read_stat(e.pid).ok().map(|s| (e.pid, s))) {
-                    Some((pid, stat)) => Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat),
-                    None => Located::Missing("process is not running".to_owned()),
-                }
+                };
+                locate_in_table(table, candidate, &format!("path {exe}"))
             }
         }
     }
 }
 
-fn locate_by_pidfile(path: &Path, known: Option<Identity>) -> Located {
-    let pid = match process::read_pidfile(path) {
-        Ok(pid) => pid,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Located::Missing(format!("process is not running (pidfile {} does not exist)", path.display()));
+/// Monit's choice among the processes of the table that `candidate` takes (see
+/// [`ProcessTable::find_matching`]), leaving out those that are never a service's; when
+/// only those were found, the service's process does not exist, and the status says why.
+fn locate_in_table(
+    table: &ProcessTable,
+    candidate: impl Fn(&crate::procfs::table::Entry) -> bool,
+    finder: &str,
+) -> Located {
+    let mut refused = None;
+    let chosen = table.find_matching(|entry| {
+        if !candidate(entry) {
+            return false;
         }
+        match verify::never_the_service(entry.pid) {
+            Some(reason) => {
+                refused.get_or_insert(reason);
+                false
+            }
+            None => true,
+        }
+    });
+    match chosen.map(|entry| (entry.pid, entry.start_ticks)) {
+        Some((pid, start_ticks)) => match process::read_stat(pid) {
+            Ok(stat) if stat.start_ticks == start_ticks => Located::Running(Identity { pid, start_ticks }, stat),
+            _ => Located::Missing("process is not running".to_owned()),
+        },
+        None => match refused {
+            // The service's own process was not found: it does not exist, as Monit says.
+            Some(reason) => Located::Missing(format!(
+                "process is not running ({finder} finds only {reason}, which is never a service's process)"
+            )),
+            None => Located::Missing("process is not running".to_owned()),
+        },
+    }
+}
+
+fn locate_by_pidfile(path: &Path, known: Option<&Known>, as_uid: Option<u32>) -> Located {
+    let shown = path.display();
+    let (pid, file) = match process::read_pidfile(path) {
+        Ok(read) => read,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Located::Missing(format!("process is not running (pidfile {shown} does not exist)"));
+        }
+        Err(e) if crate::files::is_wrong_type(&e) => return Located::Unverified(format!("pidfile {e}")),
         Err(e) => return Located::Missing(format!("process is not running ({e})")),
     };
+    if let Some(reason) = verify::never_the_service(pid) {
+        return Located::Unverified(format!(
+            "pidfile {shown} names {reason}, which is never a service's process: nothing is signalled"
+        ));
+    }
     let stat = match process::read_stat(pid) {
         Ok(stat) => stat,
         Err(_) => return Located::Missing("process is not running".to_owned()),
     };
-    if known == Some(Identity { pid, start_ticks: stat.start_ticks }) {
-        return Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat);
+    let identity = Identity { pid, start_ticks: stat.start_ticks };
+    if known.is_some_and(|k| k.identity == identity) {
+        return Located::Running(identity, stat);
     }
     // A process that started after its pidfile was last written did not write it: the PID
     // was reused by an unrelated process.
-    if let (Ok(meta), boot) = (std::fs::metadata(path), system::boot_time_cached())
-        && let Ok(modified) = meta.modified()
-    {
-        let ticks = system::clock_ticks();
-        let started = UNIX_EPOCH + std::time::Duration::from_millis(boot * 1000 + stat.start_ticks * 1000 / ticks);
-        // One tick of slack for the start time's resolution.
-        let slack = std::time::Duration::from_millis(1000 / ticks + 10);
-        if started > modified + slack {
-            return Located::Missing(format!(
-                "process is not running (pid {pid} in {} belongs to a process started after the file was written)",
-                path.display()
-            ));
-        }
+    let boot = system::boot_time_cached();
+    let ticks = system::clock_ticks();
+    let started = UNIX_EPOCH + std::time::Duration::from_millis(boot * 1000 + stat.start_ticks * 1000 / ticks);
+    // One tick of slack for the start time's resolution.
+    let slack = std::time::Duration::from_millis(1000 / ticks + 10);
+    if started > file.modified() + slack {
+        return Located::Missing(format!(
+            "process is not running (pid {pid} in {shown} belongs to a process started after the file was written)"
+        ));
     }
-    Located::Running(Identity { pid, start_ticks: stat.start_ticks }, stat)
+    match verify::pidfile_may_name(&shown.to_string(), file.uid, &stat, known, as_uid) {
+        Ok(()) => Located::Running(identity, stat),
+        Err(reason) => Located::Unverified(reason),
+    }
 }
 
 /// A CPU time sample, to turn two readings into a percentage.
@@ -300,7 +346,7 @@ mod tests {
         let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
         let pidfile = dir.path().join("p.pid");
         std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
-        let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned())).unwrap();
+        let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned()), None).unwrap();
         let located = finder.locate(None, None);
         child.kill().unwrap();
         child.wait().unwrap();
@@ -323,7 +369,7 @@ mod tests {
         // Backdate the file to before the process started.
         let old = SystemTime::now() - std::time::Duration::from_secs(3600);
         std::fs::File::options().write(true).open(&pidfile).unwrap().set_modified(old).unwrap();
-        let located = locate_by_pidfile(&pidfile, None);
+        let located = locate_by_pidfile(&pidfile, None, None);
         child.kill().unwrap();
         child.wait().unwrap();
         match located {
@@ -336,7 +382,7 @@ mod tests {
     fn matching_finds_a_process_and_measures_it() {
         let mut child = std::process::Command::new("sleep").arg("31.5").spawn().unwrap();
         let table = ProcessTable::scan();
-        let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into())).unwrap();
+        let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into()), None).unwrap();
         let located = finder.locate(Some(&table), None);
         let result = match &located {
             Located::Running(id, stat) => {
@@ -347,7 +393,7 @@ mod tests {
                     measure(*id, stat, &fixed, Some(&Family::from_children_files(id.pid, stat.threads)), Some(sample));
                 Some((id.pid, data, again))
             }
-            Located::Missing(_) => None,
+            _ => None,
         };
         child.kill().unwrap();
         child.wait().unwrap();

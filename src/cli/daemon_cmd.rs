@@ -193,7 +193,7 @@ pub fn procmatch(args: &[String]) -> Result<u8, String> {
         regex::Regex::new(pattern).map_err(|e| format!("Regex {pattern} parsing error: {}", regex_reason(&e)))?;
     let table = crate::procfs::table::ProcessTable::scan();
     let me = std::process::id() as i32;
-    let chosen = table.find_matching(&regex, me).map(|e| e.pid);
+    let chosen = table.find_matching(|e| e.pid != me && regex.is_match(&e.cmdline)).map(|e| e.pid);
     let all = table.all_matching(&regex, me);
     print!("{}", procmatch_text(pattern, &all, chosen));
     Ok(exit::OK)

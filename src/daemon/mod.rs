@@ -149,11 +149,26 @@ fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
     })
 }
 
-/// The pid of a live daemon named by the pid file, if any./// The pid of a live daemon named by the pid file, if any.
+/// The pid of a live daemon named by the pid file, if any: a process that runs rmonit's
+/// own binary (the same executable, or one of the same name), never this process. A pid
+/// file naming anything else (PID 1, a recycled pid) names no daemon, so `quit`, `reload`
+/// and a second start signal nothing.
 pub fn running_daemon(pidfile: &Path) -> Option<i32> {
-    let pid = crate::procfs::process::read_pidfile(pidfile).ok()?;
-    let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
-    (alive && pid != std::process::id() as i32).then_some(pid)
+    let (pid, _) = crate::procfs::process::read_pidfile(pidfile).ok()?;
+    (pid != std::process::id() as i32 && runs_this_binary(pid)).then_some(pid)
+}
+
+/// Whether a live process runs the binary this process runs: the same executable path
+/// (also after an upgrade replaced it: `/usr/bin/rmonit (deleted)`), or the same name.
+fn runs_this_binary(pid: i32) -> bool {
+    let exe = |p: &str| {
+        std::fs::read_link(format!("/proc/{p}/exe"))
+            .ok()
+            .map(|l| l.to_string_lossy().trim_end_matches(" (deleted)").to_owned())
+    };
+    let comm = |p: &str| std::fs::read_to_string(format!("/proc/{p}/comm")).ok();
+    let (theirs, ours) = (pid.to_string(), "self");
+    (exe(&theirs).is_some() && exe(&theirs) == exe(ours)) || (comm(&theirs).is_some() && comm(&theirs) == comm(ours))
 }
 
 fn write_pidfile(path: &Path) -> Result<(), String> {

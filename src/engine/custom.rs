@@ -28,7 +28,7 @@ pub struct CustomRun {
 
 /// Starts the custom action `action` of service `index`. Errors: no such action, or a
 /// program that cannot be prepared or started.
-pub fn start(
+pub async fn start(
     config: &Arc<Config>,
     board: &Board,
     alerts: &AlertSender,
@@ -51,7 +51,7 @@ pub fn start(
         program_spec(config, service, &custom.program, config.limits.program_timeout().as_std(), &data, &context)
             .inspect_err(|e| error!(service = %name, "{action} action failed -- {e}"))?;
     let (sink, output) = mpsc::unbounded_channel();
-    let running = exec::spawn_streaming(&spec, sink).map_err(|e| {
+    let running = exec::spawn_streaming(&spec, sink).await.map_err(|e| {
         error!(service = %name, "{action} action failed -- {e}");
         e
     })?;

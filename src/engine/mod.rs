@@ -5,6 +5,7 @@
 //! Readers see the engine through the status [`Board`] and the cloneable [`EngineHandle`],
 //! never its internals.
 
+pub mod blocking;
 pub mod coordinator;
 pub mod custom;
 pub mod network;
@@ -145,8 +146,8 @@ impl EngineHandle {
 
     /// Starts a service's custom action on user request; its output and exit come back
     /// through the returned [`custom::CustomRun`].
-    pub fn run_custom(&self, service: usize, action: &str, by: &Requester) -> Result<custom::CustomRun, String> {
-        custom::start(&self.config, &self.board, &self.alerts, service, action, by)
+    pub async fn run_custom(&self, service: usize, action: &str, by: &Requester) -> Result<custom::CustomRun, String> {
+        custom::start(&self.config, &self.board, &self.alerts, service, action, by).await
     }
 
     /// Runs a check cycle of every service now.

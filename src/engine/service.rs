@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
+use super::blocking::{BlockingLane, PIDFILE_DEADLINE};
 use super::coordinator::{Origin, Request};
 use super::network::{Hold, NetworkChecks};
 use super::programs::{EventContext, command_spec, program_spec};
@@ -23,6 +24,7 @@ use crate::checks::file::{FileKind, FileReport, FileWatch};
 use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
+use crate::checks::verify::Known;
 use crate::config::model::cron::{CronSpec, CronTime};
 use crate::config::model::implicit::effective_rules;
 use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
@@ -99,8 +101,8 @@ pub struct ServiceTask {
     rules: Vec<RuleSlot>,
     monitoring: Monitoring,
     finder: Option<Finder>,
-    /// The process found last, and a pidfd on it.
-    tracked: Option<Identity>,
+    /// The process taken for the service last, and a pidfd on it.
+    tracked: Option<Known>,
     pidfd: Option<AsyncFd<OwnedFd>>,
     /// A process the pidfd saw exit: never "found" again, even while a zombie.
     exited: Option<Identity>,
@@ -117,6 +119,13 @@ pub struct ServiceTask {
     exec_failure: Option<String>,
     /// State of a file check between cycles (checksums, content position).
     file_watch: Option<FileWatch>,
+    /// Why the file check's patterns could not be prepared (a bad regex, an unreadable
+    /// pattern file): a `data` failure at every cycle.
+    watch_error: Option<String>,
+    /// The content rules of a `check program`, compiled once: (rule index, matcher).
+    output_matchers: Vec<(usize, Result<crate::checks::file::Matcher, String>)>,
+    /// Where the service's blocking file work runs.
+    lane: BlockingLane,
     /// What the last cycle saw of the file (or mount point), for `changed` tests.
     previous_file: Option<crate::checks::file::FileInfo>,
     /// The last disk reading of a filesystem, for rates.
@@ -176,14 +185,34 @@ impl ServiceTask {
             history: RuleHistory::default(),
         }));
         let tests: Vec<Test> = effective_rules(service).into_iter().map(|r| r.test).collect();
-        let file_watch = match &service.check {
+        let (file_watch, watch_error) = match &service.check {
             ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. } => {
-                FileWatch::new(&tests, &service.ignore_content).ok()
+                match FileWatch::new(&tests, &service.ignore_content) {
+                    Ok(watch) => (Some(watch), None),
+                    Err(e) => (None, Some(format!("cannot prepare the content rules: {e}"))),
+                }
             }
-            _ => None,
+            _ => (None, None),
         };
+        let output_matchers = match &service.check {
+            ServiceKind::Program(_) => tests
+                .iter()
+                .enumerate()
+                .filter_map(|(i, test)| match test {
+                    Test::Content(pattern) => Some((i, crate::checks::file::Matcher::new(pattern))),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        // Processes running as the start program's user may be named by any pidfile.
+        let as_uid = service
+            .start
+            .as_ref()
+            .and_then(|start| exec::resolve_credentials(start.uid.as_deref(), None).ok().flatten())
+            .map(|credentials| credentials.uid);
         let finder = match &service.check {
-            ServiceKind::Process(target) => Finder::new(target).ok(),
+            ServiceKind::Process(target) => Finder::new(target, as_uid).ok(),
             _ => None,
         };
         ServiceTask {
@@ -203,6 +232,9 @@ impl ServiceTask {
             exec_history: RuleHistory::default(),
             exec_failure: None,
             file_watch,
+            watch_error,
+            output_matchers,
+            lane: BlockingLane::default(),
             previous_file: None,
             fs_disk: None,
             link_previous: None,
@@ -279,7 +311,7 @@ impl ServiceTask {
                 _ = wait_readable(&self.pidfd) => {
                     // The tracked process exited: check now rather than at the next tick.
                     self.pidfd = None;
-                    self.exited = self.tracked;
+                    self.exited = self.tracked.map(|k| k.identity);
                     self.cycle_now(true).await;
                 }
                 _ = ticker.tick() => self.cycle_now(false).await,
@@ -385,19 +417,25 @@ impl ServiceTask {
         }
     }
 
-    /// Finds the process, honouring exits seen by the pidfd.
+    /// Finds the process, honouring exits seen by the pidfd. Off the async threads: a
+    /// pidfile may be a FIFO (refused at once) or on a hung filesystem (refused at
+    /// [`PIDFILE_DEADLINE`], and at once while that read has not come back).
     async fn locate(&mut self) -> Located {
         let Some(finder) = self.finder.clone() else { return Located::Missing("not a process".to_owned()) };
-        let located = if finder.needs_table() {
-            let table = self.table.get(self.interval / 2).await;
-            let known = self.tracked;
-            tokio::task::spawn_blocking(move || finder.locate(Some(&table), known))
-                .await
-                .unwrap_or_else(|e| Located::Missing(format!("check failed: {e}")))
-        } else {
-            // A pidfile and a stat: two small reads, cheaper inline than a thread hop.
-            finder.locate(None, self.tracked)
+        let table = match finder.needs_table() {
+            true => Some(self.table.get(self.interval / 2).await),
+            false => None,
         };
+        let known = self.tracked;
+        let what = match &finder {
+            Finder::Pidfile { path, .. } => format!("reading the pidfile {path}"),
+            _ => "looking for the process".to_owned(),
+        };
+        let located = self
+            .lane
+            .run(&what, PIDFILE_DEADLINE, move || finder.locate(table.as_deref(), known.as_ref()))
+            .await
+            .unwrap_or_else(Located::Unverified);
         match located {
             Located::Running(id, _) if Some(id) == self.exited => Located::Missing("process is not running".to_owned()),
             other => other,
@@ -426,17 +464,7 @@ impl ServiceTask {
             return;
         }
         let started = Instant::now();
-        // A hard deadline for the whole check: a hung read costs this service one timeout.
-        let deadline = match &self.service().check {
-            ServiceKind::Program(p) => {
-                p.timeout.unwrap_or(self.config.limits.program_timeout()).as_std() + Duration::from_secs(1)
-            }
-            _ => {
-                let timeout = self.config.limits.network_timeout().as_std();
-                let network = self.network.budget(&self.default_host(), timeout) + Duration::from_secs(1);
-                (timeout * 2).max(self.interval).max(network)
-            }
-        };
+        let deadline = self.check_deadline();
         let results = match tokio::time::timeout(deadline, self.observe_and_judge()).await {
             Ok(results) => results,
             Err(_) => {
@@ -446,6 +474,20 @@ impl ServiceTask {
         };
         let elapsed = started.elapsed();
         self.apply(results, elapsed).await;
+    }
+
+    /// A hard deadline for a whole check: a hung read costs this service one timeout.
+    fn check_deadline(&self) -> Duration {
+        match &self.service().check {
+            ServiceKind::Program(p) => {
+                p.timeout.unwrap_or(self.config.limits.program_timeout()).as_std() + Duration::from_secs(1)
+            }
+            _ => {
+                let timeout = self.config.limits.network_timeout().as_std();
+                let network = self.network.budget(&self.default_host(), timeout) + Duration::from_secs(1);
+                (timeout * 2).max(self.interval).max(network)
+            }
+        }
     }
 
     /// Whether `every` lets this cycle run.
@@ -499,7 +541,7 @@ impl ServiceTask {
                 let needs_table = self.needs_table();
                 match self.locate().await {
                     Located::Running(id, stat) => {
-                        if self.tracked != Some(id) {
+                        if self.tracked.map(|k| k.identity) != Some(id) {
                             self.track(id);
                         }
                         if self.fixed.as_ref().is_none_or(|(fid, _)| *fid != id) || self.needs_fresh_ids() {
@@ -529,6 +571,13 @@ impl ServiceTask {
                         existence_message = reason;
                         self.data = ServiceData::None;
                     }
+                    Located::Unverified(reason) => {
+                        // Not judged as existing or not: no rule restarts it; the data
+                        // event says why, and nothing is signalled.
+                        self.untrack();
+                        data_error = Some(reason);
+                        self.data = ServiceData::None;
+                    }
                 }
             }
             ServiceKind::System => match crate::checks::system::measure(self.system_sample) {
@@ -544,21 +593,24 @@ impl ServiceTask {
                     ServiceKind::Fifo { .. } => &[FileKind::Fifo],
                     _ => &[FileKind::Directory],
                 };
-                let mut watch = self.file_watch.take().unwrap_or_default();
+                // A copy goes to the blocking thread: a read that fails or hangs leaves the
+                // watch (content position, checksum baseline) as it was.
+                let mut watch = self.file_watch.clone().unwrap_or_default();
                 let target = std::path::PathBuf::from(path);
                 let max_line = self.config.limits.file_content_buffer().bytes as usize;
-                let (watch, report) = tokio::task::spawn_blocking(move || {
+                let job = move || {
                     let report = watch.observe(&target, max_line);
                     (watch, report)
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    (
-                        FileWatch::default(),
-                        FileReport { error: Some(format!("check failed: {e}")), ..FileReport::default() },
-                    )
-                });
-                self.file_watch = Some(watch);
+                };
+                let report = match self.lane.run(&format!("reading {path}"), self.check_deadline(), job).await {
+                    Ok((watch, report)) => {
+                        if self.watch_error.is_none() {
+                            self.file_watch = Some(watch);
+                        }
+                        report
+                    }
+                    Err(e) => FileReport { error: Some(e), ..FileReport::default() },
+                };
                 exists = Some(report.info.is_some());
                 // Monit's words: `file doesn't exist`, `directory exists`.
                 let what = kind.keyword();
@@ -569,7 +621,7 @@ impl ServiceTask {
                 {
                     invalid = Some(format!("'{path}' is a {}, not a {}", info.kind.name(), expected[0].name()));
                 }
-                data_error = report.error.clone();
+                data_error = report.error.clone().or_else(|| self.watch_error.clone());
                 let content_rules = self.rules.iter().any(|slot| matches!(slot.test, Test::Content(_)));
                 self.data = match &report.info {
                     Some(info) => ServiceData::File(crate::checks::file::status_data(
@@ -584,17 +636,22 @@ impl ServiceTask {
             }
             ServiceKind::Filesystem { path } => {
                 let target = path.clone();
-                let found = tokio::task::spawn_blocking(move || {
+                let job = move || {
                     let mount = crate::checks::filesystem::find_mount(&target)?;
                     let usage = crate::checks::filesystem::usage(std::path::Path::new(&mount.mount_point)).ok()?;
                     let disk = crate::checks::filesystem::disk_stats(mount.major, mount.minor);
                     // Permission and owner of the path named: the mount point or the device node.
                     let info = crate::checks::file::stat(std::path::Path::new(&target)).ok().flatten();
                     Some((mount, usage, disk, info))
-                })
-                .await
-                .ok()
-                .flatten();
+                };
+                let found =
+                    match self.lane.run(&format!("reading the filesystem {path}"), self.check_deadline(), job).await {
+                        Ok(found) => found,
+                        Err(e) => {
+                            data_error = Some(e);
+                            None
+                        }
+                    };
                 match found {
                     Some((mount, usage, disk, info)) => {
                         let now = Instant::now();
@@ -631,7 +688,7 @@ impl ServiceTask {
                 match spec {
                     Ok(spec) => {
                         let started = SystemTime::now();
-                        let (finished, pid) = match exec::spawn(&spec) {
+                        let (finished, pid) = match exec::spawn(&spec).await {
                             Ok(running) => {
                                 let pid = running.pid();
                                 (running.wait().await, pid)
@@ -678,7 +735,12 @@ impl ServiceTask {
                 let described = interface.or(address).unwrap_or_default().to_owned();
                 let reading = match link::interface_of(interface, address) {
                     Some(name) => {
-                        tokio::task::spawn_blocking(move || link::read(&name)).await.ok().and_then(Result::ok)
+                        let job = move || link::read(&name);
+                        self.lane
+                            .run("reading the interface", self.check_deadline(), job)
+                            .await
+                            .ok()
+                            .and_then(Result::ok)
                     }
                     None => None,
                 };
@@ -768,14 +830,18 @@ impl ServiceTask {
         }
         // Content rules: lines of a file, or the output of a program.
         for (index, slot) in self.rules.iter().enumerate() {
-            let Test::Content(pattern) = &slot.test else { continue };
+            let Test::Content(_) = &slot.test else { continue };
             let fired: Vec<String> = match (&file_report, &program_output) {
                 (Some(report), _) => {
                     report.content.iter().find(|(i, _)| *i == index).map(|(_, l)| l.clone()).unwrap_or_default()
                 }
-                (None, Some(output)) => match crate::checks::file::Matcher::new(pattern) {
-                    Ok(m) => output.lines().filter(|l| m.fires(l)).map(str::to_owned).collect(),
-                    Err(_) => Vec::new(),
+                (None, Some(output)) => match self.output_matchers.iter().find(|(i, _)| *i == index) {
+                    Some((_, Ok(m))) => output.lines().filter(|l| m.fires(l)).map(str::to_owned).collect(),
+                    Some((_, Err(e))) => {
+                        results[index].1 = TestResult::Failed(format!("cannot check the content: {e}"));
+                        continue;
+                    }
+                    None => Vec::new(),
                 },
                 _ => continue,
             };
@@ -862,7 +928,7 @@ impl ServiceTask {
     }
 
     fn track(&mut self, id: Identity) {
-        self.tracked = Some(id);
+        self.tracked = Some(Known::of(id));
         self.exited = None;
         self.cpu_sample = None;
         self.pidfd = open_pidfd(id.pid);
@@ -1085,31 +1151,39 @@ impl ServiceTask {
 
     /// Stops the service and waits until its process is gone.
     async fn do_stop(&mut self) -> Result<(), String> {
-        if self.finder.is_some() && !self.is_running().await {
-            return Ok(());
-        }
-        match self.service().stop.clone() {
-            Some(program) => self.run_method("stop", &program, false).await,
-            None => {
+        let located = match self.finder {
+            Some(_) => Some(self.locate().await),
+            None => None,
+        };
+        match (self.service().stop.clone(), located) {
+            (_, Some(Located::Missing(_))) => Ok(()),
+            (Some(program), _) => self.run_method("stop", &program, false).await,
+            // Without a stop program nothing is signalled but a process verified as the
+            // service's.
+            (None, Some(Located::Unverified(reason))) => {
+                let message = format!("not stopped: {reason}");
+                error!(service = %self.name(), "{message}");
+                Err(message)
+            }
+            (None, Some(Located::Running(id, _))) => {
                 // No stop program: terminate the process and its descendants ourselves
                 // (SIGTERM, then SIGKILL to what is left), so no worker is orphaned.
-                if let Some(id) = self.tracked {
-                    let tree = process_tree(id.pid);
-                    info!(
-                        service = %self.name(),
-                        "no stop program: sending SIGTERM to pid {} and its {} descendants",
-                        id.pid,
-                        tree.len() - 1
-                    );
-                    signal_tree(&tree, rustix::process::Signal::TERM);
-                    let gone = self.wait_gone(self.config.limits.stop_timeout().as_std()).await;
-                    // Descendants get the same grace; whatever still runs is killed.
-                    if !gone || tree.iter().skip(1).any(|&(pid, started)| still_the_same(pid, started)) {
-                        signal_tree(&tree, rustix::process::Signal::KILL);
-                    }
+                let tree = process_tree(id.pid);
+                info!(
+                    service = %self.name(),
+                    "no stop program: sending SIGTERM to pid {} and its {} descendants",
+                    id.pid,
+                    tree.len() - 1
+                );
+                signal_tree(&tree, rustix::process::Signal::TERM);
+                let gone = self.wait_gone(self.config.limits.stop_timeout().as_std()).await;
+                // Descendants get the same grace; whatever still runs is killed.
+                if !gone || tree.iter().skip(1).any(|&(pid, started)| still_the_same(pid, started)) {
+                    signal_tree(&tree, rustix::process::Signal::KILL);
                 }
                 Ok(())
             }
+            (None, None) => Ok(()),
         }
     }
 
@@ -1140,7 +1214,7 @@ impl ServiceTask {
             Ok(spec) => {
                 let timeout = spec.timeout;
                 info!(service = %name, "{method}: '{}'", program.command);
-                let previous = self.tracked;
+                let previous = self.tracked.map(|k| k.identity);
                 self.run_and_wait(spec, timeout, expect_running, previous).await
             }
             Err(e) => Err(e),
@@ -1210,7 +1284,7 @@ impl ServiceTask {
         let command = spec.argv.join(" ");
         // Taken before the spawn: the program's own deadline is never earlier than this one.
         let deadline = Instant::now() + timeout;
-        let mut running = exec::spawn(&spec).map_err(|e| format!("'{command}': {e}"))?;
+        let mut running = exec::spawn(&spec).await.map_err(|e| format!("'{command}': {e}"))?;
         let is_process = self.finder.is_some();
         let mut exit: Option<Exit> = None;
         let mut failed_at: Option<Instant> = None;
@@ -1250,6 +1324,9 @@ impl ServiceTask {
                     expect_running && (Some(*id) != previous || exit.as_ref().is_some_and(Exit::success))
                 }
                 Located::Missing(_) => !expect_running,
+                // A stop program that succeeded is believed, though its process cannot
+                // be told apart; a start waits for a process that can.
+                Located::Unverified(_) => !expect_running && exit.as_ref().is_some_and(Exit::success),
             };
             if done {
                 if let Located::Running(id, _) = located {
@@ -1382,10 +1459,12 @@ fn still_the_same(pid: i32, started: u64) -> bool {
     crate::procfs::process::read_stat(pid).is_ok_and(|s| s.start_ticks == started && !s.is_zombie())
 }
 
-/// Signals every process of a tree that is still the one recorded, never a recycled pid.
+/// Signals every process of a tree that is still the one recorded, never a recycled pid,
+/// and never one that is no service's (PID 1, rmonit, its ancestors), whatever the tree.
 fn signal_tree(tree: &[(i32, u64)], signal: rustix::process::Signal) {
     for &(pid, started) in tree {
         if still_the_same(pid, started)
+            && crate::checks::verify::never_the_service(pid).is_none()
             && let Some(target) = rustix::process::Pid::from_raw(pid)
         {
             let _ = rustix::process::kill_process(target, signal);

@@ -113,7 +113,7 @@ pub struct Finished {
 
 /// Runs a program to its end (or its timeout).
 pub async fn run(spec: &ProgramSpec) -> Finished {
-    match spawn(spec) {
+    match spawn(spec).await {
         Ok(running) => running.wait().await,
         Err(reason) => Finished { exit: Exit::SpawnFailed(reason), output: String::new(), duration: Duration::ZERO },
     }

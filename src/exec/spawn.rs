@@ -34,20 +34,46 @@ pub struct Running {
 pub type OutputSink = tokio::sync::mpsc::UnboundedSender<Vec<u8>>;
 
 /// Starts a program. Errors are the reason it could not start.
-pub fn spawn(spec: &ProgramSpec) -> Result<Running, String> {
-    spawn_with(spec, None)
+pub async fn spawn(spec: &ProgramSpec) -> Result<Running, String> {
+    spawn_off_thread(spec, None).await
 }
 
 /// Starts a program whose output also goes to `sink` as it comes (custom actions run from
 /// the CLI); the tail is kept as with [`spawn`].
-pub fn spawn_streaming(spec: &ProgramSpec, sink: OutputSink) -> Result<Running, String> {
-    spawn_with(spec, Some(sink))
+pub async fn spawn_streaming(spec: &ProgramSpec, sink: OutputSink) -> Result<Running, String> {
+    spawn_off_thread(spec, Some(sink)).await
+}
+
+/// Starting a program waits until it has been executed, which a program or working
+/// directory on a hung filesystem can make last for ever: that wait runs off the async
+/// threads, bounded by the program's timeout.
+async fn spawn_off_thread(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, String> {
+    let owned = spec.clone();
+    let started = tokio::task::spawn_blocking(move || spawn_with(&owned, sink));
+    match tokio::time::timeout(spec.timeout, started).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(e)) => Err(format!("cannot start: {e}")),
+        Err(_) => Err(format!(
+            "{}: not started within {} s (on a hung filesystem?)",
+            spec.argv.first().map_or("", String::as_str),
+            spec.timeout.as_secs_f64()
+        )),
+    }
 }
 
 fn spawn_with(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, String> {
     let Some(program) = spec.argv.first() else {
         return Err("empty command".to_owned());
     };
+    // A path that is not a program gets its own words, not exec's "permission denied".
+    if program.contains('/')
+        && let Ok(meta) = std::fs::metadata(program)
+        && !meta.is_file()
+    {
+        use std::os::unix::fs::MetadataExt;
+        let kind = crate::files::type_name(rustix::fs::FileType::from_raw_mode(meta.mode()));
+        return Err(format!("{program} is a {kind}, not a program"));
+    }
     let mut command = Command::new(program);
     command.args(&spec.argv[1..]).env_clear().envs(spec.env.iter().map(|(k, v)| (k, v)));
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());

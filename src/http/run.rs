@@ -44,8 +44,10 @@ pub async fn run(
     let index = engine
         .index_of(&name)
         .ok_or_else(|| ApiError(StatusCode::BAD_REQUEST, format!("There is no service named \"{name}\"")))?;
-    let run =
-        engine.run_custom(index, &action, &requester(&caller)).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let run = engine
+        .run_custom(index, &action, &requester(&caller))
+        .await
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
     let (sender, frames) = mpsc::channel(16);
     tokio::spawn(forward(run, sender));
     let mut response = Body::new(FrameBody(frames)).into_response();

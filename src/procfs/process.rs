@@ -98,6 +98,8 @@ pub fn read_stat(pid: i32) -> io::Result<Stat> {
 pub struct Ids {
     pub uid: u32,
     pub euid: u32,
+    /// The saved set-user-id: with the real uid, whose signals the process takes.
+    pub suid: u32,
     pub gid: u32,
     pub egid: u32,
 }
@@ -109,6 +111,7 @@ pub fn parse_ids(status: &str) -> Option<Ids> {
     Some(Ids {
         uid: uids.next()?.parse().ok()?,
         euid: uids.next()?.parse().ok()?,
+        suid: uids.next()?.parse().ok()?,
         gid: gids.next()?.parse().ok()?,
         egid: gids.next()?.parse().ok()?,
     })
@@ -244,11 +247,14 @@ pub fn parse_pidfile(text: &str) -> Option<i32> {
     digits.parse().ok().filter(|&pid| pid > 0)
 }
 
-/// The process a pidfile names, if the file is readable and holds a positive number.
-pub fn read_pidfile(path: &std::path::Path) -> io::Result<i32> {
-    let text = read_small(path)?;
-    parse_pidfile(&text)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no process id", path.display())))
+/// The process a pidfile names, and what `fstat` said of the file (its owner and time), if
+/// it is a readable regular file (a FIFO, device or directory is an error, at once) whose
+/// first 4 kB hold a positive number.
+pub fn read_pidfile(path: &std::path::Path) -> io::Result<(i32, crate::files::Opened)> {
+    let (bytes, opened) = crate::files::read_regular(path, 4096)?;
+    let pid = parse_pidfile(&String::from_utf8_lossy(&bytes))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{} holds no process id", path.display())))?;
+    Ok((pid, opened))
 }
 
 #[cfg(test)]

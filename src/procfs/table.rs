@@ -106,12 +106,11 @@ impl ProcessTable {
         out
     }
 
-    /// Monit's `matching` rule: among processes whose command line matches, the oldest
-    /// one whose parent does not also match (so a master is chosen over its workers).
-    /// `exclude` (rmonit itself) never matches.
-    pub fn find_matching(&self, pattern: &Regex, exclude: i32) -> Option<&Entry> {
-        let matches: Vec<&Entry> =
-            self.entries.iter().filter(|e| e.pid != exclude && !e.zombie && pattern.is_match(&e.cmdline)).collect();
+    /// Monit's `matching` rule: among the live processes `candidate` takes (a command
+    /// line that matches), the oldest one whose parent is not also taken (so a master is
+    /// chosen over its workers).
+    pub fn find_matching(&self, mut candidate: impl FnMut(&Entry) -> bool) -> Option<&Entry> {
+        let matches: Vec<&Entry> = self.entries.iter().filter(|e| !e.zombie && candidate(e)).collect();
         let is_match = |pid: i32| matches.iter().any(|e| e.pid == pid);
         matches
             .iter()
@@ -163,14 +162,18 @@ mod tests {
             entry(20, 1, 50, "grep nginx"),
         ]);
         let re = Regex::new("nginx: .* process").unwrap();
-        assert_eq!(table.find_matching(&re, 0).map(|e| e.pid), Some(10));
+        assert_eq!(table.find_matching(|e| re.is_match(&e.cmdline)).map(|e| e.pid), Some(10));
         let re = Regex::new("nginx").unwrap();
         assert_eq!(
-            table.find_matching(&re, 0).map(|e| e.pid),
+            table.find_matching(|e| re.is_match(&e.cmdline)).map(|e| e.pid),
             Some(20),
             "the oldest match whose parent does not match"
         );
-        assert_eq!(table.find_matching(&re, 20).map(|e| e.pid), Some(10), "rmonit itself is excluded");
+        assert_eq!(
+            table.find_matching(|e| e.pid != 20 && re.is_match(&e.cmdline)).map(|e| e.pid),
+            Some(10),
+            "what the candidate test leaves out is not chosen"
+        );
     }
 
     #[test]
