@@ -22,6 +22,7 @@ pub mod config;
 pub mod control;
 pub mod daemon;
 pub mod engine;
+pub mod escape;
 pub mod exec;
 pub mod files;
 pub mod http;

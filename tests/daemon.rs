@@ -225,8 +225,8 @@ fn a_start_program_that_times_out_is_an_execution_failure() {
         status(),
         daemon.log()
     );
-    assert!(daemon.log().contains("failed to start (exit status -1) -- Program '"), "{}", daemon.log());
-    assert!(daemon.log().contains("timed out after 1 s"), "{}", daemon.log());
+    assert!(daemon.log().contains("failed to start (exit status -1) -- '"), "{}", daemon.log());
+    assert!(daemon.log().contains("': Program timed out after 1 s"), "{}", daemon.log());
 }
 
 #[test]

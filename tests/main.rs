@@ -9,6 +9,7 @@ mod control;
 mod corpus;
 mod daemon;
 mod golden;
+mod hardening;
 mod monit_cli;
 mod network;
 mod parser_props;

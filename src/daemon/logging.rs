@@ -1,5 +1,6 @@
 //! Logging in Monit's line format — `[2026-11-23T19:36:49+0000] info     : 'web' message` —
-//! to `set log <file>`, syslog, or stderr under `-I`.
+//! to `set log <file>`, syslog, or stderr under `-I`. Control characters in a line are
+//! escaped ([`crate::escape`]), so every event is exactly one line.
 
 use std::fmt::Write as _;
 use std::time::SystemTime;
@@ -71,10 +72,13 @@ where
             }
             None => write!(writer, "[{}] {level:<8} : ", timestamp(SystemTime::now()))?,
         }
+        // One event, one line: nothing a message carries (a client's user name, a program's
+        // output) can start a line of its own.
+        use crate::escape::control_chars;
         if let Some(service) = fields.service {
-            write!(writer, "'{service}' ")?;
+            write!(writer, "'{}' ", control_chars(&service))?;
         }
-        writeln!(writer, "{}{}", fields.message, fields.extra)
+        writeln!(writer, "{}{}", control_chars(&fields.message), control_chars(&fields.extra))
     }
 }
 

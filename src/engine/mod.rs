@@ -8,6 +8,7 @@
 pub mod blocking;
 pub mod coordinator;
 pub mod custom;
+pub mod failure;
 pub mod network;
 pub mod pidfile_watch;
 pub mod programs;

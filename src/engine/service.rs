@@ -15,6 +15,7 @@ use tracing::{error, info, warn};
 
 use super::blocking::{BlockingLane, PIDFILE_DEADLINE};
 use super::coordinator::{Origin, Request};
+use super::failure::{failure_text, start_failure};
 use super::network::{Hold, NetworkChecks};
 use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
@@ -103,6 +104,10 @@ pub struct ServiceTask {
     finder: Option<Finder>,
     /// The process taken for the service last, and a pidfd on it.
     tracked: Option<Known>,
+    /// The process last taken for the service, kept when it is gone or untracked: the
+    /// evidence a pidfile naming an older process is weighed against (it is never
+    /// forgotten by a missing or hostile pidfile).
+    last_known: Option<Known>,
     pidfd: Option<AsyncFd<OwnedFd>>,
     /// A process the pidfd saw exit: never "found" again, even while a zombie.
     exited: Option<Identity>,
@@ -223,6 +228,7 @@ impl ServiceTask {
             monitoring,
             finder,
             tracked: None,
+            last_known: None,
             pidfd: None,
             exited: None,
             cpu_sample: None,
@@ -426,7 +432,7 @@ impl ServiceTask {
             true => Some(self.table.get(self.interval / 2).await),
             false => None,
         };
-        let known = self.tracked;
+        let known = self.last_known;
         let what = match &finder {
             Finder::Pidfile { path, .. } => format!("reading the pidfile {path}"),
             _ => "looking for the process".to_owned(),
@@ -929,6 +935,7 @@ impl ServiceTask {
 
     fn track(&mut self, id: Identity) {
         self.tracked = Some(Known::of(id));
+        self.last_known = self.tracked;
         self.exited = None;
         self.cpu_sample = None;
         self.pidfd = open_pidfd(id.pid);
@@ -1334,27 +1341,17 @@ impl ServiceTask {
                 }
                 return Ok(());
             }
-            if let Some(Exit::TimedOut) = exit {
-                let output = running.output();
-                let output = output.trim();
-                return Err(format!(
-                    "(exit status -1) -- Program '{command}' timed out after {} s{}{output}",
-                    timeout.as_secs_f64(),
-                    if output.is_empty() { "" } else { " -- " }
-                ));
-            }
             // A program that failed gets a short grace for its process to show up (some
             // report failure yet start), not the whole timeout as in Monit.
-            if exit.as_ref().is_some_and(|e| !e.success())
-                && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE
-            {
-                let status = exit.as_ref().map_or(-1, Exit::status);
-                return Err(format!("(exit status {status}) -- '{command}': {}", running.output().trim()));
-            }
-            if Instant::now() >= deadline {
-                let output = running.output();
-                let status = exit.map_or(-1, |e| e.status());
-                return Err(format!("(exit status {status}) -- '{command}': {}", output.trim()));
+            let failed = exit.as_ref().is_some_and(|e| !e.success())
+                && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE;
+            let timed_out = matches!(exit, Some(Exit::TimedOut));
+            if failed || timed_out || Instant::now() >= deadline {
+                if exit.is_none() {
+                    // Still running at the deadline: it gets no longer than the timeout.
+                    running.kill_group().await;
+                }
+                return Err(start_failure(&command, exit.as_ref(), &running.output(), timeout));
             }
             delay = (delay * 2).min(Duration::from_millis(250));
         }
@@ -1469,15 +1466,5 @@ fn signal_tree(tree: &[(i32, u64)], signal: rustix::process::Signal) {
         {
             let _ = rustix::process::kill_process(target, signal);
         }
-    }
-}
-
-/// A failed method in Monit's words: `failed to start (exit status 1) -- '/bin/x': output`,
-/// or `failed to stop -- reason` when no program ran.
-fn failure_text(method: &str, error: &str) -> String {
-    if error.starts_with("(exit status ") {
-        format!("failed to {method} {error}")
-    } else {
-        format!("failed to {method} -- {error}")
     }
 }

@@ -43,7 +43,8 @@ pub fn require_post(method: &axum::http::Method, what: &str) -> Result<(), ApiEr
 
 /// The caller as the engine's audit trail names it.
 pub fn requester(caller: &Caller) -> Requester {
-    Requester { who: caller.who.clone(), from: caller.from.clone() }
+    use crate::escape::control_chars;
+    Requester { who: control_chars(&caller.who).into_owned(), from: control_chars(&caller.from).into_owned() }
 }
 
 /// A whole number of seconds from a parameter.

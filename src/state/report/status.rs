@@ -54,6 +54,11 @@ impl Block<'_> {
         self.plain("monitoring status", &monitoring);
         self.plain("monitoring mode", mode_name(s.mode));
         self.plain("on reboot", onreboot_name(s.onreboot));
+        // rmonit's addition, only while data cannot be had: why (a pidfile that names PID 1
+        // or a FIFO, a file that cannot be read). Monit's text says nothing but the status.
+        if let Some(reason) = s.failed.get(&EventKind::Data) {
+            self.value("data error", Some(EventKind::Data), Some(reason.clone()));
+        }
         if has_figures(s) {
             match &s.data {
                 ServiceData::None => {}
