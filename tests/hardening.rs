@@ -81,7 +81,8 @@ fn in_a_pid_namespace_a_pidfile_naming_pid_1_rmonit_or_its_parent_signals_nothin
     let text = format!(
         "{}check process init with pidfile {d}/init.pid\n\
          check process itself with pidfile {d}/rmonit.pid\n\
-         check process parent with pidfile {d}/parent.pid\n",
+         check process parent with pidfile {d}/parent.pid\n\
+         check process byname matching \"parent[.]pid\"\n",
         header(d),
         d = d.display()
     );
@@ -121,6 +122,9 @@ fn in_a_pid_namespace_a_pidfile_naming_pid_1_rmonit_or_its_parent_signals_nothin
             log()
         );
     }
+    // `matching` passes over rmonit's parent, the one process whose command line matches.
+    assert!(wait_until(Duration::from_secs(10), || status("byname").contains("Does not exist")), "{}", status("byname"));
+    let _ = cli(&["stop", "byname"]);
     for name in ["init", "itself", "parent"] {
         let stopped = cli(&["stop", name]);
         assert!(!stopped.status.success(), "stop '{name}' failed: {}", stdout(&stopped));

@@ -54,7 +54,7 @@ mod tests {
         );
         assert_eq!(
             start_failure("/x", Some(&Exit::Signal(15)), "", t),
-            "(exit status 15) -- '/x': Program killed by signal 15"
+            "(exit status -1) -- '/x': Program killed by signal 15"
         );
         assert_eq!(
             start_failure("/x", Some(&Exit::Code(0)), "", t),
