@@ -123,7 +123,11 @@ fn in_a_pid_namespace_a_pidfile_naming_pid_1_rmonit_or_its_parent_signals_nothin
         );
     }
     // `matching` passes over rmonit's parent, the one process whose command line matches.
-    assert!(wait_until(Duration::from_secs(10), || status("byname").contains("Does not exist")), "{}", status("byname"));
+    assert!(
+        wait_until(Duration::from_secs(10), || status("byname").contains("Does not exist")),
+        "{}",
+        status("byname")
+    );
     let _ = cli(&["stop", "byname"]);
     for name in ["init", "itself", "parent"] {
         let stopped = cli(&["stop", name]);

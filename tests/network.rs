@@ -357,7 +357,10 @@ fn ping_refusal_succeeded_and_unix_socket() {
     let open_port = open.local_addr().unwrap().port();
     let socket_path = d.join("app.sock");
     let unix = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
-    std::fs::write(d.join("me.pid"), std::process::id().to_string()).unwrap();
+    // A process of the test's own (the test itself is rmonit's parent: never a service).
+    let service = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+    std::fs::write(d.join("me.pid"), service.id().to_string()).unwrap();
+    let _cleanup = crate::util::KillOnDrop(vec![d.join("me.pid")]);
     let text = format!(
         "{h}check host loopback with address 127.0.0.1\n  if failed ping count 2 then alert\n  if failed port {open_port} then alert\n\
          check host refused with address 127.0.0.1\n  if failed port {closed} then alert\n\
