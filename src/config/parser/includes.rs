@@ -1,7 +1,10 @@
 //! `include <glob>`: files are read relative to the including file, in sorted order,
 //! pushed on the lexer stack; loops and runaway depth are errors, a glob that matches
-//! nothing is fine, a plain path that does not exist is a warning (as in Monit). An
-//! included `.yml`/`.yaml` file is read with the YAML front end and merged.
+//! nothing is fine, a plain path that does not exist is a warning (as in Monit). A glob
+//! skips the directories it matches (as Monit does); a plain path naming a directory is an
+//! error (Monit ignores it silently, which hides a missing `/*`). Files are opened without
+//! blocking on a FIFO. An included `.yml`/`.yaml` file is read with the YAML front end and
+//! merged.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +12,7 @@ use super::{Frame, Parser};
 use crate::config::lexer::{Lexer, Token, TokenKind};
 use crate::config::model::defaults::MAX_INCLUDE_DEPTH;
 use crate::config::source::{Diagnostic, SourceFile, Span};
-use crate::config::{is_yaml_path, read_source, yaml};
+use crate::config::{ReadError, is_yaml_path, read_source, yaml};
 
 impl Parser<'_> {
     pub(super) fn include(&mut self, span: Span, target: Token) {
@@ -34,15 +37,13 @@ impl Parser<'_> {
         let is_glob = pattern.contains(['*', '?', '[']);
         let mut paths: Vec<PathBuf> = if is_glob {
             match glob::glob(&full.to_string_lossy()) {
+                // Monit skips the directories a glob matches (`conf.d/*` next to `conf.d/old/`).
                 Ok(entries) => entries.filter_map(Result::ok).filter(|p| !p.is_dir()).collect(),
                 Err(e) => {
                     self.report(Diagnostic::error(target.span, format!("invalid include pattern '{pattern}': {e}")));
                     return;
                 }
             }
-        } else if full.is_dir() {
-            // Monit silently ignores directories.
-            Vec::new()
         } else if !full.exists() {
             self.report(Diagnostic::warning(target.span, format!("included file '{}' does not exist", full.display())));
             Vec::new()
@@ -77,11 +78,8 @@ impl Parser<'_> {
         }
         let text = match read_source(path) {
             Ok(text) => text,
-            Err(message) => {
-                self.report(Diagnostic::error(
-                    span,
-                    format!("cannot read included file '{}': {message}", path.display()),
-                ));
+            Err(error) => {
+                self.unreadable_include(span, path, error);
                 return None;
             }
         };
@@ -97,6 +95,29 @@ impl Parser<'_> {
             return None;
         }
         Some(Frame { lexer: Lexer::new(text, id), path: canonical })
+    }
+
+    /// Reports an included file that could not be read: a directory, something other than a
+    /// regular file, or bytes that are not text (shown at their place in that file).
+    fn unreadable_include(&mut self, span: Span, path: &Path, error: ReadError) {
+        let shown = path.display();
+        let diagnostic = match error {
+            ReadError::Directory => {
+                Diagnostic::error(span, format!("cannot include '{shown}': it is a directory, not a control file"))
+                    .with_help(format!(
+                        "`include {}/*` includes the files in it",
+                        shown.to_string().trim_end_matches('/')
+                    ))
+            }
+            ReadError::NotText(not_text) => {
+                let from = self.sources.location(span);
+                not_text.diagnostic(path, "included file", self.sources).with_help(format!("included from {from}"))
+            }
+            ReadError::Unreadable(reason) => {
+                Diagnostic::error(span, format!("cannot read included file '{shown}': {reason}"))
+            }
+        };
+        self.report(diagnostic);
     }
 
     /// Adds the settings and services of an included YAML file.
