@@ -3,14 +3,16 @@
 //! nothing is fine, a plain path that does not exist is a warning (as in Monit). A glob
 //! skips the directories it matches (as Monit does); a plain path naming a directory is an
 //! error (Monit ignores it silently, which hides a missing `/*`). Files are opened without
-//! blocking on a FIFO. An included `.yml`/`.yaml` file is read with the YAML front end and
-//! merged.
+//! blocking on a FIFO, and all the files of one load together stay within
+//! [`MAX_INCLUDED_FILES`] and [`MAX_INCLUDED_BYTES`], so that includes cannot multiply a small
+//! control file into unbounded work. An included `.yml`/`.yaml` file is read with the YAML
+//! front end and merged.
 
 use std::path::{Path, PathBuf};
 
 use super::{Frame, Parser};
 use crate::config::lexer::{Lexer, Token, TokenKind};
-use crate::config::model::defaults::MAX_INCLUDE_DEPTH;
+use crate::config::model::defaults::{MAX_INCLUDE_DEPTH, MAX_INCLUDED_BYTES, MAX_INCLUDED_FILES};
 use crate::config::source::{Diagnostic, SourceFile, Span};
 use crate::config::{ReadError, is_yaml_path, read_source, yaml};
 
@@ -76,6 +78,19 @@ impl Parser<'_> {
             self.report(Diagnostic::error(span, format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files")));
             return None;
         }
+        let full = if self.included.files >= MAX_INCLUDED_FILES {
+            Some(format!("{MAX_INCLUDED_FILES} files"))
+        } else {
+            (self.included.bytes >= MAX_INCLUDED_BYTES).then(|| format!("{} MB of files", MAX_INCLUDED_BYTES >> 20))
+        };
+        if let Some(full) = full {
+            let message = format!(
+                "cannot include '{}': the control file already includes {full}, the most it may",
+                path.display()
+            );
+            self.report(Diagnostic::error(span, message));
+            return None;
+        }
         let text = match read_source(path) {
             Ok(text) => text,
             Err(error) => {
@@ -83,6 +98,8 @@ impl Parser<'_> {
                 return None;
             }
         };
+        self.included.files += 1;
+        self.included.bytes += text.len() as u64;
         let id = self.sources.add(SourceFile::new(path, text));
         let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
         if is_yaml_path(path) {

@@ -67,6 +67,13 @@ pub(crate) struct Frame {
     path: PathBuf,
 }
 
+/// How much the includes of one load have read.
+#[derive(Debug, Default)]
+struct Included {
+    files: usize,
+    bytes: u64,
+}
+
 pub struct Parser<'a> {
     pub(crate) sources: &'a mut SourceMap,
     pub(crate) diags: &'a mut Diagnostics,
@@ -78,6 +85,8 @@ pub struct Parser<'a> {
     /// The service being parsed, with its spans.
     pub(crate) current: Option<(ServiceConfig, ServiceSpans)>,
     errors: usize,
+    /// The files included so far and their size, against the limits of all includes.
+    included: Included,
     /// `$HOST` in service names is replaced by this.
     pub(crate) hostname: String,
 }
@@ -97,6 +106,7 @@ pub fn parse_text(path: &Path, text: String, sources: &mut SourceMap, diags: &mu
         parsed: Parsed::default(),
         current: None,
         errors: 0,
+        included: Included::default(),
         hostname: local_hostname(),
     };
     parser.run();
