@@ -5,6 +5,7 @@
 //! `lexer` -> `parser` (with includes) -> `validate` -> `model`; `yaml` is a second front end
 //! to the same model and `render` writes a model back as monitrc.
 
+mod excerpt;
 pub mod lexer;
 pub mod merge;
 pub mod model;
@@ -42,9 +43,9 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The warnings rendered, one block each.
+    /// The warnings rendered, one block each, and a last line for those not kept.
     pub fn render_warnings(&self) -> Vec<String> {
-        self.warnings.items.iter().map(|d| d.render(&self.sources)).collect()
+        self.warnings.render_warnings(&self.sources)
     }
 }
 

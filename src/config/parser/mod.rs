@@ -202,7 +202,7 @@ impl Parser<'_> {
             };
             if result.is_err() {
                 if self.errors >= MAX_ERRORS {
-                    self.report(Diagnostic::error(token.span, "too many errors, giving up"));
+                    self.diags.give_up(self.errors);
                     break;
                 }
                 self.recover();
