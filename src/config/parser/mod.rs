@@ -513,9 +513,16 @@ fn is_group_name_char(c: char) -> bool {
 
 /// The keyword closest to `word` (edit distance at most 2, and less than half its length).
 pub(crate) fn suggest<'k>(word: &str, keywords: &[&'k str]) -> Option<&'k str> {
+    // Two edits change a length by at most two characters, eight bytes: a megabyte-long word
+    // is no keyword's misspelling, and costs no edit distance.
+    let near = |k: &str| word.len().abs_diff(k.len()) <= 2 * 4;
+    if !keywords.iter().any(|k| near(k)) {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     keywords
         .iter()
+        .filter(|k| near(k))
         .map(|k| (edit_distance(&word, k), *k))
         .filter(|&(d, k)| d > 0 && d <= 2 && d * 2 < k.len().max(2))
         .min_by_key(|&(d, _)| d)
