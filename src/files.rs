@@ -57,10 +57,8 @@ pub fn open_regular(path: &Path) -> io::Result<(File, Opened)> {
     let stat = rustix::fs::fstat(&handle)?;
     let kind = FileType::from_raw_mode(stat.st_mode);
     if kind != FileType::RegularFile {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} is a {}, not a regular file", path.display(), type_name(kind)),
-        ));
+        let wrong = WrongType { path: path.display().to_string(), kind: type_name(kind) };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, wrong));
     }
     let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
     let file = match rustix::fs::open(format!("/proc/self/fd/{}", handle.as_raw_fd()), flags, Mode::empty()) {
@@ -103,6 +101,27 @@ pub fn is_wrong_type(error: &io::Error) -> bool {
     error.kind() == io::ErrorKind::InvalidInput
 }
 
+/// The type [`open_regular`] found instead of a regular file ("directory", "fifo"), if that
+/// is what the error says.
+pub fn wrong_type_name(error: &io::Error) -> Option<&'static str> {
+    error.get_ref().and_then(|e| e.downcast_ref::<WrongType>()).map(|w| w.kind)
+}
+
+/// The error of a path that names something other than a regular file.
+#[derive(Debug)]
+struct WrongType {
+    path: String,
+    kind: &'static str,
+}
+
+impl std::fmt::Display for WrongType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} is a {}, not a regular file", self.path, self.kind)
+    }
+}
+
+impl std::error::Error for WrongType {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,7 +154,9 @@ mod tests {
     #[test]
     fn directories_devices_and_missing_paths_are_errors() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read_regular(dir.path(), 10).unwrap_err().to_string().ends_with("is a directory, not a regular file"));
+        let error = read_regular(dir.path(), 10).unwrap_err();
+        assert!(error.to_string().ends_with("is a directory, not a regular file"));
+        assert_eq!(wrong_type_name(&error), Some("directory"));
         let tty = read_regular(Path::new("/dev/null"), 10).unwrap_err();
         assert!(tty.to_string().ends_with("/dev/null is a character device, not a regular file"), "{tty}");
         let missing = read_regular(&dir.path().join("none"), 10).unwrap_err();

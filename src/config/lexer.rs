@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use super::excerpt::shorten;
 use super::source::{FileId, Span};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +59,7 @@ impl Token {
     /// How the token is shown in messages.
     pub fn describe(&self) -> String {
         match &self.kind {
-            TokenKind::Word(w) => format!("'{w}'"),
+            TokenKind::Word(w) => format!("'{}'", shorten(w, 40)),
             TokenKind::Str(s) => format!("\"{}\"", shorten(s, 40)),
             TokenKind::Op(o) => format!("'{o}'"),
             TokenKind::LBrace => "'{'".to_owned(),
@@ -68,15 +69,6 @@ impl Token {
             TokenKind::Eof => "end of file".to_owned(),
             TokenKind::Invalid(s) => s.clone(),
         }
-    }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}...")
     }
 }
 

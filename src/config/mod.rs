@@ -5,11 +5,13 @@
 //! `lexer` -> `parser` (with includes) -> `validate` -> `model`; `yaml` is a second front end
 //! to the same model and `render` writes a model back as monitrc.
 
+mod excerpt;
 pub mod lexer;
 pub mod merge;
 pub mod model;
 pub mod parser;
 pub mod permissions;
+pub mod read;
 pub mod render;
 pub mod source;
 pub mod validate;
@@ -18,11 +20,8 @@ pub mod yaml;
 use std::path::{Path, PathBuf};
 
 pub use model::Config;
+pub use read::{MAX_FILE_SIZE, ReadError, read_source};
 pub use source::{ConfigError, Diagnostic, Diagnostics, SourceMap};
-
-/// Largest control file (or included file) we read: a monitrc is kilobytes; anything of this
-/// size is a mistake, and reading it whole would cost the daemon its memory.
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// How strict a load is.
 #[derive(Debug, Clone, Copy, Default)]
@@ -44,53 +43,15 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// The warnings rendered, one block each.
+    /// The warnings rendered, one block each, and a last line for those not kept.
     pub fn render_warnings(&self) -> Vec<String> {
-        self.warnings.items.iter().map(|d| d.render(&self.sources)).collect()
+        self.warnings.render_warnings(&self.sources)
     }
 }
 
 /// Whether a path is read as YAML (by its extension).
 pub fn is_yaml_path(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(), Some("yml" | "yaml"))
-}
-
-/// Reads a source file: a regular file, at most [`MAX_FILE_SIZE`], valid UTF-8 text.
-pub fn read_source(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-    if meta.is_dir() {
-        return Err("it is a directory".to_owned());
-    }
-    // A FIFO or device would block or never end.
-    if !meta.is_file() {
-        return Err("it is not a regular file".to_owned());
-    }
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(format!(
-            "it is {} MB, larger than the {} MB a control file may be",
-            meta.len() >> 20,
-            MAX_FILE_SIZE >> 20
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_reason(&e))?;
-    check_text(&bytes)
-}
-
-/// Rejects binary data with a clear reason; returns the text.
-pub fn check_text(bytes: &[u8]) -> Result<String, String> {
-    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
-        return Err(format!("it is not a text file (a NUL byte at offset {pos})"));
-    }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-}
-
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => error.to_string(),
-    }
 }
 
 /// Monit's search order for the control file (reference §1.1): `~/.monitrc`,
@@ -156,8 +117,13 @@ pub fn load(path: &Path, options: LoadOptions) -> Result<Loaded, ConfigError> {
     let mut diags = Diagnostics::default();
     let text = match read_source(path) {
         Ok(text) => text,
-        Err(reason) => {
-            diags.push(Diagnostic::global(format!("cannot read the control file '{}': {reason}", path.display())));
+        Err(ReadError::NotText(not_text)) => {
+            diags.push(not_text.diagnostic(path, "the control file", &mut sources));
+            return Err(ConfigError { diagnostics: diags, sources });
+        }
+        Err(error) => {
+            let message = format!("cannot read the control file '{}': {}", path.display(), error.reason());
+            diags.push(Diagnostic::global(message));
             return Err(ConfigError { diagnostics: diags, sources });
         }
     };

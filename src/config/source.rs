@@ -1,9 +1,14 @@
 //! Source files, spans and diagnostics: every error of a control file is reported as
-//! `file:line:col: message` with the source line and a caret under the offending token.
+//! `file:line:col: message` with the source line (a window of it, when long) and a caret
+//! under the offending token. A load keeps at most [`MAX_KEPT`] errors and as many warnings
+//! and counts the rest ("... and 7980 more warnings"), so that a hostile file's diagnostics
+//! cost bounded memory and output.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use super::excerpt::{excerpt, shorten};
 
 /// Index of a file in a [`SourceMap`].
 pub type FileId = u32;
@@ -63,6 +68,11 @@ impl SourceFile {
         start + line_text.char_indices().nth(col.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i)
     }
 
+    /// The byte offset where a 1-based line starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line.saturating_sub(1)).copied().unwrap_or(self.text.len())
+    }
+
     /// The text of a 1-based line, without its newline.
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_starts.get(line - 1).copied().unwrap_or(self.text.len());
@@ -109,6 +119,13 @@ pub enum Severity {
     Error,
 }
 
+/// Most errors, and most warnings, one load keeps: past them they are only counted.
+pub const MAX_KEPT: usize = 20;
+
+/// Longest message or help shown, in characters; most embed a word of the file, which may
+/// be as long as the file.
+pub const MAX_MESSAGE: usize = 300;
+
 /// One message about a control file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -146,63 +163,128 @@ impl Diagnostic {
     /// `file:line:col: message` (warnings say so), without the source excerpt.
     pub fn headline(&self, sources: &SourceMap) -> String {
         let kind = if self.is_error() { "" } else { "warning: " };
+        let message = shorten(&self.message, MAX_MESSAGE);
         match self.span {
-            Some(span) => format!("{}: {kind}{}", sources.location(span), self.message),
-            None => format!("{kind}{}", self.message),
+            Some(span) => format!("{}: {kind}{message}", sources.location(span)),
+            None => format!("{kind}{message}"),
         }
     }
 
-    /// The headline, the source line with a caret under the span, and the help.
+    /// The headline, the source line (or a window of it) with a caret under the span, and
+    /// the help.
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = self.headline(sources);
-        if let Some(file) = self.span.and_then(|s| sources.get(s.file).map(|f| (s, f))) {
-            let (span, file) = file;
-            let (line, col) = file.line_col(span.start as usize);
+        if let Some((span, file)) = self.span.and_then(|s| sources.get(s.file).map(|f| (s, f))) {
+            let (line, _) = file.line_col(span.start as usize);
+            let line_start = file.line_start(line);
             let text = file.line_text(line);
-            let (end_line, end_col) = file.line_col(span.end as usize);
-            let width = if end_line == line { end_col.saturating_sub(col).max(1) } else { 1 };
+            let start = (span.start as usize).saturating_sub(line_start);
+            // A span that runs past its line gets a caret of one character.
+            let end = (span.end as usize).saturating_sub(line_start);
+            let end = if end <= text.len() { end } else { start };
+            let shown = excerpt(text, start, end);
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = text.chars().map(|c| if c == '\t' { ' ' } else { c }).take(200).collect();
             out.push_str(&format!(
-                "\n{pad} |\n{number} | {shown}\n{pad} | {}{}",
-                " ".repeat(col - 1),
-                "^".repeat(width.min(80))
+                "\n{pad} |\n{number} | {}\n{pad} | {}{}",
+                shown.text,
+                " ".repeat(shown.caret_col),
+                "^".repeat(shown.caret_width)
             ));
         }
         if let Some(help) = &self.help {
-            out.push_str(&format!("\n  = help: {help}"));
+            out.push_str(&format!("\n  = help: {}", shorten(help, MAX_MESSAGE)));
         }
         out
     }
 }
 
-/// Every diagnostic of a load, errors and warnings, in the order found.
+/// The diagnostics of a load, errors and warnings, in the order found: the first
+/// [`MAX_KEPT`] of each, and the number of the others.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
+    /// The diagnostics kept; add to them with [`Diagnostics::push`], which keeps the bound.
     pub items: Vec<Diagnostic>,
+    omitted_errors: usize,
+    omitted_warnings: usize,
+    /// The parser stopped early, after this many errors.
+    gave_up_after: Option<usize>,
 }
 
 impl Diagnostics {
     pub fn push(&mut self, diagnostic: Diagnostic) {
-        self.items.push(diagnostic);
+        let kept = self.items.iter().filter(|d| d.severity == diagnostic.severity).count();
+        if kept < MAX_KEPT {
+            self.items.push(diagnostic);
+        } else if diagnostic.is_error() {
+            self.omitted_errors += 1;
+        } else {
+            self.omitted_warnings += 1;
+        }
+    }
+
+    /// Records that the parser stopped after `errors` errors, for the count at the end.
+    pub fn give_up(&mut self, errors: usize) {
+        self.gave_up_after = Some(errors);
     }
 
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(Diagnostic::is_error)
+        self.omitted_errors > 0 || self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// The errors kept.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| d.is_error())
     }
 
+    /// The warnings kept.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| !d.is_error())
     }
 
+    /// All errors, the ones not kept included.
     pub fn error_count(&self) -> usize {
-        self.errors().count()
+        self.errors().count() + self.omitted_errors
     }
+
+    /// All warnings, the ones not kept included.
+    pub fn warning_count(&self) -> usize {
+        self.warnings().count() + self.omitted_warnings
+    }
+
+    /// "... and 80 more errors (the parser gave up after 100 errors)", when errors were not kept.
+    pub fn errors_notice(&self) -> Option<String> {
+        let n = self.omitted_errors;
+        let more = (n > 0).then(|| format!("... and {n} more {}", plural(n, "error")));
+        let stopped = self.gave_up_after.map(|after| format!("the parser gave up after {after} errors"));
+        match (more, stopped) {
+            (Some(more), Some(stopped)) => Some(format!("{more} ({stopped})")),
+            (more, stopped) => more.or(stopped),
+        }
+    }
+
+    /// "... and 7980 more warnings", when warnings were not kept.
+    pub fn warnings_notice(&self) -> Option<String> {
+        match self.omitted_warnings {
+            0 => None,
+            n => Some(format!("... and {n} more {}", plural(n, "warning"))),
+        }
+    }
+
+    /// Every diagnostic kept, rendered, then the notices of those not kept.
+    pub fn render(&self, sources: &SourceMap) -> Vec<String> {
+        let rendered = self.items.iter().map(|d| d.render(sources));
+        rendered.chain(self.errors_notice()).chain(self.warnings_notice()).collect()
+    }
+
+    /// The warnings kept, rendered, then the notice of those not kept.
+    pub fn render_warnings(&self, sources: &SourceMap) -> Vec<String> {
+        self.warnings().map(|d| d.render(sources)).chain(self.warnings_notice()).collect()
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { word.to_owned() } else { format!("{word}s") }
 }
 
 /// A configuration that failed to load: its diagnostics and the sources to show them with.
@@ -214,15 +296,7 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let mut first = true;
-        for diagnostic in &self.diagnostics.items {
-            if !first {
-                writeln!(f)?;
-            }
-            first = false;
-            write!(f, "{}", diagnostic.render(&self.sources))?;
-        }
-        Ok(())
+        write!(f, "{}", self.diagnostics.render(&self.sources).join("\n"))
     }
 }
 
@@ -255,5 +329,43 @@ mod tests {
             d.render(&map),
             "monitrc:2:20: expected 'cycles'\n  |\n2 | if cpu > 80% for 3 cyclez\n  |                    ^^^^^^\n  = help: did you mean `cycles`?"
         );
+    }
+    #[test]
+    fn a_load_keeps_twenty_errors_and_twenty_warnings_and_counts_the_rest() {
+        let mut map = SourceMap::default();
+        let id = map.add(SourceFile::new("monitrc", "x ".repeat(100)));
+        let mut diags = Diagnostics::default();
+        for i in 0..100 {
+            diags.push(Diagnostic::error(Span::new(id, 2 * i, 2 * i + 1), "bad"));
+            diags.push(Diagnostic::warning(Span::new(id, 2 * i, 2 * i + 1), "odd"));
+        }
+        diags.push(Diagnostic::warning(Span::new(id, 0, 1), "odd"));
+        assert_eq!(diags.items.len(), 2 * MAX_KEPT);
+        assert_eq!((diags.error_count(), diags.warning_count()), (100, 101));
+        assert!(diags.has_errors());
+        let rendered = diags.render(&map);
+        assert_eq!(rendered.len(), 2 * MAX_KEPT + 2);
+        assert_eq!(rendered[rendered.len() - 2..], ["... and 80 more errors", "... and 81 more warnings"]);
+        diags.give_up(100);
+        assert_eq!(diags.errors_notice().unwrap(), "... and 80 more errors (the parser gave up after 100 errors)");
+        let one = Diagnostics::default();
+        assert_eq!((one.errors_notice(), one.warnings_notice()), (None, None));
+    }
+
+    #[test]
+    fn a_diagnostic_far_into_a_long_line_is_a_few_lines_long() {
+        let mut map = SourceMap::default();
+        let line = format!("{}bogus{}", "a ".repeat(500_000), " b".repeat(500_000));
+        let id = map.add(SourceFile::new("monitrc", format!("set daemon 5\n{line}\n")));
+        let start = 13 + 1_000_000;
+        let long = "m".repeat(10_000);
+        let d = Diagnostic::error(Span::new(id, start, start + 5), long.clone()).with_help(long);
+        let rendered = d.render(&map);
+        assert!(rendered.len() < 2 * MAX_MESSAGE + 400, "{} bytes", rendered.len());
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert!(lines[0].starts_with("monitrc:2:1000001: mmmm") && lines[0].ends_with("m..."), "{}", lines[0]);
+        assert!(lines[2].starts_with("2 | ...a a a") && lines[2].contains("bogus b b"), "{}", lines[2]);
+        assert_eq!(lines[3].find('^'), lines[2].find("bogus"));
+        assert!(lines[3].ends_with("^^^^^"));
     }
 }

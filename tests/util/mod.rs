@@ -20,6 +20,58 @@ pub fn run_rmonit(args: &[&str]) -> Output {
     Command::new(rmonit_bin()).args(args).env("LC_ALL", "C").output().expect("run rmonit")
 }
 
+/// What [`run_rmonit_bounded`] saw: at most its limit (and one byte) of each stream, and the
+/// exit status if it ended within the timeout.
+pub struct BoundedOutput {
+    pub status: Option<std::process::ExitStatus>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl BoundedOutput {
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs `rmonit` and reads at most `limit + 1` bytes of its stdout and of its stderr (a
+/// runaway writer then meets a closed pipe); kills it if it runs longer than `timeout`.
+pub fn run_rmonit_bounded(args: &[&str], limit: u64, timeout: std::time::Duration) -> BoundedOutput {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(rmonit_bin())
+        .args(args)
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run rmonit");
+    fn reader(pipe: impl Read + Send + 'static, limit: u64) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.take(limit + 1).read_to_end(&mut bytes);
+            bytes
+        })
+    }
+    let stdout = reader(child.stdout.take().expect("piped"), limit);
+    let stderr = reader(child.stderr.take().expect("piped"), limit);
+    let ended = wait_until(timeout, || matches!(child.try_wait(), Ok(Some(_))));
+    if !ended {
+        let _ = child.kill();
+    }
+    let status = child.wait().ok().filter(|_| ended);
+    BoundedOutput {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+    }
+}
+
 /// Writes a control file with mode 0600 into `dir` and returns its path.
 pub fn write_monitrc(dir: &Path, name: &str, text: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;

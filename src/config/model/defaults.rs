@@ -38,6 +38,11 @@ pub const RETRY: u32 = 1;
 pub const MAX_CYCLES: u32 = 64;
 /// Deepest include nesting (Monit: 1024; we stop far earlier, since a deeper one is a loop).
 pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Most files one control file may include, all levels together (Monit: no limit). Without
+/// one, a few small files that each include the next twice make a billion inclusions.
+pub const MAX_INCLUDED_FILES: usize = 4096;
+/// Most bytes of included files one control file may read, all levels together.
+pub const MAX_INCLUDED_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Limits {
     pub fn program_output(&self) -> ByteSize {

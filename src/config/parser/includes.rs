@@ -1,15 +1,20 @@
 //! `include <glob>`: files are read relative to the including file, in sorted order,
 //! pushed on the lexer stack; loops and runaway depth are errors, a glob that matches
-//! nothing is fine, a plain path that does not exist is a warning (as in Monit). An
-//! included `.yml`/`.yaml` file is read with the YAML front end and merged.
+//! nothing is fine, a plain path that does not exist is a warning (as in Monit). A glob
+//! skips the directories it matches (as Monit does); a plain path naming a directory is an
+//! error (Monit ignores it silently, which hides a missing `/*`). Files are opened without
+//! blocking on a FIFO, and all the files of one load together stay within
+//! [`MAX_INCLUDED_FILES`] and [`MAX_INCLUDED_BYTES`], so that includes cannot multiply a small
+//! control file into unbounded work. An included `.yml`/`.yaml` file is read with the YAML
+//! front end and merged.
 
 use std::path::{Path, PathBuf};
 
 use super::{Frame, Parser};
 use crate::config::lexer::{Lexer, Token, TokenKind};
-use crate::config::model::defaults::MAX_INCLUDE_DEPTH;
+use crate::config::model::defaults::{MAX_INCLUDE_DEPTH, MAX_INCLUDED_BYTES, MAX_INCLUDED_FILES};
 use crate::config::source::{Diagnostic, SourceFile, Span};
-use crate::config::{is_yaml_path, read_source, yaml};
+use crate::config::{ReadError, is_yaml_path, read_source, yaml};
 
 impl Parser<'_> {
     pub(super) fn include(&mut self, span: Span, target: Token) {
@@ -34,15 +39,13 @@ impl Parser<'_> {
         let is_glob = pattern.contains(['*', '?', '[']);
         let mut paths: Vec<PathBuf> = if is_glob {
             match glob::glob(&full.to_string_lossy()) {
+                // Monit skips the directories a glob matches (`conf.d/*` next to `conf.d/old/`).
                 Ok(entries) => entries.filter_map(Result::ok).filter(|p| !p.is_dir()).collect(),
                 Err(e) => {
                     self.report(Diagnostic::error(target.span, format!("invalid include pattern '{pattern}': {e}")));
                     return;
                 }
             }
-        } else if full.is_dir() {
-            // Monit silently ignores directories.
-            Vec::new()
         } else if !full.exists() {
             self.report(Diagnostic::warning(target.span, format!("included file '{}' does not exist", full.display())));
             Vec::new()
@@ -75,16 +78,28 @@ impl Parser<'_> {
             self.report(Diagnostic::error(span, format!("includes nested deeper than {MAX_INCLUDE_DEPTH} files")));
             return None;
         }
+        let full = if self.included.files >= MAX_INCLUDED_FILES {
+            Some(format!("{MAX_INCLUDED_FILES} files"))
+        } else {
+            (self.included.bytes >= MAX_INCLUDED_BYTES).then(|| format!("{} MB of files", MAX_INCLUDED_BYTES >> 20))
+        };
+        if let Some(full) = full {
+            let message = format!(
+                "cannot include '{}': the control file already includes {full}, the most it may",
+                path.display()
+            );
+            self.report(Diagnostic::error(span, message));
+            return None;
+        }
         let text = match read_source(path) {
             Ok(text) => text,
-            Err(message) => {
-                self.report(Diagnostic::error(
-                    span,
-                    format!("cannot read included file '{}': {message}", path.display()),
-                ));
+            Err(error) => {
+                self.unreadable_include(span, path, error);
                 return None;
             }
         };
+        self.included.files += 1;
+        self.included.bytes += text.len() as u64;
         let id = self.sources.add(SourceFile::new(path, text));
         let text = self.sources.get(id).map(|f| f.text.clone()).unwrap_or_default();
         if is_yaml_path(path) {
@@ -97,6 +112,29 @@ impl Parser<'_> {
             return None;
         }
         Some(Frame { lexer: Lexer::new(text, id), path: canonical })
+    }
+
+    /// Reports an included file that could not be read: a directory, something other than a
+    /// regular file, or bytes that are not text (shown at their place in that file).
+    fn unreadable_include(&mut self, span: Span, path: &Path, error: ReadError) {
+        let shown = path.display();
+        let diagnostic = match error {
+            ReadError::Directory => {
+                Diagnostic::error(span, format!("cannot include '{shown}': it is a directory, not a control file"))
+                    .with_help(format!(
+                        "`include {}/*` includes the files in it",
+                        shown.to_string().trim_end_matches('/')
+                    ))
+            }
+            ReadError::NotText(not_text) => {
+                let from = self.sources.location(span);
+                not_text.diagnostic(path, "included file", self.sources).with_help(format!("included from {from}"))
+            }
+            ReadError::Unreadable(reason) => {
+                Diagnostic::error(span, format!("cannot read included file '{shown}': {reason}"))
+            }
+        };
+        self.report(diagnostic);
     }
 
     /// Adds the settings and services of an included YAML file.

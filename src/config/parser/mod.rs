@@ -67,6 +67,13 @@ pub(crate) struct Frame {
     path: PathBuf,
 }
 
+/// How much the includes of one load have read.
+#[derive(Debug, Default)]
+struct Included {
+    files: usize,
+    bytes: u64,
+}
+
 pub struct Parser<'a> {
     pub(crate) sources: &'a mut SourceMap,
     pub(crate) diags: &'a mut Diagnostics,
@@ -78,6 +85,8 @@ pub struct Parser<'a> {
     /// The service being parsed, with its spans.
     pub(crate) current: Option<(ServiceConfig, ServiceSpans)>,
     errors: usize,
+    /// The files included so far and their size, against the limits of all includes.
+    included: Included,
     /// `$HOST` in service names is replaced by this.
     pub(crate) hostname: String,
 }
@@ -97,6 +106,7 @@ pub fn parse_text(path: &Path, text: String, sources: &mut SourceMap, diags: &mu
         parsed: Parsed::default(),
         current: None,
         errors: 0,
+        included: Included::default(),
         hostname: local_hostname(),
     };
     parser.run();
@@ -192,7 +202,7 @@ impl Parser<'_> {
             };
             if result.is_err() {
                 if self.errors >= MAX_ERRORS {
-                    self.report(Diagnostic::error(token.span, "too many errors, giving up"));
+                    self.diags.give_up(self.errors);
                     break;
                 }
                 self.recover();
@@ -503,9 +513,16 @@ fn is_group_name_char(c: char) -> bool {
 
 /// The keyword closest to `word` (edit distance at most 2, and less than half its length).
 pub(crate) fn suggest<'k>(word: &str, keywords: &[&'k str]) -> Option<&'k str> {
+    // Two edits change a length by at most two characters, eight bytes: a megabyte-long word
+    // is no keyword's misspelling, and costs no edit distance.
+    let near = |k: &str| word.len().abs_diff(k.len()) <= 2 * 4;
+    if !keywords.iter().any(|k| near(k)) {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     keywords
         .iter()
+        .filter(|k| near(k))
         .map(|k| (edit_distance(&word, k), *k))
         .filter(|&(d, k)| d > 0 && d <= 2 && d * 2 < k.len().max(2))
         .min_by_key(|&(d, _)| d)
