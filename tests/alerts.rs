@@ -2,7 +2,9 @@
 //! every message in a Maildir, a black hole that accepts and never answers, and a small
 //! HTTP receiver for webhooks. Mail format, filters and reminders, failover, STARTTLS,
 //! the queue across a server outage and a `kill -9`, and checks that keep their pace while
-//! the mail server hangs.
+//! the mail server hangs. A full disk under the queue: [`full_disk`].
+
+mod full_disk;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -583,7 +585,7 @@ fn webhooks_receive_the_alert_as_json_and_in_slacks_shape() {
 }
 
 #[test]
-fn a_full_queue_refuses_alerts_with_a_log_line() {
+fn a_full_queue_refuses_alerts_with_one_log_line_and_counts_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let text = format!(
@@ -594,13 +596,18 @@ fn a_full_queue_refuses_alerts_with_a_log_line() {
         flag_service(d)
     );
     let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
-    assert!(
-        wait_until(Duration::from_secs(20), || daemon
-            .log()
-            .contains("the alert queue is full (1 slots): alert 'Does not exist flag' to b@example.com dropped")),
-        "{}",
-        daemon.log()
-    );
+    let full = "the alert queue is full (1 slots): alert 'Does not exist flag' to b@example.com dropped";
+    assert!(wait_until(Duration::from_secs(20), || daemon.log().contains(full)), "{}", daemon.log());
+    // The recovery's two alerts are refused too: counted, not logged each.
+    std::fs::write(d.join("flag"), "here").unwrap();
+    let dropped = || -> serde_json::Value {
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&daemon.cli(&["status", "--json"]))).unwrap_or_default();
+        json["daemon"]["alerts"]["dropped"].clone()
+    };
+    assert!(wait_until(Duration::from_secs(20), || dropped() == 3), "{} {}", dropped(), daemon.log());
+    assert_eq!(daemon.log().matches("the alert queue is full").count(), 1, "{}", daemon.log());
+    assert!(stdout(&daemon.cli(&["status"])).contains("Alerts: 1 queued, 0 delivered, 3 dropped, "));
     let files: Vec<String> = std::fs::read_dir(d.join("queue"))
         .unwrap()
         .flatten()

@@ -1,13 +1,14 @@
-//! Delivery from the queue: a pass reads the queued alerts oldest first and hands each to
-//! its channel. All mails of a pass share one SMTP session. A channel that fails (no mail
-//! server answers, a webhook URL is down) is skipped for the rest of the pass, so alerts
-//! on a channel always arrive in the order they were queued, and the other channels go
-//! on. After a pass with a failure the next one waits, 1 s and doubling up to the cycle
-//! length (Monit retries every cycle); otherwise the deliverer sleeps until an alert is
-//! queued or the configuration changes. An alert leaves the queue when its server
-//! accepted it, or when the server refused it for good (logged as an error). Mails to a
-//! recipient with `digest` wait until one cycle has passed since the first of them, then
-//! go out as one mail for all the events of that cycle.
+//! Delivery from the queue: a pass reads the queued alerts oldest first (those on disk
+//! and those the queue holds in memory while its directory refuses writes, alike) and
+//! hands each to its channel. All mails of a pass share one SMTP session. A channel that
+//! fails (no mail server answers, a webhook URL is down) is skipped for the rest of the
+//! pass, so alerts on a channel always arrive in the order they were queued, and the
+//! other channels go on. After a pass with a failure the next one waits, 1 s and doubling
+//! up to the cycle length (Monit retries every cycle); otherwise the deliverer sleeps
+//! until an alert is queued or the configuration changes. An alert leaves the queue when
+//! its server accepted it, or when the server refused it for good (logged as an error).
+//! Mails to a recipient with `digest` wait until one cycle has passed since the first of
+//! them, then go out as one mail for all the events of that cycle.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -202,8 +203,8 @@ async fn pass(
     if let Some(open) = session {
         open.close().await;
     }
-    let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();
-    status.update(|s| s.queued = left);
+    let figures = status.clone();
+    with_queue(queue, move |q| publish(q, &figures)).await;
     result
 }
 
@@ -265,10 +266,20 @@ async fn settle(
     match with_queue(queue, move |q| seqs.iter().try_for_each(|seq| q.remove(*seq))).await {
         Some(Err(e)) => error!("cannot remove a handled alert from the queue: {e}"),
         _ => {
-            let left = with_queue(queue, |q| q.len()).await.unwrap_or_default();
-            status.update(|s| s.queued = left);
+            let figures = status.clone();
+            with_queue(queue, move |q| publish(q, &figures)).await;
         }
     }
+}
+
+/// Copies the queue's figures to the status board; called inside a queue operation, so
+/// that they are the queue's at one moment.
+pub fn publish(queue: &AlertQueue, status: &AlertStatusBoard) {
+    let (queued, in_memory) = (queue.len(), queue.held_len());
+    status.update(|s| {
+        s.queued = queued;
+        s.in_memory = in_memory;
+    });
 }
 
 fn record_error(status: &AlertStatusBoard, error: String) {

@@ -6,7 +6,8 @@
 //! ([`queue`]) before any delivery, and delivers from the queue in order ([`deliver`]):
 //! mail over SMTP with failover ([`mail`]), JSON to webhooks. A delivered alert leaves the
 //! queue; an undelivered one waits on disk, across restarts and `kill -9`, and is retried
-//! with backoff.
+//! with backoff. While the queue directory refuses writes (a full disk), alerts wait in
+//! memory and go to disk as soon as it takes them.
 
 pub mod deliver;
 pub mod format;

@@ -2,6 +2,12 @@
 //! recipient (written durably before anything is sent), and the deliverer
 //! ([`super::deliver`]) that empties the queue. The daemon starts it once; a reload hands
 //! it the new configuration (new recipients, servers and formats; the same queue).
+//!
+//! While the queue directory refuses writes, the queue holds alerts in memory; the intake
+//! tries every second to write them out and logs the queue's changes of state, once each
+//! way. A refused alert (the queue is full) is logged once, the ones after it counted and
+//! the count logged when the queue takes an alert again. At a stop, what memory still
+//! holds is written out if the directory takes it, else reported lost.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -10,16 +16,22 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
-use super::deliver::{self, SharedQueue, with_queue};
+use super::deliver::{self, SharedQueue, publish, with_queue};
 use super::format::{DigestEntry, render_mail};
 use super::mail::MailSettings;
-use super::queue::{AlertQueue, Payload, PushError, QueuedAlert};
+use super::queue::{AlertQueue, Payload, PushError, QueueNews, QueuedAlert, n_alerts};
 use super::route::recipients;
 use super::{AlertSender, Notice, webhook};
 use crate::config::model::{AlertTarget, Config};
 use crate::state::AlertStatusBoard;
+
+/// While alerts wait in memory, how often the intake tries to write them out.
+const FLUSH_RETRY: Duration = Duration::from_secs(1);
+
+/// How long a stopping notifier gives the last write of what memory holds.
+const LAST_FLUSH: Duration = Duration::from_secs(1);
 
 /// What the intake receives: notices, and requests to confirm that everything sent
 /// before has been queued.
@@ -34,6 +46,8 @@ pub struct NotifierHandle {
     sender: mpsc::UnboundedSender<Intake>,
     config: watch::Sender<Arc<Config>>,
     status: AlertStatusBoard,
+    queue: SharedQueue,
+    dir: PathBuf,
     cancel: CancellationToken,
     tasks: JoinSet<()>,
 }
@@ -59,10 +73,8 @@ pub fn spawn(config: Arc<Config>, dir: &Path) -> Result<NotifierHandle, String> 
         info!("{} alerts wait in the queue {}", queue.len(), dir.display());
     }
     let status = AlertStatusBoard::default();
-    status.update(|s| {
-        s.directory = dir.display().to_string();
-        s.queued = queue.len();
-    });
+    status.update(|s| s.directory = dir.display().to_string());
+    publish(&queue, &status);
     // Webhooks go through reqwest on rustls; `main` installs the provider, this covers
     // a notifier started in-process (tests). A second installation is refused, harmlessly.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -72,9 +84,10 @@ pub fn spawn(config: Arc<Config>, dir: &Path) -> Result<NotifierHandle, String> 
     let wake = Arc::new(Notify::new());
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
-    tasks.spawn(intake(receiver, queue.clone(), config_rx.clone(), wake.clone(), status.clone()));
-    tasks.spawn(deliver::run(queue, config_rx, wake, status.clone(), cancel.clone()));
-    Ok(NotifierHandle { sender, config: config_tx, status, cancel, tasks })
+    let dir = dir.to_path_buf();
+    tasks.spawn(intake(receiver, queue.clone(), dir.clone(), config_rx.clone(), wake.clone(), status.clone()));
+    tasks.spawn(deliver::run(queue.clone(), config_rx, wake, status.clone(), cancel.clone()));
+    Ok(NotifierHandle { sender, config: config_tx, status, queue, dir, cancel, tasks })
 }
 
 impl NotifierHandle {
@@ -94,7 +107,8 @@ impl NotifierHandle {
 
     /// At shutdown: waits until every notice posted so far is queued, then gives the
     /// deliverer until `deadline` to empty the queue, and stops. What is left is sent
-    /// after the next start.
+    /// after the next start: what the queue still holds in memory is written out a last
+    /// time, or reported lost.
     pub async fn stop(mut self, deadline: Duration) {
         let _ = tokio::time::timeout(deadline, async {
             let (done, queued) = oneshot::channel();
@@ -111,22 +125,57 @@ impl NotifierHandle {
         let _ = tokio::time::timeout(Duration::from_secs(1), async { while self.tasks.join_next().await.is_some() {} })
             .await;
         self.tasks.abort_all();
+        let last = with_queue(&self.queue, |q| {
+            q.flush_held();
+            (q.take_news(), q.held_len(), q.unwritable_error().unwrap_or_default().to_owned())
+        });
+        if let Ok(Some((news, lost, why))) = tokio::time::timeout(LAST_FLUSH, last).await {
+            report(&self.dir, news);
+            if lost > 0 {
+                error!(
+                    "event queue: cannot write to {} ({why}); {} held in memory lost at this stop",
+                    self.dir.display(),
+                    n_alerts(lost)
+                );
+            }
+        }
     }
 }
 
-/// Queues one alert per recipient of each notice, in the order the notices came.
+/// Queues one alert per recipient of each notice, in the order the notices came; while
+/// the queue holds alerts in memory, tries to write them out every [`FLUSH_RETRY`].
 async fn intake(
     mut receiver: mpsc::UnboundedReceiver<Intake>,
     queue: SharedQueue,
+    dir: PathBuf,
     config: watch::Receiver<Arc<Config>>,
     wake: Arc<Notify>,
     status: AlertStatusBoard,
 ) {
     let host = crate::config::parser::local_hostname();
-    while let Some(message) = receiver.recv().await {
+    let mut drops = Drops::default();
+    let mut holding = false;
+    loop {
+        let message = tokio::select! {
+            message = receiver.recv() => message,
+            _ = tokio::time::sleep(FLUSH_RETRY), if holding => {
+                let figures = status.clone();
+                let flushed = with_queue(&queue, move |q| {
+                    q.flush_held();
+                    publish(q, &figures);
+                    (q.take_news(), q.held_len() > 0)
+                });
+                if let Some((news, still)) = flushed.await {
+                    report(&dir, news);
+                    holding = still;
+                }
+                continue;
+            }
+        };
         let notice = match message {
-            Intake::Notice(notice) => notice,
-            Intake::Flush(done) => {
+            None => return,
+            Some(Intake::Notice(notice)) => notice,
+            Some(Intake::Flush(done)) => {
                 let _ = done.send(());
                 continue;
             }
@@ -135,25 +184,69 @@ async fn intake(
         let slots = current.eventqueue.as_ref().and_then(|q| q.slots);
         for alert in alerts_of(&current, &notice, &host) {
             let (summary, recipient) = (alert.summary.clone(), alert.recipient().to_owned());
+            let figures = status.clone();
             let pushed = with_queue(&queue, move |q| {
                 q.set_slots(slots);
-                q.push(&alert).map(|_| q.len())
+                let pushed = q.push(&alert);
+                publish(q, &figures);
+                (pushed, q.take_news(), q.held_len() > 0)
             })
             .await;
+            let Some((pushed, news, still)) = pushed else { continue };
+            report(&dir, news);
+            holding = still;
             match pushed {
-                Some(Ok(len)) => status.update(|s| s.queued = len),
-                Some(Err(PushError::Full(slots))) => error!(
-                    service = %notice.service,
-                    "the alert queue is full ({slots} slots): alert '{summary}' to {recipient} dropped"
-                ),
-                Some(Err(PushError::Io(e))) => error!(
-                    service = %notice.service,
-                    "cannot write alert '{summary}' to {recipient} into the queue, dropped: {e}"
-                ),
-                None => {}
+                Ok(_) => {
+                    if let Some(line) = drops.accepted() {
+                        warn!("{line}");
+                    }
+                }
+                Err(refusal) => {
+                    status.update(|s| s.dropped += 1);
+                    if let Some(line) = drops.refused(&refusal, &dir, &summary, &recipient) {
+                        error!(service = %notice.service, "{line}");
+                    }
+                }
             }
         }
         wake.notify_one();
+    }
+}
+
+/// Logs the queue's changes of state.
+fn report(dir: &Path, news: Vec<QueueNews>) {
+    for item in news {
+        match item {
+            QueueNews::Unwritable { .. } => error!("{}", item.describe(dir)),
+            QueueNews::Writable { .. } => info!("{}", item.describe(dir)),
+        }
+    }
+}
+
+/// The alerts refused since the queue last took one: the first is logged, the others
+/// only counted, and the count is logged when the queue takes an alert again.
+#[derive(Debug, Default)]
+struct Drops(usize);
+
+impl Drops {
+    /// An alert was refused: the line to log, for the first one.
+    fn refused(&mut self, refusal: &PushError, dir: &Path, summary: &str, recipient: &str) -> Option<String> {
+        self.0 += 1;
+        let why = match refusal {
+            PushError::Full(slots) => format!("the alert queue is full ({slots} slots)"),
+            PushError::MemoryFull(held) => {
+                format!("the alert queue cannot write to {} and holds {held} alerts in memory", dir.display())
+            }
+        };
+        (self.0 == 1).then(|| {
+            format!("{why}: alert '{summary}' to {recipient} dropped; until it takes alerts again, drops are counted")
+        })
+    }
+
+    /// An alert was queued: the line to log, when some were refused before it.
+    fn accepted(&mut self) -> Option<String> {
+        let dropped = std::mem::take(&mut self.0);
+        (dropped > 0).then(|| format!("the alert queue takes alerts again; {} dropped meanwhile", n_alerts(dropped)))
     }
 }
 
@@ -177,4 +270,30 @@ pub fn alerts_of(config: &Config, notice: &Notice, host: &str) -> Vec<QueuedAler
             },
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_drop_is_logged_and_the_others_summed_up_once_the_queue_takes_alerts_again() {
+        let mut drops = Drops::default();
+        let dir = Path::new("/q");
+        assert_eq!(drops.accepted(), None);
+        assert_eq!(
+            drops.refused(&PushError::Full(2), dir, "Does not exist web", "ops@x").as_deref(),
+            Some(
+                "the alert queue is full (2 slots): alert 'Does not exist web' to ops@x dropped; until it takes \
+                 alerts again, drops are counted"
+            )
+        );
+        assert_eq!(drops.refused(&PushError::Full(2), dir, "Exists web", "ops@x"), None);
+        assert_eq!(drops.refused(&PushError::MemoryFull(1000), dir, "Exists web", "ops@x"), None);
+        assert_eq!(drops.accepted().as_deref(), Some("the alert queue takes alerts again; 3 alerts dropped meanwhile"));
+        assert_eq!(drops.accepted(), None);
+        assert!(drops.refused(&PushError::MemoryFull(1000), dir, "Exists web", "ops@x").is_some_and(|line| {
+            line.starts_with("the alert queue cannot write to /q and holds 1000 alerts in memory: alert 'Exists web'")
+        }));
+    }
 }

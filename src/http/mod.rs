@@ -260,7 +260,7 @@ pub(crate) async fn status(
         let mut text = report::status(&snapshot, &filter, style(&params));
         // The alert queue, once it has something to say (Monit's status has no such line).
         let alerts = state.engine().board().alerts();
-        if alerts.queued > 0 || alerts.last_error.is_some() {
+        if alerts.worth_showing() {
             text.push_str(&format!("Alerts: {}\n", alerts.describe()));
         }
         Ok(text)

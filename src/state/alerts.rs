@@ -1,5 +1,6 @@
-//! What the alert notifier tells readers about itself: how many alerts wait in its queue,
-//! how many it delivered, and the last delivery error. The notifier writes, the status
+//! What the alert notifier tells readers about itself: how many alerts wait in its queue
+//! (and how many of them in memory, while the queue directory refuses writes), how many it
+//! delivered or had to drop, and the last delivery error. The notifier writes, the status
 //! pages and the JSON API read; it outlives engine reloads, as the queue does.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,8 +16,12 @@ pub struct AlertQueueStatus {
     pub directory: String,
     /// Alerts written to the queue and not yet accepted by their server.
     pub queued: usize,
+    /// Of `queued`, those held in memory because the directory refused to take them.
+    pub in_memory: usize,
     /// Alerts accepted since the daemon started.
     pub delivered: u64,
+    /// Alerts dropped since the daemon started because the queue was full.
+    pub dropped: u64,
     /// The last delivery error, until a later delivery succeeds on the same channel.
     pub last_error: Option<String>,
     pub last_error_at: Option<SystemTime>,
@@ -47,12 +52,26 @@ impl AlertStatusBoard {
 }
 
 impl AlertQueueStatus {
-    /// One line for `status` and `/_runtime`: `3 alerts queued, 12 delivered, last error: ...`.
+    /// One line for `status` and `/_runtime`: `3 queued (1 in memory), 12 delivered, 2
+    /// dropped, last delivery error: ...`, the parts in parentheses and the drops only
+    /// when there are any.
     pub fn describe(&self) -> String {
-        let mut line = format!("{} queued, {} delivered", self.queued, self.delivered);
+        let mut line = format!("{} queued", self.queued);
+        if self.in_memory > 0 {
+            line.push_str(&format!(" ({} in memory)", self.in_memory));
+        }
+        line.push_str(&format!(", {} delivered", self.delivered));
+        if self.dropped > 0 {
+            line.push_str(&format!(", {} dropped", self.dropped));
+        }
         if let Some(error) = &self.last_error {
             line.push_str(&format!(", last delivery error: {error}"));
         }
         line
+    }
+
+    /// Whether `status` has something to say about alerts.
+    pub fn worth_showing(&self) -> bool {
+        self.queued > 0 || self.dropped > 0 || self.last_error.is_some()
     }
 }
