@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::Path;
 
 use rustix::fs::{FileType, Mode, OFlags};
@@ -87,7 +87,7 @@ pub fn open_regular(path: &Path) -> io::Result<(File, Opened)> {
         inode: stat.st_ino,
         mtime: (stat.st_mtime, stat.st_mtime_nsec.clamp(0, 999_999_999) as u32),
     };
-    Ok((File::from(OwnedFd::from(file)), opened))
+    Ok((File::from(file), opened))
 }
 
 /// Reads at most `limit` bytes of a regular file (see [`open_regular`]).
