@@ -18,3 +18,4 @@ mod roundtrip;
 mod shipped;
 mod util;
 mod web;
+mod web_flood;

@@ -48,7 +48,7 @@ fn post(port: u16, path: &str, auth: &str, cookie: Option<&str>, body: &str) -> 
 }
 
 /// A daemon with a file service `data`, the web interface on `port` with `allow`.
-fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
+pub(crate) fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
     std::fs::write(dir.join("data"), "x").unwrap();
     let text = format!(
         "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\

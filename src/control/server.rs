@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::config::model::UnixSocketConfig;
-use hyper_util::rt::TokioIo;
+use crate::http::connection::HeadLimits;
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -19,6 +19,8 @@ use tracing::{info, warn};
 /// How long one connection may take to send its request and get its answer (actions with
 /// `wait=yes` get `ACTION_WAIT` on top).
 pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request head (408 after that, as on TCP).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Who may use the socket besides root and the daemon's user, and how.
 #[derive(Debug, Clone, Default)]
@@ -150,12 +152,9 @@ pub async fn serve(
                     router.oneshot(request.map(axum::body::Body::new)).await
                 }
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), service);
+            let limits = HeadLimits { timeout: HEAD_TIMEOUT, max_size: None };
             tokio::select! {
-                _ = connection => {}
+                _ = crate::http::connection::serve(stream, service, limits) => {}
                 _ = cancel.cancelled() => {}
                 _ = tokio::time::sleep(CONNECTION_DEADLINE + crate::http::ACTION_WAIT) => {}
             }

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod api;
 pub mod auth;
+pub mod connection;
 pub mod csrf;
 pub mod pages;
 pub mod password;

@@ -7,8 +7,9 @@
 //! - the host ACL is checked at accept, Basic credentials on every request (see
 //!   [`super::auth`]), Monit's CSRF double-submit on every form POST (see [`super::csrf`]);
 //! - read-only users and `port N read-only` listeners cannot act;
-//! - concurrent and bounded: every connection is its own task; headers must arrive within
-//!   [`HEADER_TIMEOUT`], a body within [`BODY_TIMEOUT`], and at most [`MAX_CONNECTIONS`] are
+//! - concurrent and bounded: every connection is its own task; a request head must arrive
+//!   within [`HEADER_TIMEOUT`] (or the client gets 408, see [`super::connection`]), a body
+//!   within [`BODY_TIMEOUT`], and at most [`MAX_CONNECTIONS`] are
 //!   served at once, so slow clients cannot lock anyone out (the CLI has its own socket);
 //! - TLS with `with ssl { pemfile ... }` (rustls, ring), and optional client certificates.
 
@@ -20,13 +21,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::Caller;
 use super::auth::{Authenticator, Denied};
+use super::connection::HeadLimits;
 use super::csrf;
 use crate::config::model::HttpdConfig;
 
@@ -195,13 +196,9 @@ where
         let shared = Arc::clone(&shared);
         async move { Ok::<_, std::convert::Infallible>(handle(request.map(Body::new), ip, &shared).await) }
     });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .max_buf_size(MAX_HEADERS)
-        .serve_connection(TokioIo::new(stream), service);
+    let limits = HeadLimits { timeout: HEADER_TIMEOUT, max_size: Some(MAX_HEADERS) };
     tokio::select! {
-        _ = connection => {}
+        _ = super::connection::serve(stream, service, limits) => {}
         _ = cancel.cancelled() => {}
     }
 }
@@ -419,16 +416,21 @@ async fn monit_error_page(response: Response<Body>) -> Response<Body> {
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let message = String::from_utf8_lossy(&bytes);
     let message = message.trim().replace('\n', " ");
-    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let reason = parts.status.canonical_reason().unwrap_or("Error");
-    let page = format!(
-        "<html><head><title>{code} {reason}</title></head><body bgcolor=#FFFFFF><h2>{reason}</h2>{escaped}<p><hr><a href='https://mmonit.com/monit/'><font size=-1>rmonit {version}</font></a></body></html>\r\n",
-        code = parts.status.as_u16(),
-        version = crate::VERSION
-    );
+    let page = error_page(parts.status, &message);
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(page))
+}
+
+/// Monit's error page for `status` with `message` (text, escaped here).
+pub(crate) fn error_page(status: StatusCode, message: &str) -> String {
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let reason = status.canonical_reason().unwrap_or("Error");
+    format!(
+        "<html><head><title>{code} {reason}</title></head><body bgcolor=#FFFFFF><h2>{reason}</h2>{escaped}<p><hr><a href='https://mmonit.com/monit/'><font size=-1>rmonit {version}</font></a></body></html>\r\n",
+        code = status.as_u16(),
+        version = crate::VERSION
+    )
 }
 
 fn unauthorized() -> Response<Body> {
