@@ -780,3 +780,39 @@ fn without_set_daemon_one_pass_runs_and_exits() {
     assert!(!d.join("rmonit.sock").exists() && !d.join("rmonit.pid").exists(), "no daemon stayed");
     assert!(d.join("rmonit.state").exists(), "the state was saved");
 }
+
+#[test]
+fn the_daemon_raises_its_open_files_limit_but_its_programs_get_the_one_it_was_given() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let hard = getrlimit(Resource::Nofile).maximum;
+    if hard.is_some_and(|h| h <= 256) {
+        eprintln!("skipped: the hard open-files limit is {hard:?}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = write_script(d, "limit", &format!("ulimit -n > {}/limit.txt", d.display()));
+    let text =
+        format!("{}check program limit with path \"{}\"\n  if status != 0 then alert\n", header(d), script.display());
+    let config = write_monitrc(d, "monitrc", &text);
+    let log = std::fs::File::create(d.join("daemon.log")).unwrap();
+    let mut command = std::process::Command::new(crate::util::rmonit_bin());
+    command.args(["-c", config.to_str().unwrap(), "-I"]).env("HOME", d).stdout(log.try_clone().unwrap()).stderr(log);
+    // SAFETY: runs in the forked child before exec; setrlimit is a plain system call.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(move || Ok(setrlimit(Resource::Nofile, Rlimit { current: Some(256), maximum: hard })?));
+    }
+    let daemon = Daemon { child: command.spawn().unwrap(), dir: d.to_path_buf(), config };
+    let limit = || std::fs::read_to_string(d.join("limit.txt")).unwrap_or_default().trim().to_owned();
+    assert!(wait_until(Duration::from_secs(10), || !limit().is_empty()), "{}", daemon.log());
+    assert_eq!(limit(), "256", "the program runs with the limit the daemon was started with");
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", daemon.child.id())).unwrap();
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .map(|l| l.split_whitespace().skip(3).take(2).collect())
+        .unwrap_or_default();
+    let hard = hard.map_or("unlimited".to_owned(), |h| h.to_string());
+    assert_eq!(open_files, [hard.as_str(), hard.as_str()], "the daemon's soft limit is raised to the hard one");
+}

@@ -19,3 +19,4 @@ mod roundtrip;
 mod shipped;
 mod util;
 mod web;
+mod web_flood;

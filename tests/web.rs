@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc};
 
 /// An answer: status code, header block, body.
-struct Answer {
-    code: u16,
-    headers: String,
-    body: String,
+pub(crate) struct Answer {
+    pub code: u16,
+    pub headers: String,
+    pub body: String,
 }
 
 /// One HTTP/1.0 exchange on a fresh connection; `None` when the server closes it unanswered.
-fn exchange(port: u16, request: &str) -> Option<Answer> {
+pub(crate) fn exchange(port: u16, request: &str) -> Option<Answer> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(15))).ok()?;
     stream.write_all(request.as_bytes()).ok()?;
@@ -29,12 +29,12 @@ fn exchange(port: u16, request: &str) -> Option<Answer> {
     Some(Answer { code, headers: head.to_owned(), body: body.to_owned() })
 }
 
-fn basic(user: &str, password: &str) -> String {
+pub(crate) fn basic(user: &str, password: &str) -> String {
     use base64ct::{Base64, Encoding};
     format!("Authorization: Basic {}\r\n", Base64::encode_string(format!("{user}:{password}").as_bytes()))
 }
 
-fn get(port: u16, path: &str, auth: &str) -> Answer {
+pub(crate) fn get(port: u16, path: &str, auth: &str) -> Answer {
     exchange(port, &format!("GET {path} HTTP/1.0\r\n{auth}\r\n")).expect("an answer")
 }
 
@@ -48,7 +48,7 @@ fn post(port: u16, path: &str, auth: &str, cookie: Option<&str>, body: &str) -> 
 }
 
 /// A daemon with a file service `data`, the web interface on `port` with `allow`.
-fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
+pub(crate) fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
     std::fs::write(dir.join("data"), "x").unwrap();
     let text = format!(
         "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\n\
@@ -67,7 +67,7 @@ fn web_daemon(dir: &Path, port: u16, httpd_extra: &str) -> Daemon {
     daemon
 }
 
-fn daemon_log(dir: &Path) -> String {
+pub(crate) fn daemon_log(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("rmonit.log")).unwrap_or_default()
 }
 

@@ -2,7 +2,8 @@
 //! group: `set httpd unixsocket PATH uid U gid G permission 0660`), a stale socket of a dead
 //! daemon removed first, and every client checked by its peer credentials (root, the
 //! daemon's own user, or a member of the socket's configured group) before a byte is read. Each connection is served
-//! concurrently, with a deadline for its request, so a slow client locks out no one.
+//! concurrently, with a deadline for its request, so a slow client locks out no one; refused
+//! clients are logged once and then summarised (see [`crate::http::refusals`]).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,8 @@ use std::time::Duration;
 use axum::Router;
 
 use crate::config::model::UnixSocketConfig;
-use hyper_util::rt::TokioIo;
+use crate::http::connection::HeadLimits;
+use crate::http::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -19,6 +21,18 @@ use tracing::{info, warn};
 /// How long one connection may take to send its request and get its answer (actions with
 /// `wait=yes` get `ACTION_WAIT` on top).
 pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request head (408 after that, as on TCP).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A refused peer, by its uid, in the log's summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Peer(u32);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "uid {}", self.0)
+    }
+}
 
 /// Who may use the socket besides root and the daemon's user, and how.
 #[derive(Debug, Clone, Default)]
@@ -114,13 +128,22 @@ pub async fn serve(
 ) {
     let read_only = access.read_only;
     info!("control socket listening on {}", path.display());
+    let refusals = RefusalLog::new("control socket");
+    let mut summary = tokio::time::interval(SUMMARY_INTERVAL);
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (stream, _) = tokio::select! {
             _ = cancel.cancelled() => break,
+            _ = summary.tick() => {
+                refusals.flush();
+                continue;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
-                    warn!("control socket accept failed: {e}");
+                    if refusals.note(Kind::AcceptFailed, None) {
+                        warn!("control socket accept failed: {e}");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -129,7 +152,10 @@ pub async fn serve(
         let uid = match authorized(&stream, &access) {
             Ok(uid) => uid,
             Err(reason) => {
-                warn!("control socket: refused a client: {reason}");
+                let peer = stream.peer_cred().ok().map(|c| Peer(c.uid()));
+                if refusals.note(Kind::Denied, peer) {
+                    warn!("control socket: refused a client: {reason}");
+                }
                 continue;
             }
         };
@@ -150,16 +176,14 @@ pub async fn serve(
                     router.oneshot(request.map(axum::body::Body::new)).await
                 }
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(stream), service);
+            let limits = HeadLimits { timeout: HEAD_TIMEOUT, max_size: None };
             tokio::select! {
-                _ = connection => {}
+                _ = crate::http::connection::serve(stream, service, limits) => {}
                 _ = cancel.cancelled() => {}
                 _ = tokio::time::sleep(CONNECTION_DEADLINE + crate::http::ACTION_WAIT) => {}
             }
         });
     }
+    refusals.flush();
     let _ = std::fs::remove_file(&path);
 }

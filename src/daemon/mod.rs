@@ -3,6 +3,7 @@
 //! the state saved, SIGHUP reloads (a broken configuration keeps the running one), SIGUSR1
 //! checks every service now.
 
+pub mod limits;
 pub mod logging;
 pub mod memory;
 pub mod paths;
@@ -64,6 +65,7 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
         daemonize()?;
     }
     logging::init(log_target(&options, &config, foreground), options.verbose)?;
+    limits::raise_open_files();
     write_pidfile(&pidfile)?;
     if let Err(e) = paths::instance_id(&config) {
         tracing::warn!("{e}");

@@ -17,7 +17,7 @@ mod spawn;
 pub(crate) use children::register as register_for_tests;
 pub use children::{forget_gone, is_own_child};
 pub use output::OutputTail;
-pub use spawn::{OutputSink, Running, spawn, spawn_streaming};
+pub use spawn::{OutputSink, Running, set_program_open_files, spawn, spawn_streaming};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -3,10 +3,10 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Gid, Uid};
+use rustix::process::{Gid, Resource, Rlimit, Uid};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
@@ -15,6 +15,15 @@ use super::{Exit, Finished, KILL_GRACE, OUTPUT_TAIL, OutputTail, ProgramSpec};
 /// How long, after a program exits, we wait for its output pipes to close (a daemon it
 /// started may keep them open for ever).
 const OUTPUT_SETTLE: Duration = Duration::from_millis(100);
+
+/// The open-files limit programs run with, when the daemon changed its own.
+static PROGRAM_OPEN_FILES: OnceLock<Rlimit> = OnceLock::new();
+
+/// Programs started from now on get this open-files limit (the daemon's limit before it
+/// raised its own); set once.
+pub fn set_program_open_files(limit: Rlimit) {
+    let _ = PROGRAM_OPEN_FILES.set(limit);
+}
 
 /// A started program.
 #[derive(Debug)]
@@ -86,12 +95,16 @@ fn spawn_with(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, S
         let groups: Vec<Gid> = c.groups.iter().map(|&g| Gid::from_raw(g)).collect();
         (groups, Gid::from_raw(c.gid), Uid::from_raw(c.uid))
     });
+    let open_files = PROGRAM_OPEN_FILES.get().copied();
     // SAFETY: the closure runs in the forked child before exec and only makes
-    // async-signal-safe system calls (setsid, setgroups, setgid, setuid) through rustix's
-    // raw syscalls, on data prepared before the fork; it allocates nothing.
+    // async-signal-safe system calls (setsid, setrlimit, setgroups, setgid, setuid) through
+    // rustix's raw syscalls, on data prepared before the fork; it allocates nothing.
     unsafe {
         command.pre_exec(move || {
             rustix::process::setsid()?;
+            if let Some(limit) = open_files {
+                rustix::process::setrlimit(Resource::Nofile, limit)?;
+            }
             if let Some((groups, gid, uid)) = &ids {
                 // Groups and group first: after setuid nothing else is allowed.
                 rustix::thread::set_thread_groups(groups)?;

@@ -4,11 +4,14 @@
 //! the query (GET) or a form body (POST), as Monit's do.
 
 pub mod action;
+pub mod admission;
 pub mod api;
 pub mod auth;
+pub mod connection;
 pub mod csrf;
 pub mod pages;
 pub mod password;
+pub mod refusals;
 pub mod reload;
 pub mod render_cache;
 pub mod run;

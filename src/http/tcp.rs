@@ -7,27 +7,31 @@
 //! - the host ACL is checked at accept, Basic credentials on every request (see
 //!   [`super::auth`]), Monit's CSRF double-submit on every form POST (see [`super::csrf`]);
 //! - read-only users and `port N read-only` listeners cannot act;
-//! - concurrent and bounded: every connection is its own task; headers must arrive within
-//!   [`HEADER_TIMEOUT`], a body within [`BODY_TIMEOUT`], and at most [`MAX_CONNECTIONS`] are
-//!   served at once, so slow clients cannot lock anyone out (the CLI has its own socket);
+//! - concurrent and bounded: every connection is its own task; a request head must arrive
+//!   within [`HEADER_TIMEOUT`] (or the client gets 408, see [`super::connection`]), a body
+//!   within [`BODY_TIMEOUT`]; [`super::admission`] caps the connections of each client and
+//!   of the listener, and closes unauthenticated ones to make room, so a flood costs the
+//!   flooder and authenticated users still get in (the CLI has its own socket);
+//! - refusals are logged once per kind and then summarised (see [`super::refusals`]);
 //! - TLS with `with ssl { pemfile ... }` (rustls, ring), and optional client certificates.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::Caller;
+use super::admission::{Admission, Client, Full, Limits, Ticket};
 use super::auth::{Authenticator, Denied};
+use super::connection::HeadLimits;
 use super::csrf;
+use super::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
 use crate::config::model::HttpdConfig;
 
 /// How long a client may take to send a request's headers (and to start the next one on a
@@ -37,8 +41,6 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_HEADERS: usize = 32 * 1024;
 /// How long a client may take to send a request's body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections served at once; more are closed at accept.
-pub const MAX_CONNECTIONS: usize = 512;
 /// How long a TLS handshake may take.
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -136,74 +138,123 @@ async fn accept_loop(
     tls: Option<tokio_rustls::TlsAcceptor>,
     cancel: CancellationToken,
 ) {
-    let open = Arc::new(AtomicUsize::new(0));
+    let admission = Admission::new(Limits::default());
+    let refusals = Arc::new(RefusalLog::new("web interface"));
+    let mut summary = tokio::time::interval(SUMMARY_INTERVAL);
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let (stream, peer) = tokio::select! {
             _ = cancel.cancelled() => break,
+            _ = summary.tick() => {
+                refusals.flush();
+                continue;
+            }
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
-                    warn!("web interface: accept failed: {e}");
+                    if refusals.note(Kind::AcceptFailed, None) {
+                        warn!("web interface: accept failed: {e}");
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
         };
         let ip = peer.ip().to_canonical();
+        let client = Client::of(ip);
         if !shared.auth.host_allowed(ip) {
-            warn!("Denied connection from non-authorized client [{ip}]");
+            if refusals.note(Kind::Denied, Some(client)) {
+                warn!("Denied connection from non-authorized client [{ip}]");
+            }
             continue;
         }
-        if open.load(Ordering::Relaxed) >= MAX_CONNECTIONS {
-            warn!("web interface: {MAX_CONNECTIONS} connections open; refused one from [{ip}]");
-            continue;
-        }
-        open.fetch_add(1, Ordering::Relaxed);
-        let guard = OpenConnection(Arc::clone(&open));
+        let ticket = match admission.admit(client) {
+            Ok(admitted) => {
+                if let Some(evicted) = admitted.evicted
+                    && refusals.note(Kind::Evicted, Some(evicted.client))
+                {
+                    warn!(
+                        "web interface: {}; closed an unauthenticated connection of [{}] to let [{ip}] in",
+                        full(evicted.full),
+                        evicted.client
+                    );
+                }
+                admitted.ticket
+            }
+            Err(limit) => {
+                if refusals.note(Kind::Full, Some(client)) {
+                    warn!("web interface: {}, all authenticated; refused a connection from [{ip}]", full(limit));
+                }
+                continue;
+            }
+        };
         let shared = Arc::clone(&shared);
         let tls = tls.clone();
+        let evicted = ticket.evicted();
         let cancel = cancel.clone();
+        let refusals = Arc::clone(&refusals);
         tokio::spawn(async move {
-            let _guard = guard;
-            let _ = stream.set_nodelay(true);
-            match tls {
-                None => serve_connection(stream, ip, shared, cancel).await,
-                Some(acceptor) => match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => serve_connection(stream, ip, shared, cancel).await,
-                    Ok(Err(e)) => warn!("web interface: TLS handshake with [{ip}] failed: {e}"),
-                    Err(_) => warn!("web interface: TLS handshake with [{ip}] timed out"),
-                },
+            tokio::select! {
+                _ = serve_client(stream, ip, shared, tls, ticket, &refusals) => {}
+                _ = evicted.cancelled() => {}
+                _ = cancel.cancelled() => {}
             }
         });
     }
+    refusals.flush();
 }
 
-/// Counts an open connection until dropped.
-struct OpenConnection(Arc<AtomicUsize>);
-
-impl Drop for OpenConnection {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+/// A limit in words, for the log.
+fn full(limit: Full) -> String {
+    match limit {
+        Full::Client => format!("{} connections open from one client", super::admission::MAX_PER_CLIENT),
+        Full::Listener => format!("{} connections open", super::admission::MAX_CONNECTIONS),
     }
 }
 
-async fn serve_connection<S>(stream: S, ip: IpAddr, shared: Arc<Listener>, cancel: CancellationToken)
+/// One admitted connection: the TLS handshake if any, then HTTP.
+async fn serve_client(
+    stream: tokio::net::TcpStream,
+    ip: IpAddr,
+    shared: Arc<Listener>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    ticket: Ticket,
+    refusals: &RefusalLog<Client>,
+) {
+    let _ = stream.set_nodelay(true);
+    let Some(acceptor) = tls else { return serve_connection(stream, ip, shared, ticket).await };
+    let failure = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => return serve_connection(stream, ip, shared, ticket).await,
+        Ok(Err(e)) => format!("failed: {e}"),
+        Err(_) => "timed out".to_owned(),
+    };
+    if refusals.note(Kind::Handshake, Some(Client::of(ip))) {
+        warn!("web interface: TLS handshake with [{ip}] {failure}");
+    }
+}
+
+/// Marks an answer to a request whose caller proved who they are: its connection is then
+/// never closed to make room (see [`super::admission`]).
+#[derive(Debug, Clone, Copy)]
+struct Authenticated;
+
+async fn serve_connection<S>(stream: S, ip: IpAddr, shared: Arc<Listener>, ticket: Ticket)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let ticket = Arc::new(ticket);
     let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
         let shared = Arc::clone(&shared);
-        async move { Ok::<_, std::convert::Infallible>(handle(request.map(Body::new), ip, &shared).await) }
+        let ticket = Arc::clone(&ticket);
+        async move {
+            ticket.request_started();
+            let response = handle(request.map(Body::new), ip, &shared).await;
+            ticket.request_done(response.extensions().get::<Authenticated>().is_some());
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
-    let connection = hyper::server::conn::http1::Builder::new()
-        .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
-        .max_buf_size(MAX_HEADERS)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::select! {
-        _ = connection => {}
-        _ = cancel.cancelled() => {}
-    }
+    let limits = HeadLimits { timeout: HEADER_TIMEOUT, max_size: Some(MAX_HEADERS) };
+    super::connection::serve(stream, service, limits).await;
 }
 
 /// The page policy: nothing from elsewhere, no inline script.
@@ -305,7 +356,9 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
                 read_only: login.read_only || shared.read_only,
                 via_tcp: true,
             };
-            authorized(request, caller, shared).await
+            let mut response = authorized(request, caller, shared).await;
+            response.extensions_mut().insert(Authenticated);
+            response
         }
     }
 }
@@ -344,6 +397,7 @@ async fn login(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
+            response.extensions_mut().insert(Authenticated);
             response
         }
         Err(Denied::Unauthorized { delay }) => {
@@ -419,16 +473,21 @@ async fn monit_error_page(response: Response<Body>) -> Response<Body> {
     let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
     let message = String::from_utf8_lossy(&bytes);
     let message = message.trim().replace('\n', " ");
-    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let reason = parts.status.canonical_reason().unwrap_or("Error");
-    let page = format!(
-        "<html><head><title>{code} {reason}</title></head><body bgcolor=#FFFFFF><h2>{reason}</h2>{escaped}<p><hr><a href='https://mmonit.com/monit/'><font size=-1>rmonit {version}</font></a></body></html>\r\n",
-        code = parts.status.as_u16(),
-        version = crate::VERSION
-    );
+    let page = error_page(parts.status, &message);
     parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(page))
+}
+
+/// Monit's error page for `status` with `message` (text, escaped here).
+pub(crate) fn error_page(status: StatusCode, message: &str) -> String {
+    let escaped = message.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let reason = status.canonical_reason().unwrap_or("Error");
+    format!(
+        "<html><head><title>{code} {reason}</title></head><body bgcolor=#FFFFFF><h2>{reason}</h2>{escaped}<p><hr><a href='https://mmonit.com/monit/'><font size=-1>rmonit {version}</font></a></body></html>\r\n",
+        code = status.as_u16(),
+        version = crate::VERSION
+    )
 }
 
 fn unauthorized() -> Response<Body> {

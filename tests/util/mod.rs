@@ -241,3 +241,22 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .flat_map(|text| text.split_whitespace().filter_map(|c| c.parse::<u32>().ok()).collect::<Vec<_>>())
         .collect()
 }
+
+/// Raises this process's soft open-files limit to the hard one (tests that hold hundreds
+/// of connections); returns the new soft limit.
+pub fn raise_fd_limit() -> u64 {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let _ = setrlimit(Resource::Nofile, Rlimit { current: limit.maximum, ..limit });
+    getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX)
+}
+
+/// A TCP connection to 127.0.0.1:`port` from `source` (any 127.x.y.z works on Linux's
+/// loopback, so one test can be many clients).
+pub fn connect_from(source: std::net::Ipv4Addr, port: u16) -> std::io::Result<std::net::TcpStream> {
+    use rustix::net::{AddressFamily, SocketType, bind, connect, socket};
+    let fd = socket(AddressFamily::INET, SocketType::STREAM, None)?;
+    bind(&fd, &std::net::SocketAddrV4::new(source, 0))?;
+    connect(&fd, &std::net::SocketAddrV4::new(std::net::Ipv4Addr::LOCALHOST, port))?;
+    Ok(std::net::TcpStream::from(fd))
+}
