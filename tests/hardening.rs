@@ -4,10 +4,12 @@
 //! on the code before the hardening (issue 11).
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{Daemon, KillOnDrop, free_port, rmonit_bin, stdout, wait_until, write_monitrc, write_script};
+use crate::util::{
+    Daemon, KillOnDrop, Started, free_port, rmonit_bin, stdout, wait_until, write_monitrc, write_script,
+};
 
 fn header(dir: &Path) -> String {
     format!(
@@ -26,26 +28,6 @@ fn privileged(what: &str) -> bool {
     assert!(std::env::var("CI").as_deref() != Ok("true"), "{what} needs root, and CI runs as root");
     eprintln!("skipped: {what} needs root");
     false
-}
-
-/// A child process the test started, killed by its pid when the test ends.
-struct Started(Child);
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Started {
-    fn sleeper(program: &str, args: &[&str]) -> Started {
-        Started(Command::new(program).args(args).stdin(Stdio::null()).spawn().expect("start a bystander"))
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(None))
-    }
 }
 
 /// Runs the CLI, killed (by its pid) if it has not answered within `limit`: `None` then.
@@ -160,7 +142,7 @@ fn a_pidfile_rewritten_to_name_an_older_unrelated_process_is_not_adopted_nor_sig
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Older than the service, another program.
-    let mut bystander = Started::sleeper("tail", &["-f", "/dev/null"]);
+    let mut bystander = Started::spawn("tail", &["-f", "/dev/null"]);
     let (start, _cleanup) = sleeping_service(d);
     let text = format!(
         "{}check process svc with pidfile {d}/svc.pid\n  start program = \"{}\"\n",
@@ -178,7 +160,7 @@ fn a_pidfile_rewritten_to_name_an_older_unrelated_process_is_not_adopted_nor_sig
         status(&daemon, "svc"),
         daemon.log()
     );
-    std::fs::write(d.join("svc.pid"), format!("{}\n", bystander.0.id())).unwrap();
+    std::fs::write(d.join("svc.pid"), format!("{}\n", bystander.pid())).unwrap();
     assert!(
         wait_until(Duration::from_secs(10), || status(&daemon, "svc").contains("which started before pid")),
         "{}\n{}",
@@ -200,9 +182,9 @@ fn a_pidfile_owned_by_nobody_cannot_name_a_process_of_root() {
     }
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let mut bystander = Started::sleeper("tail", &["-f", "/dev/null"]);
+    let mut bystander = Started::spawn("tail", &["-f", "/dev/null"]);
     let pidfile = d.join("svc.pid");
-    std::fs::write(&pidfile, format!("{}\n", bystander.0.id())).unwrap();
+    std::fs::write(&pidfile, format!("{}\n", bystander.pid())).unwrap();
     std::os::unix::fs::chown(&pidfile, Some(65534), Some(65534)).unwrap();
     let text = format!("{}check process svc with pidfile {}\n", header(d), pidfile.display());
     let config = write_monitrc(d, "monitrc", &text);

@@ -358,9 +358,8 @@ fn ping_refusal_succeeded_and_unix_socket() {
     let socket_path = d.join("app.sock");
     let unix = std::os::unix::net::UnixListener::bind(&socket_path).unwrap();
     // A process of the test's own (the test itself is rmonit's parent: never a service).
-    let service = std::process::Command::new("sleep").arg("600").spawn().unwrap();
-    std::fs::write(d.join("me.pid"), service.id().to_string()).unwrap();
-    let _cleanup = crate::util::KillOnDrop(vec![d.join("me.pid")]);
+    let service = crate::util::Started::spawn("sleep", &["600"]);
+    std::fs::write(d.join("me.pid"), service.pid().to_string()).unwrap();
     let text = format!(
         "{h}check host loopback with address 127.0.0.1\n  if failed ping count 2 then alert\n  if failed port {open_port} then alert\n\
          check host refused with address 127.0.0.1\n  if failed port {closed} then alert\n\

@@ -227,6 +227,33 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// A process a test started itself, killed by its pid (and reaped) when dropped, also when
+/// the test fails.
+pub struct Started(pub std::process::Child);
+
+impl Started {
+    /// Starts `program` with `args`, stdin closed.
+    pub fn spawn(program: &str, args: &[&str]) -> Started {
+        let child = Command::new(program).args(args).stdin(std::process::Stdio::null()).spawn();
+        Started(child.unwrap_or_else(|e| panic!("start {program}: {e}")))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    pub fn alive(&mut self) -> bool {
+        matches!(self.0.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("bind 127.0.0.1:0").port()
