@@ -26,6 +26,7 @@ pub mod escape;
 pub mod exec;
 pub mod files;
 pub mod http;
+pub mod outcome;
 pub mod procfs;
 pub mod state;
 pub mod web;

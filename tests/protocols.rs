@@ -15,7 +15,7 @@ use std::time::Duration;
 use rmonit::checks::network;
 use rmonit::checks::protocol::{self, Session};
 use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SocketType, SslOptions};
-use rmonit::engine::rules::TestResult;
+use rmonit::outcome::TestResult;
 
 use crate::util::{free_port, wait_until};
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use regex::Regex;
 
 use crate::config::model::{ContentPattern, HashType, PatternSource};
+use crate::state::status::ContentPosition;
 
 /// What `stat` says about a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -134,14 +135,6 @@ pub fn checksum(path: &Path, hash: HashType) -> std::io::Result<String> {
         HashType::Sha1 => digest!(sha1::Sha1::new()),
         HashType::Sha256 => digest!(sha2::Sha256::new()),
     })
-}
-
-/// Where content reading stopped: the file's inode and the offset after the last complete
-/// line. Kept in the state file so that a restart neither re-alerts nor misses lines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct ContentPosition {
-    pub inode: u64,
-    pub offset: u64,
 }
 
 /// Reads the complete lines added since `position` (all from the start after truncation or

@@ -4,7 +4,7 @@
 use super::file::FileInfo;
 use super::filesystem::FsFigures;
 use crate::config::model::{Comparison, Metric, Test, TimestampKind, Unit};
-use crate::engine::rules::TestResult;
+use crate::outcome::TestResult;
 use crate::state::{ProcessData, SystemData};
 
 /// What the checks of a service saw this cycle.

@@ -167,10 +167,10 @@ pub fn judge(
     figures: &LinkFigures,
     log: &TrafficLog,
     at: Instant,
-) -> Option<crate::engine::rules::TestResult> {
+) -> Option<crate::outcome::TestResult> {
     use crate::checks::judge::{compare, show_quantity};
     use crate::config::model::{Metric, Test, Unit};
-    use crate::engine::rules::TestResult;
+    use crate::outcome::TestResult;
     let capacity = (figures.reading.speed_mbps, figures.reading.full_duplex);
     Some(match test {
         // Monit's words: `link down`, `link up`.

@@ -14,7 +14,8 @@ use tokio::task::JoinSet;
 
 use crate::checks::network::{self, ConnectionReport, Plan, ping};
 use crate::config::model::{ConnectionTest, EventKind, PingTest, Rule, Test};
-use crate::engine::rules::{RuleSpec, TestResult};
+use crate::engine::rules::RuleSpec;
+use crate::outcome::TestResult;
 use crate::state::ConnectionFigure;
 
 /// One network rule and the slots its extra events use.

@@ -11,45 +11,7 @@
 //! transitions (reminders are the alert channel's business, from `cycles_in_state`).
 
 use crate::config::model::{Action, EventKind, Rule, Tolerance};
-
-/// What one test found this cycle.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TestResult {
-    Succeeded(String),
-    Failed(String),
-    /// A change test saw a change (checksum, pid, size...).
-    Changed(String),
-    /// A change test saw nothing new.
-    Unchanged(String),
-    /// No verdict this cycle (data not yet available, test skipped): history does not move.
-    Skipped,
-}
-
-impl TestResult {
-    fn is_failure(&self) -> bool {
-        matches!(self, TestResult::Failed(_) | TestResult::Changed(_))
-    }
-
-    pub fn message(&self) -> &str {
-        match self {
-            TestResult::Succeeded(m) | TestResult::Failed(m) | TestResult::Changed(m) | TestResult::Unchanged(m) => m,
-            TestResult::Skipped => "",
-        }
-    }
-}
-
-/// The state of a (service, rule) event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventState {
-    /// No failure seen yet.
-    #[default]
-    Init,
-    Failed,
-    Succeeded,
-    Changed,
-    Unchanged,
-}
+use crate::outcome::{EventState, TestResult};
 
 /// What the evaluator needs of a rule: the event it posts, and the actions and tolerances
 /// on both sides.

@@ -18,7 +18,7 @@ use super::coordinator::{Origin, Request};
 use super::failure::{failure_text, start_failure};
 use super::network::{Hold, NetworkChecks};
 use super::programs::{EventContext, command_spec, program_spec};
-use super::rules::{EventState, RestartLog, RuleHistory, RuleSpec, TestResult, evaluate};
+use super::rules::{RestartLog, RuleHistory, RuleSpec, evaluate};
 use super::table_cache::TableCache;
 use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::checks::file::{FileKind, FileReport, FileWatch};
@@ -30,6 +30,7 @@ use crate::config::model::cron::{CronSpec, CronTime};
 use crate::config::model::implicit::effective_rules;
 use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
 use crate::exec::{self, Exit};
+use crate::outcome::{EventState, TestResult};
 use crate::procfs::system::CpuTimes;
 use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
 

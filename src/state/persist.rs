@@ -38,7 +38,7 @@ pub struct ServiceState {
     pub last_action: Option<crate::state::ActionOutcome>,
     /// Where content reading stopped (inode and offset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_position: Option<crate::checks::file::ContentPosition>,
+    pub content_position: Option<crate::state::status::ContentPosition>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_baseline: Option<String>,
     /// `unmonitor --for`: when monitoring comes back by itself.

@@ -236,6 +236,14 @@ pub struct ActionOutcome {
     pub message: String,
 }
 
+/// Where content reading of a file stopped: the file's inode and the offset after the last
+/// complete line. Kept in the state file so that a restart neither re-alerts nor misses lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ContentPosition {
+    pub inode: u64,
+    pub offset: u64,
+}
+
 /// One service's status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceStatus {
@@ -264,7 +272,7 @@ pub struct ServiceStatus {
     /// The latest events (state transitions), newest last; the alert channel delivers them.
     pub events: Vec<EventRecord>,
     /// Where content reading of a file stopped (kept in the state file).
-    pub content_position: Option<crate::checks::file::ContentPosition>,
+    pub content_position: Option<ContentPosition>,
     /// The checksum `if failed checksum` compares with (kept in the state file).
     pub checksum_baseline: Option<String>,
     /// `unmonitor --for`: when monitoring comes back by itself (kept in the state file).

@@ -21,7 +21,7 @@ use crate::checks::protocol::{self, Session, Stream};
 use crate::config::model::{
     Comparison, ConnectionTarget, ConnectionTest, HashType, IpVersion, Protocol, ProtocolConfig, SocketType,
 };
-use crate::engine::rules::TestResult;
+use crate::outcome::TestResult;
 use crate::state::{ConnectionFigure, ConnectionKind};
 
 /// How long a UDP test without a protocol waits for a "port unreachable" (Monit: 1.2 s).

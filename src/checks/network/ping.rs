@@ -12,7 +12,7 @@ use rustix::net::{AddressFamily, SocketType, ipproto};
 
 use super::connect;
 use crate::config::model::{IpVersion, PingTest};
-use crate::engine::rules::TestResult;
+use crate::outcome::TestResult;
 use crate::state::{ConnectionFigure, ConnectionKind};
 
 /// Monit's defaults: 3 echoes of 64 bytes.
