@@ -41,3 +41,37 @@ pub enum EventState {
     Changed,
     Unchanged,
 }
+
+impl EventState {
+    /// The state's name as the events, the JSON API and the state file spell it: `failed`,
+    /// `succeeded`, `changed`, `unchanged` (`init` before the first failure).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventState::Init => "init",
+            EventState::Failed => "failed",
+            EventState::Succeeded => "succeeded",
+            EventState::Changed => "changed",
+            EventState::Unchanged => "unchanged",
+        }
+    }
+}
+
+impl std::fmt::Display for EventState {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_serialized_spelling() {
+        for state in
+            [EventState::Init, EventState::Failed, EventState::Succeeded, EventState::Changed, EventState::Unchanged]
+        {
+            assert_eq!(serde_json::to_value(state).unwrap(), serde_json::Value::String(state.name().to_owned()));
+        }
+    }
+}

@@ -32,6 +32,7 @@ use super::queue::{Job, Next, Queued, ServiceQueue};
 use super::service::Command;
 use crate::alert::{AlertSender, Notice, NoticeState};
 use crate::config::model::{Action, Config, EventKind};
+use crate::outcome::EventState;
 use crate::state::{Board, EventRecord, Monitoring, PendingAction};
 
 /// Who asked for a user action, for the audit trail.
@@ -528,7 +529,7 @@ pub(crate) fn record_action(
     let record = EventRecord {
         at: SystemTime::now(),
         event: EventKind::Action,
-        state: if result.is_ok() { "changed" } else { "failed" }.to_owned(),
+        state: if result.is_ok() { EventState::Changed } else { EventState::Failed },
         message: message.clone(),
         action: action.to_owned(),
     };

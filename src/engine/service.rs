@@ -970,7 +970,7 @@ impl ServiceTask {
                 events.push(crate::state::EventRecord {
                     at: SystemTime::now(),
                     event: spec.event,
-                    state: format!("{state:?}").to_lowercase(),
+                    state,
                     message: message.clone(),
                     action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
                 });
@@ -1263,7 +1263,7 @@ impl ServiceTask {
             events.push(crate::state::EventRecord {
                 at: SystemTime::now(),
                 event: EventKind::Exec,
-                state: format!("{state:?}").to_lowercase(),
+                state,
                 message: result.message().to_owned(),
                 action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
             });

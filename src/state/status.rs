@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::config::model::{EventKind, Mode, OnReboot};
+use crate::outcome::EventState;
 
 /// Whether a service is watched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -292,8 +293,9 @@ pub struct ServiceStatus {
 pub struct EventRecord {
     pub at: SystemTime,
     pub event: EventKind,
-    /// `failed`, `succeeded`, `changed` or `unchanged`.
-    pub state: String,
+    /// Failed, succeeded, changed or unchanged (spelled `failed`... in the JSON and the
+    /// state file).
+    pub state: EventState,
     pub message: String,
     /// The action the rule called for.
     pub action: String,

@@ -17,6 +17,7 @@ use super::{CsrfToken, html_response};
 use crate::engine::UserAction;
 use crate::http::action::{refuse_read_only, requester};
 use crate::http::{AppState, Caller, RequestParams, param};
+use crate::outcome::EventState;
 use crate::state::board::Snapshot;
 use crate::state::report::{self, Filter, Style};
 use crate::state::status::ServiceStatus;
@@ -122,7 +123,7 @@ pub async fn page_handler(
                     @for event in service.events.iter().rev().take(50) {
                         tr {
                             td.muted { (report::date(event.at)) }
-                            td class=(if event.state == "failed" { "fail" } else { "ok" }) { (event.state) }
+                            td class=(if event.state == EventState::Failed { "fail" } else { "ok" }) { (event.state.name()) }
                             td { (event.message) }
                             td.muted.optional { (event.action) }
                         }
