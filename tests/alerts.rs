@@ -115,11 +115,7 @@ fn parse(text: &str) -> Mail {
 
 /// The common head of the control files: one-second cycles, files in `dir`.
 fn header(dir: &Path, mailservers: &str) -> String {
-    format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\n\
-         set httpd unixsocket {d}/rmonit.sock\nset mailserver {mailservers}\n",
-        d = dir.display()
-    )
+    format!("{}set mailserver {mailservers}\n", crate::util::header(dir))
 }
 
 /// A file service on `dir/flag` that alerts when the file is missing.

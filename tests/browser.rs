@@ -73,7 +73,7 @@ async fn wait_text(client: &Client, css: &str, timeout: Duration, check: impl Fn
 #[tokio::test]
 async fn log_in_restart_watch_live_and_log_out() {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        eprintln!("skipped: Debian's chromium and chromium-driver are not installed");
+        crate::util::skip("Debian's chromium and chromium-driver are not installed");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

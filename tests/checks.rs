@@ -7,11 +7,9 @@ use std::time::Duration;
 
 use crate::util::{Daemon, stdout, wait_until, write_monitrc, write_script};
 
+/// The common head, and a system service.
 fn header(dir: &Path) -> String {
-    format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\ncheck system box\n",
-        d = dir.display()
-    )
+    format!("{}check system box\n", crate::util::header(dir))
 }
 
 /// A script that appends its first argument and the event description to `events.log`.
@@ -258,7 +256,7 @@ fn a_small_tmpfs_filled_past_a_threshold() {
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
-        eprintln!("skipped: mounting a tmpfs is not allowed here (needs root)");
+        crate::util::skip("mounting a tmpfs is not allowed here (needs root)");
         return;
     }
     struct Unmount(std::path::PathBuf);
@@ -397,7 +395,7 @@ fn a_filesystem_by_device_shows_the_device_and_a_file_its_content_match() {
         status("applog")
     );
     let Some(device) = device else {
-        eprintln!("skipped the device half: no mount names a block device here");
+        crate::util::skip("the device half: no mount names a block device here");
         return;
     };
     // Permission and owner of the device node, as Monit shows them, not of the mount point.

@@ -6,14 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{Daemon, KillOnDrop, live_pid, stderr, stdout, wait_until, write_monitrc, write_script};
-
-fn header(dir: &Path) -> String {
-    format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
-        d = dir.display()
-    )
-}
+use crate::util::{Daemon, KillOnDrop, header, live_pid, stderr, stdout, wait_until, write_monitrc, write_script};
 
 /// A process service whose start script runs `sleep` in the background (pid in
 /// `name.pid`) after `delay` seconds, and whose stop script kills it.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::util::{Daemon, KillOnDrop, live_pid, stdout, wait_until, write_monitrc, write_script};
+use crate::util::{Daemon, KillOnDrop, header, live_pid, stdout, wait_until, write_monitrc, write_script};
 
 /// A start script for `name`: a `sleep` in the background whose pid goes to `name.pid`,
 /// and a line `name` appended to `starts.log`.
@@ -35,13 +35,6 @@ fn process_block(dir: &Path, name: &str, extra: &str) -> String {
         start.display(),
         stop.display(),
         dir = dir.display()
-    )
-}
-
-fn header(dir: &Path) -> String {
-    format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
-        d = dir.display()
     )
 }
 
@@ -446,7 +439,7 @@ fn a_really_recycled_pid_is_not_taken_for_the_service() {
         let state = std::fs::read_to_string(format!("/proc/{old}/stat")).unwrap_or_default();
         let state = state.rsplit_once(") ").map(|(_, rest)| rest.chars().next()).unwrap_or_default();
         assert_eq!(state, Some('Z'), "pid {old} still runs after kill -9");
-        eprintln!("skipped: pid {old} stays a zombie under an init that does not reap orphans");
+        crate::util::skip(&format!("pid {old} stays a zombie under an init that does not reap orphans"));
         return;
     }
     let Some(mut unrelated) = spawn_with_pid(old) else {
@@ -563,7 +556,7 @@ fn zombie_children(pid: u32) -> Vec<u32> {
 fn as_the_init_of_a_pid_namespace_it_reaps_orphans() {
     let probe = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount-proc", "true"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        eprintln!("skipped: no PID namespaces here (unshare --pid needs root)");
+        crate::util::skip("no PID namespaces here (unshare --pid needs root)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -786,7 +779,7 @@ fn the_daemon_raises_its_open_files_limit_but_its_programs_get_the_one_it_was_gi
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
     let hard = getrlimit(Resource::Nofile).maximum;
     if hard.is_some_and(|h| h <= 256) {
-        eprintln!("skipped: the hard open-files limit is {hard:?}");
+        crate::util::skip(&format!("the hard open-files limit is {hard:?}"));
         return;
     }
     let dir = tempfile::tempdir().unwrap();

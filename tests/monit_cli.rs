@@ -18,7 +18,7 @@ fn monit_installed() -> bool {
     if Path::new(MONIT).is_file() {
         return true;
     }
-    eprintln!("skipped: {MONIT} is not installed (apt-get install monit)");
+    crate::util::skip(&format!("{MONIT} is not installed (apt-get install monit)"));
     false
 }
 

@@ -3,13 +3,13 @@
 //! OpenSSH's sshd with its own host key, aiosmtpd, an in-test tarpit beside a heartbeat
 //! that must stay on time, ping of 127.0.0.1, a refused port, `succeeded`, content, status
 //! and certificate rules, and a unix socket. A server whose program is missing skips its
-//! test with a message (`.ci/run` installs them).
+//! test with a message, and fails it under CI=true (`.ci/run` installs them).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc, write_script};
+use crate::util::{Daemon, free_port, header, stdout, wait_until, write_monitrc, write_script};
 
 /// A server process started by a test, killed by PID when dropped.
 struct Server(Child);
@@ -37,20 +37,13 @@ fn spawn(program: &str, args: &[&str], log: &Path) -> Server {
 fn installed(program: &str) -> bool {
     let found = Path::new(program).exists();
     if !found {
-        eprintln!("skipped: {program} is not installed (bash .ci/run installs it)");
+        crate::util::skip(&format!("{program} is not installed (bash .ci/run installs it)"));
     }
     found
 }
 
 fn listening(port: u16) -> bool {
     std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-}
-
-fn header(dir: &Path) -> String {
-    format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
-        d = dir.display()
-    )
 }
 
 /// The `status` lines of one service.
@@ -253,7 +246,7 @@ fn ssh_and_smtp_against_real_servers() {
     let has_aiosmtpd =
         Command::new("/usr/bin/python3").args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
     if !has_aiosmtpd {
-        eprintln!("skipped: python3-aiosmtpd is not installed (bash .ci/run installs it)");
+        crate::util::skip("python3-aiosmtpd is not installed (bash .ci/run installs it)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

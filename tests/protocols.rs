@@ -6,7 +6,7 @@
 //! in-test UDP servers for ntp3, radius and sip. Most conversations are called directly on a
 //! connected stream; a few tests go through the whole network check (TLS negotiated by the
 //! databases, UDP for dns, ntp3, radius and sip). A server whose Debian package is missing
-//! is skipped with a message; .ci/run installs them.
+//! is skipped with a message, a failure under CI=true; .ci/run installs them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -59,7 +59,7 @@ fn start(mut command: Command, port: u16, dir: tempfile::TempDir) -> Server {
 fn installed(candidates: &[&str]) -> Option<PathBuf> {
     let found = candidates.iter().map(PathBuf::from).find(|p| p.exists());
     if found.is_none() {
-        eprintln!("skipped: none of {candidates:?} is installed (bash .ci/run installs it)");
+        crate::util::skip(&format!("none of {candidates:?} is installed (bash .ci/run installs it)"));
     }
     found
 }
@@ -193,7 +193,7 @@ fn postgres() -> Option<Postgres> {
         .filter_map(|entry| entry.ok().map(|e| e.path().join("bin")))
         .find(|bin| bin.join("postgres").exists());
     let Some(bin) = bin else {
-        eprintln!("skipped: PostgreSQL is not installed (bash .ci/run installs it)");
+        crate::util::skip("PostgreSQL is not installed (bash .ci/run installs it)");
         return None;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -553,7 +553,7 @@ fn pyftpdlib_greets_and_says_goodbye() {
     let Some(python) = installed(&["/usr/bin/python3"]) else { return };
     let available = Command::new(&python).args(["-c", "import pyftpdlib"]).stderr(Stdio::null()).status();
     if !available.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: python3-pyftpdlib is not installed (bash .ci/run installs it)");
+        crate::util::skip("python3-pyftpdlib is not installed (bash .ci/run installs it)");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -583,7 +583,7 @@ fn aiosmtpd_lmtp_conversation() {
     let Some(python) = installed(&["/usr/bin/python3"]) else { return };
     let available = Command::new(&python).args(["-c", "import aiosmtpd.lmtp"]).stderr(Stdio::null()).status();
     if !available.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: python3-aiosmtpd is not installed (bash .ci/run installs it)");
+        crate::util::skip("python3-aiosmtpd is not installed (bash .ci/run installs it)");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");
@@ -614,7 +614,7 @@ fn python_websockets_upgrade_and_ping() {
     let Some(python) = installed(&["/usr/bin/python3"]) else { return };
     let available = Command::new(&python).args(["-c", "import websockets"]).stderr(Stdio::null()).status();
     if !available.is_ok_and(|s| s.success()) {
-        eprintln!("skipped: python3-websockets is not installed (bash .ci/run installs it)");
+        crate::util::skip("python3-websockets is not installed (bash .ci/run installs it)");
         return;
     }
     let dir = tempfile::tempdir().expect("temp dir");

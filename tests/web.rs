@@ -210,7 +210,7 @@ fn two_hundred_slow_clients_lock_out_nobody() {
 #[test]
 fn the_unix_socket_serves_its_group_and_refuses_another_uid() {
     if rustix::process::geteuid().as_raw() != 0 {
-        eprintln!("skipped: needs root to run a client under another uid");
+        crate::util::skip("needs root to run a client under another uid");
         return;
     }
     use std::os::unix::fs::PermissionsExt;

@@ -25,7 +25,7 @@ impl FullDisk {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         if !nix::unistd::Uid::effective().is_root() {
             assert!(!ci, "under CI=true the full-disk tests run as root");
-            eprintln!("skipped: mounting a tmpfs to fill needs root (CI=true makes this a failure)");
+            crate::util::skip("mounting a tmpfs to fill needs root (CI=true makes this a failure)");
             return None;
         }
         let mount = dir.join("full");
@@ -38,7 +38,7 @@ impl FullDisk {
             .is_ok_and(|s| s.success());
         if !mounted {
             assert!(!ci, "mount -t tmpfs failed under CI=true");
-            eprintln!("skipped: cannot mount a tmpfs here");
+            crate::util::skip("cannot mount a tmpfs here");
             return None;
         }
         let disk = FullDisk { filler: mount.join("filler"), mount };
