@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use crate::util::{Daemon, free_port, stdout, wait_until, write_monitrc, write_script};
+use crate::util::{Daemon, free_port, self_signed, stdout, wait_until, write_monitrc, write_script};
 
 /// Debian's python, which has aiosmtpd (pyenv's `python3` on PATH may not).
 const PYTHON: &str = "/usr/bin/python3";
@@ -230,27 +230,12 @@ fn the_second_mail_server_takes_over_when_the_first_is_down() {
     assert!(daemon.log().contains(&format!("mail server 127.0.0.1:{down} failed")), "{}", daemon.log());
 }
 
-/// A self-signed certificate and its key for localhost, made with the openssl CLI.
-fn self_signed(dir: &Path) -> (String, String) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl (Debian package openssl)");
-    assert!(made.success());
-    (cert.display().to_string(), key.display().to_string())
-}
-
 #[test]
 fn starttls_with_a_self_signed_certificate() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (cert, key) = self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
     // aiosmtpd refuses MAIL FROM until STARTTLS was done (its --requiretls default).
     let smtp = SmtpServer::start(d, free_port(), &["--tlscert", &cert, "--tlskey", &key]);
     let text =
@@ -268,6 +253,7 @@ fn using_tls_on_another_port_than_25_or_587_is_implicit_tls() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let (cert, key) = self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
     let smtp = SmtpServer::start(d, free_port(), &["--smtpscert", &cert, "--smtpskey", &key]);
     let text = format!(
         "{}set alert root@localhost\n{}",

@@ -91,14 +91,7 @@ fn nginx(dir: &Path) -> Option<(Server, u16, u16)> {
     }
     let (http, https) = (free_port(), free_port());
     let d = dir.display();
-    let made = Command::new("/usr/bin/openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost"])
-        .args(["-keyout", &format!("{d}/key.pem"), "-out", &format!("{d}/cert.pem")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl");
-    assert!(made.success(), "openssl could not make a certificate");
+    crate::util::self_signed(dir);
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::write(dir.join("www/index.html"), "hello from nginx\n").unwrap();
     let server = start_nginx(

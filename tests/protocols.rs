@@ -17,7 +17,7 @@ use rmonit::checks::protocol::{self, Session};
 use rmonit::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig, SocketType, SslOptions};
 use rmonit::outcome::TestResult;
 
-use crate::util::{free_port, wait_until};
+use crate::util::{free_port, self_signed, wait_until};
 
 /// How long a server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -162,23 +162,6 @@ fn memcached_noop_and_protocol_mismatches() {
     assert_eq!(error, "answer to PING: expected '+PONG' or '-NOAUTH', got 'ERROR'");
     let error = converse(redis.port, ProtocolConfig::new(Protocol::Memcache)).unwrap_err();
     assert!(error.starts_with("answer to NOOP: expected a binary response (magic 0x81), got '-ERR"), "{error}");
-}
-
-/// A self-signed certificate for 127.0.0.1 and its key, written in `dir`.
-fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
-    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let status = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("run openssl");
-    assert!(status.success(), "openssl req failed");
-    (certificate, key)
 }
 
 /// A throw-away PostgreSQL cluster with TLS (a self-signed certificate): `scram`

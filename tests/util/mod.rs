@@ -80,6 +80,24 @@ pub fn skip(reason: &str) {
     eprintln!("skipped: {reason}");
 }
 
+/// A self-signed certificate valid 30 days and its key (`cert.pem`, `key.pem` in `dir`) for
+/// localhost and 127.0.0.1, made with the openssl CLI (Debian package openssl; `.ci/run`
+/// installs it).
+pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl (Debian package openssl)");
+    assert!(made.status.success(), "openssl made no certificate: {}", String::from_utf8_lossy(&made.stderr));
+    (cert, key)
+}
+
 /// The head of a test's control file: one-second cycles, and the daemon's pid file, state
 /// file and control socket in the test's directory.
 pub fn header(dir: &Path) -> String {
