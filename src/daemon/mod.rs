@@ -6,7 +6,6 @@
 pub mod limits;
 pub mod logging;
 pub mod memory;
-pub mod paths;
 mod reaper;
 pub mod reload;
 
@@ -20,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::alert::{self, NotifierHandle};
-use crate::config::{self, Config, LoadOptions};
+use crate::config::{self, Config, LoadOptions, paths};
 use crate::engine::{self, EngineHandle, EngineOptions};
 use crate::http::{self, AppState};
 use crate::state::persist::{self, ServiceState, StateFile};

@@ -49,7 +49,7 @@ impl DaemonFacts {
         });
         DaemonFacts {
             config: Arc::new(config.clone()),
-            id: crate::daemon::paths::instance_id(config).unwrap_or_default(),
+            id: crate::config::paths::instance_id(config).unwrap_or_default(),
             localhostname: crate::config::parser::local_hostname(),
             controlfile: controlfile.to_owned(),
             pidfile: pidfile.to_owned(),
