@@ -29,7 +29,6 @@ pub mod http;
 pub mod outcome;
 pub mod procfs;
 pub mod state;
-pub mod web;
 
 /// The version rmonit reports; the Monit version it is compatible with is [`MONIT_VERSION`].
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

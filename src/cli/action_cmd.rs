@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use super::daemon_cmd::{READ_TIMEOUT, load_config, runtime};
 use super::{Cli, exit};
+use crate::config::paths;
 use crate::control::client;
-use crate::daemon::paths;
 
 /// How an action verb was asked to run.
 #[derive(Debug, Clone, PartialEq, Eq)]

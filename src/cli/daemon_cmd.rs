@@ -6,9 +6,9 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use super::{Cli, exit};
+use crate::config::paths;
 use crate::config::{self, Config, LoadOptions};
 use crate::control::client;
-use crate::daemon::paths;
 use crate::state::report::strip_terminal;
 
 /// How long a read verb waits for the daemon.

@@ -8,8 +8,8 @@ use std::io::Write;
 
 use super::daemon_cmd::{READ_TIMEOUT, load_config, runtime};
 use super::{Cli, exit};
+use crate::config::paths;
 use crate::control::client;
-use crate::daemon::paths;
 use crate::http::run::EXIT_TRAILER;
 
 pub fn run(cli: &Cli, args: &[String]) -> Result<u8, String> {

@@ -38,7 +38,7 @@ pub fn hash_file(file: Option<&PathBuf>) -> Result<u8, String> {
 /// `-i`: `Monit ID: <id>` (made and stored if there is none yet).
 pub fn print_id(cli: &Cli) -> Result<u8, String> {
     let config = super::daemon_cmd::load_config(cli)?;
-    println!("Monit ID: {}", crate::daemon::paths::instance_id(&config)?);
+    println!("Monit ID: {}", crate::config::paths::instance_id(&config)?);
     Ok(exit::OK)
 }
 
@@ -52,15 +52,15 @@ pub fn reset_id(cli: &Cli) -> Result<u8, String> {
     if !answer.trim().eq_ignore_ascii_case("y") {
         return Ok(exit::OK);
     }
-    let path = crate::daemon::paths::idfile(&config);
+    let path = crate::config::paths::idfile(&config);
     match std::fs::remove_file(&path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(format!("cannot remove the id file {}: {e}", path.display())),
     }
-    let id = crate::daemon::paths::instance_id(&config)?;
+    let id = crate::config::paths::instance_id(&config)?;
     println!("Monit ID: {id}");
-    let pidfile = cli.pidfile.clone().unwrap_or_else(|| crate::daemon::paths::pidfile(&config));
+    let pidfile = cli.pidfile.clone().unwrap_or_else(|| crate::config::paths::pidfile(&config));
     if let Some(pid) = crate::daemon::running_daemon(&pidfile) {
         let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGHUP);
     }

@@ -3,13 +3,15 @@
 //! either into a checked [`model::Config`].
 //!
 //! `lexer` -> `parser` (with includes) -> `validate` -> `model`; `yaml` is a second front end
-//! to the same model and `render` writes a model back as monitrc.
+//! to the same model and `render` writes a model back as monitrc. `paths` holds the default
+//! places of the daemon's files (pid, state, id, control socket).
 
 mod excerpt;
 pub mod lexer;
 pub mod merge;
 pub mod model;
 pub mod parser;
+pub mod paths;
 pub mod permissions;
 pub mod read;
 pub mod render;

@@ -6,7 +6,6 @@
 pub mod limits;
 pub mod logging;
 pub mod memory;
-pub mod paths;
 mod reaper;
 pub mod reload;
 
@@ -20,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::alert::{self, NotifierHandle};
-use crate::config::{self, Config, LoadOptions};
+use crate::config::{self, Config, LoadOptions, paths};
 use crate::engine::{self, EngineHandle, EngineOptions};
 use crate::http::{self, AppState};
 use crate::state::persist::{self, ServiceState, StateFile};
@@ -398,7 +397,7 @@ fn restore_history(state: &AppState, path: &Path) {
     }
 }
 
-fn save_history(history: &crate::web::history::History, path: &Path) {
+fn save_history(history: &crate::http::web::history::History, path: &Path) {
     if let Err(e) = persist::write_atomically(path, &history.to_bytes()) {
         warn!("cannot write the dashboard history {}: {e}", path.display());
     }
@@ -407,7 +406,7 @@ fn save_history(history: &crate::web::history::History, path: &Path) {
 /// Feeds the dashboard's history charts, one point per service every sample period, and
 /// saves them now and then (off the runtime).
 async fn sample_history(state: AppState, path: PathBuf) {
-    let mut tick = tokio::time::interval(crate::web::history::SAMPLE_EVERY);
+    let mut tick = tokio::time::interval(crate::http::web::history::SAMPLE_EVERY);
     for sample in 1u32.. {
         tick.tick().await;
         state.history().sample(&state.engine().board().snapshot());

@@ -1,7 +1,8 @@
 //! The control plane's HTTP interface: one axum router, served on the unix socket for the
 //! CLI (and, in the control-plane issue, on TCP for browsers). Monit's endpoints
 //! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
-//! the query (GET) or a form body (POST), as Monit's do.
+//! the query (GET) or a form body (POST), as Monit's do. The dashboard's pages ([`web`]) are
+//! part of the same router, so the same listeners, credentials and lock-down apply.
 
 pub mod action;
 pub mod admission;
@@ -18,6 +19,7 @@ pub mod run;
 pub mod session;
 pub mod tcp;
 pub mod tls;
+pub mod web;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,8 +48,8 @@ pub struct AppState {
     groups: Arc<Mutex<Groups>>,
     /// Rendered status pages (see [`render_cache`]); emptied on reload.
     renders: Arc<render_cache::RenderCache>,
-    /// The dashboard's charts (see [`crate::web::history`]).
-    history: Arc<crate::web::history::History>,
+    /// The dashboard's charts (see [`web::history`]).
+    history: Arc<web::history::History>,
     /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
     reloader: Option<reload::Reloader>,
     /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
@@ -79,7 +81,7 @@ impl AppState {
     /// The daemon's facts (at start and after a reload).
     pub fn set_facts(&self, facts: pages::DaemonFacts) {
         let history = facts.config.httpd.as_ref().and_then(|h| h.history).map(|d| d.as_std());
-        self.history.set_length(history.unwrap_or(crate::web::history::DEFAULT_LENGTH));
+        self.history.set_length(history.unwrap_or(web::history::DEFAULT_LENGTH));
         *self.facts.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(facts);
         self.renders.clear();
     }
@@ -88,7 +90,7 @@ impl AppState {
         self.facts.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    pub fn history(&self) -> Arc<crate::web::history::History> {
+    pub fn history(&self) -> Arc<web::history::History> {
         Arc::clone(&self.history)
     }
 
@@ -142,7 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_viewlog", any(pages::viewlog))
         .route("/favicon.ico", any(pages::favicon))
         .merge(api::routes())
-        .merge(crate::web::routes())
+        .merge(web::routes())
         .with_state(state)
 }
 

@@ -49,7 +49,7 @@ impl DaemonFacts {
         });
         DaemonFacts {
             config: Arc::new(config.clone()),
-            id: crate::daemon::paths::instance_id(config).unwrap_or_default(),
+            id: crate::config::paths::instance_id(config).unwrap_or_default(),
             localhostname: crate::config::parser::local_hostname(),
             controlfile: controlfile.to_owned(),
             pidfile: pidfile.to_owned(),
@@ -143,7 +143,7 @@ pub async fn runtime(
     method: axum::http::Method,
     headers: axum::http::HeaderMap,
     caller: super::Caller,
-    token: crate::web::CsrfToken,
+    token: crate::http::web::CsrfToken,
     RequestParams(params): RequestParams,
 ) -> Result<Response, ApiError> {
     if param(&params, "action").is_some() {
@@ -153,7 +153,7 @@ pub async fn runtime(
         None => {}
         Some("validate") => {
             state.engine().check_all_now();
-            if crate::web::wants_html(&headers) {
+            if crate::http::web::wants_html(&headers) {
                 return Ok(axum::response::Redirect::to("/_runtime").into_response());
             }
             return Ok("Validation of every service started\n".into_response());
@@ -196,8 +196,8 @@ pub async fn runtime(
         ("Alert queue", alerts.directory.clone()),
         ("Alerts", alerts.describe()),
     ];
-    if crate::web::wants_html(&headers) {
-        return Ok(crate::web::admin_pages::runtime(&caller, &token.0, &facts.localhostname, &rows));
+    if crate::http::web::wants_html(&headers) {
+        return Ok(crate::http::web::admin_pages::runtime(&caller, &token.0, &facts.localhostname, &rows));
     }
     Ok(rows.iter().map(|(label, value)| format!("{label:<32} {value}\n")).collect::<String>().into_response())
 }
@@ -207,7 +207,7 @@ pub async fn viewlog(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     caller: super::Caller,
-    token: crate::web::CsrfToken,
+    token: crate::http::web::CsrfToken,
 ) -> Result<Response, ApiError> {
     let facts = state.facts();
     let Some(path) = facts.logfile.clone() else {
@@ -218,8 +218,8 @@ pub async fn viewlog(
     };
     let read = tokio::task::spawn_blocking(move || tail(&path, VIEWLOG_MAX)).await;
     match read {
-        Ok(Ok(text)) if crate::web::wants_html(&headers) => {
-            Ok(crate::web::admin_pages::log(&caller, &token.0, &facts.localhostname, &text))
+        Ok(Ok(text)) if crate::http::web::wants_html(&headers) => {
+            Ok(crate::http::web::admin_pages::log(&caller, &token.0, &facts.localhostname, &text))
         }
         Ok(Ok(text)) => Ok(text.into_response()),
         Ok(Err(e)) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e)),

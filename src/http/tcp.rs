@@ -272,7 +272,7 @@ async fn handle(mut request: Request<Body>, ip: IpAddr, shared: &Listener) -> Re
     let is_api = request.uri().path().starts_with("/api/");
     let old_token = csrf::cookie_token(request.headers());
     let token = old_token.clone().or_else(csrf::new_token).unwrap_or_default();
-    request.extensions_mut().insert(crate::web::CsrfToken(token.clone()));
+    request.extensions_mut().insert(crate::http::web::CsrfToken(token.clone()));
     let mut response = if request.method() == Method::POST && !same_origin(&request, shared.tls) {
         warn!("refused a cross-origin POST to {} from [{ip}]", request.uri().path());
         text(StatusCode::FORBIDDEN, "Cross-origin request refused")
@@ -334,7 +334,7 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
                 request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
             if authorization.is_none() && wants_page(&request) {
                 let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
-                let location = format!("/_login?next={}", crate::web::overview::urlencode(next));
+                let location = format!("/_login?next={}", crate::http::web::overview::urlencode(next));
                 return redirect(&location);
             }
             shared.auth.authenticate(authorization.as_deref(), ip).await
@@ -365,7 +365,7 @@ async fn route(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
 
 /// A browser asking for a page (not a script or Monit's CLI).
 fn wants_page(request: &Request<Body>) -> bool {
-    request.method() == Method::GET && crate::web::wants_html(request.headers())
+    request.method() == Method::GET && crate::http::web::wants_html(request.headers())
 }
 
 /// `POST /_login`: CSRF, then the credentials; a session cookie and back to `next`, or the
@@ -375,12 +375,12 @@ async fn login(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
         Ok(request) => request,
         Err((status, refusal)) => return text(status, &refusal),
     };
-    let token = request.extensions().get::<crate::web::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let token = request.extensions().get::<crate::http::web::CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
     let body = axum::body::to_bytes(request.into_body(), 64 * 1024).await.unwrap_or_default();
     let form: std::collections::HashMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
     let user = form.get("user").map(String::as_str).unwrap_or("");
     let password = form.get("password").map(String::as_str).unwrap_or("");
-    let next = crate::web::login::safe_next(form.get("next").map(String::as_str));
+    let next = crate::http::web::login::safe_next(form.get("next").map(String::as_str));
     match shared.auth.login(user, password, ip).await {
         Ok(login) => {
             tracing::info!("'{}' logged in from {ip}", login.user);
@@ -402,8 +402,8 @@ async fn login(request: Request<Body>, ip: IpAddr, shared: &Listener) -> Respons
         }
         Err(Denied::Unauthorized { delay }) => {
             tokio::time::sleep(delay).await;
-            let page = crate::web::login::form(&token, &next, Some("Wrong user or password."));
-            let mut response = crate::web::html_response(page);
+            let page = crate::http::web::login::form(&token, &next, Some("Wrong user or password."));
+            let mut response = crate::http::web::html_response(page);
             *response.status_mut() = StatusCode::UNAUTHORIZED;
             response
         }

@@ -1,5 +1,7 @@
 //! Where the daemon keeps its files when the configuration does not say: Monit's defaults
-//! (reference §4) for the pid, id and state files, and ours for the control socket.
+//! (reference §4) for the pid, id and state files, and ours for the control socket. Part of
+//! the configuration, below the daemon, because the CLI and the HTTP pages need the same
+//! answers.
 
 use std::path::PathBuf;
 
