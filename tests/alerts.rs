@@ -9,7 +9,7 @@ mod full_disk;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -20,7 +20,7 @@ const PYTHON: &str = "/usr/bin/python3";
 
 /// An aiosmtpd server writing every message into `maildir`; killed by PID when dropped.
 struct SmtpServer {
-    child: Child,
+    _child: crate::util::Started,
     port: u16,
     maildir: PathBuf,
 }
@@ -71,7 +71,7 @@ impl SmtpServer {
             .stderr(log)
             .spawn()
             .expect("python3-aiosmtpd (Debian package) is needed: /usr/bin/python3 -m aiosmtpd");
-        let server = SmtpServer { child, port, maildir: SmtpServer::maildir(dir, port) };
+        let server = SmtpServer { _child: crate::util::Started(child), port, maildir: SmtpServer::maildir(dir, port) };
         assert!(
             wait_until(Duration::from_secs(15), || TcpStream::connect(("127.0.0.1", port)).is_ok()),
             "aiosmtpd listens on {port}: {}",
@@ -92,13 +92,6 @@ impl SmtpServer {
     /// The messages whose subject contains `text`.
     fn with_subject(&self, text: &str) -> Vec<Mail> {
         self.messages().into_iter().filter(|m| m.subject().contains(text)).collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -6,20 +6,13 @@
 //! test with a message, and fails it under CI=true (`.ci/run` installs them).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::util::{Daemon, free_port, header, stdout, wait_until, write_monitrc, write_script};
 
-/// A server process started by a test, killed by PID when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// A server process started by a test, stopped by PID when dropped.
+type Server = crate::util::Started;
 
 fn spawn(program: &str, args: &[&str], log: &Path) -> Server {
     let out = std::fs::File::create(log).expect("server log");
@@ -30,7 +23,7 @@ fn spawn(program: &str, args: &[&str], log: &Path) -> Server {
         .stderr(out)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
-    Server(child)
+    crate::util::Started(child)
 }
 
 /// Whether `program` is installed; says so when not.
@@ -394,8 +387,8 @@ fn a_young_process_port_tests_wait_for_its_start_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let closed = free_port();
-    let mut sleeper = Server(Command::new("sleep").arg("300").spawn().expect("start sleep"));
-    std::fs::write(d.join("app.pid"), sleeper.0.id().to_string()).unwrap();
+    let sleeper = Server::spawn("sleep", &["300"]);
+    std::fs::write(d.join("app.pid"), sleeper.pid().to_string()).unwrap();
     let start = write_script(d, "start.sh", "exit 0");
     let text = format!(
         "{h}check process young with pidfile {d}/app.pid\n  start program = \"{start}\" with timeout 300 seconds\n  \
@@ -412,5 +405,5 @@ fn a_young_process_port_tests_wait_for_its_start_timeout() {
     assert_eq!(summary_status(&daemon, "young"), "OK");
     let young = status(&daemon, "young");
     assert!(young.contains("  port response time           -\n"), "{young}");
-    let _ = sleeper.0.kill();
+    drop(sleeper);
 }

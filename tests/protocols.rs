@@ -9,7 +9,7 @@
 //! is skipped with a message, a failure under CI=true; .ci/run installs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rmonit::checks::network;
@@ -21,35 +21,21 @@ use crate::util::{free_port, self_signed, wait_until};
 
 /// How long a server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long a server may take to stop before it is killed.
-const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one conversation may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A server started by a test: killed by its PID when dropped.
+/// A server started by a test: stopped by its PID when dropped.
 struct Server {
-    child: Child,
+    _child: crate::util::Started,
     port: u16,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    /// SIGTERM first, so PostgreSQL takes its backends down with it; SIGKILL if it lingers.
-    fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-        if !wait_until(STOP_TIMEOUT, || matches!(self.child.try_wait(), Ok(Some(_)))) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }
 
 /// Starts `command` (told to listen on `port`) and waits until the port accepts connections.
 fn start(mut command: Command, port: u16, dir: tempfile::TempDir) -> Server {
     let child =
         command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start the server");
-    let server = Server { child, port, _dir: dir };
+    let server = Server { _child: crate::util::Started(child), port, _dir: dir };
     let listening = wait_until(START_TIMEOUT, || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     assert!(listening, "{command:?} does not listen on port {port}");
     server

@@ -262,9 +262,14 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// A process a test started itself, killed by its pid (and reaped) when dropped, also when
-/// the test fails.
+/// A process a test started itself (a server, a bystander), stopped by its pid and reaped
+/// when dropped, also when the test fails: SIGTERM first, so a server takes its own
+/// children down (PostgreSQL's backends), SIGKILL if it is still there after
+/// [`STOP_GRACE`].
 pub struct Started(pub std::process::Child);
+
+/// How long a [`Started`] process has between SIGTERM and SIGKILL.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Started {
     /// Starts `program` with `args`, stdin closed.
@@ -284,6 +289,13 @@ impl Started {
 
 impl Drop for Started {
     fn drop(&mut self) {
+        if self.alive() {
+            let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            if wait_until(STOP_GRACE, || !self.alive()) {
+                return;
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
