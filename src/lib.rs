@@ -1,19 +1,36 @@
 //! rmonit: a Monit-compatible host health monitor.
 //!
-//! The architecture in one screen (dependencies point down):
+//! The architecture in one screen (each layer uses only the layers below it):
 //!
 //! ```text
-//!   main.rs ── cli ──────────────┐            (parse args, -t, config show/convert, verbs)
-//!                │               │
-//!                ▼               ▼
-//!   config:  lexer ─► parser ─► validate ─► model      yaml ◄─► model ─► render (monitrc)
+//!   main.rs ─► cli            verbs, -t, config show/convert; the CLI talks to the daemon
+//!                │            over the control socket
+//!                ▼
+//!             daemon          the running process: cycles, signals, reload, pid and state
+//!                │            files, logging, limits; wires the engine to the listeners
+//!        ┌───────┴────────┐
+//!        ▼                ▼
+//!     control ──────► http    one axum router (Monit's endpoints, JSON API, dashboard in
+//!   (unix socket)       │     http::web, the lock-down) served on the control socket and TCP
+//!                       ▼
+//!                    engine    one task per service: observe, judge (rules), act (start,
+//!                  ┌────┼────┐ stop, restart, exec), in dependency order; user actions queue
+//!                  ▼    ▼    ▼
+//!             alert  checks  exec    alert: durable queue, mail, webhooks; checks: what each
+//!                  │    │            service kind measures, the protocols; exec: programs
+//!                  ▼    ▼
+//!                 state  procfs      state: status board, reports, state file; procfs: /proc
+//!                  │
+//!                  ▼
+//!   config  outcome  files  escape   leaves: the language (lexer, parser, validate, model,
+//!                                    render, yaml, paths), test outcomes and event states,
+//!                                    non-blocking opens, log-safe text
 //! ```
 //!
-//! `config::model` is the leaf every other part reads: the whole Monit 5.33 control-file
-//! language, plus our extensions (per-service environment and working directory, named
-//! actions, webhooks). The monitrc and YAML front ends both produce it; `render` writes it
-//! back as monitrc. The engine, checks, control plane, alerts and dashboard build on it in
-//! the issues that follow.
+//! `config::model` is the vocabulary every other part reads: the whole Monit 5.33
+//! control-file language, plus our extensions (per-service environment and working
+//! directory, named actions, webhooks). The monitrc and YAML front ends both produce it;
+//! `render` writes it back as monitrc.
 
 pub mod alert;
 pub mod checks;

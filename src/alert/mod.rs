@@ -2,7 +2,7 @@
 //! §7.2, §7.4): the engine posts a [`Notice`] for every event that calls for an alert, on
 //! an unbounded channel, so a check never waits for a mail server. The notifier, started by
 //! the daemon and kept across reloads, finds each notice's recipients ([`route`]), renders
-//! a message per recipient ([`format`], [`webhook`]), writes each one to the durable queue
+//! a message per recipient ([`format`](mod@format), [`webhook`]), writes each one to the durable queue
 //! ([`queue`]) before any delivery, and delivers from the queue in order ([`deliver`]):
 //! mail over SMTP with failover ([`mail`]), JSON to webhooks. A delivered alert leaves the
 //! queue; an undelivered one waits on disk, across restarts and `kill -9`, and is retried

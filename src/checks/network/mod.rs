@@ -144,7 +144,7 @@ impl Plan {
         self.timeout * self.attempts
     }
 
-    /// Whether the test speaks UDP (decided once, by [`speaks_udp`]).
+    /// Whether the test speaks UDP (decided once, by `speaks_udp`).
     pub fn udp(&self) -> bool {
         self.endpoint.is_udp()
     }
