@@ -4,10 +4,11 @@
 //! coordinator sends back. Services never wait for each other's checks.
 //!
 //! The start, stop and restart methods are in `methods`, the kill of a process tree in
-//! `process_tree`.
+//! `process_tree`, and when a cycle is due (`every`, cron schedules) in `schedule`.
 
 mod methods;
 mod process_tree;
+mod schedule;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -31,13 +32,13 @@ use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
 use crate::checks::verify::Known;
-use crate::config::model::cron::{CronSpec, CronTime};
 use crate::config::model::implicit::effective_rules;
-use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
+use crate::config::model::{Action, Config, EventKind, Metric, Rule, ServiceConfig, ServiceKind, Test};
 use crate::exec::{self, Exit};
 use crate::outcome::{EventState, TestResult};
 use crate::procfs::system::CpuTimes;
 use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+use schedule::next_minute;
 
 /// The alert an evaluation calls for: every transition with an action (Monit alerts on
 /// each, whatever the action), and, while the event stays failed, a notice per cycle that
@@ -331,10 +332,6 @@ impl ServiceTask {
         }
     }
 
-    fn has_cron(&self) -> bool {
-        matches!(self.service().every, Some(Every::Cron(_)))
-    }
-
     /// Carries out a command; for a start, stop or restart, whether it succeeded.
     async fn handle(&mut self, command: Command) -> Option<bool> {
         match command {
@@ -495,31 +492,6 @@ impl ServiceTask {
                 let timeout = self.config.limits.network_timeout().as_std();
                 let network = self.network.budget(&self.default_host(), timeout) + Duration::from_secs(1);
                 (timeout * 2).max(self.interval).max(network)
-            }
-        }
-    }
-
-    /// Whether `every` lets this cycle run.
-    fn due(&mut self) -> bool {
-        match &self.service().every {
-            None => true,
-            Some(Every::Cycles(n)) => (self.cycle - 1).is_multiple_of(u64::from(*n)),
-            Some(Every::Cron(spec)) | Some(Every::NotCron(spec)) => {
-                let not = matches!(self.service().every, Some(Every::NotCron(_)));
-                let Ok(cron) = CronSpec::parse(spec) else { return true };
-                let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                let minute = now / 60;
-                let matches = cron.matches(cron_time(now));
-                if not {
-                    return !matches;
-                }
-                // Run at most once per matching minute.
-                if matches && self.last_cron_minute != Some(minute) {
-                    self.last_cron_minute = Some(minute);
-                    true
-                } else {
-                    false
-                }
             }
         }
     }
@@ -1149,17 +1121,6 @@ impl ServiceTask {
     }
 }
 
-/// Sleeps until the next minute of the wall clock starts (never, when `enabled` is false).
-async fn next_minute(enabled: bool) {
-    if !enabled {
-        return std::future::pending().await;
-    }
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let into_minute = Duration::from_millis((now.as_millis() % 60_000) as u64);
-    // A little past the boundary, so the new minute is the one seen.
-    tokio::time::sleep(Duration::from_secs(60) - into_minute + Duration::from_millis(5)).await;
-}
-
 /// A pidfd on a process, registered with the runtime; none where pidfds are unavailable
 /// (the cycle then notices the exit).
 fn open_pidfd(pid: i32) -> Option<AsyncFd<OwnedFd>> {
@@ -1176,19 +1137,6 @@ async fn wait_readable(fd: &Option<AsyncFd<OwnedFd>>) {
             let _ = fd.readable().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// The fields of a time for cron matching, in local time.
-fn cron_time(epoch_secs: u64) -> CronTime {
-    use chrono::{Datelike, Timelike};
-    let time = chrono::DateTime::<chrono::Local>::from(SystemTime::UNIX_EPOCH + Duration::from_secs(epoch_secs));
-    CronTime {
-        minute: time.minute(),
-        hour: time.hour(),
-        day_of_month: time.day(),
-        month: time.month(),
-        day_of_week: time.weekday().num_days_from_sunday(),
     }
 }
 
