@@ -98,6 +98,17 @@ struct RuleSlot {
     history: RuleHistory,
 }
 
+/// The event a cycle's result is judged for: a written (or implied) rule, by its index in
+/// the task's rules, or one of the implicit events with a history of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Rule(usize),
+    /// The `data` event: the service's data could not be read (or the check timed out).
+    Data,
+    /// The `invalid` event: a file, fifo or directory of the wrong type.
+    Invalid,
+}
+
 /// The state of a service's task.
 pub struct ServiceTask {
     config: Arc<Config>,
@@ -475,7 +486,7 @@ impl ServiceTask {
             Ok(results) => results,
             Err(_) => {
                 let message = format!("check timed out after {} s", deadline.as_secs_f64());
-                vec![(usize::MAX, TestResult::Failed(message))]
+                vec![(Slot::Data, TestResult::Failed(message))]
             }
         };
         let elapsed = started.elapsed();
@@ -505,7 +516,7 @@ impl ServiceTask {
     }
 
     /// Observes the service and judges every rule.
-    async fn observe_and_judge(&mut self) -> Vec<(usize, TestResult)> {
+    async fn observe_and_judge(&mut self) -> Vec<(Slot, TestResult)> {
         let kind = self.service().check.clone();
         let mut exists = None;
         let mut existence_message = String::new();
@@ -784,8 +795,9 @@ impl ServiceTask {
             previous_fs_flags: previous_flags.as_deref(),
             path: self.config.services[self.index].check.path(),
         };
-        let mut results: Vec<(usize, TestResult)> =
-            self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        // One result per rule, in the rules' order: `results[index]` is rule `index`'s.
+        let mut results: Vec<(Slot, TestResult)> =
+            self.rules.iter().enumerate().map(|(i, slot)| (Slot::Rule(i), judge(&slot.test, &obs))).collect();
         if let Some(figures) = &link_figures {
             let now = Instant::now();
             for (index, slot) in self.rules.iter().enumerate() {
@@ -843,10 +855,10 @@ impl ServiceTask {
         if let Some(fs) = &fs_figures {
             self.fs_flags = Some(fs.mount.flags.clone());
         }
-        // The implicit `invalid` event (wrong file type): usize::MAX - 1 marks it.
+        // The implicit `invalid` event (wrong file type).
         if matches!(kind, ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. }) {
             results.push((
-                usize::MAX - 1,
+                Slot::Invalid,
                 match invalid {
                     Some(message) => TestResult::Failed(message),
                     None => TestResult::Succeeded("type test succeeded".to_owned()),
@@ -859,9 +871,9 @@ impl ServiceTask {
         if program_status.is_some() {
             self.previous_program_status = program_status;
         }
-        // The implicit `data` event: usize::MAX marks it.
+        // The implicit `data` event.
         results.push((
-            usize::MAX,
+            Slot::Data,
             match data_error {
                 Some(message) => TestResult::Failed(message),
                 None => TestResult::Succeeded("data access succeeded".to_owned()),
@@ -923,7 +935,7 @@ impl ServiceTask {
     }
 
     /// Evaluates the results, updates the status, and dispatches the actions.
-    async fn apply(&mut self, results: Vec<(usize, TestResult)>, elapsed: Duration) {
+    async fn apply(&mut self, results: Vec<(Slot, TestResult)>, elapsed: Duration) {
         let name = self.name();
         let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
         let mut events: Vec<crate::state::EventRecord> = Vec::new();
@@ -932,11 +944,14 @@ impl ServiceTask {
         let mut changed = std::collections::BTreeMap::new();
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
         let invalid_spec = RuleSpec::implicit(EventKind::Invalid, Action::Restart, Some(Action::Alert));
-        for (index, result) in &results {
-            let (spec, history) = match self.rules.get_mut(*index) {
-                Some(slot) => (slot.spec.clone(), &mut slot.history),
-                None if *index == usize::MAX - 1 => (invalid_spec.clone(), &mut self.invalid_history),
-                None => (data_spec.clone(), &mut self.data_history),
+        for (slot, result) in &results {
+            let (spec, history) = match *slot {
+                Slot::Rule(index) => {
+                    let rule = &mut self.rules[index];
+                    (rule.spec.clone(), &mut rule.history)
+                }
+                Slot::Invalid => (invalid_spec.clone(), &mut self.invalid_history),
+                Slot::Data => (data_spec.clone(), &mut self.data_history),
             };
             let decision = evaluate(&spec, history, result);
             let message = result.message().to_owned();
