@@ -4,8 +4,10 @@
 //! coordinator sends back. Services never wait for each other's checks.
 //!
 //! The start, stop and restart methods are in `methods`, the kill of a process tree in
-//! `process_tree`, and when a cycle is due (`every`, cron schedules) in `schedule`.
+//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`, and the
+//! observation of a file, fifo or directory in `file_observe`.
 
+mod file_observe;
 mod methods;
 mod process_tree;
 mod schedule;
@@ -27,7 +29,7 @@ use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{RestartLog, RuleHistory, RuleSpec, evaluate};
 use super::table_cache::TableCache;
 use crate::alert::{AlertSender, Notice, NoticeState};
-use crate::checks::file::{FileKind, FileReport, FileWatch};
+use crate::checks::file::{FileReport, FileWatch};
 use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
@@ -580,51 +582,12 @@ impl ServiceTask {
                 Err(e) => data_error = Some(format!("cannot read system data: {e}")),
             },
             ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } => {
-                let expected: &[FileKind] = match &kind {
-                    ServiceKind::File { .. } => &[FileKind::Regular, FileKind::Socket],
-                    ServiceKind::Fifo { .. } => &[FileKind::Fifo],
-                    _ => &[FileKind::Directory],
-                };
-                // A copy goes to the blocking thread: a read that fails or hangs leaves the
-                // watch (content position, checksum baseline) as it was.
-                let mut watch = self.file_watch.clone().unwrap_or_default();
-                let target = std::path::PathBuf::from(path);
-                let max_line = self.config.limits.file_content_buffer().bytes as usize;
-                let job = move || {
-                    let report = watch.observe(&target, max_line);
-                    (watch, report)
-                };
-                let report = match self.lane.run(&format!("reading {path}"), self.check_deadline(), job).await {
-                    Ok((watch, report)) => {
-                        if self.watch_error.is_none() {
-                            self.file_watch = Some(watch);
-                        }
-                        report
-                    }
-                    Err(e) => FileReport { error: Some(e), ..FileReport::default() },
-                };
-                exists = Some(report.info.is_some());
-                // Monit's words: `file doesn't exist`, `directory exists`.
-                let what = kind.keyword();
-                existence_message =
-                    if report.info.is_some() { format!("{what} exists") } else { format!("{what} doesn't exist") };
-                if let Some(info) = &report.info
-                    && !expected.contains(&info.kind)
-                {
-                    invalid = Some(format!("'{path}' is a {}, not a {}", info.kind.name(), expected[0].name()));
-                }
-                data_error = report.error.clone().or_else(|| self.watch_error.clone());
-                let content_rules = self.rules.iter().any(|slot| matches!(slot.test, Test::Content(_)));
-                self.data = match &report.info {
-                    Some(info) => ServiceData::File(crate::checks::file::status_data(
-                        info,
-                        report.checksum.as_deref(),
-                        self.file_watch.as_ref().and_then(FileWatch::hash),
-                        content_rules,
-                    )),
-                    None => ServiceData::None,
-                };
-                file_report = Some(report);
+                let seen = self.observe_file(&kind, path).await;
+                exists = Some(seen.report.info.is_some());
+                existence_message = seen.existence_message;
+                invalid = seen.invalid;
+                data_error = seen.data_error;
+                file_report = Some(seen.report);
             }
             ServiceKind::Filesystem { path } => {
                 let target = path.clone();
