@@ -2,6 +2,15 @@
 //! process exits, seen through a pidfd), evaluates the rules, sends the actions they call
 //! for to the coordinator, and carries out the start/stop/restart/monitor commands the
 //! coordinator sends back. Services never wait for each other's checks.
+//!
+//! The start, stop and restart methods are in `methods`, the kill of a process tree in
+//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`, and the
+//! observation of a file, fifo or directory in `file_observe`.
+
+mod file_observe;
+mod methods;
+mod process_tree;
+mod schedule;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -15,24 +24,23 @@ use tracing::{error, info, warn};
 
 use super::blocking::{BlockingLane, PIDFILE_DEADLINE};
 use super::coordinator::{Origin, Request};
-use super::failure::{failure_text, start_failure};
 use super::network::{Hold, NetworkChecks};
 use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{RestartLog, RuleHistory, RuleSpec, evaluate};
 use super::table_cache::TableCache;
 use crate::alert::{AlertSender, Notice, NoticeState};
-use crate::checks::file::{FileKind, FileReport, FileWatch};
+use crate::checks::file::{FileReport, FileWatch};
 use crate::checks::filesystem::FsFigures;
 use crate::checks::judge::{Observation, judge};
 use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
 use crate::checks::verify::Known;
-use crate::config::model::cron::{CronSpec, CronTime};
 use crate::config::model::implicit::effective_rules;
-use crate::config::model::{Action, Config, EventKind, Every, Metric, Rule, ServiceConfig, ServiceKind, Test};
+use crate::config::model::{Action, Config, EventKind, Metric, Rule, ServiceConfig, ServiceKind, Test};
 use crate::exec::{self, Exit};
 use crate::outcome::{EventState, TestResult};
 use crate::procfs::system::CpuTimes;
 use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+use schedule::next_minute;
 
 /// The alert an evaluation calls for: every transition with an action (Monit alerts on
 /// each, whatever the action), and, while the event stays failed, a notice per cycle that
@@ -63,9 +71,6 @@ fn alert_notice(
     Some(reminder)
 }
 
-/// How long after a start program failed its process may still appear.
-const FAILED_START_GRACE: Duration = Duration::from_secs(1);
-
 /// A command from the coordinator; every one answers when done.
 #[derive(Debug)]
 pub enum Command {
@@ -93,6 +98,17 @@ struct RuleSlot {
     test: Test,
     spec: RuleSpec,
     history: RuleHistory,
+}
+
+/// The event a cycle's result is judged for: a written (or implied) rule, by its index in
+/// the task's rules, or one of the implicit events with a history of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Rule(usize),
+    /// The `data` event: the service's data could not be read (or the check timed out).
+    Data,
+    /// The `invalid` event: a file, fifo or directory of the wrong type.
+    Invalid,
 }
 
 /// The state of a service's task.
@@ -329,10 +345,6 @@ impl ServiceTask {
         }
     }
 
-    fn has_cron(&self) -> bool {
-        matches!(self.service().every, Some(Every::Cron(_)))
-    }
-
     /// Carries out a command; for a start, stop or restart, whether it succeeded.
     async fn handle(&mut self, command: Command) -> Option<bool> {
         match command {
@@ -476,7 +488,7 @@ impl ServiceTask {
             Ok(results) => results,
             Err(_) => {
                 let message = format!("check timed out after {} s", deadline.as_secs_f64());
-                vec![(usize::MAX, TestResult::Failed(message))]
+                vec![(Slot::Data, TestResult::Failed(message))]
             }
         };
         let elapsed = started.elapsed();
@@ -497,31 +509,6 @@ impl ServiceTask {
         }
     }
 
-    /// Whether `every` lets this cycle run.
-    fn due(&mut self) -> bool {
-        match &self.service().every {
-            None => true,
-            Some(Every::Cycles(n)) => (self.cycle - 1).is_multiple_of(u64::from(*n)),
-            Some(Every::Cron(spec)) | Some(Every::NotCron(spec)) => {
-                let not = matches!(self.service().every, Some(Every::NotCron(_)));
-                let Ok(cron) = CronSpec::parse(spec) else { return true };
-                let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                let minute = now / 60;
-                let matches = cron.matches(cron_time(now));
-                if not {
-                    return !matches;
-                }
-                // Run at most once per matching minute.
-                if matches && self.last_cron_minute != Some(minute) {
-                    self.last_cron_minute = Some(minute);
-                    true
-                } else {
-                    false
-                }
-            }
-        }
-    }
-
     /// The first parent that is not monitored or has failed, if any.
     fn failed_parent(&self) -> Option<String> {
         self.service().depends.iter().find_map(|dep| {
@@ -531,7 +518,7 @@ impl ServiceTask {
     }
 
     /// Observes the service and judges every rule.
-    async fn observe_and_judge(&mut self) -> Vec<(usize, TestResult)> {
+    async fn observe_and_judge(&mut self) -> Vec<(Slot, TestResult)> {
         let kind = self.service().check.clone();
         let mut exists = None;
         let mut existence_message = String::new();
@@ -595,51 +582,12 @@ impl ServiceTask {
                 Err(e) => data_error = Some(format!("cannot read system data: {e}")),
             },
             ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } => {
-                let expected: &[FileKind] = match &kind {
-                    ServiceKind::File { .. } => &[FileKind::Regular, FileKind::Socket],
-                    ServiceKind::Fifo { .. } => &[FileKind::Fifo],
-                    _ => &[FileKind::Directory],
-                };
-                // A copy goes to the blocking thread: a read that fails or hangs leaves the
-                // watch (content position, checksum baseline) as it was.
-                let mut watch = self.file_watch.clone().unwrap_or_default();
-                let target = std::path::PathBuf::from(path);
-                let max_line = self.config.limits.file_content_buffer().bytes as usize;
-                let job = move || {
-                    let report = watch.observe(&target, max_line);
-                    (watch, report)
-                };
-                let report = match self.lane.run(&format!("reading {path}"), self.check_deadline(), job).await {
-                    Ok((watch, report)) => {
-                        if self.watch_error.is_none() {
-                            self.file_watch = Some(watch);
-                        }
-                        report
-                    }
-                    Err(e) => FileReport { error: Some(e), ..FileReport::default() },
-                };
-                exists = Some(report.info.is_some());
-                // Monit's words: `file doesn't exist`, `directory exists`.
-                let what = kind.keyword();
-                existence_message =
-                    if report.info.is_some() { format!("{what} exists") } else { format!("{what} doesn't exist") };
-                if let Some(info) = &report.info
-                    && !expected.contains(&info.kind)
-                {
-                    invalid = Some(format!("'{path}' is a {}, not a {}", info.kind.name(), expected[0].name()));
-                }
-                data_error = report.error.clone().or_else(|| self.watch_error.clone());
-                let content_rules = self.rules.iter().any(|slot| matches!(slot.test, Test::Content(_)));
-                self.data = match &report.info {
-                    Some(info) => ServiceData::File(crate::checks::file::status_data(
-                        info,
-                        report.checksum.as_deref(),
-                        self.file_watch.as_ref().and_then(FileWatch::hash),
-                        content_rules,
-                    )),
-                    None => ServiceData::None,
-                };
-                file_report = Some(report);
+                let seen = self.observe_file(&kind, path).await;
+                exists = Some(seen.report.info.is_some());
+                existence_message = seen.existence_message;
+                invalid = seen.invalid;
+                data_error = seen.data_error;
+                file_report = Some(seen.report);
             }
             ServiceKind::Filesystem { path } => {
                 let target = path.clone();
@@ -810,8 +758,9 @@ impl ServiceTask {
             previous_fs_flags: previous_flags.as_deref(),
             path: self.config.services[self.index].check.path(),
         };
-        let mut results: Vec<(usize, TestResult)> =
-            self.rules.iter().enumerate().map(|(i, slot)| (i, judge(&slot.test, &obs))).collect();
+        // One result per rule, in the rules' order: `results[index]` is rule `index`'s.
+        let mut results: Vec<(Slot, TestResult)> =
+            self.rules.iter().enumerate().map(|(i, slot)| (Slot::Rule(i), judge(&slot.test, &obs))).collect();
         if let Some(figures) = &link_figures {
             let now = Instant::now();
             for (index, slot) in self.rules.iter().enumerate() {
@@ -869,10 +818,10 @@ impl ServiceTask {
         if let Some(fs) = &fs_figures {
             self.fs_flags = Some(fs.mount.flags.clone());
         }
-        // The implicit `invalid` event (wrong file type): usize::MAX - 1 marks it.
+        // The implicit `invalid` event (wrong file type).
         if matches!(kind, ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. }) {
             results.push((
-                usize::MAX - 1,
+                Slot::Invalid,
                 match invalid {
                     Some(message) => TestResult::Failed(message),
                     None => TestResult::Succeeded("type test succeeded".to_owned()),
@@ -885,9 +834,9 @@ impl ServiceTask {
         if program_status.is_some() {
             self.previous_program_status = program_status;
         }
-        // The implicit `data` event: usize::MAX marks it.
+        // The implicit `data` event.
         results.push((
-            usize::MAX,
+            Slot::Data,
             match data_error {
                 Some(message) => TestResult::Failed(message),
                 None => TestResult::Succeeded("data access succeeded".to_owned()),
@@ -949,7 +898,7 @@ impl ServiceTask {
     }
 
     /// Evaluates the results, updates the status, and dispatches the actions.
-    async fn apply(&mut self, results: Vec<(usize, TestResult)>, elapsed: Duration) {
+    async fn apply(&mut self, results: Vec<(Slot, TestResult)>, elapsed: Duration) {
         let name = self.name();
         let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
         let mut events: Vec<crate::state::EventRecord> = Vec::new();
@@ -958,11 +907,14 @@ impl ServiceTask {
         let mut changed = std::collections::BTreeMap::new();
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
         let invalid_spec = RuleSpec::implicit(EventKind::Invalid, Action::Restart, Some(Action::Alert));
-        for (index, result) in &results {
-            let (spec, history) = match self.rules.get_mut(*index) {
-                Some(slot) => (slot.spec.clone(), &mut slot.history),
-                None if *index == usize::MAX - 1 => (invalid_spec.clone(), &mut self.invalid_history),
-                None => (data_spec.clone(), &mut self.data_history),
+        for (slot, result) in &results {
+            let (spec, history) = match *slot {
+                Slot::Rule(index) => {
+                    let rule = &mut self.rules[index];
+                    (rule.spec.clone(), &mut rule.history)
+                }
+                Slot::Invalid => (invalid_spec.clone(), &mut self.invalid_history),
+                Slot::Data => (data_spec.clone(), &mut self.data_history),
             };
             let decision = evaluate(&spec, history, result);
             let message = result.message().to_owned();
@@ -1145,241 +1097,6 @@ impl ServiceTask {
             board.update(&name, |s| s.last_action = Some(outcome));
         });
     }
-
-    /// Starts the service if it is not running, and waits for its process.
-    async fn do_start(&mut self) -> Result<(), String> {
-        if self.is_running().await {
-            return Ok(());
-        }
-        let Some(program) = self.service().start.clone() else {
-            return Err(format!("'{}' has no start program", self.name()));
-        };
-        self.run_method("start", &program, true).await
-    }
-
-    /// Stops the service and waits until its process is gone.
-    async fn do_stop(&mut self) -> Result<(), String> {
-        let located = match self.finder {
-            Some(_) => Some(self.locate().await),
-            None => None,
-        };
-        match (self.service().stop.clone(), located) {
-            (_, Some(Located::Missing(_))) => Ok(()),
-            (Some(program), _) => self.run_method("stop", &program, false).await,
-            // Without a stop program nothing is signalled but a process verified as the
-            // service's.
-            (None, Some(Located::Unverified(reason))) => {
-                let message = format!("not stopped: {reason}");
-                error!(service = %self.name(), "{message}");
-                Err(message)
-            }
-            (None, Some(Located::Running(id, _))) => {
-                // No stop program: terminate the process and its descendants ourselves
-                // (SIGTERM, then SIGKILL to what is left), so no worker is orphaned.
-                let tree = process_tree(id.pid);
-                info!(
-                    service = %self.name(),
-                    "no stop program: sending SIGTERM to pid {} and its {} descendants",
-                    id.pid,
-                    tree.len() - 1
-                );
-                signal_tree(&tree, rustix::process::Signal::TERM);
-                let gone = self.wait_gone(self.config.limits.stop_timeout().as_std()).await;
-                // Descendants get the same grace; whatever still runs is killed.
-                if !gone || tree.iter().skip(1).any(|&(pid, started)| still_the_same(pid, started)) {
-                    signal_tree(&tree, rustix::process::Signal::KILL);
-                }
-                Ok(())
-            }
-            (None, None) => Ok(()),
-        }
-    }
-
-    /// Runs a start, stop or restart program. For a process service, waits until its
-    /// process appears (start/restart) or disappears (stop) within the method's timeout.
-    async fn run_method(
-        &mut self,
-        method: &str,
-        program: &crate::config::model::ProgramConfig,
-        expect_running: bool,
-    ) -> Result<(), String> {
-        let name = self.name();
-        let limits = &self.config.limits;
-        let default_timeout = match method {
-            "start" => limits.start_timeout(),
-            "stop" => limits.stop_timeout(),
-            _ => limits.restart_timeout(),
-        }
-        .as_std();
-        let result = match program_spec(
-            &self.config,
-            self.service(),
-            program,
-            default_timeout,
-            &self.data,
-            &EventContext::default(),
-        ) {
-            Ok(spec) => {
-                let timeout = spec.timeout;
-                info!(service = %name, "{method}: '{}'", program.command);
-                let previous = self.tracked.map(|k| k.identity);
-                self.run_and_wait(spec, timeout, expect_running, previous).await
-            }
-            Err(e) => Err(e),
-        };
-        let (success, message) = match &result {
-            Ok(()) => (true, format!("{method} succeeded")),
-            Err(e) => (false, e.clone()),
-        };
-        if let Err(e) = &result {
-            error!(service = %name, "{}", failure_text(method, e));
-        } else {
-            info!(service = %name, "{method} succeeded");
-        }
-        self.board.update(&name, |s| {
-            s.last_action = Some(ActionOutcome { action: method.to_owned(), at: SystemTime::now(), success, message });
-        });
-        self.exec_event(match &result {
-            Ok(()) => TestResult::Succeeded(format!("{method} succeeded")),
-            Err(e) => TestResult::Failed(failure_text(method, e)),
-        });
-        result
-    }
-
-    /// Posts the implicit `exec` event (Monit's `Execution failed`): failed when a start,
-    /// stop or restart program fails (exits non-zero, times out, or its process never
-    /// comes or goes), succeeded when one works again or the process is found running.
-    /// It stays in the status until then.
-    fn exec_event(&mut self, result: TestResult) {
-        let name = self.name();
-        let spec = RuleSpec::implicit(EventKind::Exec, Action::Alert, Some(Action::Alert));
-        let decision = evaluate(&spec, &mut self.exec_history, &result);
-        let mut events = Vec::new();
-        if let Some(state) = decision.transition {
-            if state == EventState::Succeeded {
-                // (A failure is logged where the program failed.)
-                info!(service = %name, "{}", result.message());
-            }
-            events.push(crate::state::EventRecord {
-                at: SystemTime::now(),
-                event: EventKind::Exec,
-                state,
-                message: result.message().to_owned(),
-                action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
-            });
-        }
-        if let Some(notice) = alert_notice(&name, &spec, &self.exec_history, &result, &decision) {
-            self.alerts.post(notice);
-        }
-        self.exec_failure = (self.exec_history.state == EventState::Failed).then(|| result.message().to_owned());
-        let failure = self.exec_failure.clone();
-        self.board.update(&name, |s| {
-            s.push_events(events);
-            match failure {
-                Some(message) => s.failed.insert(EventKind::Exec, message),
-                None => s.failed.remove(&EventKind::Exec),
-            };
-        });
-    }
-
-    async fn run_and_wait(
-        &mut self,
-        spec: exec::ProgramSpec,
-        timeout: Duration,
-        expect_running: bool,
-        previous: Option<Identity>,
-    ) -> Result<(), String> {
-        let command = spec.argv.join(" ");
-        // Taken before the spawn: the program's own deadline is never earlier than this one.
-        let deadline = Instant::now() + timeout;
-        let mut running = exec::spawn(&spec).await.map_err(|e| format!("'{command}': {e}"))?;
-        let is_process = self.finder.is_some();
-        let mut exit: Option<Exit> = None;
-        let mut failed_at: Option<Instant> = None;
-        let mut delay = Duration::from_millis(10);
-        loop {
-            if exit.is_none() {
-                if deadline.saturating_duration_since(Instant::now()) > delay {
-                    tokio::select! {
-                        e = running.exited() => exit = Some(e),
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                } else {
-                    // At the deadline: the exit, or the kill of the program's whole group,
-                    // awaited to its end (a kill cut short could leave the group alive).
-                    exit = Some(running.exited().await);
-                }
-            } else {
-                tokio::time::sleep(delay).await;
-            }
-            if !is_process {
-                if let Some(e) = exit {
-                    let finished = running.finish(e).await;
-                    return if finished.exit.success() {
-                        Ok(())
-                    } else {
-                        Err(format!("'{command}' {} -- {}", finished.exit, finished.output.trim()))
-                    };
-                }
-                continue;
-            }
-            // A fresh look, not the one the pidfd marked as exited.
-            let located = self.locate().await;
-            // Started: a process other than the one before, or the same one once the
-            // program reported success (a restart program may keep the pid).
-            let done = match &located {
-                Located::Running(id, _) => {
-                    expect_running && (Some(*id) != previous || exit.as_ref().is_some_and(Exit::success))
-                }
-                Located::Missing(_) => !expect_running,
-                // A stop program that succeeded is believed, though its process cannot
-                // be told apart; a start waits for a process that can.
-                Located::Unverified(_) => !expect_running && exit.as_ref().is_some_and(Exit::success),
-            };
-            if done {
-                if let Located::Running(id, _) = located {
-                    self.track(id);
-                }
-                return Ok(());
-            }
-            // A program that failed gets a short grace for its process to show up (some
-            // report failure yet start), not the whole timeout as in Monit.
-            let failed = exit.as_ref().is_some_and(|e| !e.success())
-                && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE;
-            let timed_out = matches!(exit, Some(Exit::TimedOut));
-            if failed || timed_out || Instant::now() >= deadline {
-                if exit.is_none() {
-                    // Still running at the deadline: it gets no longer than the timeout.
-                    running.kill_group().await;
-                }
-                return Err(start_failure(&command, exit.as_ref(), &running.output(), timeout));
-            }
-            delay = (delay * 2).min(Duration::from_millis(250));
-        }
-    }
-
-    /// Waits until the tracked process is gone, up to `timeout`.
-    async fn wait_gone(&mut self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if !self.is_running().await {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        false
-    }
-}
-
-/// Sleeps until the next minute of the wall clock starts (never, when `enabled` is false).
-async fn next_minute(enabled: bool) {
-    if !enabled {
-        return std::future::pending().await;
-    }
-    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    let into_minute = Duration::from_millis((now.as_millis() % 60_000) as u64);
-    // A little past the boundary, so the new minute is the one seen.
-    tokio::time::sleep(Duration::from_secs(60) - into_minute + Duration::from_millis(5)).await;
 }
 
 /// A pidfd on a process, registered with the runtime; none where pidfds are unavailable
@@ -1398,19 +1115,6 @@ async fn wait_readable(fd: &Option<AsyncFd<OwnedFd>>) {
             let _ = fd.readable().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// The fields of a time for cron matching, in local time.
-fn cron_time(epoch_secs: u64) -> CronTime {
-    use chrono::{Datelike, Timelike};
-    let time = chrono::DateTime::<chrono::Local>::from(SystemTime::UNIX_EPOCH + Duration::from_secs(epoch_secs));
-    CronTime {
-        minute: time.minute(),
-        hour: time.hour(),
-        day_of_month: time.day(),
-        month: time.month(),
-        day_of_week: time.weekday().num_days_from_sunday(),
     }
 }
 
@@ -1441,31 +1145,5 @@ fn network_data(
             errors_per_second: r.tx_errors,
             errors_total: c.tx_errors,
         },
-    }
-}
-
-/// A process and its descendants, each with its start time (its identity with the pid).
-fn process_tree(pid: i32) -> Vec<(i32, u64)> {
-    std::iter::once(pid)
-        .chain(crate::procfs::process::descendants_of(pid))
-        .filter_map(|p| crate::procfs::process::read_stat(p).ok().map(|s| (p, s.start_ticks)))
-        .collect()
-}
-
-/// Whether `pid` still names the live process that started at `started`.
-fn still_the_same(pid: i32, started: u64) -> bool {
-    crate::procfs::process::read_stat(pid).is_ok_and(|s| s.start_ticks == started && !s.is_zombie())
-}
-
-/// Signals every process of a tree that is still the one recorded, never a recycled pid,
-/// and never one that is no service's (PID 1, rmonit, its ancestors), whatever the tree.
-fn signal_tree(tree: &[(i32, u64)], signal: rustix::process::Signal) {
-    for &(pid, started) in tree {
-        if still_the_same(pid, started)
-            && crate::checks::verify::never_the_service(pid).is_none()
-            && let Some(target) = rustix::process::Pid::from_raw(pid)
-        {
-            let _ = rustix::process::kill_process(target, signal);
-        }
     }
 }
