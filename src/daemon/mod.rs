@@ -534,8 +534,12 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
             _ = save_tick.tick() => {
                 let now = state_of(&config, running.engine.board());
                 if last_saved.as_ref() != Some(&now) {
-                    match persist::save(&statefile, &now) {
-                        Ok(()) => last_saved = Some(now),
+                    // The write and its fsync run off the async threads: a slow disk delays
+                    // the next save, never a check or an answer.
+                    let (path, saving) = (statefile.clone(), now.clone());
+                    match tokio::task::spawn_blocking(move || persist::save(&path, &saving)).await {
+                        Ok(Ok(())) => last_saved = Some(now),
+                        Ok(Err(e)) => warn!("cannot write the state file {}: {e}", statefile.display()),
                         Err(e) => warn!("cannot write the state file {}: {e}", statefile.display()),
                     }
                 }

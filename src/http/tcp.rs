@@ -72,7 +72,12 @@ impl TcpServer {
     pub async fn start(httpd: Option<&HttpdConfig>, router: Router) -> Result<Option<TcpServer>, String> {
         let Some(httpd) = httpd else { return Ok(None) };
         let Some(port) = httpd.port else { return Ok(None) };
-        let (auth, warnings) = Authenticator::new(httpd);
+        // Host names in `allow` and `address` are resolved (and htpasswd files read) off the
+        // async threads: a slow resolver delays this listener only.
+        let owned = httpd.clone();
+        let (auth, warnings) = tokio::task::spawn_blocking(move || Authenticator::new(&owned))
+            .await
+            .map_err(|e| format!("httpd: reading the allow list failed: {e}"))?;
         for warning in warnings {
             warn!("httpd: {warning}");
         }
@@ -85,7 +90,10 @@ impl TcpServer {
             Some(ssl) => Some(super::tls::acceptor(ssl)?),
             None => None,
         };
-        let address = bind_address(httpd.address.as_deref(), port)?;
+        let host = httpd.address.clone();
+        let address = tokio::task::spawn_blocking(move || bind_address(host.as_deref(), port))
+            .await
+            .map_err(|e| format!("httpd address: resolving failed: {e}"))??;
         if !address.ip().is_loopback() && tls.is_none() && !httpd.insecure {
             return Err(format!(
                 "httpd: refusing to serve {address} without TLS: passwords would cross the network in clear; \
