@@ -98,7 +98,7 @@ pub fn read_regular(path: &Path, limit: u64) -> io::Result<(Vec<u8>, Opened)> {
 
 /// Whether an error is the one [`open_regular`] gives for a path of the wrong type.
 pub fn is_wrong_type(error: &io::Error) -> bool {
-    error.kind() == io::ErrorKind::InvalidInput
+    wrong_type_name(error).is_some()
 }
 
 /// The type [`open_regular`] found instead of a regular file ("directory", "fifo"), if that

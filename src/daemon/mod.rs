@@ -168,8 +168,9 @@ fn runs_this_binary(pid: i32) -> bool {
             .map(|l| l.to_string_lossy().trim_end_matches(" (deleted)").to_owned())
     };
     let comm = |p: &str| std::fs::read_to_string(format!("/proc/{p}/comm")).ok();
-    let (theirs, ours) = (pid.to_string(), "self");
-    (exe(&theirs).is_some() && exe(&theirs) == exe(ours)) || (comm(&theirs).is_some() && comm(&theirs) == comm(ours))
+    let theirs = pid.to_string();
+    let same = |read: &dyn Fn(&str) -> Option<String>| read(&theirs).is_some_and(|t| Some(t) == read("self"));
+    same(&exe) || same(&comm)
 }
 
 fn write_pidfile(path: &Path) -> Result<(), String> {
@@ -537,9 +538,11 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                     // The write and its fsync run off the async threads: a slow disk delays
                     // the next save, never a check or an answer.
                     let (path, saving) = (statefile.clone(), now.clone());
-                    match tokio::task::spawn_blocking(move || persist::save(&path, &saving)).await {
-                        Ok(Ok(())) => last_saved = Some(now),
-                        Ok(Err(e)) => warn!("cannot write the state file {}: {e}", statefile.display()),
+                    let saved = tokio::task::spawn_blocking(move || persist::save(&path, &saving))
+                        .await
+                        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                    match saved {
+                        Ok(()) => last_saved = Some(now),
                         Err(e) => warn!("cannot write the state file {}: {e}", statefile.display()),
                     }
                 }

@@ -271,7 +271,6 @@ impl Authenticator {
                 Err(e) => return Err(format!("cannot check the password of '{user}': {e}")),
             }
         }
-        let user = crate::escape::control_chars(user);
         Err(if known { format!("wrong password for user '{user}'") } else { format!("unknown user '{user}'") })
     }
 
