@@ -5,9 +5,12 @@
 pub mod file;
 pub mod filesystem;
 pub mod judge;
+pub mod lane;
 pub mod link;
 pub mod network;
+pub mod observer;
 pub mod process;
 pub mod protocol;
 pub mod system;
+pub mod table_cache;
 pub mod verify;

@@ -14,9 +14,9 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{error, info};
 
 use super::coordinator::{Requester, record_action};
-use super::programs::{EventContext, program_spec};
 use crate::alert::AlertSender;
 use crate::config::model::Config;
+use crate::exec::programs::{EventContext, program_spec};
 use crate::exec::{self, Exit};
 use crate::state::{ActionOutcome, Board};
 

@@ -5,17 +5,14 @@
 //! Readers see the engine through the status [`Board`] and the cloneable [`EngineHandle`],
 //! never its internals.
 
-pub mod blocking;
 pub mod coordinator;
 pub mod custom;
 pub mod failure;
 pub mod network;
 pub mod pidfile_watch;
-pub mod programs;
 pub mod queue;
 pub mod rules;
 pub mod service;
-pub mod table_cache;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,13 +21,14 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::checks::observer::Shared;
+use crate::checks::table_cache::TableCache;
 use crate::config::model::defaults::DAEMON_INTERVAL;
 use crate::config::model::{Action, Config, Mode, OnReboot};
 use crate::state::{Board, Monitoring, ServiceStatus};
 pub use coordinator::Requester;
 use coordinator::{Coordinator, Origin, Remembered, Request};
 use service::{Command, ServiceTask};
-use table_cache::TableCache;
 
 /// A user action on services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,24 +213,15 @@ pub fn spawn(
     let matching = config.services.iter().any(|s| {
         matches!(&s.check, crate::config::model::ServiceKind::Process(crate::config::model::ProcessTarget::Matching(_)))
     });
-    let table = TableCache::new(matching);
+    let shared = Shared { table: TableCache::new(matching), interval };
     let mut senders = Vec::new();
     for (index, service) in config.services.iter().enumerate() {
         let (tx, rx) = mpsc::unbounded_channel();
         senders.push(tx);
         let monitoring = initial_monitoring(&config, service, &options);
-        let task = ServiceTask::new(
-            config.clone(),
-            index,
-            board.clone(),
-            monitoring,
-            request_tx.clone(),
-            rx,
-            table.clone(),
-            interval,
-        )
-        .with_restored(restored(&options, service))
-        .with_alerts(options.alerts.clone());
+        let task = ServiceTask::new(config.clone(), index, board.clone(), monitoring, request_tx.clone(), rx, &shared)
+            .with_restored(restored(&options, service))
+            .with_alerts(options.alerts.clone());
         let cancel = cancel.clone();
         tasks.spawn(task.run(start_delay, cancel));
     }

@@ -3,11 +3,12 @@
 //! for to the coordinator, and carries out the start/stop/restart/monitor commands the
 //! coordinator sends back. Services never wait for each other's checks.
 //!
-//! The start, stop and restart methods are in `methods`, the kill of a process tree in
-//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`, and the
-//! observation of a file, fifo or directory in `file_observe`.
+//! What a service measures, and the state it keeps for that between cycles, is its kind's
+//! observer (`checks::observer`), chosen once when the task is built; the task is the
+//! loop, its inbox, and the glue from results to events, alerts and actions. The start,
+//! stop and restart methods are in `methods`, the kill of a process tree in
+//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`.
 
-mod file_observe;
 mod methods;
 mod process_tree;
 mod schedule;
@@ -16,30 +17,22 @@ use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
-use super::blocking::{BlockingLane, PIDFILE_DEADLINE};
 use super::coordinator::{Origin, Request};
 use super::network::{Hold, NetworkChecks};
-use super::programs::{EventContext, command_spec, program_spec};
 use super::rules::{RestartLog, RuleHistory, RuleSpec, evaluate};
-use super::table_cache::TableCache;
 use crate::alert::{AlertSender, Notice, NoticeState};
-use crate::checks::file::{FileReport, FileWatch};
-use crate::checks::filesystem::FsFigures;
-use crate::checks::judge::{Observation, judge};
-use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
-use crate::checks::verify::Known;
+use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
 use crate::config::model::implicit::effective_rules;
-use crate::config::model::{Action, Config, EventKind, Metric, Rule, ServiceConfig, ServiceKind, Test};
-use crate::exec::{self, Exit};
+use crate::config::model::{Action, Config, EventKind, Rule, ServiceConfig, ServiceKind, Test};
+use crate::exec;
+use crate::exec::programs::{EventContext, command_spec, program_spec};
 use crate::outcome::{EventState, TestResult};
-use crate::procfs::system::CpuTimes;
-use crate::state::{ActionOutcome, Board, Monitoring, ProgramData, ServiceData};
+use crate::state::{ActionOutcome, Board, Monitoring, ServiceData};
 use schedule::next_minute;
 
 /// The alert an evaluation calls for: every transition with an action (Monit alerts on
@@ -94,8 +87,8 @@ pub enum Command {
     ActionsDone(oneshot::Sender<u64>),
 }
 
+/// A rule's spec and its history; its test is at the same index in the task's tests.
 struct RuleSlot {
-    test: Test,
     spec: RuleSpec,
     history: RuleHistory,
 }
@@ -118,19 +111,10 @@ pub struct ServiceTask {
     board: Board,
     rules: Vec<RuleSlot>,
     monitoring: Monitoring,
-    finder: Option<Finder>,
-    /// The process taken for the service last, and a pidfd on it.
-    tracked: Option<Known>,
-    /// The process last taken for the service, kept when it is gone or untracked: the
-    /// evidence a pidfile naming an older process is weighed against (it is never
-    /// forgotten by a missing or hostile pidfile).
-    last_known: Option<Known>,
-    pidfd: Option<AsyncFd<OwnedFd>>,
-    /// A process the pidfd saw exit: never "found" again, even while a zombie.
-    exited: Option<Identity>,
-    cpu_sample: Option<CpuSample>,
-    /// Ids and limits of the tracked process, read once per process.
-    fixed: Option<(Identity, Fixed)>,
+    /// Every rule's test, in the order of `rules`.
+    tests: Vec<Test>,
+    /// What the service's kind measures, and its state between cycles.
+    observer: Box<dyn Observe>,
     /// History of the implicit `data` event (unreadable data, zombies).
     data_history: RuleHistory,
     /// History of the implicit `invalid` event (a file of the wrong type).
@@ -139,27 +123,6 @@ pub struct ServiceTask {
     /// and its message while failed.
     exec_history: RuleHistory,
     exec_failure: Option<String>,
-    /// State of a file check between cycles (checksums, content position).
-    file_watch: Option<FileWatch>,
-    /// Why the file check's patterns could not be prepared (a bad regex, an unreadable
-    /// pattern file): a `data` failure at every cycle.
-    watch_error: Option<String>,
-    /// The content rules of a `check program`, compiled once: (rule index, matcher).
-    output_matchers: Vec<(usize, Result<crate::checks::file::Matcher, String>)>,
-    /// Where the service's blocking file work runs.
-    lane: BlockingLane,
-    /// What the last cycle saw of the file (or mount point), for `changed` tests.
-    previous_file: Option<crate::checks::file::FileInfo>,
-    /// The last disk reading of a filesystem, for rates.
-    fs_disk: Option<(crate::checks::filesystem::DiskStats, Instant)>,
-    /// `check network`: the last reading of the interface, and its counters over the day.
-    link_previous: Option<(crate::checks::link::Reading, Instant)>,
-    traffic_log: crate::checks::link::TrafficLog,
-    /// The mount flags of the last cycle.
-    fs_flags: Option<String>,
-    system_sample: Option<CpuTimes>,
-    previous_ids: Option<(i32, i32)>,
-    previous_program_status: Option<i32>,
     data: ServiceData,
     cycle: u64,
     last_cron_minute: Option<u64>,
@@ -169,7 +132,6 @@ pub struct ServiceTask {
     actions_done: u64,
     coordinator: mpsc::UnboundedSender<Request>,
     inbox: mpsc::UnboundedReceiver<Command>,
-    table: TableCache,
     interval: Duration,
     /// Connection and ping tests, and what they found last.
     network: NetworkChecks,
@@ -186,86 +148,36 @@ impl ServiceTask {
         monitoring: Monitoring,
         coordinator: mpsc::UnboundedSender<Request>,
         inbox: mpsc::UnboundedReceiver<Command>,
-        table: TableCache,
-        interval: Duration,
+        shared: &Shared,
     ) -> ServiceTask {
         let service = &config.services[index];
         let written = effective_rules(service);
         let (network, extra) = NetworkChecks::new(&written);
-        let mut rules: Vec<RuleSlot> = written
-            .into_iter()
-            .map(|rule: Rule| RuleSlot {
-                spec: RuleSpec::from_rule(&rule),
-                test: rule.test,
-                history: RuleHistory::default(),
-            })
-            .collect();
+        let mut tests = Vec::with_capacity(written.len() + extra.len());
+        let mut rules = Vec::with_capacity(written.len() + extra.len());
+        for rule in written {
+            let rule: Rule = rule;
+            rules.push(RuleSlot { spec: RuleSpec::from_rule(&rule), history: RuleHistory::default() });
+            tests.push(rule.test);
+        }
         // The `speed` and `timestamp` events of network rules have slots of their own.
-        rules.extend(extra.into_iter().map(|slot| RuleSlot {
-            test: slot.test,
-            spec: slot.spec,
-            history: RuleHistory::default(),
-        }));
-        let tests: Vec<Test> = effective_rules(service).into_iter().map(|r| r.test).collect();
-        let (file_watch, watch_error) = match &service.check {
-            ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. } => {
-                match FileWatch::new(&tests, &service.ignore_content) {
-                    Ok(watch) => (Some(watch), None),
-                    Err(e) => (None, Some(format!("cannot prepare the content rules: {e}"))),
-                }
-            }
-            _ => (None, None),
-        };
-        let output_matchers = match &service.check {
-            ServiceKind::Program(_) => tests
-                .iter()
-                .enumerate()
-                .filter_map(|(i, test)| match test {
-                    Test::Content(pattern) => Some((i, crate::checks::file::Matcher::new(pattern))),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        // Processes running as the start program's user may be named by any pidfile.
-        let as_uid = service
-            .start
-            .as_ref()
-            .and_then(|start| exec::resolve_credentials(start.uid.as_deref(), None).ok().flatten())
-            .map(|credentials| credentials.uid);
-        let finder = match &service.check {
-            ServiceKind::Process(target) => Finder::new(target, as_uid).ok(),
-            _ => None,
-        };
+        for slot in extra {
+            rules.push(RuleSlot { spec: slot.spec, history: RuleHistory::default() });
+            tests.push(slot.test);
+        }
+        let observer = observer::for_service(service, &tests, shared);
         ServiceTask {
             config,
             index,
             board,
             rules,
             monitoring,
-            finder,
-            tracked: None,
-            last_known: None,
-            pidfd: None,
-            exited: None,
-            cpu_sample: None,
-            fixed: None,
+            tests,
+            observer,
             data_history: RuleHistory::default(),
             invalid_history: RuleHistory::default(),
             exec_history: RuleHistory::default(),
             exec_failure: None,
-            file_watch,
-            watch_error,
-            output_matchers,
-            lane: BlockingLane::default(),
-            previous_file: None,
-            fs_disk: None,
-            link_previous: None,
-            traffic_log: Default::default(),
-            fs_flags: None,
-            system_sample: None,
-            previous_ids: None,
-            previous_program_status: None,
             data: ServiceData::None,
             cycle: 0,
             last_cron_minute: None,
@@ -273,8 +185,7 @@ impl ServiceTask {
             actions_done: 0,
             coordinator,
             inbox,
-            table,
-            interval,
+            interval: shared.interval,
             network,
             alerts: AlertSender::default(),
         }
@@ -291,10 +202,10 @@ impl ServiceTask {
     pub fn with_restored(mut self, saved: Option<&crate::state::persist::ServiceState>) -> ServiceTask {
         if let Some(saved) = saved {
             self.restarts = RestartLog::restored(saved.restarts);
-            if let Some(watch) = self.file_watch.as_mut() {
-                watch.position = saved.content_position;
-                watch.baseline = saved.checksum_baseline.clone();
-            }
+            self.observer.restore(Kept {
+                content_position: saved.content_position,
+                checksum_baseline: saved.checksum_baseline.clone(),
+            });
         }
         self
     }
@@ -331,10 +242,11 @@ impl ServiceTask {
                     }
                     None => return,
                 },
-                _ = wait_readable(&self.pidfd) => {
+                _ = wait_readable(self.observer.exit_signal()) => {
                     // The tracked process exited: check now rather than at the next tick.
-                    self.pidfd = None;
-                    self.exited = self.tracked.map(|k| k.identity);
+                    if let Some(process) = self.observer.process() {
+                        process.exited();
+                    }
                     self.cycle_now(true).await;
                 }
                 _ = ticker.tick() => self.cycle_now(false).await,
@@ -430,34 +342,9 @@ impl ServiceTask {
 
     /// Whether the service's object is there now (the process runs, for a process).
     async fn is_running(&mut self) -> bool {
-        match &self.finder {
-            Some(_) => matches!(self.locate().await, Located::Running(..)),
+        match self.observer.process() {
+            Some(process) => process.is_running().await,
             None => true,
-        }
-    }
-
-    /// Finds the process, honouring exits seen by the pidfd. Off the async threads: a
-    /// pidfile may be a FIFO (refused at once) or on a hung filesystem (refused at
-    /// [`PIDFILE_DEADLINE`], and at once while that read has not come back).
-    async fn locate(&mut self) -> Located {
-        let Some(finder) = self.finder.clone() else { return Located::Missing("not a process".to_owned()) };
-        let table = match finder.needs_table() {
-            true => Some(self.table.get(self.interval / 2).await),
-            false => None,
-        };
-        let known = self.last_known;
-        let what = match &finder {
-            Finder::Pidfile { path, .. } => format!("reading the pidfile {path}"),
-            _ => "looking for the process".to_owned(),
-        };
-        let located = self
-            .lane
-            .run(&what, PIDFILE_DEADLINE, move || finder.locate(table.as_deref(), known.as_ref()))
-            .await
-            .unwrap_or_else(Located::Unverified);
-        match located {
-            Located::Running(id, _) if Some(id) == self.exited => Located::Missing("process is not running".to_owned()),
-            other => other,
         }
     }
 
@@ -519,264 +406,24 @@ impl ServiceTask {
 
     /// Observes the service and judges every rule.
     async fn observe_and_judge(&mut self) -> Vec<(Slot, TestResult)> {
-        let kind = self.service().check.clone();
-        let mut exists = None;
-        let mut existence_message = String::new();
-        let mut program_status = None;
-        let mut program_output = None;
-        let mut data_error = None;
-        let mut invalid: Option<String> = None;
-        let mut file_report: Option<FileReport> = None;
-        let mut fs_figures: Option<FsFigures> = None;
-        let mut fs_mount_info: Option<crate::checks::file::FileInfo> = None;
-        let mut link_figures: Option<crate::checks::link::LinkFigures> = None;
-        match &kind {
-            ServiceKind::Process(_) => {
-                let needs_table = self.needs_table();
-                match self.locate().await {
-                    Located::Running(id, stat) => {
-                        if self.tracked.map(|k| k.identity) != Some(id) {
-                            self.track(id);
-                        }
-                        if self.fixed.as_ref().is_none_or(|(fid, _)| *fid != id) || self.needs_fresh_ids() {
-                            self.fixed = Some((id, Fixed::read(id.pid)));
-                        }
-                        let fixed = self.fixed.map(|(_, f)| f).unwrap_or_default();
-                        // Children and totals: from the table if this service reads it anyway,
-                        // else from the process's own children files.
-                        let family = match (needs_table, self.finder.as_ref().is_some_and(Finder::needs_table)) {
-                            (false, _) => None,
-                            (true, true) => Some(Family::from_table(&*self.table.get(self.interval / 2).await, id.pid)),
-                            (true, false) => Some(Family::from_children_files(id.pid, stat.threads)),
-                        };
-                        let previous = self.cpu_sample;
-                        let (data, sample) = measure(id, &stat, &fixed, family.as_ref(), previous);
-                        self.cpu_sample = Some(sample);
-                        if data.zombie {
-                            data_error = Some(format!("process with pid {} is a zombie", id.pid));
-                        }
-                        exists = Some(true);
-                        existence_message = format!("process is running with pid {}", id.pid);
-                        self.data = ServiceData::Process(data);
-                    }
-                    Located::Missing(reason) => {
-                        self.untrack();
-                        exists = Some(false);
-                        existence_message = reason;
-                        self.data = ServiceData::None;
-                    }
-                    Located::Unverified(reason) => {
-                        // Not judged as existing or not: no rule restarts it; the data
-                        // event says why, and nothing is signalled.
-                        self.untrack();
-                        data_error = Some(reason);
-                        self.data = ServiceData::None;
-                    }
-                }
-            }
-            ServiceKind::System => match crate::checks::system::measure(self.system_sample) {
-                Ok((data, times)) => {
-                    self.system_sample = Some(times);
-                    self.data = ServiceData::System(data);
-                }
-                Err(e) => data_error = Some(format!("cannot read system data: {e}")),
-            },
-            ServiceKind::File { path } | ServiceKind::Fifo { path } | ServiceKind::Directory { path } => {
-                let seen = self.observe_file(&kind, path).await;
-                exists = Some(seen.report.info.is_some());
-                existence_message = seen.existence_message;
-                invalid = seen.invalid;
-                data_error = seen.data_error;
-                file_report = Some(seen.report);
-            }
-            ServiceKind::Filesystem { path } => {
-                let target = path.clone();
-                let job = move || {
-                    let mount = crate::checks::filesystem::find_mount(&target)?;
-                    let usage = crate::checks::filesystem::usage(std::path::Path::new(&mount.mount_point)).ok()?;
-                    let disk = crate::checks::filesystem::disk_stats(mount.major, mount.minor);
-                    // Permission and owner of the path named: the mount point or the device node.
-                    let info = crate::checks::file::stat(std::path::Path::new(&target)).ok().flatten();
-                    Some((mount, usage, disk, info))
-                };
-                let found =
-                    match self.lane.run(&format!("reading the filesystem {path}"), self.check_deadline(), job).await {
-                        Ok(found) => found,
-                        Err(e) => {
-                            data_error = Some(e);
-                            None
-                        }
-                    };
-                match found {
-                    Some((mount, usage, disk, info)) => {
-                        let now = Instant::now();
-                        let rates = match (self.fs_disk, disk) {
-                            (Some(before), Some(after)) => crate::checks::filesystem::rates(before, (after, now)),
-                            _ => None,
-                        };
-                        self.fs_disk = disk.map(|d| (d, now));
-                        exists = Some(true);
-                        existence_message = format!("filesystem {path} is mounted on {}", mount.mount_point);
-                        let figures = FsFigures { mount, usage, rates };
-                        self.data = ServiceData::Filesystem(figures.status_data(info.as_ref()));
-                        fs_figures = Some(figures);
-                        fs_mount_info = info;
-                    }
-                    None => {
-                        exists = Some(false);
-                        existence_message = format!("filesystem {path} is not mounted");
-                        self.data = ServiceData::None;
-                    }
-                }
-            }
-            ServiceKind::Program(program) => {
-                let spec = command_spec(
-                    &self.config,
-                    self.service(),
-                    &program.command,
-                    program.uid.as_deref(),
-                    program.gid.as_deref(),
-                    program.timeout.map_or_else(|| self.config.limits.program_timeout().as_std(), |t| t.as_std()),
-                    &self.data,
-                    &EventContext::default(),
-                );
-                match spec {
-                    Ok(spec) => {
-                        let started = SystemTime::now();
-                        let (finished, pid) = match exec::spawn(&spec).await {
-                            Ok(running) => {
-                                let pid = running.pid();
-                                (running.wait().await, pid)
-                            }
-                            Err(reason) => {
-                                let exit = Exit::SpawnFailed(reason);
-                                (exec::Finished { exit, output: String::new(), duration: Duration::ZERO }, 0)
-                            }
-                        };
-                        if finished.exit == Exit::TimedOut {
-                            // Monit's words (its elapsed time; ours is the timeout itself).
-                            error!(
-                                service = %self.name(),
-                                "program timed out after {} s. Killing program with pid {pid}",
-                                spec.timeout.as_secs_f64()
-                            );
-                        }
-                        match finished.exit {
-                            Exit::SpawnFailed(reason) => {
-                                data_error = Some(format!("failed to execute '{}': {reason}", program.command))
-                            }
-                            exit => {
-                                let status = exit.program_status();
-                                program_status = Some(status);
-                                program_output = Some(finished.output.clone());
-                                self.data = ServiceData::Program(ProgramData {
-                                    started: Some(started),
-                                    exit_status: Some(status),
-                                    output: finished.output,
-                                });
-                            }
-                        }
-                    }
-                    Err(e) => data_error = Some(e),
-                }
-            }
-            ServiceKind::Network(target) => {
-                use crate::checks::link;
-                use crate::config::model::NetworkTarget;
-                let (interface, address) = match target {
-                    NetworkTarget::Interface(i) => (Some(i.as_str()), None),
-                    NetworkTarget::Address(a) => (None, Some(a.as_str())),
-                };
-                let described = interface.or(address).unwrap_or_default().to_owned();
-                let reading = match link::interface_of(interface, address) {
-                    Some(name) => {
-                        let job = move || link::read(&name);
-                        self.lane
-                            .run("reading the interface", self.check_deadline(), job)
-                            .await
-                            .ok()
-                            .and_then(Result::ok)
-                    }
-                    None => None,
-                };
-                match reading {
-                    Some(reading) => {
-                        let now = Instant::now();
-                        let rates = self.link_previous.as_ref().map(|(before, at)| {
-                            link::rates(before.counters, reading.counters, now.duration_since(*at))
-                        });
-                        let previous_capacity =
-                            self.link_previous.as_ref().map(|(before, _)| (before.speed_mbps, before.full_duplex));
-                        self.traffic_log.record(now, reading.counters);
-                        exists = Some(true);
-                        existence_message = format!("interface {} exists", reading.name);
-                        self.data = ServiceData::Network(network_data(&reading, rates.as_ref()));
-                        self.link_previous = Some((reading.clone(), now));
-                        link_figures = Some(link::LinkFigures { reading, rates, previous_capacity });
-                    }
-                    None => {
-                        exists = Some(false);
-                        existence_message = format!("network interface {described} does not exist");
-                        self.data = ServiceData::None;
-                        self.link_previous = None;
-                    }
-                }
-            }
-            ServiceKind::Host { .. } => {}
-        }
-        let previous_ids = self.previous_ids;
-        let previous_status = self.previous_program_status;
-        let process = match &self.data {
-            ServiceData::Process(p) => Some(p.clone()),
-            _ => None,
+        let config = Arc::clone(&self.config);
+        let scope = Scope {
+            config: &config,
+            service: &config.services[self.index],
+            tests: &self.tests,
+            data: &self.data,
+            deadline: self.check_deadline(),
         };
-        let system = match &self.data {
-            ServiceData::System(s) => Some(s.clone()),
-            _ => None,
-        };
-        let file_info = file_report.as_ref().and_then(|r| r.info).or(fs_mount_info);
-        let previous_file = self.previous_file;
-        let previous_checksum = self.file_watch.as_ref().and_then(|w| w.previous_checksum.clone());
-        let baseline = self.file_watch.as_ref().and_then(|w| w.baseline.clone());
-        let checksum = file_report.as_ref().and_then(|r| r.checksum.clone());
-        let previous_flags = self.fs_flags.clone();
-        let obs = Observation {
-            exists,
-            existence_message,
-            process: process.as_ref(),
-            previous_ids,
-            system: system.as_ref(),
-            program_status,
-            previous_program_status: previous_status,
-            program_output: program_output.as_deref(),
-            file: file_info.as_ref(),
-            previous_file: previous_file.as_ref(),
-            checksum: checksum.as_deref(),
-            previous_checksum: previous_checksum.as_deref(),
-            checksum_baseline: baseline.as_deref(),
-            filesystem: fs_figures.as_ref(),
-            previous_fs_flags: previous_flags.as_deref(),
-            path: self.config.services[self.index].check.path(),
-        };
+        let seen = self.observer.observe(scope).await;
+        self.data = seen.data;
         // One result per rule, in the rules' order: `results[index]` is rule `index`'s.
         let mut results: Vec<(Slot, TestResult)> =
-            self.rules.iter().enumerate().map(|(i, slot)| (Slot::Rule(i), judge(&slot.test, &obs))).collect();
-        if let Some(figures) = &link_figures {
-            let now = Instant::now();
-            for (index, slot) in self.rules.iter().enumerate() {
-                if let Some(result) = crate::checks::link::judge(&slot.test, figures, &self.traffic_log, now) {
-                    results[index].1 = result;
-                }
-            }
-        } else if matches!(self.service().check, ServiceKind::Network(_)) && exists == Some(false) {
-            // A missing interface is a link down (Monit's verdict).
-            for (index, slot) in self.rules.iter().enumerate() {
-                if matches!(slot.test, Test::LinkDown) {
-                    results[index].1 = TestResult::Failed(obs.existence_message.clone());
-                }
-            }
-        }
+            seen.results.into_iter().enumerate().map(|(i, result)| (Slot::Rule(i), result)).collect();
         if !self.network.is_empty() {
+            let process = match &self.data {
+                ServiceData::Process(p) => Some(p.clone()),
+                _ => None,
+            };
             let hold = self.network_hold(process.as_ref());
             let host = self.default_host();
             let timeout = self.config.limits.network_timeout().as_std();
@@ -784,60 +431,13 @@ impl ServiceTask {
                 results[index].1 = result;
             }
         }
-        // Content rules: lines of a file, or the output of a program.
-        for (index, slot) in self.rules.iter().enumerate() {
-            let Test::Content(_) = &slot.test else { continue };
-            let fired: Vec<String> = match (&file_report, &program_output) {
-                (Some(report), _) => {
-                    report.content.iter().find(|(i, _)| *i == index).map(|(_, l)| l.clone()).unwrap_or_default()
-                }
-                (None, Some(output)) => match self.output_matchers.iter().find(|(i, _)| *i == index) {
-                    Some((_, Ok(m))) => output.lines().filter(|l| m.fires(l)).map(str::to_owned).collect(),
-                    Some((_, Err(e))) => {
-                        results[index].1 = TestResult::Failed(format!("cannot check the content: {e}"));
-                        continue;
-                    }
-                    None => Vec::new(),
-                },
-                _ => continue,
-            };
-            results[index].1 = if fired.is_empty() {
-                TestResult::Unchanged("content has not matched".to_owned())
-            } else {
-                TestResult::Changed(format!("content match:\n{}", fired.join("\n")))
-            };
-        }
-        if file_report.is_some() || fs_figures.is_some() {
-            self.previous_file = file_info;
-        }
-        if let Some(watch) = self.file_watch.as_mut()
-            && checksum.is_some()
-        {
-            watch.previous_checksum = checksum;
-        }
-        if let Some(fs) = &fs_figures {
-            self.fs_flags = Some(fs.mount.flags.clone());
-        }
-        // The implicit `invalid` event (wrong file type).
-        if matches!(kind, ServiceKind::File { .. } | ServiceKind::Fifo { .. } | ServiceKind::Directory { .. }) {
-            results.push((
-                Slot::Invalid,
-                match invalid {
-                    Some(message) => TestResult::Failed(message),
-                    None => TestResult::Succeeded("type test succeeded".to_owned()),
-                },
-            ));
-        }
-        if let Some(p) = &process {
-            self.previous_ids = Some((p.pid, p.ppid));
-        }
-        if program_status.is_some() {
-            self.previous_program_status = program_status;
+        if let Some(invalid) = seen.invalid {
+            results.push((Slot::Invalid, invalid));
         }
         // The implicit `data` event.
         results.push((
             Slot::Data,
-            match data_error {
+            match seen.data_error {
                 Some(message) => TestResult::Failed(message),
                 None => TestResult::Succeeded("data access succeeded".to_owned()),
             },
@@ -864,37 +464,6 @@ impl ServiceTask {
         let Some(start) = &self.service().start else { return Hold::None };
         let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
         if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
-    }
-
-    /// Uid and gid rules read the ids every cycle (a process may switch users).
-    fn needs_fresh_ids(&self) -> bool {
-        self.rules.iter().any(|slot| matches!(slot.test, Test::Uid { .. } | Test::Gid { .. }))
-    }
-
-    fn needs_table(&self) -> bool {
-        self.rules.iter().any(|slot| {
-            matches!(
-                slot.test,
-                Test::Resource {
-                    metric: Metric::Children | Metric::TotalCpu | Metric::TotalMemory | Metric::TotalFiledescriptors,
-                    ..
-                }
-            )
-        })
-    }
-
-    fn track(&mut self, id: Identity) {
-        self.tracked = Some(Known::of(id));
-        self.last_known = self.tracked;
-        self.exited = None;
-        self.cpu_sample = None;
-        self.pidfd = open_pidfd(id.pid);
-    }
-
-    fn untrack(&mut self) {
-        self.tracked = None;
-        self.pidfd = None;
-        self.cpu_sample = None;
     }
 
     /// Evaluates the results, updates the status, and dispatches the actions.
@@ -966,8 +535,7 @@ impl ServiceTask {
         }
         let monitoring = self.monitoring;
         let restarts = self.restarts.len() as u32;
-        let position = self.file_watch.as_ref().and_then(|w| w.position);
-        let baseline = self.file_watch.as_ref().and_then(|w| w.baseline.clone());
+        let Kept { content_position: position, checksum_baseline: baseline } = self.observer.kept();
         let connections = self.network.figures.clone();
         self.board.update(&name, |s| {
             s.connections = connections;
@@ -1099,51 +667,12 @@ impl ServiceTask {
     }
 }
 
-/// A pidfd on a process, registered with the runtime; none where pidfds are unavailable
-/// (the cycle then notices the exit).
-fn open_pidfd(pid: i32) -> Option<AsyncFd<OwnedFd>> {
-    let pid = rustix::process::Pid::from_raw(pid)?;
-    let fd = rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::NONBLOCK).ok()?;
-    // SAFETY: the fd is a fresh pidfd owned by this AsyncFd alone and stays open as long
-    // as it is registered.
-    unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.ok()
-}
-
-async fn wait_readable(fd: &Option<AsyncFd<OwnedFd>>) {
+/// Waits until the pidfd (if any) becomes readable: the process exited.
+async fn wait_readable(fd: Option<&AsyncFd<OwnedFd>>) {
     match fd {
         Some(fd) => {
             let _ = fd.readable().await;
         }
         None => std::future::pending().await,
-    }
-}
-
-/// A network interface's figures for the status, from a reading and its rates.
-fn network_data(
-    reading: &crate::checks::link::Reading,
-    rates: Option<&crate::checks::link::Rates>,
-) -> crate::state::status::NetworkData {
-    use crate::state::status::{LinkDirection, NetworkData};
-    let (c, r) = (reading.counters, rates.copied().unwrap_or_default());
-    NetworkData {
-        up: reading.up,
-        speed_mbps: reading.speed_mbps,
-        full_duplex: reading.full_duplex,
-        download: LinkDirection {
-            packets_per_second: r.rx_packets,
-            packets_total: c.rx_packets,
-            bytes_per_second: r.rx_bytes,
-            bytes_total: c.rx_bytes,
-            errors_per_second: r.rx_errors,
-            errors_total: c.rx_errors,
-        },
-        upload: LinkDirection {
-            packets_per_second: r.tx_packets,
-            packets_total: c.tx_packets,
-            bytes_per_second: r.tx_bytes,
-            bytes_total: c.tx_bytes,
-            errors_per_second: r.tx_errors,
-            errors_total: c.tx_errors,
-        },
     }
 }

@@ -11,6 +11,7 @@
 
 mod children;
 mod output;
+pub mod programs;
 mod spawn;
 
 #[cfg(test)]

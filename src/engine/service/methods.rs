@@ -11,8 +11,8 @@ use super::{ServiceTask, alert_notice};
 use crate::checks::process::{Identity, Located};
 use crate::config::model::{Action, EventKind};
 use crate::engine::failure::{failure_text, start_failure};
-use crate::engine::programs::{EventContext, program_spec};
 use crate::engine::rules::{RuleSpec, evaluate};
+use crate::exec::programs::{EventContext, program_spec};
 use crate::exec::{self, Exit};
 use crate::outcome::{EventState, TestResult};
 use crate::state::ActionOutcome;
@@ -34,8 +34,8 @@ impl ServiceTask {
 
     /// Stops the service and waits until its process is gone.
     pub(super) async fn do_stop(&mut self) -> Result<(), String> {
-        let located = match self.finder {
-            Some(_) => Some(self.locate().await),
+        let located = match self.observer.process() {
+            Some(process) => Some(process.locate().await),
             None => None,
         };
         match (self.service().stop.clone(), located) {
@@ -97,7 +97,7 @@ impl ServiceTask {
             Ok(spec) => {
                 let timeout = spec.timeout;
                 info!(service = %name, "{method}: '{}'", program.command);
-                let previous = self.tracked.map(|k| k.identity);
+                let previous = self.observer.process().and_then(|p| p.tracked());
                 self.run_and_wait(spec, timeout, expect_running, previous).await
             }
             Err(e) => Err(e),
@@ -168,7 +168,7 @@ impl ServiceTask {
         // Taken before the spawn: the program's own deadline is never earlier than this one.
         let deadline = Instant::now() + timeout;
         let mut running = exec::spawn(&spec).await.map_err(|e| format!("'{command}': {e}"))?;
-        let is_process = self.finder.is_some();
+        let is_process = self.observer.process().is_some();
         let mut exit: Option<Exit> = None;
         let mut failed_at: Option<Instant> = None;
         let mut delay = Duration::from_millis(10);
@@ -199,7 +199,8 @@ impl ServiceTask {
                 continue;
             }
             // A fresh look, not the one the pidfd marked as exited.
-            let located = self.locate().await;
+            let Some(process) = self.observer.process() else { continue };
+            let located = process.locate().await;
             // Started: a process other than the one before, or the same one once the
             // program reported success (a restart program may keep the pid).
             let done = match &located {
@@ -213,7 +214,7 @@ impl ServiceTask {
             };
             if done {
                 if let Located::Running(id, _) = located {
-                    self.track(id);
+                    process.track(id);
                 }
                 return Ok(());
             }

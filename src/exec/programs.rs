@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::{self as exec, ProgramSpec};
 use crate::config::model::{Config, ProgramConfig, ServiceConfig, split_command};
-use crate::exec::{self, ProgramSpec};
 use crate::state::{ProcessData, ServiceData};
 
 /// What the `MONIT_*` variables describe.
