@@ -7,62 +7,35 @@
 //! observer (`checks::observer`), chosen once when the task is built; the task is the
 //! loop, its inbox, and the glue from results to events, alerts and actions. The start,
 //! stop and restart methods are in `methods`, the kill of a process tree in
-//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`.
+//! `process_tree`, when a cycle is due (`every`, cron schedules) in `schedule`, what a
+//! cycle's results mean (events, alerts, status) in `events`, and where the actions the
+//! rules call for go in `actions`.
 
+mod actions;
+mod events;
 mod methods;
 mod process_tree;
 mod schedule;
 
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
-use tracing::{error, info, warn};
+use tracing::info;
 
-use super::coordinator::{Origin, Request};
+use super::coordinator::Request;
 use super::network::{Hold, NetworkChecks};
-use super::rules::{RestartLog, RuleHistory, RuleSpec, evaluate};
-use crate::alert::{AlertSender, Notice, NoticeState};
+use super::rules::{RestartLog, RuleHistory, RuleSpec};
+use crate::alert::AlertSender;
 use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
 use crate::config::model::implicit::effective_rules;
-use crate::config::model::{Action, Config, EventKind, Rule, ServiceConfig, ServiceKind, Test};
-use crate::exec;
-use crate::exec::programs::{EventContext, command_spec, program_spec};
-use crate::outcome::{EventState, TestResult};
-use crate::state::{ActionOutcome, Board, Monitoring, ServiceData};
+use crate::config::model::{Config, Rule, ServiceConfig, ServiceKind, Test};
+use crate::outcome::TestResult;
+use crate::state::{Board, Monitoring, ServiceData};
 use schedule::next_minute;
-
-/// The alert an evaluation calls for: every transition with an action (Monit alerts on
-/// each, whatever the action), and, while the event stays failed, a notice per cycle that
-/// recipients with a `reminder` count.
-fn alert_notice(
-    service: &str,
-    spec: &RuleSpec,
-    history: &RuleHistory,
-    result: &TestResult,
-    decision: &super::rules::Decision,
-) -> Option<Notice> {
-    if let Some(state) = decision.transition {
-        let state = match state {
-            EventState::Failed => NoticeState::Failed,
-            EventState::Succeeded => NoticeState::Succeeded,
-            EventState::Changed => NoticeState::Changed,
-            EventState::Init | EventState::Unchanged => return None,
-        };
-        let action = decision.action.as_ref()?;
-        return Some(Notice::transition(service, spec.event, state, result.message(), action.name()));
-    }
-    if history.state != EventState::Failed || matches!(result, TestResult::Skipped) {
-        return None;
-    }
-    let mut reminder =
-        Notice::transition(service, spec.event, NoticeState::Failed, result.message(), spec.failed.name());
-    reminder.cycles_in_state = history.cycles_in_state;
-    Some(reminder)
-}
 
 /// A command from the coordinator; every one answers when done.
 #[derive(Debug)]
@@ -464,206 +437,6 @@ impl ServiceTask {
         let Some(start) = &self.service().start else { return Hold::None };
         let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
         if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
-    }
-
-    /// Evaluates the results, updates the status, and dispatches the actions.
-    async fn apply(&mut self, results: Vec<(Slot, TestResult)>, elapsed: Duration) {
-        let name = self.name();
-        let mut actions: Vec<(Action, EventKind, String)> = Vec::new();
-        let mut events: Vec<crate::state::EventRecord> = Vec::new();
-        let mut notices: Vec<Notice> = Vec::new();
-        let mut failed = std::collections::BTreeMap::new();
-        let mut changed = std::collections::BTreeMap::new();
-        let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
-        let invalid_spec = RuleSpec::implicit(EventKind::Invalid, Action::Restart, Some(Action::Alert));
-        for (slot, result) in &results {
-            let (spec, history) = match *slot {
-                Slot::Rule(index) => {
-                    let rule = &mut self.rules[index];
-                    (rule.spec.clone(), &mut rule.history)
-                }
-                Slot::Invalid => (invalid_spec.clone(), &mut self.invalid_history),
-                Slot::Data => (data_spec.clone(), &mut self.data_history),
-            };
-            let decision = evaluate(&spec, history, result);
-            let message = result.message().to_owned();
-            if let Some(state) = decision.transition {
-                events.push(crate::state::EventRecord {
-                    at: SystemTime::now(),
-                    event: spec.event,
-                    state,
-                    message: message.clone(),
-                    action: decision.action.as_ref().map_or("ignore", |a| a.name()).to_owned(),
-                });
-                match state {
-                    EventState::Failed => error!(service = %name, "{message}"),
-                    EventState::Changed => warn!(service = %name, "{message}"),
-                    _ => info!(service = %name, "{message}"),
-                }
-            } else if decision.pending_failure {
-                warn!(service = %name, "{message}");
-            } else if history.state == EventState::Failed && matches!(result, TestResult::Failed(_)) {
-                // Monit logs a failure again at every cycle while it lasts.
-                error!(service = %name, "{message}");
-            }
-            notices.extend(alert_notice(&name, &spec, history, result, &decision));
-            match history.state {
-                EventState::Failed => {
-                    failed.insert(spec.event, message.clone());
-                }
-                EventState::Changed if decision.transition == Some(EventState::Changed) => {
-                    changed.insert(spec.event, message.clone());
-                }
-                _ => {}
-            }
-            if let Some(action) = decision.action {
-                actions.push((action, spec.event, message));
-            }
-        }
-        if self.exec_failure.is_some() && matches!(self.data, ServiceData::Process(_)) {
-            self.exec_event(TestResult::Succeeded(
-                "process is running after previous exec error (slow starting or manually recovered?)".to_owned(),
-            ));
-        }
-        if let Some(message) = &self.exec_failure {
-            failed.insert(EventKind::Exec, message.clone());
-        }
-        let data = self.data.clone();
-        let millis = elapsed.as_millis() as u64;
-        if self.monitoring == Monitoring::Initializing {
-            self.monitoring = Monitoring::Monitored;
-        }
-        let monitoring = self.monitoring;
-        let restarts = self.restarts.len() as u32;
-        let Kept { content_position: position, checksum_baseline: baseline } = self.observer.kept();
-        let connections = self.network.figures.clone();
-        self.board.update(&name, |s| {
-            s.connections = connections;
-            s.content_position = position;
-            s.checksum_baseline = baseline;
-            s.monitoring = monitoring;
-            s.restarts = restarts;
-            s.push_events(events);
-            s.failed = failed;
-            s.changed = changed;
-            s.waiting = false;
-            s.collected_at = Some(SystemTime::now());
-            s.data = data;
-            s.check_millis.insert("cycle".to_owned(), millis);
-        });
-        for notice in notices {
-            self.alerts.post(notice);
-        }
-        for (action, event, message) in actions {
-            self.dispatch(action, event, message);
-        }
-    }
-
-    /// Sends a rule's action where it is carried out.
-    fn dispatch(&mut self, action: Action, event: EventKind, message: String) {
-        let name = self.name();
-        let passive = matches!(self.service().mode, Some(crate::config::model::Mode::Passive));
-        match action {
-            // The event's own line is the log (Monit writes no other); the notifier sends it.
-            Action::Alert => {}
-            Action::Exec(exec) => {
-                let spec = command_spec(
-                    &self.config,
-                    self.service(),
-                    &exec.command,
-                    exec.uid.as_deref(),
-                    exec.gid.as_deref(),
-                    self.config.limits.exec_timeout.unwrap_or(self.config.limits.program_timeout()).as_std(),
-                    &self.data,
-                    &EventContext { event: event.failed_text().to_owned(), description: message },
-                );
-                self.spawn_program("exec", spec);
-            }
-            Action::Custom(action_name) => {
-                let Some(custom) =
-                    self.service().actions.iter().find(|a| a.name.eq_ignore_ascii_case(&action_name)).cloned()
-                else {
-                    return;
-                };
-                let spec = program_spec(
-                    &self.config,
-                    self.service(),
-                    &custom.program,
-                    self.config.limits.program_timeout().as_std(),
-                    &self.data,
-                    &EventContext { event: event.failed_text().to_owned(), description: message },
-                );
-                self.spawn_program(&custom.name, spec);
-            }
-            _ if passive => info!(service = %name, "passive mode: {} not done, alert only", action.name()),
-            Action::Restart | Action::Start => {
-                let limits = self.config.services[self.index].restart_limits.clone();
-                match self.restarts.check_and_record(&limits, self.cycle) {
-                    Some((limit_action, count, cycles)) => {
-                        let message = format!(
-                            "service restarted {count} times within {cycles} cycles(s) - {}",
-                            limit_action.name()
-                        );
-                        error!(service = %name, "{message}");
-                        // Monit's Timeout event: alerted to every recipient that takes it.
-                        self.alerts.post(Notice::transition(
-                            &name,
-                            EventKind::Timeout,
-                            NoticeState::Failed,
-                            &message,
-                            limit_action.name(),
-                        ));
-                        self.dispatch_request(limit_action, Origin::RestartLimit);
-                    }
-                    None => self.dispatch_request(action, self.rule_origin()),
-                }
-            }
-            Action::Stop | Action::Unmonitor | Action::Monitor => self.dispatch_request(action, self.rule_origin()),
-        }
-    }
-
-    /// The origin of a rule's request: what the service had been through when its cycle
-    /// saw the failure.
-    fn rule_origin(&self) -> Origin {
-        Origin::Rule { after: self.actions_done }
-    }
-
-    fn dispatch_request(&self, action: Action, origin: Origin) {
-        let _ = self.coordinator.send(Request {
-            service: self.index,
-            action,
-            origin,
-            until: None,
-            reply: None,
-            along_with: None,
-        });
-    }
-
-    /// Runs an exec or custom action in the background and records its outcome.
-    fn spawn_program(&self, what: &str, spec: Result<exec::ProgramSpec, String>) {
-        let name = self.name();
-        let board = self.board.clone();
-        let what = what.to_owned();
-        tokio::spawn(async move {
-            let outcome = match spec {
-                Ok(spec) => {
-                    info!(service = %name, "{what}: '{}'", spec.argv.join(" "));
-                    let finished = exec::run(&spec).await;
-                    let success = finished.exit.success();
-                    ActionOutcome {
-                        action: what,
-                        at: SystemTime::now(),
-                        success,
-                        message: format!("{} {}", finished.exit, finished.output.trim()),
-                    }
-                }
-                Err(e) => ActionOutcome { action: what, at: SystemTime::now(), success: false, message: e },
-            };
-            if !outcome.success {
-                warn!(service = %name, "{} failed: {}", outcome.action, outcome.message);
-            }
-            board.update(&name, |s| s.last_action = Some(outcome));
-        });
     }
 }
 

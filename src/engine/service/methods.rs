@@ -6,8 +6,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tracing::{error, info};
 
+use super::ServiceTask;
+use super::events::alert_notice;
 use super::process_tree::{process_tree, signal_tree, still_the_same};
-use super::{ServiceTask, alert_notice};
 use crate::checks::process::{Identity, Located};
 use crate::config::model::{Action, EventKind};
 use crate::engine::failure::{failure_text, start_failure};
