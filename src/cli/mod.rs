@@ -1,7 +1,10 @@
 //! The command line: Monit's options and verbs (reference §5), plus `config show|convert`.
 //!
-//! Options come first, then a verb and its arguments, as with `monit`. Verbs that need the
-//! daemon arrive with the engine and control-plane issues; until then they say so and exit 1.
+//! Options come first, then a verb and its arguments, as with `monit`; no verb runs the
+//! daemon. The verbs that act on services or read their status talk to the running daemon
+//! over the control socket (`control::client`); with no daemon running, an action is carried
+//! out in-process (`offline_cmd`). `-t`, `config`, `procmatch` and the small tools need no
+//! daemon.
 
 mod action_cmd;
 mod args;

@@ -3,6 +3,7 @@
 //! with Access-Accept or Accounting-Response whose response authenticator proves the
 //! server knows the secret.
 
+use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 
 use super::{Session, io};
@@ -66,17 +67,12 @@ fn judge(request: &[u8], answer: &[u8], secret: &str) -> Result<(), String> {
     }
 }
 
-/// HMAC-MD5 (RFC 2104).
+/// HMAC-MD5 (RFC 2104), the Message-Authenticator of RFC 3579.
 fn hmac_md5(key: &[u8], message: &[u8]) -> [u8; 16] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..16].copy_from_slice(&Md5::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Md5::digest([pad(0x36), message.to_vec()].concat());
-    Md5::digest([pad(0x5c), inner.to_vec()].concat()).into()
+    // HMAC takes a key of any length (a long one is hashed first): this cannot fail.
+    let mut mac = Hmac::<Md5>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 #[cfg(test)]

@@ -3,11 +3,11 @@
 //! iteration count, and the check of the server's signature. No channel binding.
 
 use base64ct::{Base64, Encoding};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 /// The most PBKDF2 iterations accepted (PostgreSQL uses 4096; a huge count is a DoS).
 const MAX_ITERATIONS: u32 = 1_000_000;
-const HMAC_BLOCK: usize = 64;
 
 /// A SCRAM exchange in progress: what the client sent first and its nonce.
 pub struct Scram {
@@ -92,28 +92,17 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
-/// HMAC-SHA-256 (RFC 2104).
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; HMAC_BLOCK];
-    if key.len() > HMAC_BLOCK {
-        block[..32].copy_from_slice(&sha256(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = sha256(&[pad(0x36), message.to_vec()].concat());
-    sha256(&[pad(0x5c), inner.to_vec()].concat())
+/// HMAC-SHA-256 (RFC 2104), SCRAM's `HMAC()`.
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    // HMAC takes a key of any length (a long one is hashed first): this cannot fail.
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// PBKDF2 with HMAC-SHA-256, one 32-byte block (RFC 8018), as SCRAM's `Hi()`.
 fn pbkdf2_sha256(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
-    let mut u = hmac_sha256(password, &[salt, &1u32.to_be_bytes()].concat());
-    let mut result = u;
-    for _ in 1..iterations {
-        u = hmac_sha256(password, &u);
-        result.iter_mut().zip(u).for_each(|(r, x)| *r ^= x);
-    }
-    result
+    pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password, salt, iterations)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Query, State};
 use maud::{Markup, html};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 use super::layout::{PageContext, page, status_class};
 use super::{CsrfToken, html_response};
@@ -152,14 +153,23 @@ fn figures(service: &ServiceStatus) -> Markup {
     html! { (text) @if !response.is_empty() { @if !text.is_empty() { " · " } (response) } }
 }
 
+/// What stays bare in a path segment: RFC 3986's unreserved characters. Everything else, and
+/// every byte of a non-ASCII character, is percent-encoded (upper-case hex).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// Percent-encoding of a service name in a path.
 pub fn urlencode(name: &str) -> String {
-    let mut out = String::new();
-    for byte in name.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
+    percent_encoding::utf8_percent_encode(name, PATH_SEGMENT).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::urlencode;
+
+    #[test]
+    fn service_names_are_percent_encoded_as_path_segments() {
+        assert_eq!(urlencode("web-1_a.b~c"), "web-1_a.b~c");
+        assert_eq!(urlencode("a b/c?d#e%f+g"), "a%20b%2Fc%3Fd%23e%25f%2Bg");
+        assert_eq!(urlencode("café"), "caf%C3%A9");
     }
-    out
 }
