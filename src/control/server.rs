@@ -159,18 +159,13 @@ pub async fn serve(
                 continue;
             }
         };
-        let caller = crate::http::Caller {
-            who: format!("uid {uid}"),
-            from: "unix socket".to_owned(),
-            read_only,
-            via_tcp: false,
-        };
+        let transport = crate::http::lockdown::Transport::Unix { uid, read_only };
         let router = router.clone();
         let cancel = cancel.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 let router = router.clone();
-                request.extensions_mut().insert(caller.clone());
+                request.extensions_mut().insert(transport);
                 async move {
                     use tower::ServiceExt;
                     router.oneshot(request.map(axum::body::Body::new)).await

@@ -420,7 +420,7 @@ async fn sample_history(state: AppState, path: PathBuf) {
 
 /// The TCP listener of `set httpd port`, if configured.
 async fn start_web(config: &Config, state: &AppState) -> Result<Option<http::tcp::TcpServer>, String> {
-    http::tcp::TcpServer::start(config.httpd.as_ref(), http::router(state.clone())).await
+    http::tcp::TcpServer::start(config.httpd.as_ref(), state.clone()).await
 }
 
 /// After a reload: the TCP listener restarted when `set httpd` changed. A listener that

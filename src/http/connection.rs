@@ -58,7 +58,7 @@ where
 
 /// `408 Request Timeout`, with Monit's one-line error page.
 fn timeout_answer(timeout: Duration) -> Vec<u8> {
-    let page = super::tcp::error_page(
+    let page = super::lockdown::error_page(
         hyper::StatusCode::REQUEST_TIMEOUT,
         &format!("The request did not arrive within {} s", timeout.as_secs_f64()),
     );

@@ -1,8 +1,9 @@
 //! The control plane's HTTP interface: one axum router, served on the unix socket for the
-//! CLI (and, in the control-plane issue, on TCP for browsers). Monit's endpoints
-//! (`/_status`, `/_summary`, `/_report`, `/_doaction`, `/_ping`) take their parameters from
-//! the query (GET) or a form body (POST), as Monit's do. The dashboard's pages ([`web`]) are
-//! part of the same router, so the same listeners, credentials and lock-down apply.
+//! CLI and on TCP for browsers and Monit's CLI. Monit's endpoints (`/_status`, `/_summary`,
+//! `/_report`, `/_doaction`, `/_ping`) take their parameters from the query (GET) or a form
+//! body (POST), as Monit's do. The dashboard's pages ([`web`]) are part of the same router,
+//! and so is the lock-down ([`lockdown`]: origin, credentials, CSRF, read-only callers,
+//! headers, Monit's error page), so [`router`] is the whole product for a request.
 
 pub mod action;
 pub mod admission;
@@ -10,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod connection;
 pub mod csrf;
+pub mod lockdown;
 pub mod pages;
 pub mod password;
 pub mod refusals;
@@ -54,6 +56,9 @@ pub struct AppState {
     reloader: Option<reload::Reloader>,
     /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
     facts: pages::SharedFacts,
+    /// The lock-down of requests over TCP: the listener's credentials and sessions (none:
+    /// no TCP request gets past the credentials).
+    lockdown: Arc<lockdown::Lockdown>,
 }
 
 impl AppState {
@@ -65,7 +70,14 @@ impl AppState {
             history: Default::default(),
             reloader: None,
             facts: Default::default(),
+            lockdown: Default::default(),
         }
+    }
+
+    /// With the lock-down of a TCP listener (see [`lockdown`]).
+    pub fn with_lockdown(mut self, lockdown: lockdown::Lockdown) -> AppState {
+        self.lockdown = Arc::new(lockdown);
+        self
     }
 
     /// With the daemon's reload channel, for `/_reload`.
@@ -126,8 +138,11 @@ impl AppState {
     }
 }
 
-/// The router.
+/// The product: the application's routes behind the lock-down, so that
+/// `router(state).oneshot(request)` answers as a listener does for a request with that
+/// request's [`lockdown::Transport`].
 pub fn router(state: AppState) -> Router {
+    let lockdown = Arc::clone(&state.lockdown);
     Router::new()
         .route("/_status", any(status))
         .route("/_summary", any(summary))
@@ -146,10 +161,11 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(web::routes())
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(lockdown, lockdown::gate))
 }
 
-/// Who sent a request and from where, put into the request's extensions by the listener
-/// that accepted it (peer credentials on the unix socket, the authenticated user on TCP).
+/// Who sent a request and from where, put into the request's extensions by the lock-down
+/// (peer credentials on the unix socket, the authenticated user on TCP).
 /// Handlers use it for the audit trail and to refuse actions to read-only callers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
@@ -164,7 +180,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The caller when no listener set one (tests calling the router directly).
+    /// The caller of a request without a [`lockdown::Transport`] (tests calling the router).
     pub fn local() -> Caller {
         Caller { who: "local".to_owned(), from: "local".to_owned(), read_only: false, via_tcp: false }
     }

@@ -7,6 +7,7 @@
 use base64ct::{Base64, Encoding};
 use md5::{Digest, Md5};
 use sha_crypt::PasswordVerifier;
+use subtle::ConstantTimeEq;
 
 /// How a stored password is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +75,10 @@ pub fn verify(stored: &str, password: &str, htpasswd: bool) -> bool {
     }
 }
 
-/// Compares without leaking where the first difference is (the lengths may leak).
+/// Compares without leaking where the first difference is (the lengths may leak): subtle's
+/// constant-time equality.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.ct_eq(b).into()
 }
 
 /// Poul-Henning Kamp's MD5-crypt, as glibc (`$1$`) and Apache (`$apr1$`) compute it.
