@@ -16,8 +16,8 @@
 //!                    engine    one task per service: observe, judge (rules), act (start,
 //!                  ┌────┼────┐ stop, restart, exec), in dependency order; user actions queue
 //!                  ▼    ▼    ▼
-//!             alert  checks  exec    alert: durable queue, mail, webhooks; checks: what each
-//!                  │    │            service kind measures, the protocols; exec: programs
+//!             alert  checks  exec    alert: durable queue, mail, webhooks; checks: one observer
+//!                  │    │            per service kind (observer), protocols; exec: programs
 //!                  ▼    ▼
 //!                 state  procfs      state: status board, reports, state file; procfs: /proc
 //!                  │

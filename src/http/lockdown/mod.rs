@@ -19,7 +19,7 @@
 //!   pages' forms (see [`super::csrf`]);
 //! - the `Origin` of a POST, when sent, must be this server;
 //! - credentials, sessions, read-only callers and the CSRF double submit of form POSTs
-//!   ([`authenticate`]), with the policy of the listener ([`Lockdown`], from `set httpd`).
+//!   (`authenticate`), with the policy of the listener ([`Lockdown`], from `set httpd`).
 
 mod authenticate;
 #[cfg(test)]
