@@ -393,11 +393,7 @@ impl ServiceTask {
         let mut results: Vec<(Slot, TestResult)> =
             seen.results.into_iter().enumerate().map(|(i, result)| (Slot::Rule(i), result)).collect();
         if !self.network.is_empty() {
-            let process = match &self.data {
-                ServiceData::Process(p) => Some(p.clone()),
-                _ => None,
-            };
-            let hold = self.network_hold(process.as_ref());
+            let hold = self.network_hold();
             let host = self.default_host();
             let timeout = self.config.limits.network_timeout().as_std();
             for (index, result) in self.network.run(&host, timeout, hold).await {
@@ -429,11 +425,11 @@ impl ServiceTask {
 
     /// Monit's rule: a process's port tests wait while it is missing, or younger than its
     /// start timeout when it has a start program.
-    fn network_hold(&self, process: Option<&crate::state::ProcessData>) -> Hold {
+    fn network_hold(&self) -> Hold {
         if !matches!(self.service().check, ServiceKind::Process(_)) {
             return Hold::None;
         }
-        let Some(process) = process else { return Hold::Process };
+        let ServiceData::Process(process) = &self.data else { return Hold::Process };
         let Some(start) = &self.service().start else { return Hold::None };
         let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
         if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
