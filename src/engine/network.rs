@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::checks::network::{self, ConnectionReport, Plan, ping};
-use crate::config::model::{ConnectionTest, EventKind, PingTest, Rule, Test};
+use std::sync::Arc;
+
+use crate::checks::network::{ConnectionReport, Planned, ping};
+use crate::config::model::{EventKind, PingTest, Rule, Test};
 use crate::engine::rules::RuleSpec;
 use crate::outcome::TestResult;
 use crate::state::ConnectionFigure;
@@ -32,7 +34,9 @@ struct Entry {
 
 #[derive(Debug, Clone)]
 enum Probe {
-    Connection(Box<ConnectionTest>),
+    /// Planned once: the task runs the same plan every cycle (shared with the cycle's
+    /// spawned test).
+    Connection(Arc<Planned>),
     Ping(PingTest),
 }
 
@@ -49,6 +53,11 @@ pub enum Hold {
 #[derive(Debug, Clone, Default)]
 pub struct NetworkChecks {
     entries: Vec<Entry>,
+    /// Where pings and `port` tests without `host` go: the address of a `check host`, else
+    /// `localhost`.
+    default_host: String,
+    /// The tests' timeout when they do not set one.
+    default_timeout: Duration,
     /// What the last cycle found, for the status.
     pub figures: Vec<ConnectionFigure>,
 }
@@ -61,14 +70,15 @@ pub struct ExtraSlot {
 
 impl NetworkChecks {
     /// The network tests among `rules`, and the extra slots (numbered from `rules.len()`)
-    /// for their `speed` and `timestamp` events, with the rule's actions.
-    pub fn new(rules: &[Rule]) -> (NetworkChecks, Vec<ExtraSlot>) {
+    /// for their `speed` and `timestamp` events, with the rule's actions. `default_host` is
+    /// where `port` tests without `host` connect (the host's address, or `localhost`).
+    pub fn new(rules: &[Rule], default_host: &str, default_timeout: Duration) -> (NetworkChecks, Vec<ExtraSlot>) {
         let mut entries = Vec::new();
         let mut extra = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             let (probe, has_speed, has_certificate) = match &rule.test {
                 Test::Connection(test) => (
-                    Probe::Connection(test.clone()),
+                    Probe::Connection(Arc::new(Planned::new((**test).clone(), default_host, default_timeout))),
                     test.response_time.is_some(),
                     test.certificate_valid_days.is_some(),
                 ),
@@ -85,7 +95,9 @@ impl NetworkChecks {
             let certificate = has_certificate.then(|| slot_for(EventKind::Timestamp));
             entries.push(Entry { rule: index, probe, speed, certificate });
         }
-        (NetworkChecks { entries, figures: Vec::new() }, extra)
+        let checks =
+            NetworkChecks { entries, default_host: default_host.to_owned(), default_timeout, figures: Vec::new() };
+        (checks, extra)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,31 +106,27 @@ impl NetworkChecks {
 
     /// The longest a cycle's network tests can take: the pings one after the other, then
     /// the connection tests at the same time.
-    pub fn budget(&self, default_host: &str, default_timeout: Duration) -> Duration {
+    pub fn budget(&self) -> Duration {
         let mut pings = Duration::ZERO;
         let mut ports = Duration::ZERO;
         for entry in &self.entries {
             match &entry.probe {
                 // Pings run one after the other: their budgets add up.
-                Probe::Ping(test) => pings += ping::budget(test, default_timeout),
-                Probe::Connection(test) => {
-                    let budget = Plan::new(test, default_host, default_timeout).map_or(default_timeout, |p| p.budget());
-                    ports = ports.max(budget);
-                }
+                Probe::Ping(test) => pings += ping::budget(test, self.default_timeout),
+                Probe::Connection(planned) => ports = ports.max(planned.budget()),
             }
         }
         pings + ports
     }
 
-    /// Runs the tests; the verdicts by slot index. `default_host` is where `port` tests
-    /// without `host` connect (the host's address, or `localhost`).
-    pub async fn run(&mut self, default_host: &str, default_timeout: Duration, hold: Hold) -> Vec<(usize, TestResult)> {
+    /// Runs the tests; the verdicts by slot index.
+    pub async fn run(&mut self, hold: Hold) -> Vec<(usize, TestResult)> {
         let mut results = Vec::new();
         let mut figures = Vec::new();
         let mut ping_failed = false;
         for entry in &self.entries {
             let Probe::Ping(test) = &entry.probe else { continue };
-            let report = ping::check(default_host, test, default_timeout).await;
+            let report = ping::check(&self.default_host, test, self.default_timeout).await;
             ping_failed |= !report.answered();
             results.push((entry.rule, report.icmp));
             if let Some(slot) = entry.speed {
@@ -128,18 +136,15 @@ impl NetworkChecks {
         }
         let mut running = JoinSet::new();
         for (order, entry) in self.entries.iter().enumerate() {
-            let Probe::Connection(test) = &entry.probe else { continue };
+            let Probe::Connection(planned) = &entry.probe else { continue };
             if hold == Hold::Process || ping_failed {
                 // Not tested this cycle: no verdict, and the status shows `-`.
                 results.push((entry.rule, TestResult::Skipped));
-                if let Ok(plan) = Plan::new(test, default_host, default_timeout) {
-                    figures.push(plan.figure);
-                }
+                figures.extend(planned.untested_figure());
                 continue;
             }
-            let test = test.clone();
-            let host = default_host.to_owned();
-            running.spawn(async move { (order, network::check(&test, &host, default_timeout).await) });
+            let planned = Arc::clone(planned);
+            running.spawn(async move { (order, planned.check().await) });
         }
         let mut reports: Vec<(usize, ConnectionReport)> = Vec::new();
         while let Some(done) = running.join_next().await {
@@ -168,7 +173,9 @@ impl NetworkChecks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::{Comparison, ConnectionTarget, IpVersion, Operator, Quantity, Rule, Test};
+    use crate::config::model::{
+        Comparison, ConnectionTarget, ConnectionTest, IpVersion, Operator, Quantity, Rule, Test,
+    };
 
     fn port_rule(port: u16) -> Rule {
         let mut test =
@@ -184,19 +191,19 @@ mod tests {
         // A ping that cannot work: 127.0.0.1 has no IPv6 address.
         let ping = PingTest { ip_version: Some(IpVersion::Ipv6), count: Some(1), ..PingTest::default() };
         let rules = vec![Rule::new(Test::Ping(ping), crate::config::model::Action::Alert), port_rule(port)];
-        let (mut checks, extra) = NetworkChecks::new(&rules);
+        let (mut checks, extra) = NetworkChecks::new(&rules, "127.0.0.1", Duration::from_secs(2));
         assert_eq!(extra.len(), 1);
         assert_eq!(extra[0].spec.event, EventKind::Speed);
-        let results = checks.run("127.0.0.1", Duration::from_secs(2), Hold::None).await;
+        let results = checks.run(Hold::None).await;
         assert!(matches!(results[0], (0, TestResult::Failed(_))), "{results:?}");
         assert_eq!(results[1], (1, TestResult::Skipped));
         assert_eq!(checks.figures[1].available, None);
 
-        let (mut ports_only, _) = NetworkChecks::new(&rules[1..]);
-        let results = ports_only.run("127.0.0.1", Duration::from_secs(2), Hold::None).await;
+        let (mut ports_only, _) = NetworkChecks::new(&rules[1..], "127.0.0.1", Duration::from_secs(2));
+        let results = ports_only.run(Hold::None).await;
         assert!(matches!(results[0], (0, TestResult::Succeeded(_))), "{results:?}");
         assert!(matches!(results[1], (1, TestResult::Succeeded(_))), "{results:?}");
-        let held = ports_only.run("127.0.0.1", Duration::from_secs(2), Hold::Process).await;
+        let held = ports_only.run(Hold::Process).await;
         assert_eq!(held, vec![(0, TestResult::Skipped)]);
     }
 }

@@ -125,7 +125,8 @@ impl ServiceTask {
     ) -> ServiceTask {
         let service = &config.services[index];
         let written = effective_rules(service);
-        let (network, extra) = NetworkChecks::new(&written);
+        let timeout = config.limits.network_timeout().as_std();
+        let (network, extra) = NetworkChecks::new(&written, &default_host(service), timeout);
         let mut tests = Vec::with_capacity(written.len() + extra.len());
         let mut rules = Vec::with_capacity(written.len() + extra.len());
         for rule in written {
@@ -363,7 +364,7 @@ impl ServiceTask {
             }
             _ => {
                 let timeout = self.config.limits.network_timeout().as_std();
-                let network = self.network.budget(&self.default_host(), timeout) + Duration::from_secs(1);
+                let network = self.network.budget() + Duration::from_secs(1);
                 (timeout * 2).max(self.interval).max(network)
             }
         }
@@ -394,9 +395,7 @@ impl ServiceTask {
             seen.results.into_iter().enumerate().map(|(i, result)| (Slot::Rule(i), result)).collect();
         if !self.network.is_empty() {
             let hold = self.network_hold();
-            let host = self.default_host();
-            let timeout = self.config.limits.network_timeout().as_std();
-            for (index, result) in self.network.run(&host, timeout, hold).await {
+            for (index, result) in self.network.run(hold).await {
                 results[index].1 = result;
             }
         }
@@ -412,15 +411,6 @@ impl ServiceTask {
             },
         ));
         results
-    }
-
-    /// Where `port` tests without `host` connect: the address of a `check host`, else
-    /// `localhost`.
-    fn default_host(&self) -> String {
-        match &self.service().check {
-            ServiceKind::Host { address } => address.clone(),
-            _ => "localhost".to_owned(),
-        }
     }
 
     /// Monit's rule: a process's port tests wait while it is missing, or younger than its
@@ -443,5 +433,14 @@ async fn wait_readable(fd: Option<&AsyncFd<OwnedFd>>) {
             let _ = fd.readable().await;
         }
         None => std::future::pending().await,
+    }
+}
+
+/// Where `port` tests without `host` connect: the address of a `check host`, else
+/// `localhost`.
+fn default_host(service: &ServiceConfig) -> String {
+    match &service.check {
+        ServiceKind::Host { address } => address.clone(),
+        _ => "localhost".to_owned(),
     }
 }

@@ -167,34 +167,73 @@ fn speaks_udp(test: &ConnectionTest, protocol: Protocol) -> bool {
     test.socket_type == Some(SocketType::Udp) || forced
 }
 
-/// Runs `test` (every attempt it is allowed) and judges it.
+/// A connection test with its plan, settled once when the service's task is built (a
+/// reload builds new tasks): each cycle only runs it.
+#[derive(Debug)]
+pub struct Planned {
+    pub test: ConnectionTest,
+    /// The plan, or why the test cannot have one (a URL that does not parse).
+    plan: Result<Plan, String>,
+    default_host: String,
+    default_timeout: Duration,
+}
+
+impl Planned {
+    pub fn new(test: ConnectionTest, default_host: &str, default_timeout: Duration) -> Planned {
+        let plan = Plan::new(&test, default_host, default_timeout);
+        Planned { test, plan, default_host: default_host.to_owned(), default_timeout }
+    }
+
+    /// The longest the test can take.
+    pub fn budget(&self) -> Duration {
+        self.plan.as_ref().map_or(self.default_timeout, Plan::budget)
+    }
+
+    /// What the status shows of the test in a cycle it does not run.
+    pub fn untested_figure(&self) -> Option<ConnectionFigure> {
+        self.plan.as_ref().ok().map(|plan| plan.figure.clone())
+    }
+
+    /// Runs the test (every attempt it is allowed) and judges it.
+    pub async fn check(&self) -> ConnectionReport {
+        let test = &self.test;
+        let plan = match &self.plan {
+            Ok(plan) => plan,
+            Err(message) => {
+                let figure = ConnectionFigure {
+                    kind: ConnectionKind::Port,
+                    target: self.default_host.clone(),
+                    port: 0,
+                    request: String::new(),
+                    protocol: String::new(),
+                    socket_type: "TCP".to_owned(),
+                    ip_version: "IP".to_owned(),
+                    tls: false,
+                    response_time: None,
+                    available: Some(false),
+                };
+                return ConnectionReport {
+                    connection: invert(test.succeeded, Err(message.clone()), ""),
+                    response_time: TestResult::Skipped,
+                    certificate: TestResult::Skipped,
+                    figure,
+                };
+            }
+        };
+        run_plan(test, plan).await
+    }
+}
+
+/// Plans `test` and runs it: [`Planned`] in one go.
 pub async fn check(test: &ConnectionTest, default_host: &str, default_timeout: Duration) -> ConnectionReport {
-    let plan = match Plan::new(test, default_host, default_timeout) {
-        Ok(plan) => plan,
-        Err(message) => {
-            let figure = ConnectionFigure {
-                kind: ConnectionKind::Port,
-                target: default_host.to_owned(),
-                port: 0,
-                request: String::new(),
-                protocol: String::new(),
-                socket_type: "TCP".to_owned(),
-                ip_version: "IP".to_owned(),
-                tls: false,
-                response_time: None,
-                available: Some(false),
-            };
-            return ConnectionReport {
-                connection: invert(test.succeeded, Err(message), ""),
-                response_time: TestResult::Skipped,
-                certificate: TestResult::Skipped,
-                figure,
-            };
-        }
-    };
+    Planned::new(test.clone(), default_host, default_timeout).check().await
+}
+
+/// Runs a planned test (every attempt it is allowed) and judges it.
+async fn run_plan(test: &ConnectionTest, plan: &Plan) -> ConnectionReport {
     let mut outcome = Err(String::new());
     for attempt in 1..=plan.attempts {
-        outcome = attempt_once(test, &plan).await;
+        outcome = attempt_once(test, plan).await;
         match &outcome {
             Ok(_) => break,
             Err(message) if plan.attempts > 1 => {
