@@ -51,11 +51,13 @@ fn default_server() -> MailServerConfig {
 }
 
 /// Why a mail was not delivered.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MailError {
     /// No server took a session, or the session broke: retry later.
+    #[error("{0}")]
     Transient(String),
     /// The server refused this mail for good (a 5xx answer, a malformed address).
+    #[error("{0}")]
     Rejected(String),
 }
 

@@ -233,7 +233,7 @@ impl Drops {
     fn refused(&mut self, refusal: &PushError, dir: &Path, summary: &str, recipient: &str) -> Option<String> {
         self.0 += 1;
         let why = match refusal {
-            PushError::Full(slots) => format!("the alert queue is full ({slots} slots)"),
+            PushError::Full(_) => refusal.to_string(),
             PushError::MemoryFull(held) => {
                 format!("the alert queue cannot write to {} and holds {held} alerts in memory", dir.display())
             }

@@ -63,12 +63,15 @@ impl QueuedAlert {
 }
 
 /// Why an alert was not queued.
-#[derive(Debug, Clone, PartialEq)]
+/// (The notifier's log line names the queue's directory too.)
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PushError {
     /// `slots` alerts wait already, on disk and in memory.
+    #[error("the alert queue is full ({0} slots)")]
     Full(u32),
     /// The directory refuses writes and, without `slots`, memory holds
     /// [`HELD_WITHOUT_SLOTS`] alerts already.
+    #[error("the alert queue cannot write to its directory and holds {0} alerts in memory")]
     MemoryFull(usize),
 }
 

@@ -46,11 +46,13 @@ pub fn render(notice: &Notice, hook: &WebhookConfig, host: &str) -> RenderedWebh
 }
 
 /// Why a webhook call failed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum WebhookError {
     /// Worth retrying: no connection, a timeout, a 5xx, 408 or 429.
+    #[error("{0}")]
     Transient(String),
     /// The receiver refused the alert; retrying cannot help.
+    #[error("{0}")]
     Rejected(String),
 }
 

@@ -124,7 +124,7 @@ pub fn load(path: &Path, options: LoadOptions) -> Result<Loaded, ConfigError> {
             return Err(ConfigError { diagnostics: diags, sources });
         }
         Err(error) => {
-            let message = format!("cannot read the control file '{}': {}", path.display(), error.reason());
+            let message = format!("cannot read the control file '{}': {}", path.display(), error);
             diags.push(Diagnostic::global(message));
             return Err(ConfigError { diagnostics: diags, sources });
         }

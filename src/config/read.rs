@@ -15,26 +15,19 @@ use crate::files;
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
 /// Why a source file was not read.
-#[derive(Debug)]
+/// Its text is the reason as a sentence about the file ("it is a directory").
+#[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The path names a directory.
+    #[error("it is a directory")]
     Directory,
     /// It could not be opened or read, or is too large: the reason ("no such file",
     /// "it is a fifo, not a regular file").
+    #[error("{0}")]
     Unreadable(String),
     /// It was read, but it is not UTF-8 text.
+    #[error("{}", .0.reason)]
     NotText(NotText),
-}
-
-impl ReadError {
-    /// The reason as a sentence about the file ("it is a directory").
-    pub fn reason(&self) -> String {
-        match self {
-            ReadError::Directory => "it is a directory".to_owned(),
-            ReadError::Unreadable(reason) => reason.clone(),
-            ReadError::NotText(not_text) => not_text.reason.clone(),
-        }
-    }
 }
 
 /// A file that is not text: its bytes read leniently (invalid UTF-8 replaced by U+FFFD), and
@@ -170,7 +163,7 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(read_source(&fifo).unwrap_err().reason(), "it is a fifo, not a regular file");
-        assert_eq!(read_source(&dir.path().join("none")).unwrap_err().reason(), "no such file");
+        assert_eq!(read_source(&fifo).unwrap_err().to_string(), "it is a fifo, not a regular file");
+        assert_eq!(read_source(&dir.path().join("none")).unwrap_err().to_string(), "no such file");
     }
 }

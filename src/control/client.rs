@@ -17,22 +17,14 @@ pub struct Answer {
     pub body: String,
 }
 
-/// Why no answer came.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why no answer came; its text is the line the CLI prints for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientError {
     /// Nothing listens: the daemon is not running.
+    #[error("rmonit: the rmonit daemon is not running")]
     NotRunning,
+    #[error("rmonit: {0}")]
     Failed(String),
-}
-
-/// The line the CLI prints for it.
-impl std::fmt::Display for ClientError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ClientError::NotRunning => f.write_str("rmonit: the rmonit daemon is not running"),
-            ClientError::Failed(e) => write!(f, "rmonit: {e}"),
-        }
-    }
 }
 
 /// Connects, sends a form POST and returns the response with its body unread.
