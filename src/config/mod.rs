@@ -10,6 +10,7 @@ mod excerpt;
 pub mod lexer;
 pub mod merge;
 pub mod model;
+pub mod net;
 pub mod parser;
 pub mod paths;
 pub mod permissions;

@@ -33,7 +33,7 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
     for (span, name, is_group) in &parsed.global.accounts {
         check_account(*span, name, *is_group, diags);
     }
-    check_httpd(config, diags);
+    check_httpd(config, &parsed.global.hosts, diags);
 }
 
 fn check_names(config: &Config, spans: &[ServiceSpans], diags: &mut Diagnostics) {
@@ -244,8 +244,27 @@ fn check_account(span: Span, name: &str, is_group: bool, diags: &mut Diagnostics
     }
 }
 
-fn check_httpd(config: &Config, diags: &mut Diagnostics) {
+/// `set httpd`: a credential for the TCP listener, and the nets of `allow` host words
+/// (`hosts`: their spans, none from YAML). A bad net or mask is an error; a host name is
+/// resolved when the listener is configured, and one that does not resolve is a warning.
+fn check_httpd(config: &Config, hosts: &[(Span, String)], diags: &mut Diagnostics) {
     let Some(httpd) = &config.httpd else { return };
+    for allow in &httpd.allow {
+        let Allow::Host(word) = allow else { continue };
+        let span = hosts.iter().find(|(_, w)| w == word).map(|(span, _)| *span);
+        let problem = match super::net::literal(word) {
+            Ok(Some(_)) => continue,
+            Ok(None) if httpd.port.is_none() => continue,
+            Ok(None) => match super::net::resolve(word) {
+                Ok(_) => continue,
+                Err(e) => {
+                    Diagnostic { severity: Severity::Warning, span, message: format!("allow {word}: {e}"), help: None }
+                }
+            },
+            Err(e) => Diagnostic { severity: Severity::Error, span, message: format!("allow {word}: {e}"), help: None },
+        };
+        diags.push(problem);
+    }
     if httpd.port.is_some() && !httpd.allow.iter().any(|a| !matches!(a, Allow::Host(_))) {
         diags.push(Diagnostic {
             severity: Severity::Warning,

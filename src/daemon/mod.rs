@@ -324,7 +324,12 @@ async fn reload(
     notifier: Option<&NotifierHandle>,
 ) -> Result<String, String> {
     info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
-    let loaded = match config::load(&options.config_path, LoadOptions::default()) {
+    // Off the async threads: loading reads files and resolves the host names of `allow`.
+    let path = options.config_path.clone();
+    let loaded = tokio::task::spawn_blocking(move || config::load(&path, LoadOptions::default()))
+        .await
+        .map_err(|e| format!("loading the control file failed: {e}"))?;
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             let errors = e.to_string();

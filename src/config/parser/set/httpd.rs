@@ -168,6 +168,7 @@ impl Parser<'_> {
             let read_only = self.eat_read_only();
             return Ok(Allow::User { user, password, read_only });
         }
+        self.parsed.global.hosts.push((span, text.clone()));
         Ok(Allow::Host(text))
     }
 
