@@ -151,7 +151,7 @@ fn finish(
     sources: SourceMap,
     mut diags: Diagnostics,
 ) -> Result<Loaded, ConfigError> {
-    let Some(parsed) = parsed else {
+    let Some(mut parsed) = parsed else {
         return Err(ConfigError { diagnostics: diags, sources });
     };
     if !options.skip_permissions
@@ -163,5 +163,6 @@ fn finish(
     if diags.has_errors() {
         return Err(ConfigError { diagnostics: diags, sources });
     }
+    net::resolve_allows(&mut parsed.config, &parsed.global.hosts, &mut diags);
     Ok(Loaded { config: parsed.config, path: path.to_path_buf(), warnings: diags, sources })
 }

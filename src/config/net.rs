@@ -1,12 +1,39 @@
 //! The networks of `allow` host words (`set httpd ... allow HOST`): an address, an
 //! `address/prefix`, an `address/netmask`, or a host name standing for all its addresses.
-//! [`literal`] is pure and tells a bad net or mask from a host name, so the parser reports
-//! the first as an error; [`resolve`] asks the resolver for a name (blocking: call it off
-//! the async threads).
+//! [`literal`] is pure and tells a bad net or mask from a host name, so validation reports
+//! the first as an error; [`resolve`] asks the resolver for a name, and
+//! [`resolve_allows`] fills the nets of a loaded configuration's words (both blocking:
+//! call them off the async threads).
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
+
+use super::model::{Allow, Config};
+use super::source::{Diagnostic, Diagnostics, Severity, Span};
+
+/// Fills the nets of the `allow` host words of `set httpd` (`hosts`: their spans, none from
+/// YAML). When a TCP listener is configured, host names are resolved; one that does not
+/// resolve is a warning and allows nothing.
+pub fn resolve_allows(config: &mut Config, hosts: &[(Span, String)], diags: &mut Diagnostics) {
+    let Some(httpd) = &mut config.httpd else { return };
+    let listening = httpd.port.is_some();
+    for allow in &mut httpd.allow {
+        let Allow::Host(host) = allow else { continue };
+        host.nets = match literal(&host.word) {
+            Ok(Some(net)) => vec![net],
+            Ok(None) if !listening => Vec::new(),
+            Ok(None) => resolve(&host.word).unwrap_or_else(|e| {
+                let span = hosts.iter().find(|(_, w)| *w == host.word).map(|(span, _)| *span);
+                let message = format!("allow {}: {e}", host.word);
+                diags.push(Diagnostic { severity: Severity::Warning, span, message, help: None });
+                Vec::new()
+            }),
+            // Reported by validation.
+            Err(_) => Vec::new(),
+        };
+    }
+}
 
 /// The net a word writes out, `Ok(None)` when the word is a host name (no mask and not an
 /// address), or why the word is not a net.

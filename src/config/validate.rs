@@ -244,26 +244,18 @@ fn check_account(span: Span, name: &str, is_group: bool, diags: &mut Diagnostics
     }
 }
 
-/// `set httpd`: a credential for the TCP listener, and the nets of `allow` host words
-/// (`hosts`: their spans, none from YAML). A bad net or mask is an error; a host name is
-/// resolved when the listener is configured, and one that does not resolve is a warning.
+/// `set httpd`: a credential for the TCP listener, and `allow` nets and masks that mean
+/// something (`hosts`: the spans of host words, none from YAML). Host names are resolved
+/// later, when the configuration is loaded (see [`super::net::resolve_allows`]).
 fn check_httpd(config: &Config, hosts: &[(Span, String)], diags: &mut Diagnostics) {
     let Some(httpd) = &config.httpd else { return };
     for allow in &httpd.allow {
-        let Allow::Host(word) = allow else { continue };
-        let span = hosts.iter().find(|(_, w)| w == word).map(|(span, _)| *span);
-        let problem = match super::net::literal(word) {
-            Ok(Some(_)) => continue,
-            Ok(None) if httpd.port.is_none() => continue,
-            Ok(None) => match super::net::resolve(word) {
-                Ok(_) => continue,
-                Err(e) => {
-                    Diagnostic { severity: Severity::Warning, span, message: format!("allow {word}: {e}"), help: None }
-                }
-            },
-            Err(e) => Diagnostic { severity: Severity::Error, span, message: format!("allow {word}: {e}"), help: None },
-        };
-        diags.push(problem);
+        let Allow::Host(host) = allow else { continue };
+        if let Err(e) = super::net::literal(&host.word) {
+            let span = hosts.iter().find(|(_, w)| *w == host.word).map(|(span, _)| *span);
+            let message = format!("allow {}: {e}", host.word);
+            diags.push(Diagnostic { severity: Severity::Error, span, message, help: None });
+        }
     }
     if httpd.port.is_some() && !httpd.allow.iter().any(|a| !matches!(a, Allow::Host(_))) {
         diags.push(Diagnostic {

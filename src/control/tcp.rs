@@ -61,8 +61,9 @@ impl TcpServer {
     pub async fn start(httpd: Option<&HttpdConfig>, state: AppState) -> Result<Option<TcpServer>, String> {
         let Some(httpd) = httpd else { return Ok(None) };
         let Some(port) = httpd.port else { return Ok(None) };
-        // Host names in `allow` and `address` are resolved (and htpasswd files read) off the
-        // async threads: a slow resolver delays this listener only.
+        // htpasswd files are read, and the host name of `address` resolved, off the async
+        // threads: a slow disk or resolver delays this listener only. (The nets of `allow`
+        // were resolved when the configuration was loaded.)
         let owned = httpd.clone();
         let (auth, warnings) = tokio::task::spawn_blocking(move || Authenticator::new(&owned))
             .await

@@ -65,8 +65,9 @@ struct GroupAllow {
     read_only: bool,
 }
 
-/// Parses an `allow` host word into its nets (see [`crate::config::net`]): a host name is
-/// resolved now, so call this off the async threads.
+/// The nets of an `allow` host word (see [`crate::config::net`]): a host name is resolved
+/// now, so call this off the async threads. The listener takes the nets the loaded
+/// configuration holds; this is for building an ACL from words.
 pub fn parse_host(word: &str) -> Result<Vec<IpNet>, String> {
     crate::config::net::resolve(word)
 }
@@ -90,8 +91,8 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// Builds the authenticator from `set httpd`; htpasswd files are read and host names
-    /// resolved now. Problems that leave some entries unusable are returned as warnings.
+    /// Builds the authenticator from `set httpd`, with the nets of `allow` as the loaded
+    /// configuration resolved them; htpasswd files are read now. Problems that leave some entries unusable are returned as warnings.
     pub fn new(httpd: &HttpdConfig) -> (Authenticator, Vec<String>) {
         let mut warnings = Vec::new();
         let mut accounts = Vec::new();
@@ -117,10 +118,7 @@ impl Authenticator {
                         Err(e) => warnings.push(e),
                     }
                 }
-                Allow::Host(word) => match parse_host(word) {
-                    Ok(nets) => hosts.extend(nets),
-                    Err(e) => warnings.push(format!("allow {word}: {e}")),
-                },
+                Allow::Host(host) => hosts.extend(host.nets.iter().copied()),
             }
         }
         let mut salt = [0u8; 16];

@@ -169,7 +169,7 @@ impl Parser<'_> {
             return Ok(Allow::User { user, password, read_only });
         }
         self.parsed.global.hosts.push((span, text.clone()));
-        Ok(Allow::Host(text))
+        Ok(Allow::Host(text.into()))
     }
 
     /// The rest of `allow user:password`, after its first token (`first`, read as `text`):
