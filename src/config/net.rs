@@ -98,4 +98,25 @@ mod tests {
         assert!(literal("10.0.0.0/33").unwrap_err().contains("longer than 32 bits"));
         assert!(literal("host/24").is_err());
     }
+
+    #[test]
+    fn a_loaded_configuration_holds_its_nets_and_a_bad_mask_is_an_error() {
+        let text = "set httpd port 2812 allow admin:monit allow 10.1.0.0/255.255.0.0 allow ::1\n";
+        let loaded = crate::config::load_str("monitrc", text, Default::default()).unwrap();
+        let nets: Vec<IpNet> = loaded
+            .config
+            .httpd
+            .unwrap()
+            .allow
+            .iter()
+            .filter_map(|a| match a {
+                Allow::Host(host) => Some(host.nets.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert_eq!(nets, ["10.1.0.0/16".parse::<IpNet>().unwrap(), "::1/128".parse().unwrap()]);
+        let bad = "set httpd port 2812 allow admin:monit allow 10.0.0.0/33\n";
+        assert!(crate::config::load_str("monitrc", bad, Default::default()).is_err());
+    }
 }
