@@ -11,7 +11,8 @@
 //!        ┌───────┴────────┐
 //!        ▼                ▼
 //!     control ──────► http    one axum router (Monit's endpoints, JSON API, dashboard in
-//!   (unix socket)       │     http::web, the lock-down) served on the control socket and TCP
+//!   (unix socket,       │     http::web, the lock-down); control holds both listeners,
+//!    TCP, client)       │     their one connection server, and the CLI's client
 //!                       ▼
 //!                    engine    one task per service: observe, judge (rules), act (start,
 //!                  ┌────┼────┐ stop, restart, exec), in dependency order; user actions queue

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::{Duration, Instant};
 
-use rmonit::http::admission::{MAX_CONNECTIONS, MAX_PER_CLIENT};
+use rmonit::control::admission::{MAX_CONNECTIONS, MAX_PER_CLIENT};
 
 use crate::util::{connect_from, raise_fd_limit, stdout, wait_until};
 use crate::web::{basic, daemon_log, web_daemon};

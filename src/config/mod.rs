@@ -10,6 +10,7 @@ mod excerpt;
 pub mod lexer;
 pub mod merge;
 pub mod model;
+pub mod net;
 pub mod parser;
 pub mod paths;
 pub mod permissions;
@@ -150,7 +151,7 @@ fn finish(
     sources: SourceMap,
     mut diags: Diagnostics,
 ) -> Result<Loaded, ConfigError> {
-    let Some(parsed) = parsed else {
+    let Some(mut parsed) = parsed else {
         return Err(ConfigError { diagnostics: diags, sources });
     };
     if !options.skip_permissions
@@ -162,5 +163,6 @@ fn finish(
     if diags.has_errors() {
         return Err(ConfigError { diagnostics: diags, sources });
     }
+    net::resolve_allows(&mut parsed.config, &parsed.global.hosts, &mut diags);
     Ok(Loaded { config: parsed.config, path: path.to_path_buf(), warnings: diags, sources })
 }

@@ -33,7 +33,7 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
     for (span, name, is_group) in &parsed.global.accounts {
         check_account(*span, name, *is_group, diags);
     }
-    check_httpd(config, diags);
+    check_httpd(config, &parsed.global.hosts, diags);
 }
 
 fn check_names(config: &Config, spans: &[ServiceSpans], diags: &mut Diagnostics) {
@@ -244,8 +244,19 @@ fn check_account(span: Span, name: &str, is_group: bool, diags: &mut Diagnostics
     }
 }
 
-fn check_httpd(config: &Config, diags: &mut Diagnostics) {
+/// `set httpd`: a credential for the TCP listener, and `allow` nets and masks that mean
+/// something (`hosts`: the spans of host words, none from YAML). Host names are resolved
+/// later, when the configuration is loaded (see [`super::net::resolve_allows`]).
+fn check_httpd(config: &Config, hosts: &[(Span, String)], diags: &mut Diagnostics) {
     let Some(httpd) = &config.httpd else { return };
+    for allow in &httpd.allow {
+        let Allow::Host(host) = allow else { continue };
+        if let Err(e) = super::net::literal(&host.word) {
+            let span = hosts.iter().find(|(_, w)| *w == host.word).map(|(span, _)| *span);
+            let message = format!("allow {}: {e}", host.word);
+            diags.push(Diagnostic { severity: Severity::Error, span, message, help: None });
+        }
+    }
     if httpd.port.is_some() && !httpd.allow.iter().any(|a| !matches!(a, Allow::Host(_))) {
         diags.push(Diagnostic {
             severity: Severity::Warning,

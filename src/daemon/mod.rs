@@ -20,6 +20,7 @@ use tracing::{error, info, warn};
 
 use crate::alert::{self, NotifierHandle};
 use crate::config::{self, Config, LoadOptions, paths};
+use crate::control::{self, tcp::TcpServer};
 use crate::engine::{self, EngineHandle, EngineOptions};
 use crate::http::{self, AppState};
 use crate::state::persist::{self, ServiceState, StateFile};
@@ -323,7 +324,12 @@ async fn reload(
     notifier: Option<&NotifierHandle>,
 ) -> Result<String, String> {
     info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
-    let loaded = match config::load(&options.config_path, LoadOptions::default()) {
+    // Off the async threads: loading reads files and resolves the host names of `allow`.
+    let path = options.config_path.clone();
+    let loaded = tokio::task::spawn_blocking(move || config::load(&path, LoadOptions::default()))
+        .await
+        .map_err(|e| format!("loading the control file failed: {e}"))?;
+    let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
             let errors = e.to_string();
@@ -419,18 +425,13 @@ async fn sample_history(state: AppState, path: PathBuf) {
 }
 
 /// The TCP listener of `set httpd port`, if configured.
-async fn start_web(config: &Config, state: &AppState) -> Result<Option<http::tcp::TcpServer>, String> {
-    http::tcp::TcpServer::start(config.httpd.as_ref(), state.clone()).await
+async fn start_web(config: &Config, state: &AppState) -> Result<Option<TcpServer>, String> {
+    TcpServer::start(config.httpd.as_ref(), state.clone()).await
 }
 
 /// After a reload: the TCP listener restarted when `set httpd` changed. A listener that
 /// cannot start is logged; the unix socket keeps working.
-async fn restart_web(
-    web: Option<http::tcp::TcpServer>,
-    old: &Config,
-    new: &Config,
-    state: &AppState,
-) -> Option<http::tcp::TcpServer> {
+async fn restart_web(web: Option<TcpServer>, old: &Config, new: &Config, state: &AppState) -> Option<TcpServer> {
     if old.httpd == new.httpd {
         return web;
     }
@@ -480,9 +481,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
 
     let socket_path = paths::control_socket(&config);
     let socket_config = config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref());
-    let (listener, access) = crate::control::server::bind(&socket_path, socket_config).await?;
+    let (listener, access) = control::unix::bind(&socket_path, socket_config).await?;
     let server_cancel = CancellationToken::new();
-    let server = tokio::spawn(crate::control::server::serve(
+    let server = tokio::spawn(control::unix::serve(
         listener,
         socket_path.clone(),
         http::router(state.clone()),

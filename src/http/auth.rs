@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64ct::{Base64, Encoding};
+use ipnet::IpNet;
 use sha2::{Digest, Sha256};
 use tracing::{error, warn};
 
@@ -64,70 +65,11 @@ struct GroupAllow {
     read_only: bool,
 }
 
-/// A network in the host ACL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Net {
-    address: IpAddr,
-    prefix: u8,
-}
-
-impl Net {
-    fn contains(&self, ip: IpAddr) -> bool {
-        match (self.address, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
-                u32::from(net) & mask == u32::from(ip) & mask
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
-                u128::from(net) & mask == u128::from(ip) & mask
-            }
-            _ => false,
-        }
-    }
-}
-
-/// Parses `allow` host words: an address, `address/prefix`, `address/netmask`, or a host
-/// name resolved now (all its addresses).
-pub fn parse_host(word: &str) -> Result<Vec<Net>, String> {
-    let (host, mask) = match word.split_once('/') {
-        Some((h, m)) => (h, Some(m)),
-        None => (word, None),
-    };
-    let addresses: Vec<IpAddr> = match host.parse::<IpAddr>() {
-        Ok(ip) => vec![ip],
-        Err(_) if mask.is_none() => {
-            use std::net::ToSocketAddrs;
-            let resolved = (host, 0u16).to_socket_addrs().map_err(|e| format!("cannot resolve '{host}': {e}"))?;
-            resolved.map(|a| a.ip().to_canonical()).collect()
-        }
-        Err(_) => return Err(format!("'{word}' is not an address/mask")),
-    };
-    addresses
-        .into_iter()
-        .map(|address| {
-            let full = if address.is_ipv4() { 32 } else { 128 };
-            let prefix = match mask {
-                None => full,
-                Some(m) => match m.parse::<u8>() {
-                    Ok(p) if p <= full => p,
-                    Ok(_) => return Err(format!("'{word}': the prefix is longer than {full} bits")),
-                    Err(_) => match m.parse::<IpAddr>() {
-                        Ok(IpAddr::V4(mask)) if address.is_ipv4() => {
-                            netmask_prefix(u32::from(mask)).ok_or_else(|| format!("'{word}': {m} is not a netmask"))?
-                        }
-                        _ => return Err(format!("'{word}': {m} is not a prefix length or a netmask")),
-                    },
-                },
-            };
-            Ok(Net { address, prefix })
-        })
-        .collect()
-}
-
-fn netmask_prefix(mask: u32) -> Option<u8> {
-    let ones = mask.leading_ones();
-    (mask.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
+/// The nets of an `allow` host word (see [`crate::config::net`]): a host name is resolved
+/// now, so call this off the async threads. The listener takes the nets the loaded
+/// configuration holds; this is for building an ACL from words.
+pub fn parse_host(word: &str) -> Result<Vec<IpNet>, String> {
+    crate::config::net::resolve(word)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -140,7 +82,7 @@ struct Failures {
 pub struct Authenticator {
     accounts: Vec<Account>,
     groups: Vec<GroupAllow>,
-    hosts: Vec<Net>,
+    hosts: Vec<IpNet>,
     salt: [u8; 16],
     logins: Mutex<HashMap<[u8; 32], (Login, Instant)>>,
     failures: Mutex<HashMap<Source, Failures>>,
@@ -149,8 +91,8 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// Builds the authenticator from `set httpd`; htpasswd files are read and host names
-    /// resolved now. Problems that leave some entries unusable are returned as warnings.
+    /// Builds the authenticator from `set httpd`, with the nets of `allow` as the loaded
+    /// configuration resolved them; htpasswd files are read now. Problems that leave some entries unusable are returned as warnings.
     pub fn new(httpd: &HttpdConfig) -> (Authenticator, Vec<String>) {
         let mut warnings = Vec::new();
         let mut accounts = Vec::new();
@@ -176,10 +118,7 @@ impl Authenticator {
                         Err(e) => warnings.push(e),
                     }
                 }
-                Allow::Host(word) => match parse_host(word) {
-                    Ok(nets) => hosts.extend(nets),
-                    Err(e) => warnings.push(format!("allow {word}: {e}")),
-                },
+                Allow::Host(host) => hosts.extend(host.nets.iter().copied()),
             }
         }
         let mut salt = [0u8; 16];
@@ -206,7 +145,7 @@ impl Authenticator {
 
     /// The host ACL: an empty list allows every address.
     pub fn host_allowed(&self, ip: IpAddr) -> bool {
-        self.hosts.is_empty() || self.hosts.iter().any(|net| net.contains(ip))
+        self.hosts.is_empty() || self.hosts.iter().any(|net| net.contains(&ip.to_canonical()))
     }
 
     /// Checks the `Authorization` header of a request from `ip`.
@@ -425,7 +364,7 @@ mod tests {
 
     #[test]
     fn host_acl_with_prefixes_masks_and_names() {
-        let nets: Vec<Net> = ["10.1.0.0/16", "192.168.1.0/255.255.255.0", "::1", "localhost"]
+        let nets: Vec<IpNet> = ["10.1.0.0/16", "192.168.1.0/255.255.255.0", "::1", "localhost"]
             .iter()
             .flat_map(|w| parse_host(w).unwrap())
             .collect();

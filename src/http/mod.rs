@@ -3,24 +3,20 @@
 //! `/_report`, `/_doaction`, `/_ping`) take their parameters from the query (GET) or a form
 //! body (POST), as Monit's do. The dashboard's pages ([`web`]) are part of the same router,
 //! and so is the lock-down ([`lockdown`]: origin, credentials, CSRF, read-only callers,
-//! headers, Monit's error page), so [`router`] is the whole product for a request.
+//! headers, Monit's error page), so [`router`] is the whole product for a request. The
+//! listeners that serve it live in `control`; this module knows nothing of sockets.
 
 pub mod action;
-pub mod admission;
 pub mod api;
 pub mod auth;
-pub mod connection;
 pub mod csrf;
 pub mod lockdown;
 pub mod pages;
 pub mod password;
-pub mod refusals;
 pub mod reload;
 pub mod render_cache;
 pub mod run;
 pub mod session;
-pub mod tcp;
-pub mod tls;
 pub mod web;
 
 use std::sync::{Arc, Mutex};

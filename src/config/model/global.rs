@@ -208,7 +208,40 @@ pub enum Allow {
         read_only: bool,
     },
     /// `allow <host|ip|ip/cidr|ip/mask>`.
-    Host(String),
+    Host(HostAllow),
+}
+
+/// An `allow` host word and its nets, filled when the configuration is loaded (a host
+/// name's addresses as resolved then). Compared and written as the word.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct HostAllow {
+    pub word: String,
+    pub nets: Vec<ipnet::IpNet>,
+}
+
+impl PartialEq for HostAllow {
+    fn eq(&self, other: &HostAllow) -> bool {
+        self.word == other.word
+    }
+}
+
+impl From<String> for HostAllow {
+    fn from(word: String) -> HostAllow {
+        HostAllow { word, nets: Vec::new() }
+    }
+}
+
+impl From<&str> for HostAllow {
+    fn from(word: &str) -> HostAllow {
+        HostAllow::from(word.to_owned())
+    }
+}
+
+impl From<HostAllow> for String {
+    fn from(host: HostAllow) -> String {
+        host.word
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

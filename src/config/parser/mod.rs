@@ -41,6 +41,8 @@ pub struct ServiceSpans {
     pub custom_actions: Vec<(Span, String)>,
     /// Cron specifications: (span, spec).
     pub crons: Vec<(Span, String)>,
+    /// `allow` host words (nets and host names): (span, word).
+    pub hosts: Vec<(Span, String)>,
 }
 
 /// The result of parsing: the model and, per service (same index), its positions.

@@ -243,7 +243,7 @@ fn httpd(out: &mut String, h: &HttpdConfig) {
                     out.push_str(" read-only");
                 }
             }
-            Allow::Host(host) => out.push_str(host),
+            Allow::Host(host) => out.push_str(&host.word),
         }
     }
     out.push('\n');

@@ -1,6 +1,6 @@
 //! The dashboard: server-rendered pages (maud templates, no build step), part of the HTTP
 //! interface and on the same router as Monit's endpoints, so the same listeners,
-//! credentials and lock-down apply (see `http::tcp`). Its handlers read the shared
+//! credentials and lock-down apply (see `control::tcp`). Its handlers read the shared
 //! [`AppState`]; the rest of `http` uses its pieces (the CSRF token, the login form). One stylesheet and one small script, served from the binary; live status
 //! through Server-Sent Events; history charts as inline SVG. Pages work without the
 //! script (a refresh shows the news).

@@ -168,7 +168,8 @@ impl Parser<'_> {
             let read_only = self.eat_read_only();
             return Ok(Allow::User { user, password, read_only });
         }
-        Ok(Allow::Host(text))
+        self.parsed.global.hosts.push((span, text.clone()));
+        Ok(Allow::Host(text.into()))
     }
 
     /// The rest of `allow user:password`, after its first token (`first`, read as `text`):

@@ -1,11 +1,12 @@
 //! The TCP listener (`set httpd port N [address A]`): the product router, with the
-//! lock-down of `set httpd` (see [`super::lockdown`]), for browsers and Monit's own CLI.
+//! lock-down of `set httpd` (see [`crate::http::lockdown`]), for browsers and Monit's own
+//! CLI.
 //! What this listener adds (reference §6.2, §9.6):
 //!
 //! - it binds 127.0.0.1 unless an address is given, and does not start without a
 //!   credential (Monit would serve an ACL-only listener; we refuse to serve without a
 //!   password), nor on a public address without TLS unless told `insecure`;
-//! - the host ACL is checked at accept (see [`super::auth`]), before a byte is read;
+//! - the host ACL is checked at accept (see [`crate::http::auth`]), before a byte is read;
 //! - concurrent and bounded: every connection is its own task; a request head must arrive
 //!   within [`HEADER_TIMEOUT`] (or the client gets 408, see [`super::connection`]);
 //!   [`super::admission`] caps the connections of each client and of the listener, and
@@ -21,19 +22,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::Request;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use super::AppState;
 use super::admission::{Admission, Client, Full, Limits, Ticket};
-use super::auth::Authenticator;
 use super::connection::HeadLimits;
-use super::lockdown::{Authenticated, Lockdown, MAX_HEADERS, Transport};
 use super::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
 use crate::config::model::HttpdConfig;
+use crate::http::AppState;
+use crate::http::auth::Authenticator;
+use crate::http::lockdown::{Lockdown, MAX_HEADERS, Transport};
 
 /// How long a client may take to send a request's headers (and to start the next one on a
 /// kept-alive connection).
@@ -62,8 +61,9 @@ impl TcpServer {
     pub async fn start(httpd: Option<&HttpdConfig>, state: AppState) -> Result<Option<TcpServer>, String> {
         let Some(httpd) = httpd else { return Ok(None) };
         let Some(port) = httpd.port else { return Ok(None) };
-        // Host names in `allow` and `address` are resolved (and htpasswd files read) off the
-        // async threads: a slow resolver delays this listener only.
+        // htpasswd files are read, and the host name of `address` resolved, off the async
+        // threads: a slow disk or resolver delays this listener only. (The nets of `allow`
+        // were resolved when the configuration was loaded.)
         let owned = httpd.clone();
         let (auth, warnings) = tokio::task::spawn_blocking(move || Authenticator::new(&owned))
             .await
@@ -95,7 +95,7 @@ impl TcpServer {
         let auth = Arc::new(auth);
         let lockdown = Lockdown::new(httpd, Arc::clone(&auth));
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let shared = Arc::new(Listener { router: super::router(state.with_lockdown(lockdown)), auth, tls });
+        let shared = Arc::new(Listener { router: crate::http::router(state.with_lockdown(lockdown)), auth, tls });
         let cancel = CancellationToken::new();
         info!("web interface listening on {scheme}://{address}");
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
@@ -228,22 +228,6 @@ async fn serve_connection<S>(stream: S, transport: Transport, router: Router, ti
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let ticket = Arc::new(ticket);
-    let service = hyper::service::service_fn(move |mut request: Request<hyper::body::Incoming>| {
-        let router = router.clone();
-        let ticket = Arc::clone(&ticket);
-        request.extensions_mut().insert(transport);
-        async move {
-            ticket.request_started();
-            use tower::ServiceExt;
-            let response = match router.oneshot(request.map(Body::new)).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            };
-            ticket.request_done(response.extensions().get::<Authenticated>().is_some());
-            Ok::<_, std::convert::Infallible>(response)
-        }
-    });
     let limits = HeadLimits { timeout: HEADER_TIMEOUT, max_size: Some(MAX_HEADERS) };
-    super::connection::serve(stream, service, limits).await;
+    super::connection::serve(stream, transport, router, limits, Some(ticket)).await;
 }

@@ -1,15 +1,28 @@
-//! One HTTP/1 connection, as both listeners serve it: hyper, with a deadline for every
-//! request head (counted from the start of the connection and from the end of the previous
-//! answer). A client that sent part of a head and then stalled gets `408 Request Timeout`
-//! before the connection is closed; one that sent nothing is closed without a word (a
-//! browser's spare connection, or a kept-alive one not used again), as HTTP lets a server
-//! close an idle connection.
+//! One connection, as both listeners serve it: the one place where a stream meets the
+//! router. Every request gets the connection's [`Transport`] in its extensions (the
+//! lock-down inside [`crate::http::router`] reads it) and, on TCP, the connection's
+//! admission [`Ticket`] is told when a request starts and ends, and whether its caller
+//! authenticated.
+//!
+//! HTTP/1 with hyper, with a deadline for every request head (counted from the start of
+//! the connection and from the end of the previous answer). A client that sent part of a
+//! head and then stalled gets `408 Request Timeout` before the connection is closed; one
+//! that sent nothing is closed without a word (a browser's spare connection, or a
+//! kept-alive one not used again), as HTTP lets a server close an idle connection.
 
+use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tower::ServiceExt;
+
+use super::admission::Ticket;
+use crate::http::lockdown::{Authenticated, Transport};
 
 /// How long the 408 may take to leave.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(1);
@@ -23,8 +36,37 @@ pub struct HeadLimits {
     pub max_size: Option<usize>,
 }
 
+/// Serves `router` on `stream` until the client is done or a head is late: every request
+/// with `transport` in its extensions, and `ticket` (the TCP listener's admission) told
+/// about each one.
+pub async fn serve<S>(stream: S, transport: Transport, router: Router, limits: HeadLimits, ticket: Option<Ticket>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let ticket = ticket.map(Arc::new);
+    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+        let router = router.clone();
+        let ticket = ticket.clone();
+        request.extensions_mut().insert(transport);
+        async move {
+            if let Some(ticket) = &ticket {
+                ticket.request_started();
+            }
+            let response = match router.oneshot(request.map(Body::new)).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            if let Some(ticket) = &ticket {
+                ticket.request_done(response.extensions().get::<Authenticated>().is_some());
+            }
+            Ok::<_, Infallible>(response)
+        }
+    });
+    serve_http(stream, service, limits).await;
+}
+
 /// Serves `service` on `io` until the client or the service is done, or a head is late.
-pub async fn serve<I, S, B>(io: I, service: S, limits: HeadLimits)
+async fn serve_http<I, S, B>(io: I, service: S, limits: HeadLimits)
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::HttpService<Incoming, ResBody = B> + Unpin,
@@ -58,7 +100,7 @@ where
 
 /// `408 Request Timeout`, with Monit's one-line error page.
 fn timeout_answer(timeout: Duration) -> Vec<u8> {
-    let page = super::lockdown::error_page(
+    let page = crate::http::lockdown::error_page(
         hyper::StatusCode::REQUEST_TIMEOUT,
         &format!("The request did not arrive within {} s", timeout.as_secs_f64()),
     );
@@ -80,12 +122,9 @@ mod tests {
     /// What the client reads after sending `sent` and stalling, and how long it took.
     async fn after_stalling(sent: &[u8]) -> (String, Duration) {
         let (mut client, server) = tokio::io::duplex(4096);
-        let service = hyper::service::service_fn(|_request| async {
-            Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(
-                axum::body::Bytes::from_static(b"ok"),
-            )))
-        });
-        let served = tokio::spawn(serve(server, service, LIMITS));
+        let router = Router::new().fallback(|| async { "ok" });
+        let transport = Transport::Unix { uid: 0, read_only: false };
+        let served = tokio::spawn(serve(server, transport, router, LIMITS, None));
         let start = std::time::Instant::now();
         client.write_all(sent).await.unwrap();
         let mut answer = Vec::new();

@@ -1,22 +1,24 @@
 //! The unix control socket: bound with mode 0600 (or the configured permission, owner and
 //! group: `set httpd unixsocket PATH uid U gid G permission 0660`), a stale socket of a dead
 //! daemon removed first, and every client checked by its peer credentials (root, the
-//! daemon's own user, or a member of the socket's configured group) before a byte is read. Each connection is served
-//! concurrently, with a deadline for its request, so a slow client locks out no one; refused
-//! clients are logged once and then summarised (see [`crate::http::refusals`]).
+//! daemon's own user, or a member of the socket's configured group) before a byte is read.
+//! Each connection is served concurrently (see [`super::connection`]), with a deadline for
+//! its request, so a slow client locks out no one; refused clients are logged once and
+//! then summarised (see [`super::refusals`]).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::Router;
-
-use crate::config::model::UnixSocketConfig;
-use crate::http::connection::HeadLimits;
-use crate::http::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
 use tokio::net::{UnixListener, UnixStream};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
+
+use super::connection::HeadLimits;
+use super::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
+use crate::config::model::UnixSocketConfig;
+use crate::http::lockdown::Transport;
 
 /// How long one connection may take to send its request and get its answer (actions with
 /// `wait=yes` get `ACTION_WAIT` on top).
@@ -159,21 +161,13 @@ pub async fn serve(
                 continue;
             }
         };
-        let transport = crate::http::lockdown::Transport::Unix { uid, read_only };
+        let transport = Transport::Unix { uid, read_only };
         let router = router.clone();
         let cancel = cancel.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
-                let router = router.clone();
-                request.extensions_mut().insert(transport);
-                async move {
-                    use tower::ServiceExt;
-                    router.oneshot(request.map(axum::body::Body::new)).await
-                }
-            });
             let limits = HeadLimits { timeout: HEAD_TIMEOUT, max_size: None };
             tokio::select! {
-                _ = crate::http::connection::serve(stream, service, limits) => {}
+                _ = super::connection::serve(stream, transport, router, limits, None) => {}
                 _ = cancel.cancelled() => {}
                 _ = tokio::time::sleep(CONNECTION_DEADLINE + crate::http::ACTION_WAIT) => {}
             }
