@@ -374,11 +374,12 @@ fn a_listener_on_the_network_needs_tls_or_says_insecure() {
         let config = write_monitrc(d, "monitrc", &text);
         let daemon = Daemon::start(d, &config);
         assert!(wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary"])).contains(" data ")));
-        let log = daemon_log(d);
         if serves {
             assert!(wait_until(Duration::from_secs(5), || exchange(port, "GET /_ping HTTP/1.0\r\n\r\n").is_some()));
         } else {
-            assert!(log.contains("refusing to serve 0.0.0.0"), "{log}");
+            // The control socket may answer before the TCP listener has decided: wait for its word.
+            let refused = wait_until(Duration::from_secs(10), || daemon_log(d).contains("refusing to serve 0.0.0.0"));
+            assert!(refused, "{}", daemon_log(d));
             assert!(exchange(port, "GET /_ping HTTP/1.0\r\n\r\n").is_none(), "nothing listens");
         }
     }
