@@ -3,19 +3,26 @@
 //! `unmonitor --for`, dependants enabled again by `monitor`, read-only callers, and
 //! `reload` through `/_reload`.
 
+use std::io::Read;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::{Daemon, KillOnDrop, header, live_pid, stderr, stdout, wait_until, write_monitrc, write_script};
 
 /// A process service whose start script runs `sleep` in the background (pid in
-/// `name.pid`) after `delay` seconds, and whose stop script kills it.
-fn process_block(dir: &Path, name: &str, delay: &str, extra: &str) -> String {
+/// `name.pid`), when `gated` only once the file `go` exists (it touches `name.waiting`
+/// first), and whose stop script kills it.
+fn process_block(dir: &Path, name: &str, gated: bool, extra: &str) -> String {
+    let gate = if gated {
+        format!("touch {d}/{name}.waiting\nwhile [ ! -e {d}/go ]; do sleep 0.05; done", d = dir.display())
+    } else {
+        String::new()
+    };
     let start = write_script(
         dir,
         &format!("start-{name}.sh"),
         &format!(
-            "sleep {delay}\nsleep 1000 > /dev/null 2>&1 &\necho $! > {d}/{name}.pid.tmp\nmv {d}/{name}.pid.tmp {d}/{name}.pid",
+            "{gate}\nsleep 1000 > /dev/null 2>&1 &\necho $! > {d}/{name}.pid.tmp\nmv {d}/{name}.pid.tmp {d}/{name}.pid",
             d = dir.display()
         ),
     );
@@ -55,7 +62,6 @@ fn a_thousand_alternating_actions_are_all_carried_out() {
     let d = dir.path();
     std::fs::write(d.join("watched"), "x").unwrap();
     let daemon = daemon(d, &format!("check file watched with path {}/watched\n", d.display()));
-    let started = Instant::now();
     let mut failures = Vec::new();
     for i in 0..1000 {
         let verb = if i % 2 == 0 { "unmonitor" } else { "monitor" };
@@ -64,7 +70,6 @@ fn a_thousand_alternating_actions_are_all_carried_out() {
             failures.push(format!("{i} {verb}: {:?} {}", out.status.code(), stderr(&out)));
         }
     }
-    let took = started.elapsed();
     assert!(failures.is_empty(), "{failures:?}");
     let log = daemon.log();
     assert_eq!(count(&log, "'watched' unmonitor action done"), 500);
@@ -77,7 +82,6 @@ fn a_thousand_alternating_actions_are_all_carried_out() {
         "{}",
         summary_line(&daemon, "watched")
     );
-    eprintln!("1000 actions through the CLI in {took:?}");
 }
 
 #[test]
@@ -86,29 +90,44 @@ fn an_action_waits_for_its_outcome_and_shows_pending_meanwhile() {
     let d = dir.path();
     let pidfile = d.join("web.pid");
     let _cleanup = KillOnDrop(vec![pidfile.clone()]);
-    let daemon = daemon(d, &process_block(d, "web", "2", ""));
+    // The start script waits at a gate (the file `go`) that the test opens: a restart
+    // cannot be done while the gate is closed, whatever the time.
+    let gate = d.join("go");
+    let waiting = d.join("web.waiting");
+    std::fs::write(&gate, "").unwrap();
+    let daemon = daemon(d, &process_block(d, "web", true, ""));
     assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()), "{}", daemon.log());
     let first = live_pid(&pidfile).unwrap();
-    // --no-wait: back at once while the 2 s restart goes on, shown as pending.
-    let started = Instant::now();
+    // --no-wait: back while the restart is held at the gate, shown as pending.
+    std::fs::remove_file(&gate).unwrap();
     let out = daemon.cli(&["restart", "web", "--no-wait"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(started.elapsed() < Duration::from_millis(1500), "--no-wait took {:?}", started.elapsed());
     assert!(summary_line(&daemon, "web").contains(" - restart pending"), "{}", summary_line(&daemon, "web"));
+    std::fs::write(&gate, "").unwrap();
     assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some_and(|p| p != first)));
     assert!(wait_until(Duration::from_secs(5), || !summary_line(&daemon, "web").contains("pending")));
-    // Waiting (the default): the CLI returns once the restart is done, printing nothing.
+    // Waiting (the default): the CLI has not returned while the start script is held at
+    // the gate; it returns once the restart is done, printing nothing.
     let second = live_pid(&pidfile).unwrap();
-    let started = Instant::now();
-    let out = daemon.cli(&["restart", "web"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(started.elapsed() >= Duration::from_secs(2), "returned after {:?}", started.elapsed());
-    assert_eq!(stdout(&out), "");
+    std::fs::remove_file(&gate).unwrap();
+    std::fs::remove_file(&waiting).unwrap();
+    let mut cli = daemon.spawn_cli(&["restart", "web"]);
+    assert!(wait_until(Duration::from_secs(10), || waiting.exists()), "the restart reached the gate: {}", daemon.log());
+    assert!(cli.alive(), "the CLI waits while the restart is held");
+    std::fs::write(&gate, "").unwrap();
+    assert!(wait_until(Duration::from_secs(20), || !cli.alive()), "the CLI returned: {}", daemon.log());
+    let (mut printed, mut complaint) = (String::new(), String::new());
+    cli.0.stdout.take().unwrap().read_to_string(&mut printed).unwrap();
+    cli.0.stderr.take().unwrap().read_to_string(&mut complaint).unwrap();
+    assert!(cli.0.wait().unwrap().success(), "{complaint}");
+    assert_eq!(printed, "");
     assert!(live_pid(&pidfile).is_some_and(|p| p != second), "restarted when the CLI returned");
-    // --timeout shorter than the restart: exit 1, saying it goes on.
+    // --timeout while the restart is held: exit 1, saying it goes on.
+    std::fs::remove_file(&gate).unwrap();
     let out = daemon.cli(&["restart", "web", "--timeout", "1s"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("'web' restart is still running after 1 s"), "{}", stderr(&out));
+    std::fs::write(&gate, "").unwrap();
     let log = daemon.log();
     assert!(log.contains("'web' restart on user request by uid "), "{log}");
     assert!(log.contains("'web' restart action done by uid "), "{log}");
@@ -234,7 +253,7 @@ fn cli_with(daemon: &Daemon, config: &Path, args: &[&str]) -> std::process::Outp
 fn reload_refuses_a_broken_file_and_reports_the_changes_of_a_good_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let web = process_block(d, "web", "0", "");
+    let web = process_block(d, "web", false, "");
     let pidfile = d.join("web.pid");
     let _cleanup = KillOnDrop(vec![pidfile.clone()]);
     let daemon = daemon(d, &web);

@@ -101,11 +101,21 @@ pub fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
 /// The head of a test's control file: one-second cycles, and the daemon's pid file, state
 /// file and control socket in the test's directory.
 pub fn header(dir: &Path) -> String {
+    header_with_cycle(dir, 1)
+}
+
+/// [`header`] with cycles of `seconds` (a cycle far longer than a test's deadline makes
+/// sure that what the test waits for is not done at the next cycle).
+pub fn header_with_cycle(dir: &Path, seconds: u32) -> String {
     format!(
-        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
+        "set daemon {seconds}\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset httpd unixsocket {d}/rmonit.sock\n",
         d = dir.display()
     )
 }
+
+/// A `check program heartbeat` that runs `/bin/true` at every cycle: with
+/// [`Daemon::wait_cycles`], the evidence that the daemon's cycles go on.
+pub const HEARTBEAT: &str = "check program heartbeat with path \"/bin/true\"\n  if status != 0 then alert\n";
 
 /// Writes a control file with mode 0600 into `dir` and returns its path.
 pub fn write_monitrc(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -170,6 +180,57 @@ impl Daemon {
         std::fs::read_to_string(self.dir.join("daemon.log")).unwrap_or_default()
     }
 
+    /// When the daemon last collected data for `service` (µs since the epoch), from
+    /// `/_status?format=xml` over the control socket `dir/rmonit.sock`; `None` if the daemon
+    /// does not answer or has not checked the service yet.
+    pub fn collected(&self, service: &str) -> Option<u64> {
+        use std::io::{Read, Write};
+        let mut stream = std::os::unix::net::UnixStream::connect(self.dir.join("rmonit.sock")).ok()?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+        stream.write_all(b"GET /_status?format=xml HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).ok()?;
+        let answer = String::from_utf8_lossy(&answer);
+        let after = answer.split_once(&format!("<name>{service}</name>"))?.1;
+        let field = |tag: &str| -> Option<u64> {
+            let value = after.split_once(&format!("<{tag}>"))?.1.split_once('<')?.0;
+            value.parse().ok()
+        };
+        let (secs, micros) = (field("collected_sec")?, field("collected_usec")?);
+        (secs > 0).then_some(secs * 1_000_000 + micros)
+    }
+
+    /// Waits until the daemon has checked `service` in `cycles` more cycles (its collected
+    /// time changed that often) within `timeout`; returns whether it did.
+    pub fn wait_cycles(&self, service: &str, cycles: usize, timeout: std::time::Duration) -> bool {
+        let mut last = self.collected(service);
+        let mut seen = 0;
+        wait_until(timeout, || {
+            let now = self.collected(service);
+            if now.is_some() && now != last {
+                seen += 1;
+                last = now;
+            }
+            seen >= cycles
+        })
+    }
+
+    /// Starts the CLI against this daemon's control file without waiting for it; stopped by
+    /// its pid when dropped.
+    pub fn spawn_cli(&self, args: &[&str]) -> Started {
+        let child = Command::new(rmonit_bin())
+            .arg("-c")
+            .arg(&self.config)
+            .args(args)
+            .env("HOME", &self.dir)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the CLI");
+        Started(child)
+    }
+
     /// Sends a signal to the daemon.
     pub fn signal(&self, signal: &str) {
         let _ = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status();
@@ -216,6 +277,33 @@ pub fn kill_programs_with_home(dir: &Path) {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// Runs `job` on a thread and waits for its result up to `limit`: `None` if it did not end
+/// by then (a hang; the thread is left behind). Panics if the job panicked.
+pub fn within<T: Send + 'static>(limit: std::time::Duration, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        let _ = send.send(job());
+    });
+    match receive.recv_timeout(limit) {
+        Ok(value) => Some(value),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(handle.join().expect_err("no result, so it panicked"))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => None,
+    }
+}
+
+/// Sets a file's (or directory's) modification time, as a change in a new second would.
+pub fn set_mtime(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::open(path).and_then(|f| f.set_modified(time)).expect("set the modification time");
+}
+
+/// Whether process `pid` has `path` open (a file it is reading).
+pub fn has_open(pid: u32, path: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
 }
 
 /// Kills the processes whose pids are in these files (the services a test started).
