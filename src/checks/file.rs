@@ -179,7 +179,9 @@ pub struct Matcher {
 impl Matcher {
     pub fn new(pattern: &ContentPattern) -> Result<Matcher, String> {
         let sources: Vec<String> = match &pattern.pattern {
-            PatternSource::Regex(r) => vec![r.clone()],
+            PatternSource::Regex(r) => {
+                return Ok(Matcher { matches: pattern.matches, regexes: vec![r.regex().clone()] });
+            }
             PatternSource::File(f) => crate::files::read_regular(Path::new(f), PATTERN_FILE_LIMIT)
                 .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
                 .map_err(|e| format!("cannot read the pattern file {f}: {e}"))?

@@ -270,10 +270,10 @@ fn service_block(out: &mut String, s: &ServiceConfig, implicit: bool) {
             let _ = writeln!(out, "    every {n} cycles");
         }
         Some(Every::Cron(c)) => {
-            let _ = writeln!(out, "    every {}", quote_always(c));
+            let _ = writeln!(out, "    every {}", quote_always(c.source()));
         }
         Some(Every::NotCron(c)) => {
-            let _ = writeln!(out, "    not every {}", quote_always(c));
+            let _ = writeln!(out, "    not every {}", quote_always(c.source()));
         }
         None => {}
     }

@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::LoadOptions;
-use super::model::cron::CronSpec;
 use super::model::*;
 use super::parser::{Parsed, ServiceSpans, suggest};
 use super::source::{Diagnostic, Diagnostics, Severity, Span};
@@ -26,7 +25,6 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
     for (i, service) in config.services.iter().enumerate() {
         let s = &all[i];
         check_complete(service, s, diags);
-        check_patterns(s, diags);
         check_custom_actions(service, s, diags);
         check_host_facts(config, service, s, options, diags);
     }
@@ -139,21 +137,6 @@ fn check_complete(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Dia
         _ => return,
     };
     diags.push(Diagnostic::error(spans.name, missing));
-}
-
-fn check_patterns(spans: &ServiceSpans, diags: &mut Diagnostics) {
-    for (span, pattern) in &spans.regexes {
-        if let Err(e) = regex::Regex::new(pattern) {
-            let reason = e.to_string();
-            let reason = reason.lines().last().unwrap_or(&reason).trim().trim_start_matches("error: ");
-            diags.push(Diagnostic::error(*span, format!("invalid regular expression '{pattern}': {reason}")));
-        }
-    }
-    for (span, spec) in &spans.crons {
-        if let Err(e) = CronSpec::parse(spec) {
-            diags.push(Diagnostic::error(*span, format!("invalid cron specification \"{spec}\": {e}")));
-        }
-    }
 }
 
 fn check_custom_actions(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Diagnostics) {

@@ -7,6 +7,7 @@ use super::connection::ConnectionTest;
 use super::event::EventKind;
 use super::global::HashType;
 use super::is_false;
+use super::pattern::Pattern;
 use super::values::{Comparison, Duration};
 
 /// One rule of a service.
@@ -119,7 +120,7 @@ fn is_true(value: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatternSource {
-    Regex(String),
+    Regex(Pattern),
     File(String),
 }
 
