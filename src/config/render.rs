@@ -138,7 +138,8 @@ fn onreboot(o: OnReboot) -> &'static str {
 fn ssl_block(s: &SslOptions) -> String {
     let mut items = Vec::new();
     if !s.versions.is_empty() {
-        items.push(format!("version: {}", s.versions.join(" ")));
+        let words: Vec<&str> = s.versions.iter().map(TlsVersion::word).collect();
+        items.push(format!("version: {}", words.join(" ")));
     }
     if let Some(v) = s.verify {
         items.push(format!("verify: {}", if v { "enable" } else { "disable" }));

@@ -19,6 +19,7 @@ pub mod implicit;
 pub mod pattern;
 pub mod rule;
 pub mod service;
+pub mod tls;
 pub mod values;
 
 pub use connection::*;
@@ -27,6 +28,7 @@ pub use global::*;
 pub use pattern::{Pattern, PatternError};
 pub use rule::*;
 pub use service::*;
+pub use tls::{TlsVersion, TlsVersionMeaning};
 pub use values::*;
 
 use serde::{Deserialize, Serialize};
