@@ -12,6 +12,7 @@ pub mod merge;
 pub mod model;
 pub mod parser;
 pub mod paths;
+pub mod pattern_files;
 pub mod permissions;
 pub mod read;
 pub mod render;

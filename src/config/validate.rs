@@ -26,6 +26,7 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
         let s = &all[i];
         check_complete(service, s, diags);
         check_custom_actions(service, s, diags);
+        check_pattern_files(s, options, diags);
         check_host_facts(config, service, s, options, diags);
     }
     for (span, name, is_group) in &parsed.global.accounts {
@@ -137,6 +138,24 @@ fn check_complete(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Dia
         _ => return,
     };
     diags.push(Diagnostic::error(spans.name, missing));
+}
+
+/// A pattern file that cannot be read is a fact of the host (a warning, an error with
+/// `--strict`); a line of it that does not compile is an error.
+fn check_pattern_files(spans: &ServiceSpans, options: LoadOptions, diags: &mut Diagnostics) {
+    for (span, file) in &spans.pattern_files {
+        match &file.lines {
+            Ok(_) | Err(PatternFileError::NotRead) => {}
+            Err(PatternFileError::Unreadable(message)) => {
+                let severity = if options.strict { Severity::Error } else { Severity::Warning };
+                diags.push(Diagnostic { severity, span: Some(*span), message: message.clone(), help: None });
+            }
+            Err(PatternFileError::BadLine { line, error }) => {
+                let message = format!("{error}, on line {line} of the pattern file {}", file.path);
+                diags.push(Diagnostic::error(*span, message));
+            }
+        }
+    }
 }
 
 fn check_custom_actions(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Diagnostics) {

@@ -25,7 +25,7 @@ pub mod values;
 pub use connection::*;
 pub use event::*;
 pub use global::*;
-pub use pattern::{Pattern, PatternError};
+pub use pattern::{Pattern, PatternError, PatternFile, PatternFileError};
 pub use rule::*;
 pub use service::*;
 pub use tls::{TlsVersion, TlsVersionMeaning};

@@ -108,6 +108,74 @@ impl<'de> Deserialize<'de> for Pattern {
     }
 }
 
+/// `content = FILE "path"`: a file of patterns, one per line, read when the control file is
+/// loaded (and reloaded). Two pattern files are equal when their paths are; one serializes as
+/// its path, and is read by the loader after it is deserialized.
+#[derive(Debug, Clone)]
+pub struct PatternFile {
+    pub path: String,
+    /// The patterns of its lines, or why there are none.
+    pub lines: Result<Vec<Pattern>, PatternFileError>,
+}
+
+/// Why a pattern file gives no patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternFileError {
+    /// Not read yet (just deserialized).
+    NotRead,
+    /// The file could not be read: `cannot read the pattern file <path>: <reason>`.
+    Unreadable(String),
+    /// A line (counted from 1) does not compile.
+    BadLine { line: usize, error: PatternError },
+}
+
+impl PatternFile {
+    /// A pattern file not read yet.
+    pub fn unread(path: impl Into<String>) -> PatternFile {
+        PatternFile { path: path.into(), lines: Err(PatternFileError::NotRead) }
+    }
+}
+
+impl PatternFileError {
+    /// What a rule with this file reports while the monitor runs (as it did when the file
+    /// was read then).
+    pub fn run_time_message(&self, path: &str) -> String {
+        match self {
+            PatternFileError::NotRead => format!("the pattern file {path} was not read"),
+            PatternFileError::Unreadable(message) => message.clone(),
+            PatternFileError::BadLine { error, .. } => error.error.clone(),
+        }
+    }
+}
+
+impl PartialEq for PatternFile {
+    fn eq(&self, other: &PatternFile) -> bool {
+        self.path == other.path
+    }
+}
+
+impl Eq for PatternFile {}
+
+impl Serialize for PatternFile {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.path)
+    }
+}
+
+impl<'de> Deserialize<'de> for PatternFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<PatternFile, D::Error> {
+        String::deserialize(deserializer).map(PatternFile::unread)
+    }
+}
+
+/// Tests write pattern files as their paths.
+#[cfg(test)]
+impl From<&str> for PatternFile {
+    fn from(path: &str) -> PatternFile {
+        PatternFile::unread(path)
+    }
+}
+
 /// Tests write patterns as string literals.
 #[cfg(test)]
 impl From<&str> for Pattern {

@@ -7,7 +7,7 @@ use super::connection::ConnectionTest;
 use super::event::EventKind;
 use super::global::HashType;
 use super::is_false;
-use super::pattern::Pattern;
+use super::pattern::{Pattern, PatternFile};
 use super::values::{Comparison, Duration};
 
 /// One rule of a service.
@@ -121,7 +121,7 @@ fn is_true(value: &bool) -> bool {
 #[serde(rename_all = "snake_case")]
 pub enum PatternSource {
     Regex(Pattern),
-    File(String),
+    File(PatternFile),
 }
 
 /// Which timestamp a file test reads (`timestamp` = the newer of ctime and mtime).

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use super::lexer::{Lexer, Token, TokenKind, is_noise};
-use super::model::{Config, Pattern, ServiceConfig};
+use super::model::{Config, Pattern, PatternFile, ServiceConfig};
 use super::source::{Diagnostic, Diagnostics, SourceFile, SourceMap, Span};
 
 /// Positions of the parts of a service that the validator reports on.
@@ -35,6 +35,8 @@ pub struct ServiceSpans {
     pub programs: Vec<(Span, String)>,
     /// `uid`/`gid` names: (span, name, is a group).
     pub accounts: Vec<(Span, String, bool)>,
+    /// `content = FILE` pattern files, as read: (span, file).
+    pub pattern_files: Vec<(Span, PatternFile)>,
     /// Custom actions named by rules: (span, name).
     pub custom_actions: Vec<(Span, String)>,
 }

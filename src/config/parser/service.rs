@@ -219,7 +219,9 @@ impl Parser<'_> {
         let pattern = match &token.kind {
             TokenKind::Word(w) if w.starts_with('/') => {
                 self.next();
-                PatternSource::File(w.clone())
+                let file = crate::config::pattern_files::read(w);
+                self.service().1.pattern_files.push((token.span, file.clone()));
+                PatternSource::File(file)
             }
             TokenKind::Str(s) | TokenKind::Word(s) => {
                 self.next();
