@@ -166,10 +166,8 @@ pub fn new_lines(
         .collect())
 }
 
-/// The most of a pattern file that is read.
-const PATTERN_FILE_LIMIT: u64 = 1 << 20;
-
-/// A compiled content pattern (a regex, or the lines of a pattern file).
+/// A content pattern's regexes (one, or the lines of a pattern file, read and compiled when
+/// the control file was loaded).
 #[derive(Debug, Clone)]
 pub struct Matcher {
     pub matches: bool,
@@ -178,18 +176,13 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(pattern: &ContentPattern) -> Result<Matcher, String> {
-        let sources: Vec<String> = match &pattern.pattern {
-            PatternSource::Regex(r) => vec![r.clone()],
-            PatternSource::File(f) => crate::files::read_regular(Path::new(f), PATTERN_FILE_LIMIT)
-                .map(|(bytes, _)| String::from_utf8_lossy(&bytes).into_owned())
-                .map_err(|e| format!("cannot read the pattern file {f}: {e}"))?
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(str::to_owned)
-                .collect(),
+        let regexes = match &pattern.pattern {
+            PatternSource::Regex(r) => vec![r.regex().clone()],
+            PatternSource::File(file) => match &file.lines {
+                Ok(lines) => lines.iter().map(|p| p.regex().clone()).collect(),
+                Err(e) => return Err(e.run_time_message(&file.path)),
+            },
         };
-        let regexes = sources.iter().map(|s| Regex::new(s).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
         Ok(Matcher { matches: pattern.matches, regexes })
     }
 

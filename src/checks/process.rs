@@ -53,7 +53,7 @@ impl Finder {
         Ok(match target {
             ProcessTarget::Pidfile(p) => Finder::Pidfile { path: p.clone(), as_uid },
             ProcessTarget::Path(p) => Finder::Path(p.clone()),
-            ProcessTarget::Matching(m) => Finder::Matching(Regex::new(m).map_err(|e| e.to_string())?),
+            ProcessTarget::Matching(m) => Finder::Matching(m.regex().clone()),
         })
     }
 

@@ -13,6 +13,7 @@ pub mod model;
 pub mod net;
 pub mod parser;
 pub mod paths;
+pub mod pattern_files;
 pub mod permissions;
 pub mod read;
 pub mod render;

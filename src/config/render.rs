@@ -138,7 +138,8 @@ fn onreboot(o: OnReboot) -> &'static str {
 fn ssl_block(s: &SslOptions) -> String {
     let mut items = Vec::new();
     if !s.versions.is_empty() {
-        items.push(format!("version: {}", s.versions.join(" ")));
+        let words: Vec<&str> = s.versions.iter().map(TlsVersion::word).collect();
+        items.push(format!("version: {}", words.join(" ")));
     }
     if let Some(v) = s.verify {
         items.push(format!("verify: {}", if v { "enable" } else { "disable" }));
@@ -270,10 +271,10 @@ fn service_block(out: &mut String, s: &ServiceConfig, implicit: bool) {
             let _ = writeln!(out, "    every {n} cycles");
         }
         Some(Every::Cron(c)) => {
-            let _ = writeln!(out, "    every {}", quote_always(c));
+            let _ = writeln!(out, "    every {}", quote_always(c.source()));
         }
         Some(Every::NotCron(c)) => {
-            let _ = writeln!(out, "    not every {}", quote_always(c));
+            let _ = writeln!(out, "    not every {}", quote_always(c.source()));
         }
         None => {}
     }

@@ -8,7 +8,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::LoadOptions;
-use super::model::cron::CronSpec;
 use super::model::*;
 use super::parser::{Parsed, ServiceSpans, suggest};
 use super::source::{Diagnostic, Diagnostics, Severity, Span};
@@ -26,8 +25,8 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
     for (i, service) in config.services.iter().enumerate() {
         let s = &all[i];
         check_complete(service, s, diags);
-        check_patterns(s, diags);
         check_custom_actions(service, s, diags);
+        check_pattern_files(s, options, diags);
         check_host_facts(config, service, s, options, diags);
     }
     for (span, name, is_group) in &parsed.global.accounts {
@@ -141,17 +140,20 @@ fn check_complete(service: &ServiceConfig, spans: &ServiceSpans, diags: &mut Dia
     diags.push(Diagnostic::error(spans.name, missing));
 }
 
-fn check_patterns(spans: &ServiceSpans, diags: &mut Diagnostics) {
-    for (span, pattern) in &spans.regexes {
-        if let Err(e) = regex::Regex::new(pattern) {
-            let reason = e.to_string();
-            let reason = reason.lines().last().unwrap_or(&reason).trim().trim_start_matches("error: ");
-            diags.push(Diagnostic::error(*span, format!("invalid regular expression '{pattern}': {reason}")));
-        }
-    }
-    for (span, spec) in &spans.crons {
-        if let Err(e) = CronSpec::parse(spec) {
-            diags.push(Diagnostic::error(*span, format!("invalid cron specification \"{spec}\": {e}")));
+/// A pattern file that cannot be read is a fact of the host (a warning, an error with
+/// `--strict`); a line of it that does not compile is an error.
+fn check_pattern_files(spans: &ServiceSpans, options: LoadOptions, diags: &mut Diagnostics) {
+    for (span, file) in &spans.pattern_files {
+        match &file.lines {
+            Ok(_) | Err(PatternFileError::NotRead) => {}
+            Err(PatternFileError::Unreadable(message)) => {
+                let severity = if options.strict { Severity::Error } else { Severity::Warning };
+                diags.push(Diagnostic { severity, span: Some(*span), message: message.clone(), help: None });
+            }
+            Err(PatternFileError::BadLine { line, error }) => {
+                let message = format!("{error}, on line {line} of the pattern file {}", file.path);
+                diags.push(Diagnostic::error(*span, message));
+            }
         }
     }
 }

@@ -7,18 +7,20 @@ use super::model::Config;
 use super::parser::ServiceSpans;
 use super::source::{Diagnostic, FileId, SourceFile, Span};
 
-/// Parses a YAML control file (or included fragment).
+/// Parses a YAML control file (or included fragment), and reads its pattern files.
 pub fn parse_yaml(text: &Arc<str>, file: FileId) -> Result<Config, Diagnostic> {
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
-    serde_saphyr::from_str::<Config>(text).map_err(|error| {
+    let mut config = serde_saphyr::from_str::<Config>(text).map_err(|error| {
         let source = SourceFile::new("", text.to_string());
         let offset = error.location().map_or(0, |l| source.offset_of(l.line() as usize, l.column() as usize));
         let message = error.without_snippet().to_string();
         let message = strip_position(&message);
         Diagnostic::error(Span::new(file, offset, offset + 1), format!("invalid YAML: {message}"))
-    })
+    })?;
+    super::pattern_files::read_unread(&mut config);
+    Ok(config)
 }
 
 /// serde-saphyr prefixes messages with `line N column M:`; we print the position ourselves.

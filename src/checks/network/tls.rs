@@ -17,7 +17,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::checks::protocol::Stream;
-use crate::config::model::SslOptions;
+use crate::config::model::{SslOptions, TlsVersion, TlsVersionMeaning};
 
 /// The CA bundle read when `verify: enable` names no `cacertificatefile`.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -93,15 +93,20 @@ pub fn peer_certificate<S>(stream: &TlsStream<S>) -> Option<CertificateDer<'stat
 /// `version: tlsv12 | tlsv13 | auto | -tlsv1 ...`: the versions named, or every version
 /// rustls has when none (or `auto`) is named; removals of old versions change nothing.
 /// Alert mail follows the same rule.
-pub fn versions(words: &[String]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
+/// A word rustls cannot honour (`tlsv1`, `tlsv11`, ...) passes `-t` and fails here, when
+/// the connection is made.
+pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
     let mut chosen = Vec::new();
     for word in words {
-        match word.to_ascii_lowercase().as_str() {
-            "auto" => return Ok(rustls::ALL_VERSIONS.to_vec()),
-            "tlsv12" | "tlsv1.2" => chosen.push(&rustls::version::TLS12),
-            "tlsv13" | "tlsv1.3" => chosen.push(&rustls::version::TLS13),
-            removed if removed.starts_with('-') || removed.starts_with('!') => {}
-            other => return Err(format!("TLS: version {other} is not supported (only tlsv12 and tlsv13)")),
+        match word.meaning() {
+            TlsVersionMeaning::Auto => return Ok(rustls::ALL_VERSIONS.to_vec()),
+            TlsVersionMeaning::Tls12 => chosen.push(&rustls::version::TLS12),
+            TlsVersionMeaning::Tls13 => chosen.push(&rustls::version::TLS13),
+            TlsVersionMeaning::Removed => {}
+            TlsVersionMeaning::Unsupported => {
+                let other = word.word().to_ascii_lowercase();
+                return Err(format!("TLS: version {other} is not supported (only tlsv12 and tlsv13)"));
+            }
         }
     }
     Ok(if chosen.is_empty() { rustls::ALL_VERSIONS.to_vec() } else { chosen })

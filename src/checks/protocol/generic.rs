@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use regex::Regex;
-
 use super::{Session, io};
 use crate::config::model::SendExpect;
 
@@ -22,10 +20,9 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
         match step {
             SendExpect::Send(text) => io::send(session.stream, &unescape(text)).await?,
             SendExpect::Expect(pattern) => {
-                let regex = Regex::new(pattern).map_err(|e| format!("EXPECT: invalid regular expression: {e}"))?;
                 let answer = read_answer(session).await?;
                 let shown = show_nuls(&answer);
-                if !regex.is_match(&shown) {
+                if !pattern.regex().is_match(&shown) {
                     // Monit's words.
                     return Err(format!(
                         "GENERIC: received unexpected data [{}] -- No match",

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::global::{CertificateChecksum, HashType, SslOptions};
 use super::is_false;
+use super::pattern::Pattern;
 use super::rule::ContentPattern;
 use super::values::{Comparison, Duration};
 
@@ -102,7 +103,7 @@ pub enum SocketType {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum SendExpect {
     Send(String),
-    Expect(String),
+    Expect(Pattern),
 }
 
 /// The protocols of reference §3.2.

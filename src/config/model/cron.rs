@@ -1,11 +1,16 @@
 //! Cron specifications of `every "<min> <hour> <dom> <month> <dow>"`: parsing and matching
-//! against a broken-down wall-clock time.
+//! against a broken-down wall-clock time. The model holds specifications parsed, with the
+//! text they were parsed from (what is rendered and serialized).
 
 use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A parsed cron specification: for each field, the set of allowed values as a bit mask.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronSpec {
+    /// The specification as written.
+    source: String,
     minutes: u64,
     hours: u64,
     days_of_month: u64,
@@ -57,6 +62,7 @@ impl CronSpec {
             masks[4] |= 1;
         }
         Ok(CronSpec {
+            source: spec.to_owned(),
             minutes: masks[0],
             hours: masks[1],
             days_of_month: masks[2],
@@ -65,6 +71,11 @@ impl CronSpec {
             dom_restricted: fields[2] != "*",
             dow_restricted: fields[4] != "*",
         })
+    }
+
+    /// The specification as written.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     pub fn matches(&self, t: CronTime) -> bool {
@@ -76,6 +87,28 @@ impl CronSpec {
             _ => dom && dow,
         };
         bit(self.minutes, t.minute) && bit(self.hours, t.hour) && bit(self.months, t.month) && day
+    }
+}
+
+impl Serialize for CronSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}
+
+impl<'de> Deserialize<'de> for CronSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CronSpec, D::Error> {
+        let source = String::deserialize(deserializer)?;
+        CronSpec::parse(&source)
+            .map_err(|e| serde::de::Error::custom(format!("invalid cron specification \"{source}\": {e}")))
+    }
+}
+
+/// Tests write specifications as string literals.
+#[cfg(test)]
+impl From<&str> for CronSpec {
+    fn from(spec: &str) -> CronSpec {
+        CronSpec::parse(spec).expect("a valid test specification")
     }
 }
 
@@ -146,5 +179,15 @@ mod tests {
         assert!(CronSpec::parse("60 * * * *").unwrap_err().0.contains("minute"));
         assert!(CronSpec::parse("* * * 13 *").unwrap_err().0.contains("month"));
         assert!(CronSpec::parse("*/0 * * * *").is_err());
+    }
+
+    #[test]
+    fn a_specification_keeps_and_serializes_its_text() {
+        let spec = CronSpec::parse("0  8-19 * * 1-5").unwrap();
+        assert_eq!(spec.source(), "0  8-19 * * 1-5");
+        assert_eq!(serde_json::to_string(&spec).unwrap(), "\"0  8-19 * * 1-5\"");
+        assert_eq!(serde_json::from_str::<CronSpec>("\"0  8-19 * * 1-5\"").unwrap(), spec);
+        let error = serde_json::from_str::<CronSpec>("\"61 * * * *\"").unwrap_err().to_string();
+        assert!(error.contains("invalid cron specification \"61 * * * *\": 61 is out of range"), "{error}");
     }
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::event::EventFilter;
 use super::is_false;
+use super::tls::TlsVersion;
 use super::values::{ByteSize, Duration};
 
 /// `set daemon N [with start delay D]`.
@@ -301,7 +302,7 @@ pub enum OnReboot {
 pub struct SslOptions {
     /// `version: auto | tlsv12 | -tlsv1 ...`, in the order written.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub versions: Vec<String>,
+    pub versions: Vec<TlsVersion>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify: Option<bool>,
     /// `selfsigned: allow|reject`.

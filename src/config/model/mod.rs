@@ -16,15 +16,19 @@ pub mod defaults;
 pub mod event;
 pub mod global;
 pub mod implicit;
+pub mod pattern;
 pub mod rule;
 pub mod service;
+pub mod tls;
 pub mod values;
 
 pub use connection::*;
 pub use event::*;
 pub use global::*;
+pub use pattern::{Pattern, PatternError, PatternFile, PatternFileError};
 pub use rule::*;
 pub use service::*;
+pub use tls::{TlsVersion, TlsVersionMeaning};
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@ use super::connection::ConnectionTest;
 use super::event::EventKind;
 use super::global::HashType;
 use super::is_false;
+use super::pattern::{Pattern, PatternFile};
 use super::values::{Comparison, Duration};
 
 /// One rule of a service.
@@ -119,8 +120,8 @@ fn is_true(value: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PatternSource {
-    Regex(String),
-    File(String),
+    Regex(Pattern),
+    File(PatternFile),
 }
 
 /// Which timestamp a file test reads (`timestamp` = the newer of ctime and mtime).

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cron::CronSpec;
 use super::global::{AlertConfig, EnvVar, OnReboot};
+use super::pattern::Pattern;
 use super::rule::{ContentPattern, RestartLimit, Rule};
 use super::values::Duration;
 
@@ -152,7 +154,7 @@ pub enum ProcessTarget {
     /// The executable's path.
     Path(String),
     /// A regular expression (POSIX ERE) on the full command line.
-    Matching(String),
+    Matching(Pattern),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,8 +236,8 @@ pub fn split_command(command: &str) -> Vec<String> {
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
 pub enum Every {
     Cycles(u32),
-    Cron(String),
-    NotCron(String),
+    Cron(CronSpec),
+    NotCron(CronSpec),
 }
 
 /// `mode active|passive|manual`.

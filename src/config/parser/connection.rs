@@ -126,8 +126,8 @@ impl Parser<'_> {
                 "expect" => {
                     self.next();
                     let (s, span) = self.expect_value("a regular expression to expect")?;
-                    self.service().1.regexes.push((span, s.clone()));
-                    test.send_expect.push(SendExpect::Expect(s));
+                    let pattern = self.compile_pattern(s, span);
+                    test.send_expect.push(SendExpect::Expect(pattern));
                 }
                 "content" => {
                     self.next();

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use super::lexer::{Lexer, Token, TokenKind, is_noise};
-use super::model::{Config, ServiceConfig};
+use super::model::{Config, Pattern, PatternFile, ServiceConfig};
 use super::source::{Diagnostic, Diagnostics, SourceFile, SourceMap, Span};
 
 /// Positions of the parts of a service that the validator reports on.
@@ -35,12 +35,10 @@ pub struct ServiceSpans {
     pub programs: Vec<(Span, String)>,
     /// `uid`/`gid` names: (span, name, is a group).
     pub accounts: Vec<(Span, String, bool)>,
-    /// Regular expressions to compile: (span, pattern).
-    pub regexes: Vec<(Span, String)>,
+    /// `content = FILE` pattern files, as read: (span, file).
+    pub pattern_files: Vec<(Span, PatternFile)>,
     /// Custom actions named by rules: (span, name).
     pub custom_actions: Vec<(Span, String)>,
-    /// Cron specifications: (span, spec).
-    pub crons: Vec<(Span, String)>,
     /// `allow` host words (nets and host names): (span, word).
     pub hosts: Vec<(Span, String)>,
 }
@@ -365,6 +363,19 @@ impl Parser<'_> {
             self.errors += 1;
         }
         self.diags.push(diagnostic);
+    }
+
+    /// Compiles a regular expression of the file. One that does not compile is reported at
+    /// `span` (as `-t` always reported it) and stands in the model as a pattern matching
+    /// nothing, so that parsing goes on and every other error is still found.
+    pub(crate) fn compile_pattern(&mut self, source: String, span: Span) -> Pattern {
+        match Pattern::new(source) {
+            Ok(pattern) => pattern,
+            Err(error) => {
+                self.report(Diagnostic::error(span, error.to_string()));
+                Pattern::unmatchable(error.source)
+            }
+        }
     }
 
     /// Records an error at `span` and fails.

@@ -3,8 +3,9 @@
 
 use super::{PResult, Parser, STATEMENT_WORDS, ServiceSpans};
 use crate::config::lexer::TokenKind;
+use crate::config::model::cron::CronSpec;
 use crate::config::model::*;
-use crate::config::source::Span;
+use crate::config::source::{Diagnostic, Span};
 
 const SERVICE_TYPES: &[&str] =
     &["process", "file", "fifo", "directory", "filesystem", "device", "host", "system", "program", "network"];
@@ -46,10 +47,7 @@ impl Parser<'_> {
                         let value = self.resolve_path(value, span)?;
                         ServiceKind::Process(ProcessTarget::Path(value))
                     }
-                    _ => {
-                        spans.regexes.push((span, value.clone()));
-                        ServiceKind::Process(ProcessTarget::Matching(value))
-                    }
+                    _ => ServiceKind::Process(ProcessTarget::Matching(self.compile_pattern(value, span))),
                 }
             }
             "file" | "fifo" | "directory" | "filesystem" | "device" => {
@@ -163,8 +161,18 @@ impl Parser<'_> {
         let every = match &token.kind {
             TokenKind::Str(spec) => {
                 self.next();
-                self.service().1.crons.push((token.span, spec.clone()));
-                if not { Every::NotCron(spec.clone()) } else { Every::Cron(spec.clone()) }
+                let cron = match CronSpec::parse(spec) {
+                    Ok(cron) => cron,
+                    Err(e) => {
+                        // Reported, and no schedule: parsing goes on (the load fails).
+                        self.report(Diagnostic::error(
+                            token.span,
+                            format!("invalid cron specification \"{spec}\": {e}"),
+                        ));
+                        return Ok(());
+                    }
+                };
+                if not { Every::NotCron(cron) } else { Every::Cron(cron) }
             }
             TokenKind::Word(_) if !not && self.peek_is_number() => {
                 let (n, span) = self.expect_u32("a number of cycles")?;
@@ -211,12 +219,13 @@ impl Parser<'_> {
         let pattern = match &token.kind {
             TokenKind::Word(w) if w.starts_with('/') => {
                 self.next();
-                PatternSource::File(w.clone())
+                let file = crate::config::pattern_files::read(w);
+                self.service().1.pattern_files.push((token.span, file.clone()));
+                PatternSource::File(file)
             }
             TokenKind::Str(s) | TokenKind::Word(s) => {
                 self.next();
-                self.service().1.regexes.push((token.span, s.clone()));
-                PatternSource::Regex(s.clone())
+                PatternSource::Regex(self.compile_pattern(s.clone(), token.span))
             }
             _ => return self.unexpected("a regular expression in quotes", &[]),
         };

@@ -64,7 +64,7 @@ pub(super) fn pattern(p: &ContentPattern) -> String {
     let op = if p.matches { "=" } else { "!=" };
     match &p.pattern {
         PatternSource::Regex(r) => format!("{op} {}", quote_always(r)),
-        PatternSource::File(f) => format!("{op} {}", quote(f)),
+        PatternSource::File(f) => format!("{op} {}", quote(&f.path)),
     }
 }
 

@@ -56,3 +56,52 @@ fn effective_shows_implicit_rules_as_comments() {
     let text = effective(&config);
     assert!(text.contains("#   implicit: if does not exist then restart"), "{text}");
 }
+
+#[test]
+fn every_tls_version_spelling_renders_as_it_was_read() {
+    // (as written, as rendered): words are kept lowercased, in order.
+    let cases = [
+        ("auto", "auto"),
+        ("sslauto", "sslauto"),
+        ("AUTO", "auto"),
+        ("tlsv1", "tlsv1"),
+        ("tlsv11", "tlsv11"),
+        ("tlsv12", "tlsv12"),
+        ("TLSv12", "tlsv12"),
+        ("tlsv13", "tlsv13"),
+        ("\"TLSv1.2\"", "tlsv1.2"),
+        ("\"tlsv1.3\"", "tlsv1.3"),
+        ("tlsv12 tlsv13", "tlsv12 tlsv13"),
+        ("auto -tlsv1 -tlsv11", "auto -tlsv1 -tlsv11"),
+        ("-sslv3 tlsv13", "-sslv3 tlsv13"),
+    ];
+    for (written, rendered) in cases {
+        let text = format!("set ssl {{ version: {written} }}\n");
+        let first = crate::config::load_str("/x/monitrc", &text, crate::config::LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{written}: {e}"))
+            .config;
+        let out = to_monitrc(&first);
+        assert!(out.contains(&format!("set ssl {{ version: {rendered} }}")), "{written}:\n{out}");
+        let second = crate::config::load_str("/x/monitrc", &out, crate::config::LoadOptions::default()).unwrap().config;
+        assert_eq!(first, second, "{written}");
+    }
+    // The clause of a connection test, with and without a block.
+    for (clause, rendered) in [
+        ("tlsv1", "version: tlsv1"),
+        ("tlsv11", "version: tlsv11"),
+        ("tlsv12", "version: tlsv12"),
+        ("tlsv13", "version: tlsv13"),
+        ("auto", "version: auto"),
+        ("sslauto", "version: sslauto"),
+        ("tlsv12 with options { version: tlsv13 }", "version: tlsv12 tlsv13"),
+    ] {
+        let text = format!("check host h with address 127.0.0.1\n if failed port 443 {clause} then alert\n");
+        let first = crate::config::load_str("/x/monitrc", &text, crate::config::LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{clause}: {e}"))
+            .config;
+        let out = to_monitrc(&first);
+        assert!(out.contains(&format!("ssl with options {{ {rendered} }}")), "{clause}:\n{out}");
+        let second = crate::config::load_str("/x/monitrc", &out, crate::config::LoadOptions::default()).unwrap().config;
+        assert_eq!(first, second, "{clause}");
+    }
+}

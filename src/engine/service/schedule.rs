@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use super::ServiceTask;
 use crate::config::model::Every;
-use crate::config::model::cron::{CronSpec, CronTime};
+use crate::config::model::cron::CronTime;
 
 impl ServiceTask {
     pub(super) fn has_cron(&self) -> bool {
@@ -19,9 +19,8 @@ impl ServiceTask {
         match &self.service().every {
             None => true,
             Some(Every::Cycles(n)) => (self.cycle - 1).is_multiple_of(u64::from(*n)),
-            Some(Every::Cron(spec)) | Some(Every::NotCron(spec)) => {
+            Some(Every::Cron(cron)) | Some(Every::NotCron(cron)) => {
                 let not = matches!(self.service().every, Some(Every::NotCron(_)));
-                let Ok(cron) = CronSpec::parse(spec) else { return true };
                 let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 let minute = now / 60;
                 let matches = cron.matches(cron_time(now));

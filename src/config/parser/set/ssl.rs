@@ -29,7 +29,7 @@ impl Parser<'_> {
         let lower = word.to_ascii_lowercase();
         if lower != "ssl" && lower != "tls" {
             self.check_tls_version(&lower, span)?;
-            options.versions.push(lower);
+            options.versions.push(TlsVersion::new(lower));
         }
         if self.eat("disable") {
             return Ok(None);
@@ -67,12 +67,12 @@ impl Parser<'_> {
                 "version" => {
                     let (v, span) = self.expect_value("a TLS version such as tlsv12")?;
                     self.check_tls_version(&v.to_ascii_lowercase(), span)?;
-                    options.versions.push(v.to_ascii_lowercase());
+                    options.versions.push(TlsVersion::new(v.to_ascii_lowercase()));
                     while matches!(&self.peek().kind, TokenKind::Word(w) if is_tls_version(w)) {
                         let v = self.next();
                         let version = v.text().unwrap_or_default().to_ascii_lowercase();
                         self.check_tls_version(&version, v.span)?;
-                        options.versions.push(version);
+                        options.versions.push(TlsVersion::new(version));
                     }
                 }
                 "verify" => options.verify = Some(self.parse_enable()?),
