@@ -30,8 +30,9 @@
 //!
 //! `config::model` is the vocabulary every other part reads: the whole Monit 5.33
 //! control-file language, plus our extensions (per-service environment and working
-//! directory, named actions, webhooks). The monitrc and YAML front ends both produce it;
-//! `render` writes it back as monitrc.
+//! directory, named actions, webhooks). The monitrc and YAML front ends both produce it,
+//! compiled (regexes, cron specs, TLS versions, `allow` nets, pattern files) when a file is
+//! loaded or reloaded; `render` writes it back as monitrc.
 
 pub mod alert;
 pub mod checks;

@@ -419,8 +419,13 @@ mod tests {
             let stat = process::read_stat(pid).unwrap();
             let id = Identity { pid, start_ticks: stat.start_ticks };
             let (data, _) = measure(id, &stat, &Fixed::read(pid), None, None);
-            if data.children == 2 {
-                measured = Some(data);
+            // Until both children have exec'd `sleep`, a fork in the middle of its exec
+            // may show no memory or descriptors of its own: poll for the settled figures.
+            let settled = data.children == 2
+                && data.memory_total_bytes > data.memory_bytes
+                && data.filedescriptors_total > data.filedescriptors;
+            measured = Some(data);
+            if settled {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
@@ -434,7 +439,8 @@ mod tests {
         }
         parent.kill().unwrap();
         parent.wait().unwrap();
-        let data = measured.expect("two children seen");
+        let data = measured.expect("measured at least once");
+        assert_eq!(data.children, 2, "{data:?}");
         assert!(data.memory_total_bytes > data.memory_bytes, "{data:?}");
         assert!(data.filedescriptors_total > data.filedescriptors, "{data:?}");
         assert!(data.read.bytes.is_some_and(|c| c.total > 0), "{data:?}");
