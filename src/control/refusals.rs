@@ -127,6 +127,46 @@ impl<K: Hash + Eq + Display> RefusalLog<K> {
             tracing::warn!("{line}");
         }
     }
+
+    /// The next connection of a listener's accept loop (`accept` is the listener's own),
+    /// `None` once `cancel` fires. Meanwhile the summary is logged every
+    /// [`SUMMARY_INTERVAL`], and a failed accept is counted (the first one logged) and
+    /// followed by a short pause, so a lack of descriptors cannot spin the loop.
+    pub async fn next_connection<T, F>(
+        &self,
+        accept: impl Fn() -> F,
+        summary: &mut tokio::time::Interval,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Option<T>
+    where
+        F: Future<Output = std::io::Result<T>>,
+    {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return None,
+                _ = summary.tick() => self.flush(),
+                accepted = accept() => match accepted {
+                    Ok(connection) => return Some(connection),
+                    Err(e) => {
+                        if self.note(Kind::AcceptFailed, None) {
+                            tracing::warn!("{}: accept failed: {e}", self.listener);
+                        }
+                        tokio::time::sleep(ACCEPT_PAUSE).await;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// How long an accept loop pauses after a failed accept.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
+/// The summary timer of an accept loop: every [`SUMMARY_INTERVAL`], late ticks delayed.
+pub fn summary_timer() -> tokio::time::Interval {
+    let mut summary = tokio::time::interval(SUMMARY_INTERVAL);
+    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    summary
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use tracing::{info, warn};
 
 use super::admission::{Admission, Client, Full, Limits, Ticket};
 use super::connection::HeadLimits;
-use super::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
+use super::refusals::{Kind, RefusalLog, summary_timer};
 use crate::config::model::HttpdConfig;
 use crate::http::AppState;
 use crate::http::auth::Authenticator;
@@ -126,26 +126,8 @@ fn bind_address(address: Option<&str>, port: u16) -> Result<SocketAddr, String> 
 async fn accept_loop(listener: TcpListener, shared: Arc<Listener>, cancel: CancellationToken) {
     let admission = Admission::new(Limits::default());
     let refusals = Arc::new(RefusalLog::new("web interface"));
-    let mut summary = tokio::time::interval(SUMMARY_INTERVAL);
-    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let (stream, peer) = tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = summary.tick() => {
-                refusals.flush();
-                continue;
-            }
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    if refusals.note(Kind::AcceptFailed, None) {
-                        warn!("web interface: accept failed: {e}");
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
+    let mut summary = summary_timer();
+    while let Some((stream, peer)) = refusals.next_connection(|| listener.accept(), &mut summary, &cancel).await {
         let ip = peer.ip().to_canonical();
         let client = Client::of(ip);
         if !shared.auth.host_allowed(ip) {

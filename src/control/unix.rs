@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::connection::HeadLimits;
-use super::refusals::{Kind, RefusalLog, SUMMARY_INTERVAL};
+use super::refusals::{Kind, RefusalLog, summary_timer};
 use crate::config::model::UnixSocketConfig;
 use crate::http::lockdown::Transport;
 
@@ -131,26 +131,8 @@ pub async fn serve(
     let read_only = access.read_only;
     info!("control socket listening on {}", path.display());
     let refusals = RefusalLog::new("control socket");
-    let mut summary = tokio::time::interval(SUMMARY_INTERVAL);
-    summary.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let (stream, _) = tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = summary.tick() => {
-                refusals.flush();
-                continue;
-            }
-            accepted = listener.accept() => match accepted {
-                Ok(pair) => pair,
-                Err(e) => {
-                    if refusals.note(Kind::AcceptFailed, None) {
-                        warn!("control socket accept failed: {e}");
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-        };
+    let mut summary = summary_timer();
+    while let Some((stream, _)) = refusals.next_connection(|| listener.accept(), &mut summary, &cancel).await {
         let uid = match authorized(&stream, &access) {
             Ok(uid) => uid,
             Err(reason) => {
