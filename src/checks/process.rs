@@ -49,12 +49,13 @@ pub enum Finder {
 }
 
 impl Finder {
-    pub fn new(target: &ProcessTarget, as_uid: Option<u32>) -> Result<Finder, String> {
-        Ok(match target {
+    /// The finder of `target` (its regex was compiled with the control file).
+    pub fn new(target: &ProcessTarget, as_uid: Option<u32>) -> Finder {
+        match target {
             ProcessTarget::Pidfile(p) => Finder::Pidfile { path: p.clone(), as_uid },
             ProcessTarget::Path(p) => Finder::Path(p.clone()),
             ProcessTarget::Matching(m) => Finder::Matching(m.regex().clone()),
-        })
+        }
     }
 
     /// Whether finding needs the whole process table.
@@ -346,7 +347,7 @@ mod tests {
         let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
         let pidfile = dir.path().join("p.pid");
         std::fs::write(&pidfile, format!("{}\n", child.id())).unwrap();
-        let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned()), None).unwrap();
+        let finder = Finder::new(&ProcessTarget::Pidfile(pidfile.to_string_lossy().into_owned()), None);
         let located = finder.locate(None, None);
         child.kill().unwrap();
         child.wait().unwrap();
@@ -382,7 +383,7 @@ mod tests {
     fn matching_finds_a_process_and_measures_it() {
         let mut child = std::process::Command::new("sleep").arg("31.5").spawn().unwrap();
         let table = ProcessTable::scan();
-        let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into()), None).unwrap();
+        let finder = Finder::new(&ProcessTarget::Matching("^sleep 31\\.5$".into()), None);
         let located = finder.locate(Some(&table), None);
         let result = match &located {
             Located::Running(id, stat) => {

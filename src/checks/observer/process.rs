@@ -22,7 +22,7 @@ use crate::state::ServiceData;
 /// A process service's finder and what it knows of the process between cycles.
 pub struct ProcessObserver {
     /// None when the `matching` pattern does not compile (the task then finds nothing).
-    finder: Option<Finder>,
+    finder: Finder,
     /// Where the pidfile reads and process lookups run.
     lane: BlockingLane,
     table: TableCache,
@@ -56,7 +56,7 @@ impl ProcessObserver {
             .and_then(|start| exec::resolve_credentials(start.uid.as_deref(), None).ok().flatten())
             .map(|credentials| credentials.uid);
         ProcessObserver {
-            finder: Finder::new(target, as_uid).ok(),
+            finder: Finder::new(target, as_uid),
             lane: BlockingLane::default(),
             table: shared.table.clone(),
             interval: shared.interval,
@@ -87,7 +87,7 @@ impl ProcessObserver {
     /// pidfile may be a FIFO (refused at once) or on a hung filesystem (refused at
     /// [`PIDFILE_DEADLINE`], and at once while that read has not come back).
     pub async fn locate(&mut self) -> Located {
-        let Some(finder) = self.finder.clone() else { return Located::Missing("not a process".to_owned()) };
+        let finder = self.finder.clone();
         let table = match finder.needs_table() {
             true => Some(self.table.get(self.interval / 2).await),
             false => None,
@@ -152,7 +152,7 @@ impl ProcessObserver {
                 let fixed = self.fixed.map(|(_, f)| f).unwrap_or_default();
                 // Children and totals: from the table if this service reads it anyway,
                 // else from the process's own children files.
-                let family = match (self.needs_family, self.finder.as_ref().is_some_and(Finder::needs_table)) {
+                let family = match (self.needs_family, self.finder.needs_table()) {
                     (false, _) => None,
                     (true, true) => Some(Family::from_table(&*self.table.get(self.interval / 2).await, id.pid)),
                     (true, false) => Some(Family::from_children_files(id.pid, stat.threads)),
@@ -203,9 +203,7 @@ impl Observe for ProcessObserver {
     }
 
     fn process(&mut self) -> Option<&mut ProcessObserver> {
-        // A `matching` pattern that does not compile finds nothing, and its service is
-        // handled as one without a process.
-        if self.finder.is_some() { Some(self) } else { None }
+        Some(self)
     }
 
     fn exit_signal(&self) -> Option<&AsyncFd<OwnedFd>> {
