@@ -106,7 +106,7 @@ fn front_end(path: &Path, text: String, sources: &mut SourceMap, diags: &mut Dia
     match yaml::parse_yaml(&text, id) {
         Ok(config) => {
             let spans = yaml::service_spans(&config, id, &text);
-            Some(parser::Parsed { config, spans, global: Default::default() })
+            Some(parser::Parsed { config, spans, global: Default::default(), unapplied: Vec::new() })
         }
         Err(d) => {
             diags.push(d);

@@ -33,6 +33,9 @@ pub fn validate(parsed: &Parsed, options: LoadOptions, diags: &mut Diagnostics) 
         check_account(*span, name, *is_group, diags);
     }
     check_httpd(config, &parsed.global.hosts, diags);
+    for (span, message) in &parsed.unapplied {
+        diags.push(Diagnostic::warning(*span, message.clone()));
+    }
 }
 
 fn check_names(config: &Config, spans: &[ServiceSpans], diags: &mut Diagnostics) {

@@ -50,6 +50,9 @@ pub struct Parsed {
     pub spans: Vec<ServiceSpans>,
     /// Global `uid`/`gid`/program facts the validator checks (httpd socket owner, ...).
     pub global: ServiceSpans,
+    /// Statements that rmonit reads but does not apply, each with what it does instead:
+    /// `-t` and the daemon's start warn at their line.
+    pub unapplied: Vec<(Span, String)>,
 }
 
 /// Raised after a syntax error was recorded; the caller resynchronizes.

@@ -61,9 +61,19 @@ fn key_of(kind: &TokenKind) -> Option<String> {
     }
 }
 
+/// What rmonit does instead of `set expectbuffer` and `sendExpectBuffer`.
+const UNAPPLIED_EXPECT_BUFFER: &str =
+    "the expect buffer size is not applied: rmonit reads up to 255 bytes for each expect";
+
 impl Parser<'_> {
+    /// Records a statement that is read but not applied, with what rmonit does instead.
+    pub(crate) fn unapplied(&mut self, span: Span, message: &str) {
+        self.parsed.unapplied.push((span, message.to_owned()));
+    }
+
     pub(super) fn parse_set(&mut self) -> PResult<()> {
-        let (keyword, _) = self.expect_keyword(SET_KEYWORDS, "a setting such as 'daemon', 'log' or 'httpd'")?;
+        let (keyword, keyword_span) =
+            self.expect_keyword(SET_KEYWORDS, "a setting such as 'daemon', 'log' or 'httpd'")?;
         match keyword.as_str() {
             "daemon" => self.parse_set_daemon(),
             "init" => {
@@ -77,6 +87,7 @@ impl Parser<'_> {
             }
             "fips" => {
                 self.parsed.config.fips = true;
+                self.unapplied(keyword_span, "set fips is not applied: rmonit's TLS (rustls) has no FIPS mode");
                 Ok(())
             }
             "log" | "logfile" => self.parse_set_log(),
@@ -115,8 +126,12 @@ impl Parser<'_> {
                 self.parsed.config.ssl = Some(options);
                 Ok(())
             }
-            "mmonit" => self.parse_set_mmonit(),
+            "mmonit" => {
+                self.unapplied(keyword_span, "set mmonit is not applied: rmonit does not report to M/Monit yet");
+                self.parse_set_mmonit()
+            }
             "expectbuffer" => {
+                self.unapplied(keyword_span, UNAPPLIED_EXPECT_BUFFER);
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 self.parsed.config.limits.send_expect_buffer = Some(ByteSize { bytes: q.value as u64 });
                 Ok(())
@@ -294,10 +309,25 @@ impl Parser<'_> {
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 let size = Some(ByteSize { bytes: q.value as u64 });
                 match key.as_str() {
-                    "programoutput" => limits.program_output = size,
-                    "sendexpectbuffer" => limits.send_expect_buffer = size,
+                    "programoutput" => {
+                        self.unapplied(
+                            token.span,
+                            "programOutput is not applied: rmonit keeps the last 4 kB of a program's output",
+                        );
+                        limits.program_output = size
+                    }
+                    "sendexpectbuffer" => {
+                        self.unapplied(token.span, UNAPPLIED_EXPECT_BUFFER);
+                        limits.send_expect_buffer = size
+                    }
                     "filecontentbuffer" => limits.file_content_buffer = size,
-                    _ => limits.http_content_buffer = size,
+                    _ => {
+                        self.unapplied(
+                            token.span,
+                            "httpContentBuffer is not applied: rmonit reads up to 1 MB of an HTTP answer's body",
+                        );
+                        limits.http_content_buffer = size
+                    }
                 }
             }
         }

@@ -80,13 +80,25 @@ impl Parser<'_> {
                     let (v, _) = self.expect_keyword(&["allow", "reject"], "'allow' or 'reject'")?;
                     options.selfsigned = Some(v == "allow");
                 }
-                "ciphers" => options.ciphers = Some(self.expect_value("a cipher list")?.0),
+                "ciphers" => {
+                    self.unapplied(
+                        token.span,
+                        "ciphers is not applied: rmonit uses rustls's default cipher suites (TLS 1.2 and 1.3 AEAD only)",
+                    );
+                    options.ciphers = Some(self.expect_value("a cipher list")?.0)
+                }
                 "pemfile" => options.pemfile = Some(self.expect_path()?),
                 "pemchain" => options.pemchain = Some(self.expect_path()?),
                 "pemkey" => options.pemkey = Some(self.expect_path()?),
                 "clientpemfile" => options.clientpemfile = Some(self.expect_path()?),
                 "cacertificatefile" => options.cacertificatefile = Some(self.expect_path()?),
-                _ => options.cacertificatepath = Some(self.expect_path()?),
+                _ => {
+                    self.unapplied(
+                        token.span,
+                        "cacertificatepath is not applied: rmonit verifies against cacertificatefile, else the system's CA bundle",
+                    );
+                    options.cacertificatepath = Some(self.expect_path()?)
+                }
             }
         }
     }

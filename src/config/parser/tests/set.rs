@@ -185,3 +185,45 @@ fn set_ssl_and_mmonit() {
     assert_eq!(m.timeout, Some(Duration::from_secs(10)));
     assert!(m.register_without_credentials);
 }
+
+#[test]
+fn statements_read_but_not_applied_say_so_at_their_line() {
+    let text = "set fips\nset mmonit http://m:x@127.0.0.1:8080/collector\nset expectbuffer 1 kB\n\
+                set limits { programOutput: 1 kB, sendExpectBuffer: 1 kB, httpContentBuffer: 2 MB, networkTimeout: 5 s }\n\
+                set ssl { ciphers: \"HIGH\", cacertificatepath: /etc/ssl/certs }\n";
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let parsed = parse_text(Path::new("monitrc"), text.to_owned(), &mut sources, &mut diags);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let at: Vec<(usize, &str)> = parsed
+        .unapplied
+        .iter()
+        .map(|(span, message)| (span.start as usize, message.split(' ').next().unwrap_or_default()))
+        .collect();
+    let offset = |word: &str| text.find(word).unwrap();
+    assert_eq!(
+        at,
+        [
+            (offset("fips"), "set"),
+            (offset("mmonit"), "set"),
+            (offset("expectbuffer"), "the"),
+            (offset("programOutput"), "programOutput"),
+            (offset("sendExpectBuffer"), "the"),
+            (offset("httpContentBuffer"), "httpContentBuffer"),
+            (offset("ciphers"), "ciphers"),
+            (offset("cacertificatepath"), "cacertificatepath"),
+        ]
+    );
+    // Applied statements say nothing.
+    let quiet =
+        parse_text(Path::new("monitrc"), "set limits { networkTimeout: 5 s }\n".to_owned(), &mut sources, &mut diags);
+    assert!(quiet.unapplied.is_empty());
+}
+
+#[test]
+fn unapplied_statements_are_warnings_of_a_load() {
+    let loaded = crate::config::load_str("/x/monitrc", "set fips\n", crate::config::LoadOptions::default()).unwrap();
+    let warning = loaded.warnings.warnings().next().expect("a warning");
+    assert_eq!(warning.message, "set fips is not applied: rmonit's TLS (rustls) has no FIPS mode");
+    assert_eq!(warning.span.map(|s| s.start), Some(4));
+}
