@@ -17,7 +17,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::checks::protocol::Stream;
-use crate::config::model::{SslOptions, TlsVersion, TlsVersionMeaning};
+use crate::config::model::{SslOptions, TlsRemoved, TlsVersion, TlsVersionMeaning};
 
 /// The CA bundle read when `verify: enable` names no `cacertificatefile`.
 const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -90,26 +90,46 @@ pub fn peer_certificate<S>(stream: &TlsStream<S>) -> Option<CertificateDer<'stat
     stream.get_ref().1.peer_certificates()?.first().map(|c| c.clone().into_owned())
 }
 
-/// `version: tlsv12 | tlsv13 | auto | -tlsv1 ...`: the versions named, or every version
-/// rustls has when none (or `auto`) is named; removals of old versions change nothing.
-/// Alert mail follows the same rule.
-/// A word rustls cannot honour (`tlsv1`, `tlsv11`, ...) passes `-t` and fails here, when
-/// the connection is made.
+/// `version: tlsv12 | tlsv13 | auto | -tlsv12 ...`: the versions named, or every version
+/// rustls has when none (or `auto`) is named, less the ones removed (`-tlsv12`, `!tlsv13`;
+/// removing a version rustls does not have changes nothing). `tlsv1` and `tlsv11` (which
+/// rustls does not have; `-t` warns) ask for TLS 1.2 and 1.3 instead. Alert mail follows
+/// the same rule. An unknown word (`-t` warns) fails here, when the connection is made.
 pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
-    let mut chosen = Vec::new();
+    let mut chosen: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    let mut removed: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+    let mut auto = false;
     for word in words {
         match word.meaning() {
-            TlsVersionMeaning::Auto => return Ok(rustls::ALL_VERSIONS.to_vec()),
+            TlsVersionMeaning::Auto => auto = true,
             TlsVersionMeaning::Tls12 => chosen.push(&rustls::version::TLS12),
             TlsVersionMeaning::Tls13 => chosen.push(&rustls::version::TLS13),
-            TlsVersionMeaning::Removed => {}
+            TlsVersionMeaning::Legacy => chosen.extend(rustls::ALL_VERSIONS),
+            TlsVersionMeaning::Removed(TlsRemoved::Tls12) => removed.push(&rustls::version::TLS12),
+            TlsVersionMeaning::Removed(TlsRemoved::Tls13) => removed.push(&rustls::version::TLS13),
+            TlsVersionMeaning::Removed(TlsRemoved::Absent) => {}
+            // After `auto`, an unknown word is not asked for.
+            TlsVersionMeaning::Unsupported if auto => {}
             TlsVersionMeaning::Unsupported => {
                 let other = word.word().to_ascii_lowercase();
                 return Err(format!("TLS: version {other} is not supported (only tlsv12 and tlsv13)"));
             }
         }
     }
-    Ok(if chosen.is_empty() { rustls::ALL_VERSIONS.to_vec() } else { chosen })
+    if auto || chosen.is_empty() {
+        chosen = rustls::ALL_VERSIONS.to_vec();
+    }
+    let mut left: Vec<_> = Vec::new();
+    for version in chosen {
+        let taken_away = removed.iter().any(|r| r.version == version.version);
+        if !taken_away && !left.iter().any(|l: &&rustls::SupportedProtocolVersion| l.version == version.version) {
+            left.push(version);
+        }
+    }
+    if left.is_empty() {
+        return Err("TLS: every version was removed (version: ... -tlsv12 -tlsv13)".to_owned());
+    }
+    Ok(left)
 }
 
 fn roots(file: &str) -> Result<rustls::RootCertStore, String> {
@@ -187,6 +207,16 @@ mod tests {
         assert_eq!(versions(&["tlsv13".into()]).unwrap().len(), 1);
         assert_eq!(versions(&["-tlsv1".into(), "tlsv12".into()]).unwrap().len(), 1);
         assert!(versions(&["sslv3".into()]).unwrap_err().contains("not supported"));
+        let version = |words: &[&str]| {
+            let words: Vec<TlsVersion> = words.iter().map(|w| TlsVersion::new(*w)).collect();
+            versions(&words).map(|v| v.iter().map(|p| p.version).collect::<Vec<_>>())
+        };
+        let (v12, v13) = (rustls::ProtocolVersion::TLSv1_2, rustls::ProtocolVersion::TLSv1_3);
+        assert_eq!(version(&["-tlsv12"]), Ok(vec![v13]));
+        assert_eq!(version(&["auto", "!tlsv13"]), Ok(vec![v12]));
+        assert_eq!(version(&["tlsv1"]).map(|v| v.len()), Ok(2), "TLS 1.2 and 1.3 instead");
+        assert_eq!(version(&["sslauto"]).map(|v| v.len()), Ok(2));
+        assert!(version(&["-tlsv12", "-tlsv13"]).unwrap_err().contains("every version was removed"));
         assert!(connector(None).is_ok());
     }
 }

@@ -28,7 +28,7 @@ pub use global::*;
 pub use pattern::{Pattern, PatternError, PatternFile, PatternFileError};
 pub use rule::*;
 pub use service::*;
-pub use tls::{TlsVersion, TlsVersionMeaning};
+pub use tls::{TlsRemoved, TlsVersion, TlsVersionMeaning};
 pub use values::*;
 
 use serde::{Deserialize, Serialize};

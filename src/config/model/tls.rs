@@ -22,13 +22,24 @@ pub enum TlsVersionMeaning {
     Tls12,
     /// `tlsv13` or `tlsv1.3`.
     Tls13,
-    /// `-tlsv1`, `!sslv3`, ...: a removal of a version, which changes nothing (the library
-    /// has no old versions to remove).
-    Removed,
-    /// Any other word (`tlsv1`, `tlsv11`, `sslauto`, ...). Accepted by `-t` as it always was; a
-    /// connection that asks for it fails when it is made, with "TLS: version ... is not
-    /// supported (only tlsv12 and tlsv13)", unless an earlier `auto` was named.
+    /// `-tlsv12` or `!tlsv13`: that version is taken away from the others.
+    Removed(TlsRemoved),
+    /// `tlsv1`, `tlsv11`: versions rustls does not have. `-t` warns; connections use
+    /// TLS 1.2 or 1.3 instead.
+    Legacy,
+    /// Any other word. `-t` warns; a connection that asks for it fails when it is made,
+    /// with "TLS: version ... is not supported (only tlsv12 and tlsv13)", unless an earlier
+    /// `auto` was named.
     Unsupported,
+}
+
+/// What a removal (`-WORD`, `!WORD`) takes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsRemoved {
+    Tls12,
+    Tls13,
+    /// A version rustls does not have anyway (`-sslv3`, `-tlsv1`): nothing to take away.
+    Absent,
 }
 
 impl TlsVersion {
@@ -36,10 +47,18 @@ impl TlsVersion {
     pub fn new(word: impl Into<String>) -> TlsVersion {
         let word = word.into();
         let meaning = match word.to_ascii_lowercase().as_str() {
-            "auto" => TlsVersionMeaning::Auto,
+            // Monit's lexer reads `sslauto` as `auto`.
+            "auto" | "sslauto" => TlsVersionMeaning::Auto,
             "tlsv12" | "tlsv1.2" => TlsVersionMeaning::Tls12,
             "tlsv13" | "tlsv1.3" => TlsVersionMeaning::Tls13,
-            removed if removed.starts_with('-') || removed.starts_with('!') => TlsVersionMeaning::Removed,
+            "tlsv1" | "tlsv11" | "tlsv1.0" | "tlsv1.1" => TlsVersionMeaning::Legacy,
+            removed if removed.starts_with('-') || removed.starts_with('!') => {
+                TlsVersionMeaning::Removed(match &removed[1..] {
+                    "tlsv12" | "tlsv1.2" => TlsRemoved::Tls12,
+                    "tlsv13" | "tlsv1.3" => TlsRemoved::Tls13,
+                    _ => TlsRemoved::Absent,
+                })
+            }
             _ => TlsVersionMeaning::Unsupported,
         };
         TlsVersion { word, meaning }
@@ -99,11 +118,13 @@ mod tests {
             ("TLSv1.2", Tls12),
             ("tlsv13", Tls13),
             ("tlsv1.3", Tls13),
-            ("-tlsv1", Removed),
-            ("!sslv3", Removed),
-            ("tlsv1", Unsupported),
-            ("tlsv11", Unsupported),
-            ("sslauto", Unsupported),
+            ("-tlsv1", Removed(TlsRemoved::Absent)),
+            ("!sslv3", Removed(TlsRemoved::Absent)),
+            ("-tlsv12", Removed(TlsRemoved::Tls12)),
+            ("!TLSv13", Removed(TlsRemoved::Tls13)),
+            ("tlsv1", Legacy),
+            ("tlsv11", Legacy),
+            ("sslauto", Auto),
             ("whatever", Unsupported),
         ];
         for (word, meaning) in cases {

@@ -111,6 +111,21 @@ impl Parser<'_> {
                 let number = &version[4..];
                 self.fail(span, format!("SSL version {number} is not supported (use tlsv12 or tlsv13)"))
             }
+            "tlsv1" | "tlsv11" | "tlsv1.0" | "tlsv1.1" => {
+                let message = format!(
+                    "{version} is not applied: rustls has no TLS 1.0 or 1.1, so connections use TLS 1.2 or 1.3"
+                );
+                self.unapplied(span, &message);
+                Ok(())
+            }
+            _ if TlsVersion::new(version).meaning() == TlsVersionMeaning::Unsupported => {
+                let message = format!(
+                    "'{version}' is not a TLS version (tlsv12, tlsv13, auto, or -VERSION to remove one): \
+                     connections with these options fail"
+                );
+                self.unapplied(span, &message);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }

@@ -227,3 +227,26 @@ fn unapplied_statements_are_warnings_of_a_load() {
     assert_eq!(warning.message, "set fips is not applied: rmonit's TLS (rustls) has no FIPS mode");
     assert_eq!(warning.span.map(|s| s.start), Some(4));
 }
+
+#[test]
+fn tls_versions_rustls_lacks_say_what_happens_instead() {
+    let text = "set ssl { version: tlsv1 tlsv12 }\ncheck host h with address 127.0.0.1\n if failed port 1 ssl { version: tlsvx } then alert\n";
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let parsed = parse_text(Path::new("monitrc"), text.to_owned(), &mut sources, &mut diags);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let messages: Vec<(usize, &str)> = parsed.unapplied.iter().map(|(s, m)| (s.start as usize, m.as_str())).collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                text.find("tlsv1 ").unwrap(),
+                "tlsv1 is not applied: rustls has no TLS 1.0 or 1.1, so connections use TLS 1.2 or 1.3"
+            ),
+            (
+                text.find("tlsvx").unwrap(),
+                "'tlsvx' is not a TLS version (tlsv12, tlsv13, auto, or -VERSION to remove one): connections with these options fail"
+            ),
+        ]
+    );
+}
