@@ -394,6 +394,29 @@ fn a_restart_limit_unmonitors_a_service_that_will_not_start() {
     assert!(daemon.log().contains("failed to start (exit status 1) -- '"), "{}", daemon.log());
 }
 
+#[test]
+fn passive_mode_alerts_instead_of_starting_but_still_unmonitors() {
+    // Monit's passive mode turns start, stop and restart into alerts; a rule's unmonitor
+    // is carried out.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let start = write_script(d, "start.sh", &format!("echo started >> {}/starts.log", d.display()));
+    let text = format!(
+        "{}check process gone with pidfile {d}/gone.pid\n  start program = \"{}\"\n  mode passive\n  if does not exist for 2 cycles then unmonitor\n",
+        header(d),
+        start.display(),
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || stdout(&daemon.cli(&["summary"])).contains("Not monitored")),
+        "{}",
+        daemon.log()
+    );
+    assert!(!d.join("starts.log").exists(), "passive: never started\n{}", daemon.log());
+}
+
 /// Spawns `sleep` processes until one gets `pid` (recycled through ns_last_pid, as root).
 fn spawn_with_pid(pid: i32) -> Option<std::process::Child> {
     for _ in 0..50 {

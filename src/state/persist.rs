@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::model::{Config, OnReboot};
+use crate::config::model::{Config, Mode, OnReboot};
 use crate::state::Monitoring;
 
 /// Bumped when the format changes incompatibly.
@@ -127,7 +127,9 @@ pub fn initial_monitoring(config: &Config, state: Option<&StateFile>, boot_time:
         .iter()
         .filter_map(|service| {
             let saved = state.services.iter().find(|s| s.name == service.name && s.type_name == service.type_name())?;
-            let policy = service.onreboot.or(config.onreboot).unwrap_or(OnReboot::Start);
+            // `mode manual` is Monit's old spelling of `onreboot laststate`.
+            let manual = (service.mode == Some(Mode::Manual)).then_some(OnReboot::Laststate);
+            let policy = service.onreboot.or(manual).or(config.onreboot).unwrap_or(OnReboot::Start);
             let monitored = match (same_boot, policy) {
                 (true, _) | (false, OnReboot::Laststate) => saved.monitored,
                 (false, OnReboot::Start) => true,
@@ -193,11 +195,12 @@ mod tests {
     #[test]
     fn onreboot_decides_after_a_reboot() {
         let cfg = config(
-            "check process a pidfile /a\ncheck process b pidfile /b\n onreboot nostart\ncheck process c pidfile /c\n onreboot laststate\n",
+            "check process a pidfile /a\ncheck process b pidfile /b\n onreboot nostart\ncheck process c pidfile /c\n onreboot laststate\n\
+             check process d pidfile /d\n mode manual\n",
         );
         let saved = StateFile::new(
             100,
-            ["a", "b", "c"]
+            ["a", "b", "c", "d"]
                 .iter()
                 .map(|n| ServiceState {
                     name: (*n).into(),
@@ -221,6 +224,7 @@ mod tests {
                 ("a".to_owned(), Monitoring::Initializing),
                 ("b".to_owned(), Monitoring::NotMonitored),
                 ("c".to_owned(), Monitoring::NotMonitored),
+                ("d".to_owned(), Monitoring::NotMonitored),
             ]
         );
     }

@@ -52,7 +52,11 @@ impl ServiceTask {
                 );
                 self.spawn_program(&custom.name, spec);
             }
-            _ if passive => info!(service = %name, "passive mode: {} not done, alert only", action.name()),
+            // Monit's passive mode: start, stop and restart become alerts; monitor and
+            // unmonitor are carried out.
+            Action::Restart | Action::Start | Action::Stop if passive => {
+                info!(service = %name, "passive mode: {} not done, alert only", action.name())
+            }
             Action::Restart | Action::Start => {
                 let limits = self.config.services[self.index].restart_limits.clone();
                 match self.restarts.check_and_record(&limits, self.cycle) {
