@@ -6,7 +6,8 @@
 //! counter and cycle counter (four 32-bit fields), then a union of per-type data (8-byte
 //! aligned, as large as its largest member). Records are converted into rmonit's own
 //! [`StateFile`] so the ordinary restore path (same boot restores, after a reboot
-//! `onreboot` decides) applies. Carried over: the monitoring state, and for file services
+//! `onreboot` decides) applies; Monit's boot time, derived from the uptime, may be a second
+//! off the kernel's `btime` rmonit reads, and counts as the same boot within 2 s. Carried over: the monitoring state, and for file services
 //! the content read position and the checksum baseline. Not carried over: Monit's start
 //! and cycle counters (they count against a cycle window rmonit does not share), size,
 //! timestamp, permission and link-speed change baselines.
@@ -23,6 +24,10 @@ const NAME_LEN: usize = 256;
 const HASH_LEN: usize = 65;
 /// Offset of the per-type union: the name, four 32-bit fields, already 8-byte aligned.
 const UNION_AT: usize = NAME_LEN + 16;
+/// How far Monit's recorded boot time may be from the kernel's `btime` and still be the
+/// same boot: Monit derives it from the uptime (now minus whole seconds of uptime), which
+/// lands a second or so off `btime`; two boots are always further apart than this.
+const SAME_BOOT_SLACK: u64 = 2;
 /// Monit's `Monitor_Not`.
 const MONITOR_NOT: i32 = 0;
 
@@ -57,9 +62,14 @@ pub struct MonitState {
 }
 
 impl MonitState {
-    /// As rmonit's own state file; `current_boot` stands in for a missing boot time.
+    /// As rmonit's own state file, with the boot time as rmonit reads it (`current_boot`)
+    /// when Monit's is missing or names this same boot.
     pub fn into_state_file(self, current_boot: u64) -> StateFile {
-        StateFile::new(self.boot_time.unwrap_or(current_boot), self.services)
+        let boot_time = match self.boot_time {
+            Some(boot) if boot.abs_diff(current_boot) > SAME_BOOT_SLACK => boot,
+            _ => current_boot,
+        };
+        StateFile::new(boot_time, self.services)
     }
 }
 
@@ -231,9 +241,11 @@ mod tests {
         assert_eq!(log.content_position, Some(ContentPosition { inode: 1234, offset: 5678 }));
         assert_eq!(log.checksum_baseline.as_deref(), Some(HASH));
         assert_eq!(log.restarts, 0, "Monit's start counter is not carried over");
-        let file = state.into_state_file(99);
-        assert_eq!(file.boot_time, 1_700_000_000);
+        let file = state.clone().into_state_file(99);
+        assert_eq!(file.boot_time, 1_700_000_000, "another boot");
         assert_eq!(file.format, "rmonit-state");
+        let same = state.into_state_file(1_700_000_001);
+        assert_eq!(same.boot_time, 1_700_000_001, "Monit's uptime-derived boot time is a second off btime");
     }
 
     #[test]
