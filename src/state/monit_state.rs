@@ -307,7 +307,7 @@ mod tests {
     #[test]
     fn arbitrary_bytes_never_panic() {
         let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for len in 0..1200 {
+        for len in 0usize..1200 {
             let mut bytes: Vec<u8> = (0..len)
                 .map(|_| {
                     seed ^= seed << 13;
@@ -318,7 +318,7 @@ mod tests {
                 .collect();
             if len >= 8 {
                 bytes[..4].copy_from_slice(&0i32.to_ne_bytes());
-                bytes[4..8].copy_from_slice(&((len % 5) as i32).to_ne_bytes());
+                bytes[4..8].copy_from_slice(&i32::try_from(len % 5).unwrap_or(0).to_ne_bytes());
             }
             let _ = parse(&bytes);
         }
