@@ -96,9 +96,22 @@ fn log_target(options: &DaemonOptions, config: &Config, foreground: bool) -> log
 }
 
 /// The state the last run saved; an unusable file is moved aside, with a warning.
-fn load_saved_state(statefile: &Path) -> Option<StateFile> {
+fn load_saved_state(statefile: &Path, config: &Config) -> Option<StateFile> {
     match persist::load(statefile) {
         persist::Loaded::Valid(state) => Some(state),
+        persist::Loaded::FromMonit(state, copy) => {
+            let matched = persist::matched_services(config, &state);
+            let kept = match &copy {
+                Ok(path) => format!("original kept as {}", path.display()),
+                Err(e) => format!("could not keep a copy: {e}"),
+            };
+            info!(
+                "state carried over from Monit's state file {}: {matched} of {} services matched ({kept})",
+                statefile.display(),
+                config.services.len()
+            );
+            Some(state)
+        }
         persist::Loaded::Missing => None,
         persist::Loaded::MovedAside(path, reason) => {
             warn!("the state file was unusable ({reason}); moved to {}", path.display());
@@ -123,7 +136,7 @@ fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
         let config = Arc::new(config);
         let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
         let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
-        let saved = load_saved_state(&statefile);
+        let saved = load_saved_state(&statefile, &config);
         let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
         let notifier = alert::spawn(config.clone(), &alert::queue_dir(&config, &statefile)).ok();
         let mut running = start_engine(&config, options, initial, saved.as_ref(), false, notifier.as_ref());
@@ -462,7 +475,7 @@ fn post_instance_event(config: &Config, notifier: Option<&NotifierHandle>, messa
 async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String> {
     let statefile = options.statefile.clone().unwrap_or_else(|| paths::statefile(&config));
     let boot_time = crate::procfs::system::boot_time().unwrap_or(0);
-    let saved = load_saved_state(&statefile);
+    let saved = load_saved_state(&statefile, &config);
     let rebooted = saved.as_ref().is_none_or(|s| s.boot_time != boot_time);
     let initial = persist::initial_monitoring(&config, saved.as_ref(), boot_time);
     info!("rmonit {} daemon with pid {} started", crate::VERSION, std::process::id());

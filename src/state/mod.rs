@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod board;
+pub mod monit_state;
 pub mod network;
 pub mod persist;
 pub mod report;

@@ -2,7 +2,9 @@
 //! fsync, rename) so a crash never leaves half a file. A corrupt or foreign file is moved
 //! aside and logged, never a reason not to start. Restore follows Monit's `onreboot`: after
 //! the same boot the monitoring state comes back; after a reboot `start` monitors,
-//! `nostart` does not, `laststate` restores.
+//! `nostart` does not, `laststate` restores. Monit's own binary state file is read too
+//! (see [`super::monit_state`]): converted, kept as `<path>.monit`, and replaced by rmonit's
+//! format on the next save.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -91,6 +93,9 @@ fn temp_path(path: &Path) -> PathBuf {
 pub enum Loaded {
     Missing,
     Valid(StateFile),
+    /// Monit's binary state file, converted; the original was copied to this path (or
+    /// could not be, for this reason). The next save replaces it with rmonit's format.
+    FromMonit(StateFile, Result<PathBuf, String>),
     /// Unreadable or foreign: moved to this path.
     MovedAside(PathBuf, String),
 }
@@ -104,8 +109,31 @@ pub fn load(path: &Path) -> Loaded {
     match serde_json::from_slice::<StateFile>(&bytes) {
         Ok(state) if state.format == "rmonit-state" && state.version == FORMAT_VERSION => Loaded::Valid(state),
         Ok(state) => move_aside(path, format!("unknown format {} version {}", state.format, state.version)),
-        Err(e) => move_aside(path, format!("not an rmonit state file: {e}")),
+        Err(e) => match super::monit_state::parse(&bytes) {
+            Ok(monit) => {
+                let state = monit.into_state_file(crate::procfs::system::boot_time_cached());
+                Loaded::FromMonit(state, keep_monit_copy(path, &bytes))
+            }
+            Err(why) => move_aside(path, format!("not an rmonit state file: {e}; not a Monit state file: {why}")),
+        },
     }
+}
+
+/// Copies Monit's state file to `<path>.monit`; the original stays until the next save.
+fn keep_monit_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".monit");
+    let copy = path.with_file_name(name);
+    write_atomically(&copy, bytes).map(|()| copy).map_err(|e| e.to_string())
+}
+
+/// How many configured services a state file has a record for (by name and type).
+pub fn matched_services(config: &Config, state: &StateFile) -> usize {
+    config
+        .services
+        .iter()
+        .filter(|c| state.services.iter().any(|s| s.name == c.name && s.type_name == c.type_name()))
+        .count()
 }
 
 fn move_aside(path: &Path, reason: String) -> Loaded {
@@ -190,6 +218,35 @@ mod tests {
         }
         assert!(!path.exists());
         assert!(matches!(load(&path), Loaded::Missing));
+    }
+
+    #[test]
+    fn monits_state_file_is_converted_and_kept_as_dot_monit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let mut image = Vec::new();
+        image.extend_from_slice(&0i32.to_ne_bytes());
+        image.extend_from_slice(&4i32.to_ne_bytes());
+        image.extend_from_slice(&77u64.to_ne_bytes());
+        let mut record = vec![0u8; 392];
+        record[..3].copy_from_slice(b"web");
+        record[256..260].copy_from_slice(&3u32.to_ne_bytes());
+        image.extend_from_slice(&record);
+        std::fs::write(&path, &image).unwrap();
+        match load(&path) {
+            Loaded::FromMonit(state, Ok(copy)) => {
+                assert_eq!(state.boot_time, 77);
+                assert_eq!(state.services.len(), 1);
+                assert!(!state.services[0].monitored);
+                assert!(copy.ends_with("state.monit"), "{copy:?}");
+                assert_eq!(std::fs::read(&copy).unwrap(), image);
+                let cfg = config("check process web pidfile /w\ncheck file web2 path /x\n");
+                assert_eq!(matched_services(&cfg, &state), 1);
+                assert_eq!(initial_monitoring(&cfg, Some(&state), 77), [("web".to_owned(), Monitoring::NotMonitored)]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), image, "the original stays until rmonit saves");
     }
 
     #[test]
