@@ -380,11 +380,7 @@ fn a_restart_limit_unmonitors_a_service_that_will_not_start() {
     );
     let config = write_monitrc(d, "monitrc", &text);
     let daemon = Daemon::start(d, &config);
-    assert!(
-        wait_until(Duration::from_secs(20), || stdout(&daemon.cli(&["summary"])).contains("Not monitored")),
-        "{}",
-        daemon.log()
-    );
+    wait_not_monitored(&daemon);
     assert!(daemon.log().contains("service restarted 2 times within 2 cycles(s) - unmonitor"), "{}", daemon.log());
     let attempts = std::fs::read_to_string(d.join("attempts.log")).unwrap().lines().count();
     assert_eq!(attempts, 2, "two attempts, then the limit");
@@ -409,12 +405,14 @@ fn passive_mode_alerts_instead_of_starting_but_still_unmonitors() {
     );
     let config = write_monitrc(d, "monitrc", &text);
     let daemon = Daemon::start(d, &config);
-    assert!(
-        wait_until(Duration::from_secs(20), || stdout(&daemon.cli(&["summary"])).contains("Not monitored")),
-        "{}",
-        daemon.log()
-    );
+    wait_not_monitored(&daemon);
     assert!(!d.join("starts.log").exists(), "passive: never started\n{}", daemon.log());
+}
+
+/// Waits until the summary shows a service not monitored; fails with the daemon's log.
+fn wait_not_monitored(daemon: &Daemon) {
+    let seen = wait_until(Duration::from_secs(20), || stdout(&daemon.cli(&["summary"])).contains("Not monitored"));
+    assert!(seen, "{}", daemon.log());
 }
 
 /// Spawns `sleep` processes until one gets `pid` (recycled through ns_last_pid, as root).
