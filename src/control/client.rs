@@ -89,7 +89,8 @@ pub async fn post_streaming(
                 }
             }
         }
-        Ok(StreamedAnswer { status, trailers, error_body: String::from_utf8_lossy(&error_body).into_owned() })
+        let error_body = plain_error(&String::from_utf8_lossy(&error_body), socket);
+        Ok(StreamedAnswer { status, trailers, error_body })
     };
     tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
         Err(ClientError::Failed(format!("no end of the answer from the daemon within {} s", timeout.as_secs())))
@@ -102,11 +103,38 @@ pub async fn post(socket: &Path, path: &str, form: &[(&str, &str)], timeout: Dur
         let response = send(socket, path, form, false).await?;
         let status = response.status().as_u16();
         let bytes = response.into_body().collect().await.map_err(|e| ClientError::Failed(e.to_string()))?.to_bytes();
-        Ok(Answer { status, body: String::from_utf8_lossy(&bytes).into_owned() })
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let body = if status >= 300 && status != 302 { plain_error(&body, socket) } else { body };
+        Ok(Answer { status, body })
     };
     tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
         Err(ClientError::Failed(format!("no answer from the daemon within {} s", timeout.as_secs())))
     })
+}
+
+/// The text of an error answer. Monit's HTML error page (which rmonit's listeners send
+/// over TCP, and Monit's own daemon everywhere) becomes its message, the text after
+/// `</h2>` up to the next tag, as Monit's CLI prints it; a page signed by Monit itself says that Monit, not
+/// rmonit, answers on the socket (a migration with the old daemon still running).
+fn plain_error(body: &str, socket: &Path) -> String {
+    let Some((_, rest)) = body.split_once("</h2>") else { return body.to_owned() };
+    // Up to the next tag: `<p>` on rmonit's and most of Monit's pages, `<hr>` on some.
+    let message = rest.split('<').next().unwrap_or_default().trim();
+    let message = message
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let signature = body.rsplit("<font size=-1>").next().unwrap_or_default();
+    if signature.starts_with("monit ") {
+        format!(
+            "{message}\n(the daemon on {} is Monit, not rmonit: stop it before rmonit takes over)\n",
+            socket.display()
+        )
+    } else {
+        format!("{message}\n")
+    }
 }
 
 /// An `application/x-www-form-urlencoded` body.
@@ -116,6 +144,24 @@ fn form_body(form: &[(&str, &str)]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn error_pages_become_their_message() {
+        let socket = std::path::Path::new("/run/monit.sock");
+        let page = |sign: &str| {
+            format!(
+                "<html><head><title>404 Not Found</title></head><body bgcolor=#FFFFFF><h2>Not Found</h2>\
+                 There is no service named &quot;web&quot;<p><hr><a href='https://mmonit.com/monit/'>\
+                 <font size=-1>{sign}</font></a></body></html>\r\n"
+            )
+        };
+        assert_eq!(super::plain_error(&page("rmonit 0.1.0"), socket), "There is no service named \"web\"\n");
+        assert_eq!(
+            super::plain_error(&page("monit 5.33.0"), socket),
+            "There is no service named \"web\"\n(the daemon on /run/monit.sock is Monit, not rmonit: stop it before rmonit takes over)\n"
+        );
+        assert_eq!(super::plain_error("a plain answer\n", socket), "a plain answer\n");
+    }
+
     #[test]
     fn form_encoding() {
         assert_eq!(super::form_body(&[("service", "web srv/1&x=y"), ("a", "b")]), "service=web+srv%2F1%26x%3Dy&a=b");
