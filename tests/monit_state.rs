@@ -3,7 +3,8 @@
 //! its binary state file; rmonit, started on the same control file, restores from it what
 //! Monit would (the unmonitored service stays unmonitored, the file check keeps its
 //! checksum baseline and read position), keeps the original as `<statefile>.monit` and saves
-//! its own format. Skipped, with a message, when /usr/bin/monit is not installed
+//! its own format; and rmonit's CLI pointed at the running Monit says so in one line.
+//! Skipped, with a message, when /usr/bin/monit is not installed
 //! (`apt-get install monit`; `.ci/run` installs it).
 
 use std::path::Path;
@@ -73,6 +74,13 @@ fn rmonit_carries_over_monits_state_file() {
         summary_line(&stdout(&monit(d, &config, &["-B", "summary"])), "prog").contains("Not monitored")
     });
     assert!(off, "monit did not unmonitor prog:\n{}", monit_log());
+    // rmonit's CLI pointed at the Monit still running: its error page as one line, and why.
+    let ours_cli =
+        Command::new(crate::util::rmonit_bin()).arg("-c").arg(&config).args(["status", "nosuch"]).output().unwrap();
+    assert!(!ours_cli.status.success());
+    let said = stderr(&ours_cli);
+    assert!(said.contains("is Monit, not rmonit: stop it before rmonit takes over"), "{said}");
+    assert!(!said.contains("<html>") && !said.contains("</h2>"), "{said}");
     let pid = nix::unistd::Pid::from_raw(theirs.pid() as i32);
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
     assert!(wait_until(Duration::from_secs(20), || !theirs.alive()), "monit did not stop:\n{}", monit_log());
