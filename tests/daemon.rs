@@ -306,6 +306,32 @@ fn a_reload_with_a_broken_configuration_keeps_the_running_one() {
 }
 
 #[test]
+fn a_reload_moves_the_log_to_a_new_set_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (first, second) = (d.join("first.log"), d.join("second.log"));
+    let text = |log: &Path| format!("{}set log {}\n{HEARTBEAT}", header(d), log.display());
+    let config = write_monitrc(d, "monitrc", &text(&first));
+    let daemon = Daemon::start(d, &config);
+    let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_default();
+    let up = wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["summary"])).contains("heartbeat"));
+    assert!(up && !read(&first).is_empty(), "{}", read(&first));
+    write_monitrc(d, "monitrc", &text(&second));
+    let reload = daemon.cli(&["reload"]);
+    assert!(reload.status.success(), "{}", stdout(&reload));
+    let moved = format!("the log moves to {}", second.display());
+    assert!(wait_until(Duration::from_secs(10), || read(&first).contains(&moved)), "{}", read(&first));
+    let arrived = format!("the log moved here from {}", first.display());
+    let here = wait_until(Duration::from_secs(10), || {
+        read(&second).contains(&arrived) && read(&second).contains("rmonit reloaded")
+    });
+    assert!(here, "{}", read(&second));
+    let before = read(&first).len();
+    assert!(daemon.wait_cycles("heartbeat", 2, Duration::from_secs(20)));
+    assert_eq!(read(&first).len(), before, "nothing more goes to the old log");
+}
+
+#[test]
 fn without_dash_i_the_daemon_detaches_and_a_second_start_wakes_it() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

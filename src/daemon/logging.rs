@@ -1,8 +1,11 @@
 //! Logging in Monit's line format — `[2026-11-23T19:36:49+0000] info     : 'web' message` —
 //! to `set log <file>`, syslog, or stderr under `-I`. Control characters in a line are
-//! escaped ([`crate::escape`]), so every event is exactly one line.
+//! escaped ([`crate::escape`]), so every event is exactly one line. A reload that changes
+//! `set log` moves the log to its new target ([`retarget`]).
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI16, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use tracing::field::{Field, Visit};
@@ -11,11 +14,15 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-/// Formats events as Monit does; the `service` field becomes the `'name'` prefix. With a
-/// syslog facility, lines are syslog datagrams (`<PRI>rmonit[PID]: ...`) instead.
-pub struct MonitFormat {
-    syslog_facility: Option<u8>,
-}
+/// Formats events as Monit does; the `service` field becomes the `'name'` prefix. When the
+/// log goes to syslog, lines are syslog datagrams (`<PRI>rmonit[PID]: ...`) instead.
+pub struct MonitFormat;
+
+/// The syslog facility of the current target, or -1 when the log does not go to syslog.
+static SYSLOG_FACILITY: AtomicI16 = AtomicI16::new(-1);
+
+/// Where the lines go now; [`retarget`] replaces it.
+static SINK: OnceLock<Mutex<Sink>> = OnceLock::new();
 
 #[derive(Default)]
 struct Fields {
@@ -60,7 +67,7 @@ where
             Level::INFO => "info",
             Level::DEBUG | Level::TRACE => "debug",
         };
-        match self.syslog_facility {
+        match u8::try_from(SYSLOG_FACILITY.load(Ordering::Relaxed)).ok() {
             Some(facility) => {
                 let severity = match *event.metadata().level() {
                     Level::ERROR => 3,
@@ -88,12 +95,25 @@ pub fn timestamp(time: SystemTime) -> String {
 }
 
 /// Where the log goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Stderr,
     File(std::path::PathBuf),
     /// The local syslog daemon (`/dev/log`), with a facility such as `log_local0`.
     Syslog(Option<String>),
     Discard,
+}
+
+impl Target {
+    /// Where the lines go, for a log line: a path, `syslog`, `stderr` or `nowhere`.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Stderr => "stderr".to_owned(),
+            Target::File(path) => path.display().to_string(),
+            Target::Syslog(_) => "syslog".to_owned(),
+            Target::Discard => "nowhere".to_owned(),
+        }
+    }
 }
 
 /// The syslog facility number of a name (`log_local0` = 16, `log_daemon` = 3; default
@@ -176,38 +196,108 @@ impl std::io::Write for LogFile {
     }
 }
 
+/// An open log target.
+enum Sink {
+    File(LogFile),
+    Syslog(SyslogWriter),
+    Stderr,
+    Discard,
+}
+
+impl Sink {
+    /// Opens `target`, with its syslog facility (or none).
+    fn open(target: &Target) -> Result<(Sink, Option<u8>), String> {
+        Ok(match target {
+            Target::Syslog(name) => {
+                let socket =
+                    std::os::unix::net::UnixDatagram::unbound().and_then(|s| s.connect("/dev/log").map(|()| s));
+                match socket {
+                    Ok(socket) => (Sink::Syslog(SyslogWriter { socket }), Some(facility(name.as_deref()))),
+                    Err(e) => {
+                        // No syslog daemon (a container): log to stderr rather than nowhere.
+                        eprintln!("cannot reach syslog at /dev/log ({e}); logging to stderr");
+                        (Sink::Stderr, None)
+                    }
+                }
+            }
+            Target::Stderr => (Sink::Stderr, None),
+            Target::Discard => (Sink::Discard, None),
+            Target::File(path) => (Sink::File(LogFile::open(path.clone())?), None),
+        })
+    }
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(file) => file.write(buf),
+            Sink::Syslog(syslog) => syslog.write(buf),
+            Sink::Stderr => std::io::stderr().write(buf),
+            Sink::Discard => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(file) => file.flush(),
+            Sink::Stderr => std::io::stderr().flush(),
+            Sink::Syslog(_) | Sink::Discard => Ok(()),
+        }
+    }
+}
+
+/// The subscriber's writer: the current [`SINK`], one line at a time.
+struct CurrentSink;
+
+/// The sink, held for one line.
+struct SinkLine(MutexGuard<'static, Sink>);
+
+impl std::io::Write for SinkLine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for CurrentSink {
+    type Writer = Box<dyn std::io::Write + 'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        match SINK.get() {
+            Some(sink) => Box::new(SinkLine(sink.lock().unwrap_or_else(|p| p.into_inner()))),
+            None => Box::new(std::io::sink()),
+        }
+    }
+}
+
 /// Installs the global subscriber; `verbose` adds debug lines.
 pub fn init(target: Target, verbose: bool) -> Result<(), String> {
     let level = if verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
-    let syslog_facility = match &target {
-        Target::Syslog(name) => Some(facility(name.as_deref())),
-        _ => None,
-    };
-    let builder = tracing_subscriber::fmt().event_format(MonitFormat { syslog_facility }).with_max_level(level);
-    let result = match target {
-        Target::Syslog(_) => {
-            let socket = std::os::unix::net::UnixDatagram::unbound().and_then(|s| s.connect("/dev/log").map(|()| s));
-            match socket {
-                Ok(socket) => builder.with_writer(std::sync::Mutex::new(SyslogWriter { socket })).try_init(),
-                Err(e) => {
-                    // No syslog daemon (a container): log to stderr rather than nowhere.
-                    eprintln!("cannot reach syslog at /dev/log ({e}); logging to stderr");
-                    tracing_subscriber::fmt()
-                        .event_format(MonitFormat { syslog_facility: None })
-                        .with_max_level(level)
-                        .with_writer(std::io::stderr)
-                        .try_init()
-                }
-            }
-        }
-        Target::Stderr => builder.with_writer(std::io::stderr).try_init(),
-        Target::Discard => builder.with_writer(std::io::sink).try_init(),
-        Target::File(path) => {
-            let file = LogFile::open(path)?;
-            builder.with_writer(std::sync::Mutex::new(file)).try_init()
-        }
-    };
-    result.map_err(|e| e.to_string())
+    let (sink, facility) = Sink::open(&target)?;
+    SYSLOG_FACILITY.store(facility.map_or(-1, i16::from), Ordering::Relaxed);
+    if SINK.set(Mutex::new(sink)).is_err() {
+        return Err("the log is already set up".to_owned());
+    }
+    tracing_subscriber::fmt()
+        .event_format(MonitFormat)
+        .with_max_level(level)
+        .with_writer(CurrentSink)
+        .try_init()
+        .map_err(|e| e.to_string())
+}
+
+/// Moves the log to `target` (a reload that changed `set log`). When the new target
+/// cannot be opened, the log stays where it is and the reason is returned.
+pub fn retarget(target: &Target) -> Result<(), String> {
+    let (sink, facility) = Sink::open(target)?;
+    let Some(current) = SINK.get() else { return Err("the log is not set up".to_owned()) };
+    let mut current = current.lock().unwrap_or_else(|p| p.into_inner());
+    *current = sink;
+    SYSLOG_FACILITY.store(facility.map_or(-1, i16::from), Ordering::Relaxed);
+    Ok(())
 }
 
 #[cfg(test)]

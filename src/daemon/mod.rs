@@ -355,6 +355,17 @@ async fn reload(
     };
     let new_config = Arc::new(with_system_service(loaded.config));
     let changes = reload::changes(config, &new_config);
+    // `set log` changed: the log moves (`-l` keeps it where it is).
+    let foreground = options.foreground || config.init;
+    let (old_log, new_log) = (log_target(options, config, foreground), log_target(options, &new_config, foreground));
+    if old_log != new_log {
+        // The last line of the old log says where the next ones are.
+        info!("reload: the log moves to {}", new_log.describe());
+        match logging::retarget(&new_log) {
+            Ok(()) => info!("reload: the log moved here from {}", old_log.describe()),
+            Err(e) => error!("reload: the log stays where it is: {e}"),
+        }
+    }
     let keep = state_of(config, running.engine.board());
     stop_engine(running).await;
     *config = new_config;
