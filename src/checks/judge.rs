@@ -300,6 +300,10 @@ fn figure(metric: Metric, limit: &Comparison, obs: &Observation) -> Option<(f64,
     let pct = |v: f64| (v, format!("{v:.1}%"));
     let bytes = |v: u64| (v as f64, show_quantity(v as f64, Unit::Bytes));
     let count = |v: f64| (v, format!("{v}"));
+    let operations = |v: f64| (v, format!("{v:.1} operations/s"));
+    let byte_rate = |c: Option<crate::state::IoCounter>| {
+        c.map(|c| (c.per_second, format!("{}/s", show_quantity(c.per_second, Unit::Bytes))))
+    };
     if let Some(p) = obs.process {
         return match metric {
             Metric::Cpu => p.cpu_percent.map(pct),
@@ -316,6 +320,14 @@ fn figure(metric: Metric, limit: &Comparison, obs: &Observation) -> Option<(f64,
             }
             Metric::Filedescriptors => p.filedescriptors.map(|n| count(n as f64)),
             Metric::TotalFiledescriptors => p.filedescriptors_total.map(|n| count(n as f64)),
+            // `/proc/PID/io` over the last cycle: any I/O (`read`, `write`), the disk's share
+            // (`disk read`, `disk write`), and calls (`read 100 operations/s`).
+            Metric::ReadBytes => byte_rate(p.read.bytes),
+            Metric::WriteBytes => byte_rate(p.write.bytes),
+            Metric::DiskReadBytes => byte_rate(p.read.disk_bytes),
+            Metric::DiskWriteBytes => byte_rate(p.write.disk_bytes),
+            Metric::ReadOperations => p.read.operations.map(|c| operations(c.per_second)),
+            Metric::WriteOperations => p.write.operations.map(|c| operations(c.per_second)),
             Metric::Load1
             | Metric::Load5
             | Metric::Load15
@@ -467,6 +479,34 @@ mod tests {
             judge(&cpu, &obs),
             TestResult::Failed("cpu usage of 85.0% matches resource limit [cpu usage > 80.0%]".into())
         );
+    }
+
+    #[test]
+    fn process_io_rates_are_judged() {
+        use crate::state::{IoCounter, IoFigures};
+        let rate = |per_second: f64| Some(IoCounter { per_second, total: 0 });
+        let p = ProcessData {
+            read: IoFigures { bytes: rate(3.0 * 1024.0 * 1024.0), disk_bytes: rate(0.0), operations: rate(40.0) },
+            write: IoFigures { bytes: rate(10.0), disk_bytes: rate(2048.0), operations: rate(1.0) },
+            ..process()
+        };
+        let obs = Observation { process: Some(&p), ..Default::default() };
+        let over = |metric: Metric, unit: Unit, value: f64| {
+            judge(&Test::Resource { metric, limit: Comparison::new(Operator::Gt, Quantity { value, unit }) }, &obs)
+        };
+        let read = over(Metric::ReadBytes, Unit::BytesPerSecond, 1024.0 * 1024.0);
+        assert!(matches!(&read, TestResult::Failed(m) if m.contains("3.0 MB/s")), "{read:?}");
+        assert!(matches!(over(Metric::WriteBytes, Unit::BytesPerSecond, 1024.0), TestResult::Succeeded(_)));
+        assert!(matches!(over(Metric::DiskWriteBytes, Unit::BytesPerSecond, 1024.0), TestResult::Failed(_)));
+        assert!(matches!(over(Metric::DiskReadBytes, Unit::BytesPerSecond, 1024.0), TestResult::Succeeded(_)));
+        let ops = over(Metric::ReadOperations, Unit::OperationsPerSecond, 20.0);
+        assert!(matches!(&ops, TestResult::Failed(m) if m.contains("40.0 operations/s")), "{ops:?}");
+        assert!(matches!(over(Metric::WriteOperations, Unit::OperationsPerSecond, 20.0), TestResult::Succeeded(_)));
+        // Unknown figures (no /proc/PID/io): no verdict.
+        let unknown = ProcessData { read: IoFigures::default(), ..process() };
+        let obs = Observation { process: Some(&unknown), ..Default::default() };
+        let limit = Comparison::new(Operator::Gt, Quantity { value: 1.0, unit: Unit::BytesPerSecond });
+        assert_eq!(judge(&Test::Resource { metric: Metric::ReadBytes, limit }, &obs), TestResult::Skipped);
     }
 
     #[test]

@@ -226,6 +226,7 @@ impl Parser<'_> {
                 ProtocolOption::Origin => config.origin = Some(self.expect_value("an origin URL")?.0),
                 ProtocolOption::Version => config.version = Some(self.expect_value("a version")?.0),
                 ProtocolOption::RsakeyChecksum => {
+                    self.unapplied(token.span, "the MySQL rsakey checksum is not checked yet");
                     config.rsakey_checksum = Some(self.parse_certificate_checksum()?);
                 }
                 ProtocolOption::Path => config.path = Some(self.expect_value("a path")?.0),

@@ -507,7 +507,9 @@ impl Parser<'_> {
             "permission" | "perm" => Test::Permission(self.parse_permission()?),
             "security" => {
                 self.expect_keyword(&["attribute"], "'attribute'")?;
-                Test::SecurityAttribute(self.expect_value("a security label in quotes")?.0)
+                let (label, span) = self.expect_value("a security label in quotes")?;
+                self.unapplied(span, "security attribute is not checked yet: this rule never fires");
+                Test::SecurityAttribute(label)
             }
             "link" | "network" => Test::LinkDown,
             // `host`, `port`, `unixsocket`, `url` and `ping` are handled above.

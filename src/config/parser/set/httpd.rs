@@ -89,7 +89,11 @@ impl Parser<'_> {
                     }
                 }
                 "allowselfcertification" => {
-                    self.next();
+                    let span = self.next().span;
+                    self.unapplied(
+                        span,
+                        "allowselfcertification is not applied: client certificates must chain to clientpemfile",
+                    );
                     httpd.ssl.get_or_insert_with(SslOptions::default).selfsigned = Some(true);
                 }
                 "signature" => {

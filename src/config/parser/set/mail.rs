@@ -29,7 +29,8 @@ impl Parser<'_> {
                 } else if self.peek_is_any(&["ssl", "tls", "sslv2", "sslv3", "tlsv1", "tlsv11", "tlsv12", "tlsv13"]) {
                     server.ssl = self.parse_ssl_clause()?;
                 } else if self.peek_is("certificate") {
-                    self.next();
+                    let span = self.next().span;
+                    self.unapplied(span, "the mail server's certificate checksum is not checked yet");
                     server.certificate_checksum = Some(self.parse_certificate_checksum()?);
                 } else {
                     break;

@@ -250,3 +250,25 @@ fn tls_versions_rustls_lacks_say_what_happens_instead() {
         ]
     );
 }
+
+#[test]
+fn unchecked_rules_and_options_warn_at_their_word() {
+    let text = "set mailserver mail.example.com port 465 using tls certificate checksum sha256 \
+                d0c7dc34a2ba7fd8d6d0adbb5b6bfd6ef0ea0c5d5d1f0ed07e1f5d5d3a1c8d9e\n\
+                set httpd port 2812 with ssl { pemfile: /etc/ssl/p.pem, clientpemfile: /etc/ssl/c.pem }\n \
+                allowselfcertification\n allow admin:x\n\
+                check process p with pidfile /run/p.pid\n if failed security attribute \"system_u:httpd_t\" then alert\n \
+                if failed port 3306 protocol mysql rsakey checksum md5 d41d8cd98f00b204e9800998ecf8427e then alert\n";
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let parsed = parse_text(Path::new("monitrc"), text.to_owned(), &mut sources, &mut diags);
+    assert!(!diags.has_errors(), "{:?}", diags.errors().map(|d| &d.message).collect::<Vec<_>>());
+    let at: Vec<usize> = parsed.unapplied.iter().map(|(span, _)| span.start as usize).collect();
+    let find = |word: &str| text.find(word).unwrap();
+    assert_eq!(
+        at,
+        [find("certificate checksum"), find("allowselfcertification"), find("\"system_u"), find("rsakey")],
+        "{:?}",
+        parsed.unapplied
+    );
+}
