@@ -268,7 +268,7 @@ fn restored<'a>(
     options: &'a EngineOptions,
     service: &crate::config::model::ServiceConfig,
 ) -> Option<&'a crate::state::persist::ServiceState> {
-    options.restored.iter().find(|s| s.name == service.name && s.type_name == service.type_name())
+    options.restored.iter().find(|s| s.is_for(service))
 }
 
 /// What the state file kept for the coordinator: the deadline of an `unmonitor --for`

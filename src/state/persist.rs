@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::model::{Config, Mode, OnReboot};
+use crate::config::model::{Config, Mode, OnReboot, ServiceConfig};
 use crate::state::Monitoring;
 
 /// Bumped when the format changes incompatibly.
@@ -121,25 +121,37 @@ pub fn load(path: &Path) -> Loaded {
 
 /// Copies Monit's state file to `<path>.monit`; the original stays until the next save.
 fn keep_monit_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".monit");
-    let copy = path.with_file_name(name);
+    let copy = with_suffix(path, ".monit");
     write_atomically(&copy, bytes).map(|()| copy).map_err(|e| e.to_string())
 }
 
 /// How many configured services a state file has a record for (by name and type).
 pub fn matched_services(config: &Config, state: &StateFile) -> usize {
-    config
-        .services
-        .iter()
-        .filter(|c| state.services.iter().any(|s| s.name == c.name && s.type_name == c.type_name()))
-        .count()
+    config.services.iter().filter(|service| saved_for(state, service).is_some()).count()
+}
+
+/// The state saved for `service`.
+fn saved_for<'a>(state: &'a StateFile, service: &ServiceConfig) -> Option<&'a ServiceState> {
+    state.services.iter().find(|s| s.is_for(service))
+}
+
+impl ServiceState {
+    /// Whether this is the saved state of `service`: paired by name and type (a name
+    /// reused for another kind of check starts afresh).
+    pub fn is_for(&self, service: &ServiceConfig) -> bool {
+        self.name == service.name && self.type_name == service.type_name()
+    }
+}
+
+/// `path` with `suffix` added to its file name (`state` -> `state.monit`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(suffix);
+    path.with_file_name(name)
 }
 
 fn move_aside(path: &Path, reason: String) -> Loaded {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(".corrupt");
-    let aside = path.with_file_name(name);
+    let aside = with_suffix(path, ".corrupt");
     match std::fs::rename(path, &aside) {
         Ok(()) => Loaded::MovedAside(aside, reason),
         Err(e) => Loaded::MovedAside(path.to_path_buf(), format!("{reason}; could not move it aside: {e}")),
@@ -154,7 +166,7 @@ pub fn initial_monitoring(config: &Config, state: Option<&StateFile>, boot_time:
         .services
         .iter()
         .filter_map(|service| {
-            let saved = state.services.iter().find(|s| s.name == service.name && s.type_name == service.type_name())?;
+            let saved = saved_for(state, service)?;
             // `mode manual` is Monit's old spelling of `onreboot laststate`.
             let manual = (service.mode == Some(Mode::Manual)).then_some(OnReboot::Laststate);
             let policy = service.onreboot.or(manual).or(config.onreboot).unwrap_or(OnReboot::Start);

@@ -96,17 +96,16 @@ pub fn peer_certificate<S>(stream: &TlsStream<S>) -> Option<CertificateDer<'stat
 /// rustls does not have; `-t` warns) ask for TLS 1.2 and 1.3 instead. Alert mail follows
 /// the same rule. An unknown word (`-t` warns) fails here, when the connection is made.
 pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
-    let mut chosen: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
-    let mut removed: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
-    let mut auto = false;
+    use rustls::ProtocolVersion::{TLSv1_2, TLSv1_3};
+    let (mut wanted, mut removed, mut auto) = (Vec::new(), Vec::new(), false);
     for word in words {
         match word.meaning() {
             TlsVersionMeaning::Auto => auto = true,
-            TlsVersionMeaning::Tls12 => chosen.push(&rustls::version::TLS12),
-            TlsVersionMeaning::Tls13 => chosen.push(&rustls::version::TLS13),
-            TlsVersionMeaning::Legacy => chosen.extend(rustls::ALL_VERSIONS),
-            TlsVersionMeaning::Removed(TlsRemoved::Tls12) => removed.push(&rustls::version::TLS12),
-            TlsVersionMeaning::Removed(TlsRemoved::Tls13) => removed.push(&rustls::version::TLS13),
+            TlsVersionMeaning::Tls12 => wanted.push(TLSv1_2),
+            TlsVersionMeaning::Tls13 => wanted.push(TLSv1_3),
+            TlsVersionMeaning::Legacy => wanted.extend([TLSv1_2, TLSv1_3]),
+            TlsVersionMeaning::Removed(TlsRemoved::Tls12) => removed.push(TLSv1_2),
+            TlsVersionMeaning::Removed(TlsRemoved::Tls13) => removed.push(TLSv1_3),
             TlsVersionMeaning::Removed(TlsRemoved::Absent) => {}
             // After `auto`, an unknown word is not asked for.
             TlsVersionMeaning::Unsupported if auto => {}
@@ -116,16 +115,12 @@ pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedPr
             }
         }
     }
-    if auto || chosen.is_empty() {
-        chosen = rustls::ALL_VERSIONS.to_vec();
-    }
-    let mut left: Vec<_> = Vec::new();
-    for version in chosen {
-        let taken_away = removed.iter().any(|r| r.version == version.version);
-        if !taken_away && !left.iter().any(|l: &&rustls::SupportedProtocolVersion| l.version == version.version) {
-            left.push(version);
-        }
-    }
+    let every = auto || wanted.is_empty();
+    let left: Vec<_> = rustls::ALL_VERSIONS
+        .iter()
+        .copied()
+        .filter(|v| (every || wanted.contains(&v.version)) && !removed.contains(&v.version))
+        .collect();
     if left.is_empty() {
         return Err("TLS: every version was removed (version: ... -tlsv12 -tlsv13)".to_owned());
     }
