@@ -27,7 +27,7 @@ use std::time::Duration;
 pub const DEFAULT_PATH: &str = crate::config::validate::DEFAULT_PATH;
 
 /// How much of a program's output is kept (stdout and stderr each).
-pub const OUTPUT_TAIL: usize = 4096;
+pub const OUTPUT_TAIL: usize = crate::config::model::defaults::OUTPUT_KEPT;
 
 /// Grace between SIGTERM and SIGKILL when a program's group is killed.
 pub const KILL_GRACE: Duration = Duration::from_millis(500);

@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::{Session, io};
 use crate::config::model::SendExpect;
 
-/// How many bytes one `expect` reads at most (Monit's `sendExpectBuffer` less its NUL).
-pub const EXPECT_BUFFER: usize = 255;
+/// How many bytes one `expect` reads at most.
+pub const EXPECT_BUFFER: usize = crate::config::model::defaults::EXPECT_READ;
 
 /// How long an `expect` waits for more bytes after the first one.
 const MORE_BYTES_WAIT: Duration = Duration::from_millis(200);

@@ -16,8 +16,8 @@ use super::Session;
 use crate::checks::file::Matcher;
 use crate::config::model::{Comparison, HashType, HttpMethod, Operator, Quantity};
 
-/// The most of a body that is read (Monit's `httpContentBuffer`).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The most of a body that is read.
+pub const BODY_LIMIT: usize = crate::config::model::defaults::HTTP_BODY_READ;
 
 /// Sends the request and judges the response.
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {

@@ -5,6 +5,7 @@
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
+use crate::config::model::defaults::{EXPECT_READ, HTTP_BODY_READ, OUTPUT_KEPT};
 use crate::config::model::*;
 use crate::config::source::Span;
 
@@ -62,8 +63,9 @@ fn key_of(kind: &TokenKind) -> Option<String> {
 }
 
 /// What rmonit does instead of `set expectbuffer` and `sendExpectBuffer`.
-const UNAPPLIED_EXPECT_BUFFER: &str =
-    "the expect buffer size is not applied: rmonit reads up to 255 bytes for each expect";
+fn unapplied_expect_buffer() -> String {
+    format!("the expect buffer size is not applied: rmonit reads up to {EXPECT_READ} bytes for each expect")
+}
 
 impl Parser<'_> {
     /// Records a statement that is read but not applied, with what rmonit does instead.
@@ -131,7 +133,7 @@ impl Parser<'_> {
                 self.parse_set_mmonit()
             }
             "expectbuffer" => {
-                self.unapplied(keyword_span, UNAPPLIED_EXPECT_BUFFER);
+                self.unapplied(keyword_span, &unapplied_expect_buffer());
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 self.parsed.config.limits.send_expect_buffer = Some(ByteSize { bytes: q.value as u64 });
                 Ok(())
@@ -310,22 +312,24 @@ impl Parser<'_> {
                 let size = Some(ByteSize { bytes: q.value as u64 });
                 match key.as_str() {
                     "programoutput" => {
-                        self.unapplied(
-                            token.span,
-                            "programOutput is not applied: rmonit keeps the last 4 kB of a program's output",
+                        let kept = OUTPUT_KEPT / 1024;
+                        let message = format!(
+                            "programOutput is not applied: rmonit keeps the last {kept} kB of a program's output"
                         );
+                        self.unapplied(token.span, &message);
                         limits.program_output = size
                     }
                     "sendexpectbuffer" => {
-                        self.unapplied(token.span, UNAPPLIED_EXPECT_BUFFER);
+                        self.unapplied(token.span, &unapplied_expect_buffer());
                         limits.send_expect_buffer = size
                     }
                     "filecontentbuffer" => limits.file_content_buffer = size,
                     _ => {
-                        self.unapplied(
-                            token.span,
-                            "httpContentBuffer is not applied: rmonit reads up to 1 MB of an HTTP answer's body",
+                        let read = HTTP_BODY_READ >> 20;
+                        let message = format!(
+                            "httpContentBuffer is not applied: rmonit reads up to {read} MB of an HTTP answer's body"
                         );
+                        self.unapplied(token.span, &message);
                         limits.http_content_buffer = size
                     }
                 }
