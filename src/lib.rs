@@ -24,6 +24,7 @@
 //!                  │
 //!                  ▼
 //!   config  outcome  files  escape   leaves: the language (lexer, parser, validate, model,
+//!   timestamp                        (timestamp: the one JSON form of a time)
 //!                                    render, yaml, paths), test outcomes and event states,
 //!                                    non-blocking opens, log-safe text
 //! ```
@@ -48,6 +49,7 @@ pub mod http;
 pub mod outcome;
 pub mod procfs;
 pub mod state;
+pub mod timestamp;
 
 /// The version rmonit reports; the Monit version it is compatible with is [`MONIT_VERSION`].
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -164,8 +164,18 @@ fn failure_and_recovery_mails_read_as_monits_with_auto_submitted() {
     assert_eq!(recovery.subject(), "monit alert --  Exists flag");
     assert!(recovery.body.starts_with("Exists Service flag \n"), "{}", recovery.body);
     assert_eq!(recovery.header("Auto-Submitted"), Some("auto-generated"));
-    // The monitor's own start is an event too.
+    // The monitor's own start is an event too, and so is a reload, whose action is
+    // Monit's: `start`.
     assert_eq!(smtp.with_subject("Monit instance changed").len(), 1);
+    assert!(daemon.cli(&["reload"]).status.success());
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp.with_subject("Monit instance changed").len() == 2),
+        "the reload mail arrived: {}",
+        daemon.log()
+    );
+    let reload = &smtp.with_subject("Monit instance changed")[1];
+    assert!(reload.body.contains("\tAction:      start\n"), "{}", reload.body);
+    assert!(reload.body.contains("\tDescription: rmonit reloaded\n"), "{}", reload.body);
 }
 
 #[test]
@@ -420,6 +430,12 @@ fn alerts_wait_while_the_server_is_down_then_arrive_once_each_in_order() {
         .map(|i| format!("monit alert --  {} flag", if i % 2 == 0 { "Does not exist" } else { "Exists" }))
         .collect();
     assert_eq!(subjects, expected);
+    // The queue is empty: the error it had is history, and status no longer shows it.
+    assert!(
+        wait_until(Duration::from_secs(10), || !stdout(&daemon.cli(&["status"])).contains("last delivery error")),
+        "{}",
+        stdout(&daemon.cli(&["status"]))
+    );
 }
 
 #[test]

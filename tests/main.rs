@@ -11,6 +11,7 @@ mod daemon;
 mod golden;
 mod hardening;
 mod monit_cli;
+mod monit_habits;
 mod monit_state;
 mod network;
 mod parser_props;

@@ -117,6 +117,12 @@ fn status_summary_and_report_print_json() {
     // Names as Monit matches them, in any argument position of --json.
     let summary = json(&daemon.cli(&["summary", "WEB.*", "--json"]));
     assert_eq!(names(&summary["services"]), ["web", "webmatch"]);
+    // The summary's columns, not the whole status.
+    assert_eq!(
+        summary["services"][0],
+        serde_json::json!({"name": "web", "status": "Does not exist", "type": "Process"})
+    );
+    assert_eq!(summary["daemon"]["api_version"], 1);
     let group = json(&daemon.cli(&["-g", "www", "summary", "--json"]));
     assert_eq!(names(&group["services"]), ["config", "web"]);
     // As Monit, -g wins: a service name beside it is ignored.
@@ -208,9 +214,14 @@ fn validate_prints_the_status_after_a_pass_and_exits_by_its_outcome() {
     let (_, services) = http_json(d, "GET", "/api/v1/services", "");
     for service in services["services"].as_array().expect("a list") {
         if service["monitoring"] == "monitored" {
-            let secs = service["collected_at"]["secs_since_epoch"].as_u64().expect("collected");
-            let asked = before.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
-            assert!(secs >= asked, "{} collected before validate", service["name"]);
+            // Times are RFC 3339 in UTC, which sort as text.
+            let collected = service["collected_at"].as_str().expect("collected, as RFC 3339");
+            let asked = rmonit::timestamp::format(before);
+            assert!(
+                collected.ends_with('Z') && collected >= asked.as_str(),
+                "{} collected before validate",
+                service["name"]
+            );
         }
     }
 

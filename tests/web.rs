@@ -311,8 +311,14 @@ fn dashboard_pages_refusals_and_live_events() {
     let admin = basic("admin", "monit");
     let html = "Accept: text/html\r\n";
 
-    // A browser without credentials is sent to the form; the form and its assets are public.
-    let redirect = get(port, "/data", html);
+    // A browser without credentials is challenged as by Monit, and the challenge's page
+    // leads to the form; one that used the form before goes there at once. The form and its
+    // assets are public.
+    let challenge = get(port, "/data", html);
+    assert_eq!(challenge.code, 401);
+    assert!(challenge.headers.contains("www-authenticate: Basic realm=\"monit\""), "{}", challenge.headers);
+    assert!(challenge.body.contains("url=/_login?next=%2Fdata"), "{}", challenge.body);
+    let redirect = get(port, "/data", &format!("{html}Cookie: rmonit_form=1\r\n"));
     assert_eq!(redirect.code, 303);
     assert!(redirect.headers.contains("location: /_login?next=%2Fdata"), "{}", redirect.headers);
     assert!(get(port, "/_login", "").body.contains("action=\"/_login\""));

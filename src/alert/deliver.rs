@@ -245,6 +245,7 @@ async fn settle(
     status: &AlertStatusBoard,
     deferred: &mut bool,
 ) {
+    let delivered = matches!(outcome, Outcome::Delivered);
     match outcome {
         Outcome::Skipped => return,
         Outcome::Delivered => {
@@ -267,7 +268,17 @@ async fn settle(
         Some(Err(e)) => error!("cannot remove a handled alert from the queue: {e}"),
         _ => {
             let figures = status.clone();
-            with_queue(queue, move |q| publish(q, &figures)).await;
+            with_queue(queue, move |q| {
+                publish(q, &figures);
+                if delivered && q.is_empty() {
+                    // Nothing waits any more: the last error is history (the log keeps it).
+                    figures.update(|s| {
+                        s.last_error = None;
+                        s.last_error_at = None;
+                    });
+                }
+            })
+            .await;
         }
     }
 }

@@ -116,14 +116,14 @@ pub fn status(cli: &Cli, args: &[String]) -> Result<u8, String> {
     request(cli, &config, "/_status", form, READ_TIMEOUT)
 }
 
-/// `summary [name] [--json]`; the JSON is that of `status --json`, which holds the summary's
-/// columns (`name`, `status`, `type_name`).
+/// `summary [name] [--json]`; the JSON holds the summary's columns (`name`, `status`,
+/// `type`), as `/api/v1/summary` answers them.
 pub fn summary(cli: &Cli, args: &[String]) -> Result<u8, String> {
     let (json, args) = json_flag(args);
     let config = load_config(cli)?;
     let form: Vec<_> = args.first().map(|name| ("service", name.clone())).into_iter().collect();
     if json {
-        return print_json(cli, &config, "/api/v1/services", form);
+        return print_json(cli, &config, "/api/v1/summary", form);
     }
     request(cli, &config, "/_summary", form, READ_TIMEOUT)
 }

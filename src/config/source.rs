@@ -271,16 +271,27 @@ impl Diagnostics {
         }
     }
 
-    /// Every diagnostic kept, rendered, then the notices of those not kept.
+    /// Every diagnostic kept, rendered in the order of the files and lines they are at (those
+    /// without a place first, as found), then the notices of those not kept.
     pub fn render(&self, sources: &SourceMap) -> Vec<String> {
-        let rendered = self.items.iter().map(|d| d.render(sources));
+        let rendered = in_file_order(self.items.iter()).into_iter().map(|d| d.render(sources));
         rendered.chain(self.errors_notice()).chain(self.warnings_notice()).collect()
     }
 
-    /// The warnings kept, rendered, then the notice of those not kept.
+    /// The warnings kept, rendered in file and line order, then the notice of those not kept.
     pub fn render_warnings(&self, sources: &SourceMap) -> Vec<String> {
-        self.warnings().map(|d| d.render(sources)).chain(self.warnings_notice()).collect()
+        let rendered = in_file_order(self.warnings()).into_iter().map(|d| d.render(sources));
+        rendered.chain(self.warnings_notice()).collect()
     }
+}
+
+/// Diagnostics by place: the parser and the checks after it find them in different orders,
+/// and a reader (and Monit's `-t`) goes down the file. Files come in the order they were
+/// first read, the control file first; the sort is stable.
+fn in_file_order<'a>(diagnostics: impl Iterator<Item = &'a Diagnostic>) -> Vec<&'a Diagnostic> {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.collect();
+    sorted.sort_by_key(|d| d.span.map(|s| (s.file, s.start)));
+    sorted
 }
 
 fn plural(n: usize, word: &str) -> String {
@@ -330,6 +341,31 @@ mod tests {
             "monitrc:2:20: expected 'cycles'\n  |\n2 | if cpu > 80% for 3 cyclez\n  |                    ^^^^^^\n  = help: did you mean `cycles`?"
         );
     }
+    #[test]
+    fn diagnostics_render_in_file_and_line_order_whatever_order_they_were_found_in() {
+        let mut map = SourceMap::default();
+        let main = map.add(SourceFile::new("monitrc", "a\nb\nc\n".to_owned()));
+        let included = map.add(SourceFile::new("conf.d/x", "d\n".to_owned()));
+        let mut diags = Diagnostics::default();
+        diags.push(Diagnostic::error(Span::new(included, 0, 1), "in the include"));
+        diags.push(Diagnostic::error(Span::new(main, 4, 5), "line 3"));
+        diags.push(Diagnostic::warning(Span::new(main, 2, 3), "line 2"));
+        diags.push(Diagnostic::global("no place"));
+        diags.push(Diagnostic::error(Span::new(main, 0, 1), "line 1"));
+        let firsts: Vec<String> =
+            diags.render(&map).iter().map(|r| r.lines().next().unwrap_or_default().to_owned()).collect();
+        assert_eq!(
+            firsts,
+            [
+                "no place",
+                "monitrc:1:1: line 1",
+                "monitrc:2:1: warning: line 2",
+                "monitrc:3:1: line 3",
+                "conf.d/x:1:1: in the include"
+            ]
+        );
+    }
+
     #[test]
     fn a_load_keeps_twenty_errors_and_twenty_warnings_and_counts_the_rest() {
         let mut map = SourceMap::default();

@@ -58,6 +58,12 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
         return run_once(config, &options);
     }
     let foreground = options.foreground || config.init;
+    let banner = start_banner(&config);
+    daemon_started();
+    if !foreground {
+        // As Monit: the caller's terminal sees the start line before the daemon detaches.
+        println!("{banner}");
+    }
     // Descriptors the launcher left open (a deploy script's pipe, an ssh session's) must
     // not reach the programs we start: they would hold the launcher's session open.
     seal_inherited_descriptors(!foreground);
@@ -65,6 +71,7 @@ pub fn run(options: DaemonOptions) -> Result<(), String> {
         daemonize()?;
     }
     logging::init(log_target(&options, &config, foreground), options.verbose)?;
+    info!("{banner}");
     limits::raise_open_files();
     write_pidfile(&pidfile)?;
     if let Err(e) = paths::instance_id(&config) {
@@ -268,6 +275,25 @@ pub fn groups(config: &Config) -> Vec<(String, Vec<String>)> {
     groups
 }
 
+/// When this daemon started: the uptime counts from it across reloads.
+fn daemon_started() -> std::time::SystemTime {
+    static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(std::time::SystemTime::now)
+}
+
+/// Monit's start line: `Starting Monit 5.33.0 daemon with http interface at
+/// [127.0.0.1]:2812`, with rmonit's name and version; the control socket's path when no
+/// TCP port is set (rmonit always listens on it).
+fn start_banner(config: &Config) -> String {
+    let name = format!("rmonit {}", crate::VERSION);
+    match config.httpd.as_ref().and_then(|h| h.port.map(|p| (h.address.as_deref(), p))) {
+        Some((address, port)) => {
+            format!("Starting {name} daemon with http interface at [{}]:{port}", address.unwrap_or("*"))
+        }
+        None => format!("Starting {name} daemon with http interface at {}", paths::control_socket(config).display()),
+    }
+}
+
 struct Running {
     engine: EngineHandle,
     cancel: CancellationToken,
@@ -292,6 +318,7 @@ fn start_engine(
         apply_start_delay,
         alerts: notifier.map(NotifierHandle::sender).unwrap_or_default(),
         alert_status: notifier.map(NotifierHandle::status).unwrap_or_default(),
+        daemon_started: Some(daemon_started()),
     };
     let engine = engine::spawn(config.clone(), engine_options, cancel.clone(), &mut tasks);
     Running { engine, cancel, tasks }
@@ -375,7 +402,8 @@ async fn reload(
     }
     *running = start_engine(config, options, initial, Some(&keep), false, notifier);
     state.replace(running.engine.clone(), groups(config));
-    post_instance_event(config, notifier, "rmonit reloaded", "reload");
+    // Monit's reload event carries the start action (its `Action:` line says start).
+    post_instance_event(config, notifier, "rmonit reloaded", "start");
     for line in changes.lines() {
         info!("reload: {line}");
     }

@@ -172,6 +172,9 @@ pub struct EngineOptions {
     /// Where the services' alerts go, and the notifier's figures for readers.
     pub alerts: crate::alert::AlertSender,
     pub alert_status: crate::state::AlertStatusBoard,
+    /// When the daemon started, for its uptime: a reload builds a new engine and keeps it,
+    /// as Monit does. `None` is now.
+    pub daemon_started: Option<std::time::SystemTime>,
 }
 
 /// Starts the engine's tasks in `tasks`; they end when `cancel` fires.
@@ -208,7 +211,9 @@ pub fn spawn(
             status
         })
         .collect();
-    let board = Board::new(statuses, interval.as_millis() as u64).with_alerts(options.alert_status.clone());
+    let board = Board::new(statuses, interval.as_millis() as u64)
+        .with_alerts(options.alert_status.clone())
+        .started_at(options.daemon_started.unwrap_or_else(std::time::SystemTime::now));
     let (request_tx, request_rx) = mpsc::unbounded_channel();
     let matching = config.services.iter().any(|s| {
         matches!(&s.check, crate::config::model::ServiceKind::Process(crate::config::model::ProcessTarget::Matching(_)))

@@ -240,8 +240,14 @@ impl ServiceTask {
                 let _ = reply.send(up);
             }
             Command::SetMonitoring(on, reply) => {
+                let was_off = self.monitoring == Monitoring::NotMonitored;
                 self.set_monitoring(on);
                 let _ = reply.send(Ok(()));
+                if on && was_off {
+                    // As Monit, whose `monitor` wakes the daemon: the service is checked at
+                    // once, and reads as what it is rather than `Initializing` for a cycle.
+                    self.cycle_now(true).await;
+                }
             }
             Command::ActionsDone(reply) => {
                 let _ = reply.send(self.actions_done);

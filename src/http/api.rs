@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/services", any(services))
         .route("/api/v1/services/{name}", any(service))
+        .route("/api/v1/summary", any(summary))
         .route("/api/v1/events", any(events))
         .route("/api/v1/alerts", any(alerts))
         .route("/api/v1/report", any(report_counts))
@@ -86,6 +87,18 @@ fn daemon(snapshot: &Snapshot, alerts: &AlertQueueStatus) -> Value {
 async fn services(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, JsonError> {
     let (snapshot, filter) = view(&state, &params)?;
     let services: Vec<ServiceView> = report::select(&snapshot, &filter).into_iter().map(ServiceView::of).collect();
+    Ok(axum::Json(json!({ "daemon": daemon(&snapshot, &state.engine().board().alerts()), "services": services }))
+        .into_response())
+}
+
+/// `/api/v1/summary[?service=PATTERN][&group=GROUP]`: what `summary` shows, each service's
+/// name, status and type, after the daemon's part.
+async fn summary(State(state): State<AppState>, RequestParams(params): RequestParams) -> Result<Response, JsonError> {
+    let (snapshot, filter) = view(&state, &params)?;
+    let services: Vec<Value> = report::select(&snapshot, &filter)
+        .into_iter()
+        .map(|s| json!({ "name": s.name, "status": report::status_text(s), "type": s.type_name }))
+        .collect();
     Ok(axum::Json(json!({ "daemon": daemon(&snapshot, &state.engine().board().alerts()), "services": services }))
         .into_response())
 }

@@ -53,6 +53,17 @@ pub fn cookie(headers: &axum::http::HeaderMap) -> Option<String> {
     super::csrf::cookie(headers, COOKIE)
 }
 
+/// The cookie a browser keeps once it logged in through the form: no secret, only the
+/// choice of the form over the browser's own password prompt on the next visits.
+pub const FORM_USER_COOKIE: &str = "rmonit_form";
+/// How long a browser keeps that choice.
+pub const FORM_USER_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Whether the browser logged in through the form before.
+pub fn used_the_form(headers: &axum::http::HeaderMap) -> bool {
+    super::csrf::cookie(headers, FORM_USER_COOKIE).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,8 +22,9 @@ pub struct AlertQueueStatus {
     pub delivered: u64,
     /// Alerts dropped since the daemon started because the queue was full.
     pub dropped: u64,
-    /// The last delivery error, until a later delivery succeeds on the same channel.
+    /// The last delivery error, until a delivery empties the queue.
     pub last_error: Option<String>,
+    #[serde(with = "crate::timestamp::option")]
     pub last_error_at: Option<SystemTime>,
 }
 

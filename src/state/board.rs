@@ -37,6 +37,12 @@ impl Board {
         }
     }
 
+    /// Counting the uptime from `started` (the daemon's start, which a reload keeps).
+    pub fn started_at(self, started: SystemTime) -> Board {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner).started = started;
+        self
+    }
+
     /// With the notifier's figures, shown by `status`, `/_runtime` and the API.
     pub fn with_alerts(mut self, alerts: AlertStatusBoard) -> Board {
         self.alerts = alerts;

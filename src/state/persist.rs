@@ -44,7 +44,7 @@ pub struct ServiceState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_baseline: Option<String>,
     /// `unmonitor --for`: when monitoring comes back by itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::timestamp::option")]
     pub monitor_again_at: Option<std::time::SystemTime>,
     /// The dependants this service's `unmonitor` disabled, for its `monitor` to enable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

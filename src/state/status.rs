@@ -129,6 +129,7 @@ impl CpuUsage {
 /// The figures of `check program`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProgramData {
+    #[serde(with = "crate::timestamp::option", default)]
     pub started: Option<SystemTime>,
     pub exit_status: Option<i32>,
     pub output: String,
@@ -232,6 +233,7 @@ pub struct NetworkData {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionOutcome {
     pub action: String,
+    #[serde(with = "crate::timestamp")]
     pub at: SystemTime,
     pub success: bool,
     pub message: String,
@@ -263,6 +265,7 @@ pub struct ServiceStatus {
     pub pending: Option<PendingAction>,
     /// `every` says this cycle was not due.
     pub waiting: bool,
+    #[serde(with = "crate::timestamp::option")]
     pub collected_at: Option<SystemTime>,
     pub data: ServiceData,
     pub last_action: Option<ActionOutcome>,
@@ -277,7 +280,7 @@ pub struct ServiceStatus {
     /// The checksum `if failed checksum` compares with (kept in the state file).
     pub checksum_baseline: Option<String>,
     /// `unmonitor --for`: when monitoring comes back by itself (kept in the state file).
-    #[serde(default)]
+    #[serde(with = "crate::timestamp::option", default)]
     pub monitor_again_at: Option<SystemTime>,
     /// The dependants this service's `unmonitor` disabled, which its `monitor` enables
     /// again (kept in the state file).
@@ -291,6 +294,7 @@ pub struct ServiceStatus {
 /// One event: a rule's state changed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
+    #[serde(with = "crate::timestamp")]
     pub at: SystemTime,
     pub event: EventKind,
     /// Failed, succeeded, changed or unchanged (spelled `failed`... in the JSON and the

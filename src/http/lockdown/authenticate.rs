@@ -1,10 +1,13 @@
 //! Who is asking, for a request over TCP: the innermost layer of the lock-down. The login
 //! form and the assets it needs are public; `POST /_login` and `POST /_logout` are answered
 //! here (this layer holds the credentials and sessions); everything else needs a session
-//! cookie or Basic credentials (see [`super::super::auth`]), and a browser asking for a
-//! page without either is sent to the form. Read-only callers (users, or a read-only
-//! listener) get 403 on the paths that act; form POSTs need the CSRF double submit. The
-//! request then reaches the application with its [`Caller`].
+//! cookie or Basic credentials (see [`super::super::auth`]). A browser asking for a page
+//! without either gets Monit's 401 challenge, so that the credentials of a bookmark
+//! (`http://admin:secret@host:2812/`) or of its password store are sent, as with Monit;
+//! the challenge's page leads to the form. A browser that logged in through the form
+//! before is sent straight to the form, without the prompt. Read-only callers (users, or
+//! a read-only listener) get 403 on the paths that act; form POSTs need the CSRF double
+//! submit. The request then reaches the application with its [`Caller`].
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -55,7 +58,10 @@ pub(super) async fn authenticate(
             if authorization.is_none() && wants_page(&request) {
                 let next = request.uri().path_and_query().map_or("/", |p| p.as_str());
                 let location = format!("/_login?next={}", crate::http::web::overview::urlencode(next));
-                return redirect(&location);
+                if session::used_the_form(request.headers()) {
+                    return redirect(&location);
+                }
+                return challenge(&location);
             }
             lockdown.auth.authenticate(authorization.as_deref(), ip).await
         }
@@ -115,6 +121,14 @@ async fn login(request: Request, ip: IpAddr, tls: bool, lockdown: &Lockdown) -> 
                 session::LIFETIME.as_secs()
             );
             if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            let form_user = format!(
+                "{}=1; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{secure}",
+                session::FORM_USER_COOKIE,
+                session::FORM_USER_LIFETIME.as_secs()
+            );
+            if let Ok(value) = HeaderValue::from_str(&form_user) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
             response.extensions_mut().insert(Authenticated);
@@ -182,6 +196,28 @@ async fn dispatch(mut request: Request, caller: Caller, next: Next) -> Response<
 /// and `/_runtime` actions.
 fn is_action_post(path: &str) -> bool {
     !matches!(path, "/_status" | "/_status2" | "/_summary" | "/_report" | "/_ping" | "/_getid")
+}
+
+/// A browser's first visit without credentials: Monit's challenge, which makes a browser
+/// send the credentials it has (from the URL, from its password store) or ask for them. A
+/// page behind it, shown when the prompt is cancelled, leads to the login form at
+/// `location`.
+fn challenge(location: &str) -> Response<Body> {
+    let page = maud::html! {
+        (maud::DOCTYPE)
+        html {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="refresh" content=(format!("0; url={location}"));
+                title { "rmonit: log in" }
+            }
+            body { p { a href=(location) { "Log in" } } }
+        }
+    };
+    let mut response = crate::http::web::html_response(page);
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"monit\""));
+    response
 }
 
 fn unauthorized() -> Response<Body> {

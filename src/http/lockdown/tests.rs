@@ -153,10 +153,26 @@ async fn csrf_origin_and_read_only() {
 #[tokio::test]
 async fn the_login_form_opens_a_session_and_logout_closes_it() {
     let l = app(false);
+    // A browser's first visit: Monit's challenge (a bookmark's credentials answer it), and
+    // a page that leads to the form when the prompt is cancelled.
     let page = Request::get("/_status").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+    let challenged = handle(&l, page).await;
+    assert_eq!(challenged.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(challenged.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"monit\"");
+    assert!(body(challenged).await.contains("url=/_login?next=%2F_status"));
+    // Once the form was used, the browser goes to the form at once.
+    let page = Request::get("/_status")
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, "rmonit_form=1")
+        .body(Body::empty())
+        .unwrap();
     let redirected = handle(&l, page).await;
     assert_eq!(redirected.status(), StatusCode::SEE_OTHER);
     assert_eq!(redirected.headers()[header::LOCATION], "/_login?next=%2F_status");
+    // Basic credentials get in whatever the request accepts, as with Monit.
+    let mut page = Request::get("/_status").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
+    page.headers_mut().insert(header::AUTHORIZATION, HeaderValue::from_static("Basic YWRtaW46bW9uaXQ="));
+    assert_eq!(handle(&l, page).await.status(), StatusCode::OK);
 
     let form = |body: &str| {
         Request::post("/_login")
@@ -173,6 +189,9 @@ async fn the_login_form_opens_a_session_and_logout_closes_it() {
     assert_eq!(right.headers()[header::LOCATION], "/", "only local paths are followed");
     let cookie = right.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookies: Vec<&str> =
+        right.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("rmonit_form=1;")), "the form's user is remembered: {cookies:?}");
     let session = cookie.split(';').next().unwrap().to_owned();
 
     let with_session = |path: &str| {
@@ -198,9 +217,9 @@ async fn the_product_router_is_locked_down_over_tcp() {
     assert_eq!(none.headers()[header::WWW_AUTHENTICATE], "Basic realm=\"monit\"");
     assert!(body(none).await.contains("<h2>Unauthorized</h2>You are not authorized to access rmonit."));
     let page = Request::get("/").header(header::ACCEPT, "text/html").body(Body::empty()).unwrap();
-    let redirected = handle(&router, page).await;
-    assert_eq!(redirected.status(), StatusCode::SEE_OTHER);
-    assert_eq!(redirected.headers()[header::LOCATION], "/_login?next=%2F");
+    let challenged = handle(&router, page).await;
+    assert_eq!(challenged.status(), StatusCode::UNAUTHORIZED);
+    assert!(body(challenged).await.contains("url=/_login?next=%2F"));
 
     // A page, with the lock-down headers.
     let mut page = get("/", Some(&admin));
