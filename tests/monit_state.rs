@@ -20,14 +20,19 @@ fn monit(dir: &Path, config: &Path, args: &[&str]) -> Output {
 }
 
 /// A control file both read: the state file, id file and pid file in the test's directory,
-/// the control socket both CLIs use, a file check with a checksum baseline and a program.
+/// the control socket both CLIs use, a file check with a checksum baseline and a program;
+/// alerts to a mail server that is down, so that Monit's event queue keeps them.
 fn monitrc(dir: &Path) -> String {
     let d = dir.display();
+    let closed = crate::util::free_port();
     format!(
         "set daemon 1\n\
          set pidfile {d}/daemon.pid\n\
          set idfile {d}/daemon.id\n\
          set statefile {d}/state\n\
+         set mailserver 127.0.0.1 port {closed}\n\
+         set eventqueue basedir {d}/events\n\
+         set alert root@localhost\n\
          set httpd unixsocket {d}/monit.sock\n    allow admin:monit\n\
          check file watched with path {d}/watched\n    if changed checksum then alert\n\
          check program prog with path \"/bin/true\"\n    if status != 0 then alert\n"
@@ -87,6 +92,32 @@ fn rmonit_carries_over_monits_state_file() {
     let monit_bytes = std::fs::read(&statefile).expect("monit left its state file");
     assert_eq!(&monit_bytes[..8], [0, 0, 0, 0, 4, 0, 0, 0], "Monit's binary format, version 4");
     assert_eq!((monit_bytes.len() - 16) % 392, 0, "whole version 4 records");
+    let monits_events = crate::util::wait_until(Duration::from_secs(10), || {
+        std::fs::read_dir(d.join("events"))
+            .is_ok_and(|e| e.flatten().any(|f| f.file_name().to_string_lossy().contains('_')))
+    });
+    assert!(monits_events, "Monit queued the alerts it could not mail:\n{}", monit_log());
+
+    // `import-state` on demand: what the file holds, and rmonit's state file written.
+    let imported = d.join("imported.state");
+    let import = Command::new(crate::util::rmonit_bin())
+        .arg("-c")
+        .arg(&config)
+        .arg("-s")
+        .arg(&imported)
+        .args(["import-state", statefile.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let said = stdout(&import);
+    assert!(import.status.success(), "{said}{}", stderr(&import));
+    assert!(said.starts_with(&format!("Monit state file {}: format version 4, ", statefile.display())), "{said}");
+    assert!(said.contains("  Program 'prog': not monitored, 0 restarts\n"), "{said}");
+    assert!(said.contains("  File 'watched': monitored, 0 restarts, content read to byte "), "{said}");
+    assert!(said.contains("3 of 3 services of the control file have a record\n"), "{said}");
+    assert!(said.contains(&format!("Written to {}\n", imported.display())), "{said}");
+    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&imported).unwrap()).unwrap();
+    assert_eq!(written["format"], "rmonit-state");
+    assert_eq!(std::fs::read(&statefile).unwrap(), monit_bytes, "the file imported from is left as it is");
 
     // rmonit on the same control file and state file.
     let mut ours = Daemon::start(d, &config);
@@ -102,6 +133,10 @@ fn rmonit_carries_over_monits_state_file() {
         "{log}"
     );
     assert!(!d.join("state.corrupt").exists());
+    assert!(
+        log.contains("events of Monit's own queue are in") && log.contains("left in place, not delivered"),
+        "{log}"
+    );
     assert_eq!(std::fs::read(d.join("state.monit")).unwrap(), monit_bytes, "the original is kept");
 
     // rmonit saves (at the latest when it stops): its own format, with what was carried over.
@@ -121,4 +156,10 @@ fn rmonit_carries_over_monits_state_file() {
     let inode = std::fs::metadata(d.join("watched")).unwrap().ino();
     assert_eq!(service("watched")["content_position"]["inode"], inode, "Monit's read position: {saved}");
     assert_eq!(std::fs::read(d.join("state.monit")).unwrap(), monit_bytes);
+    let left = std::fs::read_dir(d.join("events"))
+        .unwrap()
+        .flatten()
+        .filter(|f| !f.file_name().to_string_lossy().ends_with(".alert"))
+        .count();
+    assert!(left > 0, "Monit's queued events are never deleted unread");
 }

@@ -72,6 +72,15 @@ pub fn spawn(config: Arc<Config>, dir: &Path) -> Result<NotifierHandle, String> 
     if !queue.is_empty() {
         info!("{} alerts wait in the queue {}", queue.len(), dir.display());
     }
+    let monits = super::queue::monits_event_files(dir);
+    if let Some(first) = monits.first() {
+        warn!(
+            "{} events of Monit's own queue are in {} ({first}...): left in place, not delivered: Monit's \
+             files hold its memory's raw structures, which only the Monit that wrote them can read",
+            monits.len(),
+            dir.display()
+        );
+    }
     let status = AlertStatusBoard::default();
     status.update(|s| s.directory = dir.display().to_string());
     publish(&queue, &status);

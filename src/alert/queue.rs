@@ -126,6 +126,28 @@ pub struct AlertQueue {
     fault: Option<i32>,
 }
 
+/// The files of Monit's own event queue in `dir` (`<unix time>_<hex>`, reference §7.2),
+/// when rmonit's queue shares Monit's `set eventqueue basedir`. Monit writes raw memory
+/// into them (its structs, pointers included), so only the Monit that wrote one can read
+/// it: rmonit leaves them where they are, and says so once.
+pub fn monits_event_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| {
+            name.split_once('_').is_some_and(|(time, address)| {
+                !time.is_empty()
+                    && time.bytes().all(|b| b.is_ascii_digit())
+                    && !address.is_empty()
+                    && address.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 impl AlertQueue {
     /// Opens (creating, mode 0700) the directory; removes temporary files a crash left.
     pub fn open(dir: &Path, slots: Option<u32>) -> io::Result<AlertQueue> {
@@ -393,6 +415,18 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn monits_event_files_are_found_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["1795463298_55bd48c661d0", "1795463299_55bd48c661f8", "00000000000000000001.alert", "notes_x"] {
+            fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let queue = AlertQueue::open(dir.path(), None).unwrap();
+        assert_eq!(monits_event_files(dir.path()), ["1795463298_55bd48c661d0", "1795463299_55bd48c661f8"]);
+        assert_eq!(queue.len(), 1, "only rmonit's own alert is queued");
+        assert!(dir.path().join("1795463298_55bd48c661d0").exists(), "left in place");
     }
 
     #[test]

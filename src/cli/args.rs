@@ -25,6 +25,7 @@ use clap::{ArgAction, Parser};
   run <name> <action>    Run a custom action of the service in the daemon
   procmatch <pattern>    Test a process match pattern
   hash-password          Print an argon2id hash of a password for `allow user:\"hash\"`
+  import-state FILE      Read a state file of Monit's and write it as rmonit's
   config show [--format monitrc|yaml|json]
                          Print the effective configuration
   config convert FILE --to yaml|monitrc

@@ -12,6 +12,7 @@ mod config_cmd;
 mod daemon_cmd;
 mod offline_cmd;
 mod run_cmd;
+mod state_cmd;
 mod tools_cmd;
 
 use std::ffi::OsString;
@@ -72,6 +73,7 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("procmatch") => daemon_cmd::procmatch(&cli.command[1..]),
         Some("validate") => daemon_cmd::validate(cli, &cli.command[1..]),
         Some("hash-password") => tools_cmd::hash_password(),
+        Some("import-state") => state_cmd::import_state(cli, &cli.command[1..]),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
         None if cli.id => tools_cmd::print_id(cli),
         None if cli.resetid => tools_cmd::reset_id(cli),

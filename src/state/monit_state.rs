@@ -4,13 +4,21 @@
 //! host's boot time (u64), then one fixed-size C struct per service in native byte order
 //! and x86_64 alignment: a 256-byte NUL-terminated name, the type, monitoring state, start
 //! counter and cycle counter (four 32-bit fields), then a union of per-type data (8-byte
-//! aligned, as large as its largest member). Records are converted into rmonit's own
-//! [`StateFile`] so the ordinary restore path (same boot restores, after a reboot
-//! `onreboot` decides) applies; Monit's boot time, derived from the uptime, may be a second
-//! off the kernel's `btime` rmonit reads, and counts as the same boot within 2 s. Carried over: the monitoring state, and for file services
-//! the content read position and the checksum baseline. Not carried over: Monit's start
-//! and cycle counters (they count against a cycle window rmonit does not share), size,
-//! timestamp, permission and link-speed change baselines.
+//! aligned, as large as its largest member). Monit 5.3 and older (version 0) wrote the
+//! number of services as the magic, then per service the name, an obsolete mode, the start
+//! and cycle counters, the monitoring state and an obsolete error word, and no type: such
+//! records pair with a service by name alone, as Monit pairs them.
+//!
+//! Records are converted into rmonit's own [`StateFile`] so the ordinary restore path
+//! (same boot restores, after a reboot `onreboot` decides) applies; Monit's boot time,
+//! derived from the uptime, may be a second off the kernel's `btime` rmonit reads, and
+//! counts as the same boot within 2 s. Carried over: the monitoring state, the start
+//! counter (the restarts that count against a restart limit, reset by a reboot as Monit
+//! resets them), and for file services the content read position and the checksum
+//! baseline. Not carried over: Monit's cycle counter (rmonit counts the limit's window from
+//! its own start), and the size, timestamp, permission and link-speed change baselines
+//! (rmonit takes new ones at its first check, so a change made while neither ran is not
+//! reported).
 //!
 //! The bytes are untrusted: every read is bounds-checked and nothing here panics. A trailing
 //! partial record is ignored, as Monit ignores it.
@@ -30,6 +38,9 @@ const UNION_AT: usize = NAME_LEN + 16;
 const SAME_BOOT_SLACK: u64 = 2;
 /// Monit's `Monitor_Not`.
 const MONITOR_NOT: i32 = 0;
+/// A version 0 record: name, then mode, nstart, ncycle and monitor (i32 each), then an
+/// 8-byte error word.
+const V0_SIZE: usize = NAME_LEN + 16 + 8;
 
 /// One version's record layout: its size and where the file fields sit (offsets into the
 /// record), `None` where the version has no hash.
@@ -63,13 +74,18 @@ pub struct MonitState {
 
 impl MonitState {
     /// As rmonit's own state file, with the boot time as rmonit reads it (`current_boot`)
-    /// when Monit's is missing or names this same boot.
+    /// when Monit's is missing or names this same boot. After a reboot the start counters
+    /// are dropped, as Monit drops them.
     pub fn into_state_file(self, current_boot: u64) -> StateFile {
-        let boot_time = match self.boot_time {
-            Some(boot) if boot.abs_diff(current_boot) > SAME_BOOT_SLACK => boot,
-            _ => current_boot,
+        let (boot_time, rebooted) = match self.boot_time {
+            Some(boot) if boot.abs_diff(current_boot) > SAME_BOOT_SLACK => (boot, true),
+            _ => (current_boot, false),
         };
-        StateFile::new(boot_time, self.services)
+        let mut services = self.services;
+        if rebooted {
+            services.iter_mut().for_each(|s| s.restarts = 0);
+        }
+        StateFile::new(boot_time, services)
     }
 }
 
@@ -77,7 +93,7 @@ impl MonitState {
 pub fn parse(bytes: &[u8]) -> Result<MonitState, String> {
     let magic = read_i32(bytes, 0).ok_or("shorter than Monit's magic number")?;
     if magic > 0 {
-        return Err("Monit <= 5.3 state format (version 0) is not supported".to_owned());
+        return parse_version_0(bytes, magic as usize);
     }
     if magic != 0 {
         return Err(format!("bad magic number {magic}"));
@@ -102,6 +118,48 @@ pub fn parse(bytes: &[u8]) -> Result<MonitState, String> {
     Ok(MonitState { version, boot_time, services })
 }
 
+/// Monit 5.3's format: `count` records after the count, without a type or a boot time. The
+/// file must be exactly that long (Monit fails on a short one), which also keeps any other
+/// file whose first bytes happen to read as a positive count from passing for one.
+fn parse_version_0(bytes: &[u8], count: usize) -> Result<MonitState, String> {
+    let expected = count.checked_mul(V0_SIZE).and_then(|n| n.checked_add(4));
+    if expected != Some(bytes.len()) {
+        return Err(format!(
+            "not Monit's version 0 format either: {count} services would take {} bytes, the file has {}",
+            expected.map_or_else(|| "too many".to_owned(), |n| n.to_string()),
+            bytes.len()
+        ));
+    }
+    let mut services = Vec::new();
+    for at in (4..).step_by(V0_SIZE).take(count) {
+        let Some(record) = bytes.get(at..at + V0_SIZE) else { break };
+        let Some(name) = c_string(&record[..NAME_LEN]).filter(|n| !n.is_empty()) else { continue };
+        let (Some(nstart), Some(monitor)) = (read_i32(record, NAME_LEN + 4), read_i32(record, NAME_LEN + 12)) else {
+            continue;
+        };
+        services.push(ServiceState {
+            restarts: u32::try_from(nstart).unwrap_or(0),
+            ..service_state(name, String::new(), monitor != MONITOR_NOT)
+        });
+    }
+    Ok(MonitState { version: 0, boot_time: None, services })
+}
+
+/// A service's state with nothing but its identity and monitoring state.
+fn service_state(name: String, type_name: String, monitored: bool) -> ServiceState {
+    ServiceState {
+        name,
+        type_name,
+        monitored,
+        restarts: 0,
+        last_action: None,
+        content_position: None,
+        checksum_baseline: None,
+        monitor_again_at: None,
+        disabled_dependants: Vec::new(),
+    }
+}
+
 /// One record as rmonit's service state; `None` for an unknown type or an empty name.
 fn convert(record: &[u8], layout: &Layout) -> Option<ServiceState> {
     let name = c_string(record.get(..NAME_LEN)?)?;
@@ -110,6 +168,7 @@ fn convert(record: &[u8], layout: &Layout) -> Option<ServiceState> {
     }
     let type_name = type_name(read_u32(record, NAME_LEN)?)?;
     let monitored = read_i32(record, NAME_LEN + 4)? != MONITOR_NOT;
+    let restarts = u32::try_from(read_i32(record, NAME_LEN + 8)?).unwrap_or(0);
     let (content_position, checksum_baseline) = if type_name == "File" {
         let inode = read_u64(record, layout.inode_at)?;
         let offset = read_u64(record, layout.readpos_at)?;
@@ -124,15 +183,10 @@ fn convert(record: &[u8], layout: &Layout) -> Option<ServiceState> {
         (None, None)
     };
     Some(ServiceState {
-        name,
-        type_name: type_name.to_owned(),
-        monitored,
-        restarts: 0,
-        last_action: None,
+        restarts,
         content_position,
         checksum_baseline,
-        monitor_again_at: None,
-        disabled_dependants: Vec::new(),
+        ..service_state(name, type_name.to_owned(), monitored)
     })
 }
 
@@ -240,9 +294,10 @@ mod tests {
         let log = &state.services[0];
         assert_eq!(log.content_position, Some(ContentPosition { inode: 1234, offset: 5678 }));
         assert_eq!(log.checksum_baseline.as_deref(), Some(HASH));
-        assert_eq!(log.restarts, 0, "Monit's start counter is not carried over");
+        assert_eq!(log.restarts, 3, "Monit's start counter");
         let file = state.clone().into_state_file(99);
         assert_eq!(file.boot_time, 1_700_000_000, "another boot");
+        assert_eq!(file.services[0].restarts, 0, "a reboot resets the start counters, as in Monit");
         assert_eq!(file.format, "rmonit-state");
         let same = state.into_state_file(1_700_000_001);
         assert_eq!(same.boot_time, 1_700_000_001, "Monit's uptime-derived boot time is a second off btime");
@@ -265,6 +320,26 @@ mod tests {
         let state = parse(&image).unwrap();
         assert_eq!(state.boot_time, None);
         assert_eq!(state.into_state_file(55).boot_time, 55);
+    }
+
+    #[test]
+    fn a_version_0_image_converts_and_pairs_by_name() {
+        let mut image = 3i32.to_ne_bytes().to_vec();
+        for (name, nstart, monitor) in [("web", 2i32, 0i32), ("", 0, 1), ("db", 0, 1)] {
+            let mut record = vec![0u8; V0_SIZE];
+            record[..name.len()].copy_from_slice(name.as_bytes());
+            record[NAME_LEN + 4..NAME_LEN + 8].copy_from_slice(&nstart.to_ne_bytes());
+            record[NAME_LEN + 12..NAME_LEN + 16].copy_from_slice(&monitor.to_ne_bytes());
+            image.extend_from_slice(&record);
+        }
+        let state = parse(&image).unwrap();
+        assert_eq!((state.version, state.boot_time), (0, None));
+        let seen: Vec<_> =
+            state.services.iter().map(|s| (s.name.as_str(), s.type_name.as_str(), s.monitored, s.restarts)).collect();
+        assert_eq!(seen, [("web", "", false, 2), ("db", "", true, 0)]);
+        let config = crate::config::load_str("monitrc", "check process web pidfile /p\n", Default::default()).unwrap();
+        assert!(state.services[0].is_for(&config.config.services[0]), "no type: paired by name");
+        assert_eq!(V0_SIZE, 280, "Monit 5.3's State0_T");
     }
 
     #[test]
@@ -300,7 +375,7 @@ mod tests {
         assert!(parse(&unknown).unwrap_err().contains("unknown Monit state version 9"));
         let no_boot = Writer::new(4, None).bytes;
         assert!(parse(&no_boot).unwrap_err().contains("boot time"));
-        assert!(parse(&5i32.to_ne_bytes()).unwrap_err().contains("version 0"));
+        assert!(parse(&5i32.to_ne_bytes()).unwrap_err().contains("version 0"), "version 0 with its records missing");
         assert!(parse(b"{\"format\": \"rmonit-state\"}").is_err());
     }
 

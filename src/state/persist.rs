@@ -139,12 +139,13 @@ impl ServiceState {
     /// Whether this is the saved state of `service`: paired by name and type (a name
     /// reused for another kind of check starts afresh).
     pub fn is_for(&self, service: &ServiceConfig) -> bool {
-        self.name == service.name && self.type_name == service.type_name()
+        // No type: a record of Monit 5.3's state file, which Monit pairs by name alone.
+        self.name == service.name && (self.type_name.is_empty() || self.type_name == service.type_name())
     }
 }
 
 /// `path` with `suffix` added to its file name (`state` -> `state.monit`).
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(suffix);
     path.with_file_name(name)
