@@ -297,5 +297,6 @@ fn record_error(status: &AlertStatusBoard, error: String) {
     status.update(|s| {
         s.last_error = Some(error);
         s.last_error_at = Some(SystemTime::now());
+        s.delivery_errors += 1;
     });
 }

@@ -1,7 +1,8 @@
 //! The control plane's HTTP interface: one axum router, served on the unix socket for the
 //! CLI and on TCP for browsers and Monit's CLI. Monit's endpoints (`/_status`, `/_summary`,
 //! `/_report`, `/_doaction`, `/_ping`) take their parameters from the query (GET) or a form
-//! body (POST), as Monit's do. The dashboard's pages ([`web`]) are part of the same router,
+//! body (POST), as Monit's do. The dashboard's pages ([`web`]), the JSON API ([`api`]) and
+//! Prometheus's `/metrics` ([`metrics`]) are part of the same router,
 //! and so is the lock-down ([`lockdown`]: origin, credentials, CSRF, read-only callers,
 //! headers, Monit's error page), so [`router`] is the whole product for a request. The
 //! listeners that serve it live in `control`; this module knows nothing of sockets.
@@ -11,6 +12,7 @@ pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod lockdown;
+pub mod metrics;
 pub mod pages;
 pub mod password;
 pub mod reload;
@@ -154,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         .route("/_runtime", any(pages::runtime))
         .route("/_viewlog", any(pages::viewlog))
         .route("/favicon.ico", any(pages::favicon))
+        .route("/metrics", axum::routing::get(metrics::metrics))
         .merge(api::routes())
         .merge(web::routes())
         .with_state(state)

@@ -22,6 +22,8 @@ pub struct AlertQueueStatus {
     pub delivered: u64,
     /// Alerts dropped since the daemon started because the queue was full.
     pub dropped: u64,
+    /// Delivery attempts that failed since the daemon started (each deferred or refused).
+    pub delivery_errors: u64,
     /// The last delivery error, until a delivery empties the queue.
     pub last_error: Option<String>,
     #[serde(with = "crate::timestamp::option")]

@@ -10,6 +10,7 @@
 
 mod counts;
 pub mod format;
+mod metrics;
 mod status;
 mod summary;
 mod xml;
@@ -22,6 +23,7 @@ use crate::config::model::EventKind;
 
 pub use counts::{Counts, count, report};
 pub use format::{bytes, date, millis, uptime};
+pub use metrics::{MetricsContext, MetricsFormat, metrics};
 pub use status::status;
 pub use summary::summary;
 pub use xml::{Platform, XmlContext, XmlHttpd, xml};

@@ -428,7 +428,7 @@ pub(super) fn has_figures(s: &ServiceStatus) -> bool {
         && !s.failed.contains_key(&EventKind::Data)
 }
 
-fn mode_name(mode: Mode) -> &'static str {
+pub(super) fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Active => "active",
         Mode::Passive => "passive",
@@ -436,7 +436,7 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-fn onreboot_name(onreboot: OnReboot) -> &'static str {
+pub(super) fn onreboot_name(onreboot: OnReboot) -> &'static str {
     match onreboot {
         OnReboot::Start => "start",
         OnReboot::Nostart => "nostart",
