@@ -275,7 +275,11 @@ pub fn alerts_of(config: &Config, notice: &Notice, host: &str) -> Vec<QueuedAler
                     }
                     Payload::Mail(mail)
                 }
-                AlertTarget::Webhook(hook) => Payload::Webhook(webhook::render(notice, hook, host)),
+                AlertTarget::Webhook(hook) => {
+                    let groups = config.services.iter().find(|s| s.name == notice.service).map(|s| s.groups.as_slice());
+                    let origin = webhook::Origin { host, groups: groups.unwrap_or_default() };
+                    Payload::Webhook(webhook::render(notice, hook, origin))
+                }
             },
         })
         .collect()

@@ -2,10 +2,12 @@
 //! recipients, then the global `set alert` ones that the service neither overrides (same
 //! address) nor excludes (`noalert`). A recipient takes a notice when its event filter
 //! accepts the event and, for a reminder, when its `reminder N` divides the cycles spent
-//! failed. A notice of a service no longer configured (a reload removed it) goes to the
+//! failed. An Alertmanager webhook takes reminders on its own, once a minute or so (see
+//! [`super::webhook::ALERTMANAGER_REPOST`]), so its alert never expires while the failure
+//! lasts. A notice of a service no longer configured (a reload removed it) goes to the
 //! global recipients.
 
-use crate::config::model::{AlertConfig, AlertTarget, Config, MailFormat};
+use crate::config::model::{AlertConfig, AlertTarget, Config, MailFormat, WebhookFormat};
 
 use super::Notice;
 
@@ -33,7 +35,7 @@ pub fn recipients<'a>(config: &'a Config, notice: &Notice) -> Vec<Recipient<'a>>
     local
         .iter()
         .chain(config.alerts.iter().filter(|a| !excluded(a) && !overridden(a)))
-        .filter(|alert| takes(alert, notice))
+        .filter(|alert| takes(alert, notice, repost_cycles(config)))
         .map(|alert| Recipient {
             target: &alert.to,
             formats: [alert.mail_format.as_ref(), config.mail_format.as_ref()],
@@ -50,12 +52,28 @@ fn same_target(a: &AlertTarget, b: &AlertTarget) -> bool {
     }
 }
 
+/// How many cycles apart an Alertmanager webhook takes the reminders of a lasting failure.
+fn repost_cycles(config: &Config) -> u32 {
+    let interval = config
+        .daemon
+        .as_ref()
+        .map_or(crate::config::model::defaults::DAEMON_INTERVAL.as_std(), |d| d.interval.as_std());
+    let cycles = super::webhook::ALERTMANAGER_REPOST.as_secs_f64() / interval.as_secs_f64().max(0.001);
+    (cycles.floor() as u32).max(1)
+}
+
 /// Whether one recipient takes the notice: its filter, and its reminder for a reminder.
-fn takes(alert: &AlertConfig, notice: &Notice) -> bool {
+fn takes(alert: &AlertConfig, notice: &Notice, repost_cycles: u32) -> bool {
     if !alert.events.accepts(notice.event) {
         return false;
     }
     if !notice.is_reminder() {
+        return true;
+    }
+    if let AlertTarget::Webhook(hook) = &alert.to
+        && hook.format == WebhookFormat::Alertmanager
+        && notice.cycles_in_state.is_multiple_of(repost_cycles)
+    {
         return true;
     }
     // Monit counts the transition's post as the first (count 1) and reminds when the
@@ -113,5 +131,25 @@ mod tests {
         assert!(addresses(&c, &notice).is_empty());
         notice.cycles_in_state = 3;
         assert_eq!(addresses(&c, &notice), ["b@x"]);
+    }
+
+    #[test]
+    fn an_alertmanager_webhook_takes_a_lasting_failure_once_a_minute() {
+        let c = config(
+            "set daemon 10
+set alert webhook \"http://am:9093/api/v2/alerts\" format alertmanager
+             set alert webhook \"http://hook/x\"
+check process web pidfile /w
+",
+        );
+        let mut notice = Notice::transition("web", EventKind::Nonexist, NoticeState::Failed, "gone", "restart");
+        assert_eq!(addresses(&c, &notice), ["http://am:9093/api/v2/alerts", "http://hook/x"]);
+        let taken: Vec<u32> = (1..=13)
+            .filter(|&n| {
+                notice.cycles_in_state = n;
+                !addresses(&c, &notice).is_empty()
+            })
+            .collect();
+        assert_eq!(taken, [6, 12], "every 60 s of 10 s cycles; the plain webhook has no reminder");
     }
 }

@@ -76,7 +76,7 @@ pub enum AlertTarget {
     Webhook(WebhookConfig),
 }
 
-/// Extension: `alert webhook "<url>" [format json|slack] [header "Name: value"]...`.
+/// Extension: `alert webhook "<url>" [format json|slack|alertmanager] [header "Name: value"]...`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
@@ -94,11 +94,23 @@ pub enum WebhookFormat {
     #[default]
     Json,
     Slack,
+    /// Alertmanager's API v2 (`POST /api/v2/alerts`): a failure fires, its recovery
+    /// resolves, a lasting failure is posted again before Alertmanager would let it expire.
+    Alertmanager,
 }
 
 impl WebhookFormat {
     fn is_default(&self) -> bool {
         *self == WebhookFormat::Json
+    }
+
+    /// The word after `format`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            WebhookFormat::Json => "json",
+            WebhookFormat::Slack => "slack",
+            WebhookFormat::Alertmanager => "alertmanager",
+        }
     }
 }
 

@@ -147,8 +147,8 @@ pub(super) fn alert(out: &mut String, a: &AlertConfig) {
         }
         AlertTarget::Webhook(w) => {
             let _ = write!(out, "alert webhook {}", quote_always(&w.url));
-            if w.format == WebhookFormat::Slack {
-                out.push_str(" format slack");
+            if w.format != WebhookFormat::Json {
+                let _ = write!(out, " format {}", w.format.keyword());
             }
             for h in &w.headers {
                 let _ = write!(out, " header {}", quote_always(h));

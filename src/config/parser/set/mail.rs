@@ -63,8 +63,10 @@ impl Parser<'_> {
             let mut hook = WebhookConfig { url, format: WebhookFormat::Json, headers: Vec::new() };
             loop {
                 if self.eat("format") {
-                    let (f, _) = self.expect_keyword(&["json", "slack"], "'json' or 'slack'")?;
-                    hook.format = if f == "slack" { WebhookFormat::Slack } else { WebhookFormat::Json };
+                    let formats = [WebhookFormat::Json, WebhookFormat::Slack, WebhookFormat::Alertmanager];
+                    let words = formats.map(WebhookFormat::keyword);
+                    let (f, _) = self.expect_keyword(&words, "'json', 'slack' or 'alertmanager'")?;
+                    hook.format = formats.into_iter().find(|w| w.keyword() == f).unwrap_or_default();
                 } else if self.eat("header") {
                     let (h, hspan) = self.expect_value("a header such as \"Authorization: Bearer x\"")?;
                     if !h.contains(':') {
