@@ -22,6 +22,7 @@ mod protocols;
 mod read_verbs;
 mod roundtrip;
 mod shipped;
+mod systemd;
 mod util;
 mod web;
 mod web_flood;

@@ -1,10 +1,13 @@
 //! Logging in Monit's line format — `[2026-11-23T19:36:49+0000] info     : 'web' message` —
 //! to `set log <file>`, syslog, or stderr under `-I`. Control characters in a line are
 //! escaped ([`crate::escape`]), so every event is exactly one line. A reload that changes
-//! `set log` moves the log to its new target ([`retarget`]).
+//! `set log` moves the log to its new target ([`retarget`]). On stderr under systemd (its
+//! `JOURNAL_STREAM` names our stderr) each line starts with its syslog priority (`<3>` for
+//! an error, as `sd-daemon(3)` prefixes), so journald files it at the right level, and goes
+//! without the timestamp journald adds itself.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI16, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI16, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
@@ -20,6 +23,9 @@ pub struct MonitFormat;
 
 /// The syslog facility of the current target, or -1 when the log does not go to syslog.
 static SYSLOG_FACILITY: AtomicI16 = AtomicI16::new(-1);
+
+/// Whether the log is stderr and stderr is journald's stream.
+static JOURNAL: AtomicBool = AtomicBool::new(false);
 
 /// Where the lines go now; [`retarget`] replaces it.
 static SINK: OnceLock<Mutex<Sink>> = OnceLock::new();
@@ -67,16 +73,17 @@ where
             Level::INFO => "info",
             Level::DEBUG | Level::TRACE => "debug",
         };
+        let severity = match *event.metadata().level() {
+            Level::ERROR => 3,
+            Level::WARN => 4,
+            Level::INFO => 6,
+            Level::DEBUG | Level::TRACE => 7,
+        };
         match u8::try_from(SYSLOG_FACILITY.load(Ordering::Relaxed)).ok() {
             Some(facility) => {
-                let severity = match *event.metadata().level() {
-                    Level::ERROR => 3,
-                    Level::WARN => 4,
-                    Level::INFO => 6,
-                    Level::DEBUG | Level::TRACE => 7,
-                };
                 write!(writer, "<{}>rmonit[{}]: ", u16::from(facility) * 8 + severity, std::process::id())?;
             }
+            None if JOURNAL.load(Ordering::Relaxed) => write!(writer, "<{severity}>")?,
             None => write!(writer, "[{}] {level:<8} : ", timestamp(SystemTime::now()))?,
         }
         // One event, one line: nothing a message carries (a client's user name, a program's
@@ -278,6 +285,7 @@ pub fn init(target: Target, verbose: bool) -> Result<(), String> {
     let level = if verbose { tracing::Level::DEBUG } else { tracing::Level::INFO };
     let (sink, facility) = Sink::open(&target)?;
     SYSLOG_FACILITY.store(facility.map_or(-1, i16::from), Ordering::Relaxed);
+    JOURNAL.store(target == Target::Stderr && stderr_is_the_journal(), Ordering::Relaxed);
     if SINK.set(Mutex::new(sink)).is_err() {
         return Err("the log is already set up".to_owned());
     }
@@ -297,12 +305,32 @@ pub fn retarget(target: &Target) -> Result<(), String> {
     let mut current = current.lock().unwrap_or_else(|p| p.into_inner());
     *current = sink;
     SYSLOG_FACILITY.store(facility.map_or(-1, i16::from), Ordering::Relaxed);
+    JOURNAL.store(*target == Target::Stderr && stderr_is_the_journal(), Ordering::Relaxed);
     Ok(())
+}
+
+/// Whether `JOURNAL_STREAM` (`device:inode`, set by systemd) names the stderr we have.
+pub fn stderr_is_the_journal() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Some(stream) = std::env::var("JOURNAL_STREAM").ok() else { return false };
+    let Ok(stderr) = std::fs::metadata("/proc/self/fd/2") else { return false };
+    stream_matches(&stream, stderr.dev(), stderr.ino())
+}
+
+fn stream_matches(stream: &str, dev: u64, ino: u64) -> bool {
+    stream.split_once(':').is_some_and(|(d, i)| d.parse() == Ok(dev) && i.parse() == Ok(ino))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journal_stream_names_a_device_and_an_inode() {
+        assert!(stream_matches("64768:1234", 64768, 1234));
+        assert!(!stream_matches("64768:1235", 64768, 1234));
+        assert!(!stream_matches("garbage", 1, 2));
+    }
 
     #[test]
     fn facilities() {

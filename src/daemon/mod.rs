@@ -8,6 +8,7 @@ pub mod logging;
 pub mod memory;
 mod reaper;
 pub mod reload;
+pub mod systemd;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -42,8 +43,14 @@ pub struct DaemonOptions {
 /// Runs the daemon until it is told to stop. Returns the error that kept it from running.
 pub fn run(options: DaemonOptions) -> Result<(), String> {
     let loaded = config::load(&options.config_path, LoadOptions::default()).map_err(|e| e.to_string())?;
+    // On stderr, before the log is set up; under journald each line at warning priority.
+    let journal = logging::stderr_is_the_journal();
     for warning in loaded.render_warnings() {
-        eprintln!("{warning}");
+        if journal {
+            warning.lines().for_each(|line| eprintln!("<4>{line}"));
+        } else {
+            eprintln!("{warning}");
+        }
     }
     let config = with_system_service(loaded.config);
     let pidfile = options.pidfile.clone().unwrap_or_else(|| paths::pidfile(&config));
@@ -363,6 +370,20 @@ async fn reload(
     state: &AppState,
     notifier: Option<&NotifierHandle>,
 ) -> Result<String, String> {
+    systemd::reloading();
+    let result = reload_configuration(options, config, running, state, notifier).await;
+    systemd::reloaded(state);
+    result
+}
+
+/// The reload itself, between systemd's RELOADING and READY.
+async fn reload_configuration(
+    options: &DaemonOptions,
+    config: &mut Arc<Config>,
+    running: &mut Running,
+    state: &AppState,
+    notifier: Option<&NotifierHandle>,
+) -> Result<String, String> {
     info!("reinitializing rmonit -- control file '{}'", options.config_path.display());
     // Off the async threads: loading reads files and resolves the host names of `allow`.
     let path = options.config_path.clone();
@@ -556,6 +577,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         error!("{e}; the web interface is off (the CLI works through the unix socket)");
         None
     });
+    systemd::started(&state);
 
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
@@ -602,6 +624,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
             }
         }
     }
+    systemd::stopping();
     info!("rmonit daemon with pid {} stopped", std::process::id());
     let last = state_of(&config, running.engine.board());
     server_cancel.cancel();
