@@ -200,6 +200,11 @@ pub fn spawn(
             );
             status.monitoring = initial_monitoring(&config, s, &options);
             if let Some(saved) = restored(&options, s) {
+                // The task takes them back too (see `ServiceTask::with_restored`); on the
+                // board they are saved again until its first cycle.
+                if status.monitoring != Monitoring::NotMonitored {
+                    status.saved_events = saved.events.clone();
+                }
                 status.last_action = saved.last_action.clone();
                 status.restarts = saved.restarts;
                 status.content_position = saved.content_position;
@@ -407,6 +412,7 @@ mod tests {
             checksum_baseline: None,
             monitor_again_at: (name == "base").then_some(at),
             disabled_dependants: if name == "base" { vec!["app".to_owned()] } else { Vec::new() },
+            events: Vec::new(),
         };
         let options = EngineOptions {
             initial_monitoring: vec![

@@ -61,6 +61,23 @@ pub struct RuleHistory {
     pub cycles_in_state: u32,
 }
 
+impl RuleHistory {
+    /// The history as the state file keeps it, under the rule's identity.
+    pub fn saved(&self, rule: &str) -> crate::state::persist::SavedEvent {
+        crate::state::persist::SavedEvent {
+            rule: rule.to_owned(),
+            state: self.state,
+            window: self.window,
+            cycles_in_state: self.cycles_in_state,
+        }
+    }
+
+    /// The history the state file kept.
+    pub fn from_saved(saved: &crate::state::persist::SavedEvent) -> RuleHistory {
+        RuleHistory { state: saved.state, window: saved.window, cycles_in_state: saved.cycles_in_state }
+    }
+}
+
 /// The outcome of one evaluation.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Decision {

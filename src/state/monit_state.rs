@@ -133,6 +133,7 @@ fn convert(record: &[u8], layout: &Layout) -> Option<ServiceState> {
         checksum_baseline,
         monitor_again_at: None,
         disabled_dependants: Vec::new(),
+        events: Vec::new(),
     })
 }
 

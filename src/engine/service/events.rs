@@ -116,7 +116,9 @@ impl ServiceTask {
         let restarts = self.restarts.len() as u32;
         let Kept { content_position: position, checksum_baseline: baseline } = self.observer.kept();
         let connections = self.network.figures.clone();
+        let saved_events = self.saved_events();
         self.board.update(&name, |s| {
+            s.saved_events = saved_events;
             s.connections = connections;
             s.content_position = position;
             s.checksum_baseline = baseline;
