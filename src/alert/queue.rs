@@ -50,6 +50,9 @@ pub struct QueuedAlert {
     /// `Does not exist web`, for log lines.
     pub summary: String,
     pub payload: Payload,
+    /// The transition it tells of (see [`crate::alert::Notice::event_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl QueuedAlert {
@@ -119,6 +122,8 @@ pub struct AlertQueue {
     on_disk: usize,
     /// Alerts the directory refused, oldest first; never also on disk.
     held: VecDeque<(u64, QueuedAlert)>,
+    /// The transition each queued alert tells of, with its recipient, by sequence number.
+    events: std::collections::BTreeMap<u64, (String, String)>,
     unwritable: Option<Unwritable>,
     news: Vec<QueueNews>,
     /// Unit tests: the errno every write fails with.
@@ -141,6 +146,7 @@ impl AlertQueue {
             next_seq: 1,
             on_disk: 0,
             held: VecDeque::new(),
+            events: Default::default(),
             unwritable: None,
             news: Vec::new(),
             #[cfg(test)]
@@ -148,6 +154,11 @@ impl AlertQueue {
         };
         let entries = queue.entries()?;
         queue.next_seq = entries.last().map_or(1, |last| last + 1);
+        for seq in entries {
+            if let Ok(alert) = queue.read(seq) {
+                queue.remember(seq, &alert);
+            }
+        }
         Ok(queue)
     }
 
@@ -184,6 +195,20 @@ impl AlertQueue {
         self.slots = slots;
     }
 
+    /// Whether an alert of the same transition to the same recipient is queued: a daemon
+    /// killed after queuing an alert and before saving its transition sees the transition
+    /// again after the restart, and must not send it twice.
+    pub fn holds(&self, alert: &QueuedAlert) -> bool {
+        let Some(event) = &alert.event else { return false };
+        self.events.values().any(|(e, to)| e == event && to == alert.recipient())
+    }
+
+    fn remember(&mut self, seq: u64, alert: &QueuedAlert) {
+        if let Some(event) = &alert.event {
+            self.events.insert(seq, (event.clone(), alert.recipient().to_owned()));
+        }
+    }
+
     fn path(&self, seq: u64) -> PathBuf {
         self.dir.join(format!("{seq:020}{SUFFIX}"))
     }
@@ -202,6 +227,7 @@ impl AlertQueue {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.remember(seq, alert);
         // Behind alerts still in memory a new one waits there too, so that the directory
         // never holds a later alert while an earlier one could be lost.
         if self.held.is_empty() {
@@ -329,6 +355,7 @@ impl AlertQueue {
 
     /// Removes a delivered (or rejected) alert, from memory or from the directory.
     pub fn remove(&mut self, seq: u64) -> io::Result<()> {
+        self.events.remove(&seq);
         if let Some(index) = self.held.iter().position(|(s, _)| *s == seq) {
             self.held.remove(index);
             return Ok(());
@@ -374,6 +401,7 @@ mod tests {
                 headers: vec![],
                 body: "{}".to_owned(),
             }),
+            event: None,
         }
     }
 
@@ -412,6 +440,21 @@ mod tests {
         assert_eq!(services(&mut reopened), ["s1", "s2", "s4"]);
         assert_eq!(seq, 4);
         assert!(!dir.path().join(".00000000000000000009.tmp").exists());
+    }
+
+    #[test]
+    fn an_alert_of_a_transition_queued_before_is_known_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let of = |event: &str| QueuedAlert { event: Some(event.to_owned()), ..alert(1) };
+        let mut queue = AlertQueue::open(dir.path(), None).unwrap();
+        let seq = queue.push(&of("s1\nNonexist: if does not exist then alert\n1")).unwrap();
+        assert!(queue.holds(&of("s1\nNonexist: if does not exist then alert\n1")));
+        let mut reopened = AlertQueue::open(dir.path(), None).unwrap();
+        assert!(reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")));
+        assert!(!reopened.holds(&of("s1\nNonexist: if does not exist then alert\n2")), "the next transition");
+        assert!(!reopened.holds(&alert(1)), "an alert without a transition (a reminder, an action)");
+        reopened.remove(seq).unwrap();
+        assert!(!reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")), "delivered: gone");
     }
 
     #[test]

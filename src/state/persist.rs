@@ -66,6 +66,9 @@ pub struct SavedEvent {
     /// Bit i set: the test failed i cycles ago.
     pub window: u64,
     pub cycles_in_state: u32,
+    /// How many transitions the rule went through (the identity of its latest alert).
+    #[serde(default)]
+    pub transitions: u64,
 }
 
 impl StateFile {
@@ -242,6 +245,7 @@ mod tests {
                     state: crate::outcome::EventState::Failed,
                     window: 3,
                     cycles_in_state: 4,
+                    transitions: 1,
                 }],
             }],
         );

@@ -83,3 +83,44 @@ fn a_restart_after_kill_9_sends_each_transition_once() {
     wanted.sort();
     assert_eq!(subjects, wanted, "each transition once: {}", daemon.log());
 }
+
+#[test]
+fn an_alert_queued_before_its_transition_was_saved_goes_out_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let text = format!(
+        "{}set alert root@localhost not {{ instance }}\ncheck file flag path {}/flag\n  if does not exist then alert\n",
+        header(d, &format!("127.0.0.1 port {port} with timeout 5 seconds")),
+        d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    std::fs::write(d.join("flag"), "here").unwrap();
+    let mut daemon = Daemon::start(d, &config);
+    let statefile = d.join("rmonit.state");
+    assert!(wait_until(Duration::from_secs(10), || statefile.exists()), "the state is saved: {}", daemon.log());
+    // From now on no save succeeds (a directory is where the file goes), and no mail
+    // server listens: the failure's alert is queued, its transition never saved.
+    std::fs::remove_file(&statefile).unwrap();
+    std::fs::create_dir(&statefile).unwrap();
+    std::fs::write(statefile.join("keep"), "x").unwrap();
+    std::fs::remove_file(d.join("flag")).unwrap();
+    assert!(wait_until(Duration::from_secs(20), || queued(d) == 1), "the failure is queued: {}", daemon.log());
+    assert!(daemon.wait_cycles("flag", 2, Duration::from_secs(20)), "cycles go on: {}", daemon.log());
+    daemon.child.kill().unwrap();
+    assert!(daemon.wait_exit(Duration::from_secs(5)));
+    drop(daemon);
+    std::fs::remove_dir_all(&statefile).unwrap();
+    // The new daemon sees the failure as new: its alert is the one queued.
+    let smtp = SmtpServer::start(d, port, &[]);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(30), || queued(d) == 0 && !smtp.messages().is_empty()),
+        "the queued alert was delivered: {}",
+        daemon.log()
+    );
+    assert!(daemon.wait_cycles("flag", 3, Duration::from_secs(20)), "cycles go on: {}", daemon.log());
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| m.subject().to_owned()).collect();
+    assert_eq!(subjects, ["monit alert --  Does not exist flag"], "{}", daemon.log());
+    assert!(daemon.log().contains("is queued already"), "{}", daemon.log());
+}
