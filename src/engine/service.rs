@@ -140,7 +140,7 @@ impl ServiceTask {
         let mut keys = Keys::default();
         for rule in written {
             let rule: Rule = rule;
-            let key = keys.unique(format!("{:?}: {}", rule.test.event(), rule_text(&rule)));
+            let key = keys.unique(rule_key(&rule));
             rules.push(RuleSlot { spec: RuleSpec::from_rule(&rule), history: RuleHistory::default(), key });
             tests.push(rule.test);
         }
@@ -460,6 +460,11 @@ impl ServiceTask {
         let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
         if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
     }
+}
+
+/// A written rule's identity in the state file: its event and its text as rendered.
+pub fn rule_key(rule: &Rule) -> String {
+    format!("{:?}: {}", rule.test.event(), rule_text(rule))
 }
 
 /// Rule identities made unique within a service: a second rule with the same text gets
