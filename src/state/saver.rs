@@ -38,13 +38,14 @@ type Reply = oneshot::Sender<Result<(), SaveError>>;
 #[derive(Clone)]
 pub struct SaverHandle {
     requests: mpsc::UnboundedSender<Reply>,
+    path: std::sync::Arc<str>,
 }
 
 impl SaverHandle {
     /// Saves the state as it is now and returns once it is on disk (or why it is not).
     pub async fn save_now(&self) -> Result<(), SaveError> {
         let (tx, rx) = oneshot::channel();
-        let stopped = || SaveError { path: String::new(), reason: "the state saver has stopped".to_owned() };
+        let stopped = || SaveError { path: self.path.to_string(), reason: "the state saver has stopped".to_owned() };
         self.requests.send(tx).map_err(|_| stopped())?;
         rx.await.unwrap_or_else(|_| Err(stopped()))
     }
@@ -54,8 +55,9 @@ impl SaverHandle {
 /// file.
 pub fn spawn(path: PathBuf, source: Source, cancel: CancellationToken) -> (SaverHandle, JoinHandle<()>) {
     let (requests, inbox) = mpsc::unbounded_channel();
+    let handle = SaverHandle { requests, path: path.display().to_string().into() };
     let saver = Saver { path, source, last: None, failing: false };
-    (SaverHandle { requests }, tokio::spawn(saver.run(inbox, cancel)))
+    (handle, tokio::spawn(saver.run(inbox, cancel)))
 }
 
 struct Saver {
