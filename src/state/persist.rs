@@ -1,5 +1,7 @@
-//! The state file: which services are monitored, written atomically (temporary file,
-//! fsync, rename) so a crash never leaves half a file. A corrupt or foreign file is moved
+//! The state file: which services are monitored, and each rule's event state (so that a
+//! restart neither alerts a known failure again nor misses a recovery), written
+//! atomically (temporary file, fsync, rename) so a crash never leaves half a file. The
+//! daemon writes it through [`super::saver`]. A corrupt or foreign file is moved
 //! aside and logged, never a reason not to start. Restore follows Monit's `onreboot`: after
 //! the same boot the monitoring state comes back; after a reboot `start` monitors,
 //! `nostart` does not, `laststate` restores. Monit's own binary state file is read too
