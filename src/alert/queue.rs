@@ -154,8 +154,10 @@ impl AlertQueue {
         };
         let entries = queue.entries()?;
         queue.next_seq = entries.last().map_or(1, |last| last + 1);
+        // (An unreadable file is left to the first delivery pass, which reports it.)
         for seq in entries {
-            if let Ok(alert) = queue.read(seq) {
+            let alert = fs::read(queue.path(seq)).ok().and_then(|b| serde_json::from_slice::<QueuedAlert>(&b).ok());
+            if let Some(alert) = alert {
                 queue.remember(seq, &alert);
             }
         }
