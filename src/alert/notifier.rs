@@ -200,7 +200,7 @@ async fn intake(
             holding = still;
             match pushed {
                 None => {
-                    info!(service = %notice.service, "alert '{summary}' to {recipient} is queued already (its event was seen again after a restart)");
+                    info!(service = %notice.service, "alert '{summary}' to {recipient} is queued or sent already (its event was seen again after a restart)");
                 }
                 Some(Ok(_)) => {
                     if let Some(line) = drops.accepted() {

@@ -16,6 +16,12 @@
 //! if the daemon dies before the directory takes it; a clean stop tries a last time. The
 //! queue reports its changes of state ([`QueueNews`]) once each way, not per alert or
 //! attempt. Blocking file I/O: callers run it in `spawn_blocking`.
+//!
+//! An alert of a rule's transition carries the transition's identity. The queue takes one
+//! alert per transition and recipient: one queued already, or handled lately (kept in
+//! `handled-events.json` before its file is removed), is not queued again, so a daemon
+//! killed after it queued or sent an alert but before it saved the transition does not
+//! send it twice after the restart.
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -30,6 +36,12 @@ use super::webhook::RenderedWebhook;
 
 /// The suffix of a queued alert's file.
 const SUFFIX: &str = ".alert";
+
+/// The file, in the queue's directory, of the transitions whose alerts were handled last.
+const HANDLED_FILE: &str = "handled-events.json";
+
+/// How many handled transitions are remembered: far more than a restart can see again.
+const HANDLED_KEPT: usize = 256;
 
 /// Without `slots`, how many alerts memory holds while the directory refuses writes (a
 /// few kilobytes each). Monit has no such state: it drops what it cannot write.
@@ -124,6 +136,9 @@ pub struct AlertQueue {
     held: VecDeque<(u64, QueuedAlert)>,
     /// The transition each queued alert tells of, with its recipient, by sequence number.
     events: std::collections::BTreeMap<u64, (String, String)>,
+    /// The transitions of the latest alerts handled (delivered or refused), with their
+    /// recipients, oldest first; kept in [`HANDLED_FILE`].
+    handled: VecDeque<(String, String)>,
     unwritable: Option<Unwritable>,
     news: Vec<QueueNews>,
     /// Unit tests: the errno every write fails with.
@@ -147,6 +162,10 @@ impl AlertQueue {
             on_disk: 0,
             held: VecDeque::new(),
             events: Default::default(),
+            handled: fs::read(dir.join(HANDLED_FILE))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or_default(),
             unwritable: None,
             news: Vec::new(),
             #[cfg(test)]
@@ -202,12 +221,26 @@ impl AlertQueue {
     /// again after the restart, and must not send it twice.
     pub fn holds(&self, alert: &QueuedAlert) -> bool {
         let Some(event) = &alert.event else { return false };
-        self.events.values().any(|(e, to)| e == event && to == alert.recipient())
+        let same = |(e, to): &(String, String)| e == event && to == alert.recipient();
+        self.events.values().any(same) || self.handled.iter().any(same)
     }
 
     fn remember(&mut self, seq: u64, alert: &QueuedAlert) {
         if let Some(event) = &alert.event {
             self.events.insert(seq, (event.clone(), alert.recipient().to_owned()));
+        }
+    }
+
+    /// Keeps a handled alert's transition, on disk before its file goes: a daemon killed
+    /// after the delivery and before saving the transition sees it again after the restart.
+    /// A failed write is harmless but for that case.
+    fn remember_handled(&mut self, event: (String, String)) {
+        self.handled.push_back(event);
+        while self.handled.len() > HANDLED_KEPT {
+            self.handled.pop_front();
+        }
+        if let Ok(bytes) = serde_json::to_vec(&self.handled) {
+            let _ = crate::state::persist::write_atomically(&self.dir.join(HANDLED_FILE), &bytes);
         }
     }
 
@@ -357,7 +390,9 @@ impl AlertQueue {
 
     /// Removes a delivered (or rejected) alert, from memory or from the directory.
     pub fn remove(&mut self, seq: u64) -> io::Result<()> {
-        self.events.remove(&seq);
+        if let Some(event) = self.events.remove(&seq) {
+            self.remember_handled(event);
+        }
         if let Some(index) = self.held.iter().position(|(s, _)| *s == seq) {
             self.held.remove(index);
             return Ok(());
@@ -456,7 +491,9 @@ mod tests {
         assert!(!reopened.holds(&of("s1\nNonexist: if does not exist then alert\n2")), "the next transition");
         assert!(!reopened.holds(&alert(1)), "an alert without a transition (a reminder, an action)");
         reopened.remove(seq).unwrap();
-        assert!(!reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")), "delivered: gone");
+        let reopened = AlertQueue::open(dir.path(), None).unwrap();
+        assert!(reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")), "delivered: still known");
+        assert_eq!(reopened.len(), 0);
     }
 
     #[test]

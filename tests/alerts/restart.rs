@@ -122,5 +122,47 @@ fn an_alert_queued_before_its_transition_was_saved_goes_out_once() {
     assert!(daemon.wait_cycles("flag", 3, Duration::from_secs(20)), "cycles go on: {}", daemon.log());
     let subjects: Vec<String> = smtp.messages().iter().map(|m| m.subject().to_owned()).collect();
     assert_eq!(subjects, ["monit alert --  Does not exist flag"], "{}", daemon.log());
-    assert!(daemon.log().contains("is queued already"), "{}", daemon.log());
+    assert!(daemon.log().contains("is queued or sent already"), "{}", daemon.log());
+}
+
+#[test]
+fn an_alert_delivered_before_its_transition_was_saved_is_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let text = format!(
+        "{}set alert root@localhost not {{ instance }}\ncheck file flag path {}/flag\n  if does not exist then alert\n",
+        header(d, &format!("127.0.0.1 port {port} with timeout 5 seconds")),
+        d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    std::fs::write(d.join("flag"), "here").unwrap();
+    let smtp = SmtpServer::start(d, port, &[]);
+    let mut daemon = Daemon::start(d, &config);
+    let statefile = d.join("rmonit.state");
+    assert!(wait_until(Duration::from_secs(10), || statefile.exists()), "the state is saved: {}", daemon.log());
+    // No save succeeds from now on: the failure is mailed, its transition never saved.
+    std::fs::remove_file(&statefile).unwrap();
+    std::fs::create_dir(&statefile).unwrap();
+    std::fs::write(statefile.join("keep"), "x").unwrap();
+    std::fs::remove_file(d.join("flag")).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp.messages().len() == 1 && queued(d) == 0),
+        "the failure is mailed: {}",
+        daemon.log()
+    );
+    daemon.child.kill().unwrap();
+    assert!(daemon.wait_exit(Duration::from_secs(5)));
+    drop(daemon);
+    std::fs::remove_dir_all(&statefile).unwrap();
+    // The new daemon sees the failure as new; its alert was sent already.
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || daemon.log().contains("is queued or sent already")),
+        "the alert is known: {}",
+        daemon.log()
+    );
+    assert!(daemon.wait_cycles("flag", 3, Duration::from_secs(20)), "cycles go on: {}", daemon.log());
+    let subjects: Vec<String> = smtp.messages().iter().map(|m| m.subject().to_owned()).collect();
+    assert_eq!(subjects, ["monit alert --  Does not exist flag"], "{}", daemon.log());
 }
