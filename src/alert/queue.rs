@@ -151,7 +151,8 @@ impl AlertQueue {
     pub fn open(dir: &Path, slots: Option<u32>) -> io::Result<AlertQueue> {
         fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         for entry in fs::read_dir(dir)?.flatten() {
-            if entry.file_name().to_string_lossy().ends_with(".tmp") {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tmp") || name.starts_with(&format!("{HANDLED_FILE}.tmp.")) {
                 let _ = fs::remove_file(entry.path());
             }
         }
