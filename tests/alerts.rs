@@ -5,6 +5,7 @@
 //! the mail server hangs. A full disk under the queue: [`full_disk`].
 
 mod full_disk;
+mod restart;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

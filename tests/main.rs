@@ -1,5 +1,6 @@
 //! Integration tests: one test binary (one link), modules per area, shared helpers in util.
 
+mod acks;
 mod alertmanager;
 mod alerts;
 mod bad_input;

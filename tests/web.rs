@@ -394,3 +394,29 @@ fn a_listener_on_the_network_needs_tls_or_says_insecure() {
         }
     }
 }
+
+#[test]
+fn a_dashboard_button_answers_once_the_mode_is_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
+    let _daemon = web_daemon(d, port, "");
+    let admin = basic("admin", "monit");
+    let statefile = d.join("rmonit.state");
+    let monitored = || -> Option<bool> {
+        let state: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&statefile).ok()?).ok()?;
+        state["services"].as_array()?.iter().find(|s| s["name"] == "data")?["monitored"].as_bool()
+    };
+    assert!(wait_until(Duration::from_secs(10), || monitored() == Some(true)), "the state is saved");
+    // The answer (back to the page) comes once the file holds the new mode.
+    let acted = post(port, "/data", &admin, Some("t9"), "action=unmonitor&securitytoken=t9");
+    assert_eq!((acted.code, monitored()), (303, Some(false)), "{}", acted.body);
+    // A state file that cannot be written: the page says the change is not saved.
+    std::fs::remove_file(&statefile).unwrap();
+    std::fs::create_dir(&statefile).unwrap();
+    std::fs::write(statefile.join("keep"), "x").unwrap();
+    let refused = post(port, "/data", &admin, Some("t9"), "action=monitor&securitytoken=t9");
+    assert_eq!(refused.code, 500, "{}", refused.body);
+    assert!(refused.body.contains("'data' monitor done but not saved"), "{}", refused.body);
+    assert!(refused.body.contains("rmonit.state could not be written"), "{}", refused.body);
+}

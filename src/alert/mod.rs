@@ -48,6 +48,10 @@ pub struct Notice {
     /// Cycles since the event entered its state: 0 for the transition itself; later
     /// notices of a failed event are reminders, sent to recipients with `reminder N`.
     pub cycles_in_state: u32,
+    /// The identity of the transition (service, rule, transition count), for a rule's
+    /// transition: a daemon killed before it saved the transition sees it again after the
+    /// restart, and the queue takes its alert only once.
+    pub event_id: Option<String>,
 }
 
 impl Notice {
@@ -61,6 +65,7 @@ impl Notice {
             action: action.to_owned(),
             at: SystemTime::now(),
             cycles_in_state: 0,
+            event_id: None,
         }
     }
 

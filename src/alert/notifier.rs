@@ -195,22 +195,28 @@ async fn intake(
             let (summary, recipient) = (alert.summary.clone(), alert.recipient().to_owned());
             let figures = status.clone();
             let pushed = with_queue(&queue, move |q| {
+                if q.holds(&alert) {
+                    return (None, Vec::new(), q.held_len() > 0);
+                }
                 q.set_slots(slots);
                 let pushed = q.push(&alert);
                 publish(q, &figures);
-                (pushed, q.take_news(), q.held_len() > 0)
+                (Some(pushed), q.take_news(), q.held_len() > 0)
             })
             .await;
             let Some((pushed, news, still)) = pushed else { continue };
             report(&dir, news);
             holding = still;
             match pushed {
-                Ok(_) => {
+                None => {
+                    info!(service = %notice.service, "alert '{summary}' to {recipient} is queued or sent already (its event was seen again after a restart)");
+                }
+                Some(Ok(_)) => {
                     if let Some(line) = drops.accepted() {
                         warn!("{line}");
                     }
                 }
-                Err(refusal) => {
+                Some(Err(refusal)) => {
                     status.update(|s| s.dropped += 1);
                     if let Some(line) = drops.refused(&refusal, &dir, &summary, &recipient) {
                         error!(service = %notice.service, "{line}");
@@ -266,6 +272,7 @@ pub fn alerts_of(config: &Config, notice: &Notice, host: &str) -> Vec<QueuedAler
         .into_iter()
         .map(|recipient| QueuedAlert {
             service: notice.service.clone(),
+            event: notice.event_id.clone(),
             summary: format!("{} {}", notice.event_text(), notice.service),
             payload: match recipient.target {
                 AlertTarget::Email(to) => {

@@ -16,6 +16,12 @@
 //! if the daemon dies before the directory takes it; a clean stop tries a last time. The
 //! queue reports its changes of state ([`QueueNews`]) once each way, not per alert or
 //! attempt. Blocking file I/O: callers run it in `spawn_blocking`.
+//!
+//! An alert of a rule's transition carries the transition's identity. The queue takes one
+//! alert per transition and recipient: one queued already, or handled lately (kept in
+//! `handled-events.json` before its file is removed), is not queued again, so a daemon
+//! killed after it queued or sent an alert but before it saved the transition does not
+//! send it twice after the restart.
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -30,6 +36,12 @@ use super::webhook::RenderedWebhook;
 
 /// The suffix of a queued alert's file.
 const SUFFIX: &str = ".alert";
+
+/// The file, in the queue's directory, of the transitions whose alerts were handled last.
+const HANDLED_FILE: &str = "handled-events.json";
+
+/// How many handled transitions are remembered: far more than a restart can see again.
+const HANDLED_KEPT: usize = 256;
 
 /// Without `slots`, how many alerts memory holds while the directory refuses writes (a
 /// few kilobytes each). Monit has no such state: it drops what it cannot write.
@@ -50,6 +62,9 @@ pub struct QueuedAlert {
     /// `Does not exist web`, for log lines.
     pub summary: String,
     pub payload: Payload,
+    /// The transition it tells of (see [`crate::alert::Notice::event_id`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl QueuedAlert {
@@ -119,6 +134,11 @@ pub struct AlertQueue {
     on_disk: usize,
     /// Alerts the directory refused, oldest first; never also on disk.
     held: VecDeque<(u64, QueuedAlert)>,
+    /// The transition each queued alert tells of, with its recipient, by sequence number.
+    events: std::collections::BTreeMap<u64, (String, String)>,
+    /// The transitions of the latest alerts handled (delivered or refused), with their
+    /// recipients, oldest first; kept in [`HANDLED_FILE`].
+    handled: VecDeque<(String, String)>,
     unwritable: Option<Unwritable>,
     news: Vec<QueueNews>,
     /// Unit tests: the errno every write fails with.
@@ -153,7 +173,8 @@ impl AlertQueue {
     pub fn open(dir: &Path, slots: Option<u32>) -> io::Result<AlertQueue> {
         fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
         for entry in fs::read_dir(dir)?.flatten() {
-            if entry.file_name().to_string_lossy().ends_with(".tmp") {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".tmp") || name.starts_with(&format!("{HANDLED_FILE}.tmp.")) {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -163,6 +184,11 @@ impl AlertQueue {
             next_seq: 1,
             on_disk: 0,
             held: VecDeque::new(),
+            events: Default::default(),
+            handled: fs::read(dir.join(HANDLED_FILE))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .unwrap_or_default(),
             unwritable: None,
             news: Vec::new(),
             #[cfg(test)]
@@ -170,6 +196,13 @@ impl AlertQueue {
         };
         let entries = queue.entries()?;
         queue.next_seq = entries.last().map_or(1, |last| last + 1);
+        // (An unreadable file is left to the first delivery pass, which reports it.)
+        for seq in entries {
+            let alert = fs::read(queue.path(seq)).ok().and_then(|b| serde_json::from_slice::<QueuedAlert>(&b).ok());
+            if let Some(alert) = alert {
+                queue.remember(seq, &alert);
+            }
+        }
         Ok(queue)
     }
 
@@ -206,6 +239,34 @@ impl AlertQueue {
         self.slots = slots;
     }
 
+    /// Whether an alert of the same transition to the same recipient is queued: a daemon
+    /// killed after queuing an alert and before saving its transition sees the transition
+    /// again after the restart, and must not send it twice.
+    pub fn holds(&self, alert: &QueuedAlert) -> bool {
+        let Some(event) = &alert.event else { return false };
+        let same = |(e, to): &(String, String)| e == event && to == alert.recipient();
+        self.events.values().any(same) || self.handled.iter().any(same)
+    }
+
+    fn remember(&mut self, seq: u64, alert: &QueuedAlert) {
+        if let Some(event) = &alert.event {
+            self.events.insert(seq, (event.clone(), alert.recipient().to_owned()));
+        }
+    }
+
+    /// Keeps a handled alert's transition, on disk before its file goes: a daemon killed
+    /// after the delivery and before saving the transition sees it again after the restart.
+    /// A failed write is harmless but for that case.
+    fn remember_handled(&mut self, event: (String, String)) {
+        self.handled.push_back(event);
+        while self.handled.len() > HANDLED_KEPT {
+            self.handled.pop_front();
+        }
+        if let Ok(bytes) = serde_json::to_vec(&self.handled) {
+            let _ = crate::state::persist::write_atomically(&self.dir.join(HANDLED_FILE), &bytes);
+        }
+    }
+
     fn path(&self, seq: u64) -> PathBuf {
         self.dir.join(format!("{seq:020}{SUFFIX}"))
     }
@@ -224,6 +285,7 @@ impl AlertQueue {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.remember(seq, alert);
         // Behind alerts still in memory a new one waits there too, so that the directory
         // never holds a later alert while an earlier one could be lost.
         if self.held.is_empty() {
@@ -351,6 +413,9 @@ impl AlertQueue {
 
     /// Removes a delivered (or rejected) alert, from memory or from the directory.
     pub fn remove(&mut self, seq: u64) -> io::Result<()> {
+        if let Some(event) = self.events.remove(&seq) {
+            self.remember_handled(event);
+        }
         if let Some(index) = self.held.iter().position(|(s, _)| *s == seq) {
             self.held.remove(index);
             return Ok(());
@@ -396,6 +461,7 @@ mod tests {
                 headers: vec![],
                 body: "{}".to_owned(),
             }),
+            event: None,
         }
     }
 
@@ -446,6 +512,23 @@ mod tests {
         assert_eq!(services(&mut reopened), ["s1", "s2", "s4"]);
         assert_eq!(seq, 4);
         assert!(!dir.path().join(".00000000000000000009.tmp").exists());
+    }
+
+    #[test]
+    fn an_alert_of_a_transition_queued_before_is_known_after_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let of = |event: &str| QueuedAlert { event: Some(event.to_owned()), ..alert(1) };
+        let mut queue = AlertQueue::open(dir.path(), None).unwrap();
+        let seq = queue.push(&of("s1\nNonexist: if does not exist then alert\n1")).unwrap();
+        assert!(queue.holds(&of("s1\nNonexist: if does not exist then alert\n1")));
+        let mut reopened = AlertQueue::open(dir.path(), None).unwrap();
+        assert!(reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")));
+        assert!(!reopened.holds(&of("s1\nNonexist: if does not exist then alert\n2")), "the next transition");
+        assert!(!reopened.holds(&alert(1)), "an alert without a transition (a reminder, an action)");
+        reopened.remove(seq).unwrap();
+        let reopened = AlertQueue::open(dir.path(), None).unwrap();
+        assert!(reopened.holds(&of("s1\nNonexist: if does not exist then alert\n1")), "delivered: still known");
+        assert_eq!(reopened.len(), 0);
     }
 
     #[test]

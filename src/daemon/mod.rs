@@ -25,6 +25,7 @@ use crate::control::{self, tcp::TcpServer};
 use crate::engine::{self, EngineHandle, EngineOptions};
 use crate::http::{self, AppState};
 use crate::state::persist::{self, ServiceState, StateFile};
+use crate::state::saver;
 use crate::state::{Board, Monitoring};
 
 /// How the daemon was asked to run (from the command line).
@@ -168,7 +169,7 @@ fn run_once(config: Config, options: &DaemonOptions) -> Result<(), String> {
         while !settled() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        let last = state_of(&config, running.engine.board());
+        let last = state_of(running.engine.board());
         stop_engine(&mut running).await;
         if let Some(notifier) = notifier {
             notifier.stop(ALERT_FLUSH_AT_STOP).await;
@@ -338,15 +339,15 @@ async fn stop_engine(running: &mut Running) {
     running.tasks.abort_all();
 }
 
-fn state_of(config: &Config, board: &Board) -> StateFile {
+/// What the state file keeps of the services on `board`.
+fn state_of(board: &Board) -> StateFile {
     let snapshot = board.snapshot();
-    let services = config
+    let services = snapshot
         .services
         .iter()
-        .zip(snapshot.services.iter())
-        .map(|(c, s)| ServiceState {
-            name: c.name.clone(),
-            type_name: c.type_name().to_owned(),
+        .map(|s| ServiceState {
+            name: s.name.clone(),
+            type_name: s.type_name.clone(),
             monitored: s.monitoring != Monitoring::NotMonitored,
             restarts: s.restarts,
             last_action: s.last_action.clone(),
@@ -354,6 +355,7 @@ fn state_of(config: &Config, board: &Board) -> StateFile {
             checksum_baseline: s.checksum_baseline.clone(),
             monitor_again_at: s.monitor_again_at,
             disabled_dependants: s.disabled_dependants.clone(),
+            events: s.saved_events.clone(),
         })
         .collect();
     StateFile::new(crate::procfs::system::boot_time().unwrap_or(0), services)
@@ -414,7 +416,7 @@ async fn reload_configuration(
             Err(e) => error!("reload: the log stays where it is: {e}"),
         }
     }
-    let keep = state_of(config, running.engine.board());
+    let keep = state_of(running.engine.board());
     stop_engine(running).await;
     *config = new_config;
     let initial = persist::initial_monitoring(config, Some(&keep), keep.boot_time);
@@ -551,6 +553,12 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     post_instance_event(&config, notifier.as_ref(), &format!("rmonit {} started", crate::VERSION), "start");
     let (reloader, mut reload_requests) = http::reload::Reloader::channel();
     let state = AppState::new(running.engine.clone(), groups(&config)).with_reloader(reloader);
+    // The saver reads the engine the handlers see: after a reload, the new one's board.
+    let saver_cancel = CancellationToken::new();
+    let source = state.clone();
+    let (saver, saver_task) =
+        saver::spawn(statefile.clone(), Box::new(move || state_of(source.engine().board())), saver_cancel.clone());
+    let state = state.with_saver(saver);
 
     let socket_path = paths::control_socket(&config);
     let socket_config = config.httpd.as_ref().and_then(|h| h.unixsocket.as_ref());
@@ -583,8 +591,6 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
     let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
     let mut user1 = signal(SignalKind::user_defined1()).map_err(|e| e.to_string())?;
-    let mut save_tick = tokio::time::interval(Duration::from_secs(1));
-    let mut last_saved: Option<StateFile> = None;
     loop {
         tokio::select! {
             _ = terminate.recv() => break,
@@ -607,26 +613,14 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
                 web = restart_web(web, &before, &config, &state).await;
                 release_startup_pages_soon();
             }
-            _ = save_tick.tick() => {
-                let now = state_of(&config, running.engine.board());
-                if last_saved.as_ref() != Some(&now) {
-                    // The write and its fsync run off the async threads: a slow disk delays
-                    // the next save, never a check or an answer.
-                    let (path, saving) = (statefile.clone(), now.clone());
-                    let saved = tokio::task::spawn_blocking(move || persist::save(&path, &saving))
-                        .await
-                        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
-                    match saved {
-                        Ok(()) => last_saved = Some(now),
-                        Err(e) => warn!("cannot write the state file {}: {e}", statefile.display()),
-                    }
-                }
-            }
         }
     }
     systemd::stopping();
     info!("rmonit daemon with pid {} stopped", std::process::id());
-    let last = state_of(&config, running.engine.board());
+    let last = state_of(running.engine.board());
+    // The saver stops between two saves; the last state is written once it has.
+    saver_cancel.cancel();
+    let _ = saver_task.await;
     server_cancel.cancel();
     if let Some(web) = web.take() {
         web.stop().await;

@@ -203,6 +203,11 @@ pub fn spawn(
             );
             status.monitoring = initial_monitoring(&config, s, &options);
             if let Some(saved) = restored(&options, s) {
+                // The task takes them back too (see `ServiceTask::with_restored`); on the
+                // board they are saved again until its first cycle.
+                if status.monitoring != Monitoring::NotMonitored {
+                    status.saved_events = saved.events.clone();
+                }
                 status.last_action = saved.last_action.clone();
                 status.restarts = saved.restarts;
                 status.content_position = saved.content_position;
@@ -390,6 +395,57 @@ mod tests {
         cancel.cancel();
     }
 
+    /// One cycle of `check file f` (missing, `if does not exist then alert`) started with a
+    /// saved failure of the rule whose identity is `key`; the notices it posted.
+    async fn notices_after_restore(key: impl FnOnce(&Config) -> String) -> Vec<crate::alert::Notice> {
+        let text = "set daemon 5\ncheck file f path /nonexistent/rmonit-restore\n if does not exist then alert\n";
+        let config = Arc::new(load_str("/x/monitrc", text, LoadOptions::default()).unwrap().config);
+        let mut saved = crate::state::persist::ServiceState::new("f", "File");
+        saved.events = vec![crate::state::persist::SavedEvent {
+            rule: key(&config),
+            state: crate::outcome::EventState::Failed,
+            window: u64::MAX,
+            cycles_in_state: 6,
+            transitions: 1,
+        }];
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let options = EngineOptions {
+            restored: vec![saved],
+            alerts: crate::alert::AlertSender::new(tx),
+            ..EngineOptions::default()
+        };
+        let cancel = CancellationToken::new();
+        let mut tasks = JoinSet::new();
+        let _handle = spawn(config, options, cancel.clone(), &mut tasks);
+        // The first cycle's notices (the file check reads off the runtime), before the next.
+        let first = tokio::time::timeout(Duration::from_secs(4), rx.recv()).await;
+        settle().await;
+        cancel.cancel();
+        let mut notices = Vec::new();
+        for intake in first.ok().flatten().into_iter().chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            if let crate::alert::notifier::Intake::Notice(notice) = intake {
+                notices.push(notice);
+            }
+        }
+        notices
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_kept_failure_is_not_alerted_again_and_its_reminders_keep_their_count() {
+        let notices = notices_after_restore(|c| service::rule_key(&c.services[0].rules[0])).await;
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        // A reminder (the 7th cycle in the state), not a new failure.
+        assert_eq!(notices[0].cycles_in_state, 7);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rule_whose_text_changed_starts_afresh() {
+        let notices = notices_after_restore(|_| "Nonexist: if does not exist for 3 cycles then alert".to_owned()).await;
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert_eq!((notices[0].cycles_in_state, notices[0].state), (0, crate::alert::NoticeState::Failed));
+        assert!(notices[0].event_id.as_deref().is_some_and(|id| id.ends_with("\n1")), "{notices:?}");
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_kept_deadline_and_disabled_dependants_come_back_from_the_state_file() {
         let config = Arc::new(
@@ -412,6 +468,7 @@ mod tests {
             checksum_baseline: None,
             monitor_again_at: (name == "base").then_some(at),
             disabled_dependants: if name == "base" { vec!["app".to_owned()] } else { Vec::new() },
+            events: Vec::new(),
         };
         let options = EngineOptions {
             initial_monitoring: vec![

@@ -59,6 +59,32 @@ pub struct RuleHistory {
     pub window: u64,
     /// Cycles since the last transition (0 in the cycle of the transition).
     pub cycles_in_state: u32,
+    /// Transitions so far: with the rule's identity, the identity of the latest one (its
+    /// alert is queued once, see `alert::queue`).
+    pub transitions: u64,
+}
+
+impl RuleHistory {
+    /// The history as the state file keeps it, under the rule's identity.
+    pub fn saved(&self, rule: &str) -> crate::state::persist::SavedEvent {
+        crate::state::persist::SavedEvent {
+            rule: rule.to_owned(),
+            state: self.state,
+            window: self.window,
+            cycles_in_state: self.cycles_in_state,
+            transitions: self.transitions,
+        }
+    }
+
+    /// The history the state file kept.
+    pub fn from_saved(saved: &crate::state::persist::SavedEvent) -> RuleHistory {
+        RuleHistory {
+            state: saved.state,
+            window: saved.window,
+            cycles_in_state: saved.cycles_in_state,
+            transitions: saved.transitions,
+        }
+    }
 }
 
 /// The outcome of one evaluation.
@@ -104,6 +130,7 @@ pub fn evaluate(spec: &RuleSpec, history: &mut RuleHistory, result: &TestResult)
         history.state = new_state;
         history.window = if failing { u64::MAX } else { 0 };
         history.cycles_in_state = 0;
+        history.transitions = history.transitions.wrapping_add(1);
         let action = if failing { Some(spec.failed.clone()) } else { spec.succeeded.clone() };
         return Decision { transition: Some(new_state), action, pending_failure: false };
     }

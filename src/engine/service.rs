@@ -33,7 +33,9 @@ use crate::alert::AlertSender;
 use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
 use crate::config::model::implicit::effective_rules;
 use crate::config::model::{Config, Rule, ServiceConfig, ServiceKind, Test};
+use crate::config::render::rule_text;
 use crate::outcome::TestResult;
+use crate::state::persist;
 use crate::state::{Board, Monitoring, ServiceData};
 use schedule::next_minute;
 
@@ -64,7 +66,13 @@ pub enum Command {
 struct RuleSlot {
     spec: RuleSpec,
     history: RuleHistory,
+    /// The rule's identity in the state file (see [`persist::SavedEvent::rule`]).
+    key: String,
 }
+
+/// The identities of the implicit events' histories in the state file.
+const DATA_KEY: &str = "Data: implicit";
+const INVALID_KEY: &str = "Invalid: implicit";
 
 /// The event a cycle's result is judged for: a written (or implied) rule, by its index in
 /// the task's rules, or one of the implicit events with a history of their own.
@@ -129,14 +137,17 @@ impl ServiceTask {
         let (network, extra) = NetworkChecks::new(&written, &default_host(service), timeout);
         let mut tests = Vec::with_capacity(written.len() + extra.len());
         let mut rules = Vec::with_capacity(written.len() + extra.len());
+        let mut keys = Keys::default();
         for rule in written {
             let rule: Rule = rule;
-            rules.push(RuleSlot { spec: RuleSpec::from_rule(&rule), history: RuleHistory::default() });
+            let key = keys.unique(rule_key(&rule));
+            rules.push(RuleSlot { spec: RuleSpec::from_rule(&rule), history: RuleHistory::default(), key });
             tests.push(rule.test);
         }
         // The `speed` and `timestamp` events of network rules have slots of their own.
         for slot in extra {
-            rules.push(RuleSlot { spec: slot.spec, history: RuleHistory::default() });
+            let key = keys.unique(format!("{:?}: {:?}", slot.spec.event, slot.test));
+            rules.push(RuleSlot { spec: slot.spec, history: RuleHistory::default(), key });
             tests.push(slot.test);
         }
         let observer = observer::for_service(service, &tests, shared);
@@ -172,9 +183,22 @@ impl ServiceTask {
     }
 
     /// What the state file kept: restarts (counted as if they happened in the first cycle),
-    /// the content position and checksum baseline of a file.
-    pub fn with_restored(mut self, saved: Option<&crate::state::persist::ServiceState>) -> ServiceTask {
+    /// the content position and checksum baseline of a file, and, for a service monitored
+    /// from the start, each rule's event state (found by the rule's identity: a rule whose
+    /// text changed starts afresh), so that a failure known before is not alerted again and
+    /// a recovery meanwhile is.
+    pub fn with_restored(mut self, saved: Option<&persist::ServiceState>) -> ServiceTask {
         if let Some(saved) = saved {
+            if self.monitoring != Monitoring::NotMonitored {
+                let find = |key: &str| saved.events.iter().find(|e| e.rule == key).map(RuleHistory::from_saved);
+                for slot in &mut self.rules {
+                    if let Some(history) = find(&slot.key) {
+                        slot.history = history;
+                    }
+                }
+                self.data_history = find(DATA_KEY).unwrap_or_default();
+                self.invalid_history = find(INVALID_KEY).unwrap_or_default();
+            }
             self.restarts = RestartLog::restored(saved.restarts);
             self.observer.restore(Kept {
                 content_position: saved.content_position,
@@ -182,6 +206,17 @@ impl ServiceTask {
             });
         }
         self
+    }
+
+    /// Each event state not in its initial state, for the state file.
+    fn saved_events(&self) -> Vec<persist::SavedEvent> {
+        let rules = self.rules.iter().map(|slot| (slot.key.as_str(), &slot.history));
+        let implicit = [(DATA_KEY, &self.data_history), (INVALID_KEY, &self.invalid_history)];
+        rules
+            .chain(implicit)
+            .filter(|(_, history)| **history != RuleHistory::default())
+            .map(|(key, history)| history.saved(key))
+            .collect()
     }
 
     fn service(&self) -> &ServiceConfig {
@@ -313,6 +348,7 @@ impl ServiceTask {
             if !on {
                 s.failed.clear();
                 s.changed.clear();
+                s.saved_events.clear();
             }
         });
         if was != self.monitoring {
@@ -429,6 +465,24 @@ impl ServiceTask {
         let Some(start) = &self.service().start else { return Hold::None };
         let start_timeout = start.timeout.unwrap_or(self.config.limits.start_timeout());
         if process.uptime_secs * 1000 < start_timeout.millis { Hold::Process } else { Hold::None }
+    }
+}
+
+/// A written rule's identity in the state file: its event and its text as rendered.
+pub fn rule_key(rule: &Rule) -> String {
+    format!("{:?}: {}", rule.test.event(), rule_text(rule))
+}
+
+/// Rule identities made unique within a service: a second rule with the same text gets
+/// ` #2`, so that each keeps its own event state.
+#[derive(Default)]
+struct Keys(Vec<String>);
+
+impl Keys {
+    fn unique(&mut self, key: String) -> String {
+        let seen = self.0.iter().filter(|k| k.as_str() == key).count();
+        self.0.push(key.clone());
+        if seen == 0 { key } else { format!("{key} #{}", seen + 1) }
     }
 }
 

@@ -2,6 +2,9 @@
 //! queued in the engine with who sent it (the `Caller` the listener set); a read-only
 //! caller gets a 403. With `wait=yes` (our extension) the answer comes when every action
 //! has been carried out, with its outcome; without, as soon as they are queued (Monit).
+//! `monitor` and `unmonitor` are answered, with or without `wait`, only once the mode
+//! changed and the state file holds it; if the file cannot be written the answer is a 500
+//! that says so (`'web' unmonitor done but not saved`, then the state file's error).
 //!
 //! Parameters: `action`, one `service=` per name or pattern (`all` for every service;
 //! `web.*` for `web` and `webmatch`, matched as Monit does), and our
@@ -89,7 +92,11 @@ pub async fn doaction(
     // All together, so that the engine restarts a member of a group once, after its parent.
     let names = indices.iter().map(|&i| engine.names()[i].clone());
     let receivers: Vec<(String, _)> = names.zip(engine.act_together(&indices, action, by, until)).collect();
-    if param(&params, "wait").is_none() {
+    // A change of monitoring mode is acknowledged once carried out and on disk, waited for
+    // or not; the other actions without `wait` as soon as they are queued (Monit).
+    let mode_change = matches!(action, UserAction::Monitor | UserAction::Unmonitor);
+    let waited = param(&params, "wait").is_some();
+    if !waited && !mode_change {
         return Ok(String::new());
     }
     let deadline = tokio::time::Instant::now() + wait;
@@ -105,12 +112,36 @@ pub async fn doaction(
                 .push(format!("'{name}' {action_name} is still running after {} s (it goes on)", wait.as_secs())),
         }
     }
+    if mode_change
+        && !lines.is_empty()
+        && let Err(e) = state.save_state().await
+    {
+        return Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, not_saved(&lines, &e, failures, still_running)));
+    }
     if !failures.is_empty() {
         failures.extend(still_running);
         Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, failures.join("\n")))
     } else if !still_running.is_empty() {
         Err(ApiError(StatusCode::GATEWAY_TIMEOUT, still_running.join("\n")))
+    } else if !waited {
+        Ok(String::new())
     } else {
         Ok(lines.join("\n") + if lines.is_empty() { "" } else { "\n" })
     }
+}
+
+/// The answer when modes changed but the state file refused them: each change is
+/// reported done but not saved, with the reason and what it means, then the other
+/// outcomes.
+pub fn not_saved(
+    done: &[String],
+    error: &crate::state::saver::SaveError,
+    failures: Vec<String>,
+    still_running: Vec<String>,
+) -> String {
+    let mut lines: Vec<String> = done.iter().map(|line| format!("{line} but not saved")).collect();
+    lines.push(format!("{error}: after a restart of rmonit the monitoring mode may be the one before"));
+    lines.extend(failures);
+    lines.extend(still_running);
+    lines.join("\n")
 }

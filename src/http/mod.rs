@@ -52,6 +52,9 @@ pub struct AppState {
     history: Arc<web::history::History>,
     /// How `/_reload` asks the daemon to reload (none: the endpoint answers 503).
     reloader: Option<reload::Reloader>,
+    /// How an acknowledged change of monitoring mode gets to the state file before the
+    /// answer (none: nothing is saved, as in a one-off pass).
+    saver: Option<crate::state::saver::SaverHandle>,
     /// What the daemon knows about itself (XML status, `/_runtime`), replaced on reload.
     facts: pages::SharedFacts,
     /// The lock-down of requests over TCP: the listener's credentials and sessions (none:
@@ -67,6 +70,7 @@ impl AppState {
             renders: Default::default(),
             history: Default::default(),
             reloader: None,
+            saver: None,
             facts: Default::default(),
             lockdown: Default::default(),
         }
@@ -76,6 +80,20 @@ impl AppState {
     pub fn with_lockdown(mut self, lockdown: lockdown::Lockdown) -> AppState {
         self.lockdown = Arc::new(lockdown);
         self
+    }
+
+    /// With the daemon's state saver, for the answers to monitor and unmonitor.
+    pub fn with_saver(mut self, saver: crate::state::saver::SaverHandle) -> AppState {
+        self.saver = Some(saver);
+        self
+    }
+
+    /// Writes the state file now, if this daemon keeps one; returns once it is on disk.
+    pub async fn save_state(&self) -> Result<(), crate::state::saver::SaveError> {
+        match &self.saver {
+            Some(saver) => saver.save_now().await,
+            None => Ok(()),
+        }
     }
 
     /// With the daemon's reload channel, for `/_reload`.

@@ -7,6 +7,7 @@ pub mod monit_state;
 pub mod network;
 pub mod persist;
 pub mod report;
+pub mod saver;
 pub mod status;
 
 pub use alerts::{AlertQueueStatus, AlertStatusBoard};

@@ -157,6 +157,7 @@ fn service_state(name: String, type_name: String, monitored: bool) -> ServiceSta
         checksum_baseline: None,
         monitor_again_at: None,
         disabled_dependants: Vec::new(),
+        events: Vec::new(),
     }
 }
 

@@ -1,5 +1,7 @@
-//! The state file: which services are monitored, written atomically (temporary file,
-//! fsync, rename) so a crash never leaves half a file. A corrupt or foreign file is moved
+//! The state file: which services are monitored, and each rule's event state (so that a
+//! restart neither alerts a known failure again nor misses a recovery), written
+//! atomically (temporary file, fsync, rename) so a crash never leaves half a file. The
+//! daemon writes it through [`super::saver`]. A corrupt or foreign file is moved
 //! aside and logged, never a reason not to start. Restore follows Monit's `onreboot`: after
 //! the same boot the monitoring state comes back; after a reboot `start` monitors,
 //! `nostart` does not, `laststate` restores. Monit's own binary state file is read too
@@ -49,6 +51,26 @@ pub struct ServiceState {
     /// The dependants this service's `unmonitor` disabled, for its `monitor` to enable.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disabled_dependants: Vec<String>,
+    /// Each rule's event state (those not in their initial state), so that a restart
+    /// neither alerts a known failure again nor misses a recovery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<SavedEvent>,
+}
+
+/// A rule's event state: failed or succeeded, the window of its last cycles (for `X times
+/// within Y cycles`) and the cycles since its last transition (reminders count these).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedEvent {
+    /// The rule's identity: its event and its text as rendered (`Resource: if cpu > 90%
+    /// then alert`). A rule whose text changed has another identity and starts afresh.
+    pub rule: String,
+    pub state: crate::outcome::EventState,
+    /// Bit i set: the test failed i cycles ago.
+    pub window: u64,
+    pub cycles_in_state: u32,
+    /// How many transitions the rule went through (the identity of its latest alert).
+    #[serde(default)]
+    pub transitions: u64,
 }
 
 impl StateFile {
@@ -136,6 +158,22 @@ fn saved_for<'a>(state: &'a StateFile, service: &ServiceConfig) -> Option<&'a Se
 }
 
 impl ServiceState {
+    /// A monitored service with nothing else kept.
+    pub fn new(name: &str, type_name: &str) -> ServiceState {
+        ServiceState {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            monitored: true,
+            restarts: 0,
+            last_action: None,
+            content_position: None,
+            checksum_baseline: None,
+            monitor_again_at: None,
+            disabled_dependants: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
     /// Whether this is the saved state of `service`: paired by name and type (a name
     /// reused for another kind of check starts afresh).
     pub fn is_for(&self, service: &ServiceConfig) -> bool {
@@ -205,6 +243,13 @@ mod tests {
                 checksum_baseline: None,
                 monitor_again_at: None,
                 disabled_dependants: Vec::new(),
+                events: vec![SavedEvent {
+                    rule: "Resource: if cpu > 90% then alert".into(),
+                    state: crate::outcome::EventState::Failed,
+                    window: 3,
+                    cycles_in_state: 4,
+                    transitions: 1,
+                }],
             }],
         );
         save(&path, &state).unwrap();
@@ -215,6 +260,22 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_file_without_event_states_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state");
+        let old = r#"{"format":"rmonit-state","version":1,"boot_time":7,
+            "services":[{"name":"web","type":"Process","monitored":false,"restarts":1}]}"#;
+        std::fs::write(&path, old).unwrap();
+        match load(&path) {
+            Loaded::Valid(state) => {
+                assert!(!state.services[0].monitored);
+                assert!(state.services[0].events.is_empty());
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -282,6 +343,7 @@ mod tests {
                     checksum_baseline: None,
                     monitor_again_at: None,
                     disabled_dependants: Vec::new(),
+                    events: Vec::new(),
                 })
                 .collect(),
         );

@@ -289,6 +289,9 @@ pub struct ServiceStatus {
     /// What the connection and ping tests found in the last cycle, in rule order.
     #[serde(default)]
     pub connections: Vec<super::network::ConnectionFigure>,
+    /// Each rule's event state as of the last cycle (kept in the state file, not shown).
+    #[serde(skip)]
+    pub saved_events: Vec<super::persist::SavedEvent>,
 }
 
 /// One event: a rule's state changed.
@@ -339,6 +342,7 @@ impl ServiceStatus {
             monitor_again_at: None,
             disabled_dependants: Vec::new(),
             connections: Vec::new(),
+            saved_events: Vec::new(),
         }
     }
 }

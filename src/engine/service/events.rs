@@ -56,13 +56,13 @@ impl ServiceTask {
         let data_spec = RuleSpec::implicit(EventKind::Data, Action::Alert, Some(Action::Alert));
         let invalid_spec = RuleSpec::implicit(EventKind::Invalid, Action::Restart, Some(Action::Alert));
         for (slot, result) in &results {
-            let (spec, history) = match *slot {
+            let (spec, history, key) = match *slot {
                 Slot::Rule(index) => {
                     let rule = &mut self.rules[index];
-                    (rule.spec.clone(), &mut rule.history)
+                    (rule.spec.clone(), &mut rule.history, rule.key.as_str())
                 }
-                Slot::Invalid => (invalid_spec.clone(), &mut self.invalid_history),
-                Slot::Data => (data_spec.clone(), &mut self.data_history),
+                Slot::Invalid => (invalid_spec.clone(), &mut self.invalid_history, super::INVALID_KEY),
+                Slot::Data => (data_spec.clone(), &mut self.data_history, super::DATA_KEY),
             };
             let decision = evaluate(&spec, history, result);
             let message = result.message().to_owned();
@@ -85,7 +85,12 @@ impl ServiceTask {
                 // Monit logs a failure again at every cycle while it lasts.
                 error!(service = %name, "{message}");
             }
-            notices.extend(alert_notice(&name, &spec, history, result, &decision));
+            notices.extend(alert_notice(&name, &spec, history, result, &decision).map(|mut notice| {
+                if decision.transition.is_some() {
+                    notice.event_id = Some(format!("{name}\n{key}\n{}", history.transitions));
+                }
+                notice
+            }));
             match history.state {
                 EventState::Failed => {
                     failed.insert(spec.event, message.clone());
@@ -116,7 +121,9 @@ impl ServiceTask {
         let restarts = self.restarts.len() as u32;
         let Kept { content_position: position, checksum_baseline: baseline } = self.observer.kept();
         let connections = self.network.figures.clone();
+        let saved_events = self.saved_events();
         self.board.update(&name, |s| {
+            s.saved_events = saved_events;
             s.connections = connections;
             s.content_position = position;
             s.checksum_baseline = baseline;

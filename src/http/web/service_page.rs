@@ -15,7 +15,7 @@ use super::layout::{PageContext, page, status_class};
 use super::overview::urlencode;
 use super::{CsrfToken, html_response};
 use crate::engine::UserAction;
-use crate::http::action::{refuse_read_only, requester};
+use crate::http::action::{not_saved, refuse_read_only, requester};
 use crate::http::{AppState, Caller, RequestParams, param};
 use crate::outcome::EventState;
 use crate::state::board::Snapshot;
@@ -163,8 +163,9 @@ fn figure_lines(snapshot: &Snapshot, service: &ServiceStatus) -> Vec<(String, St
         .collect()
 }
 
-/// `POST /{service}` with `action=start|stop|restart|monitor|unmonitor`: queued, then back
-/// to the page (303).
+/// `POST /{service}` with `action=start|stop|restart|monitor|unmonitor`: back to the page
+/// (303) once a start, stop or restart is queued, once a monitor or unmonitor is carried
+/// out and saved (or an error page saying why not).
 pub async fn act(
     State(state): State<AppState>,
     caller: Caller,
@@ -186,7 +187,39 @@ pub async fn act(
     let Some(index) = engine.index_of(&service.name) else {
         return (StatusCode::NOT_FOUND, format!("There is no service named \"{name}\"\n")).into_response();
     };
-    // The outcome shows on the page (live) and in the events; nobody waits for it here.
-    drop(engine.act(index, action, requester(&caller), None));
+    let outcome = engine.act(index, action, requester(&caller), None);
+    if matches!(action, UserAction::Monitor | UserAction::Unmonitor) {
+        // A change of mode is answered once carried out and in the state file.
+        let done = format!("'{}' {word} done", service.name);
+        match tokio::time::timeout(crate::http::ACTION_WAIT, outcome).await {
+            Ok(Ok(Ok(()))) => {
+                if let Err(e) = state.save_state().await {
+                    let body = not_saved(&[done], &e, Vec::new(), Vec::new());
+                    return (StatusCode::INTERNAL_SERVER_ERROR, body + "\n").into_response();
+                }
+            }
+            Ok(Ok(Err(e))) => {
+                return (StatusCode::INTERNAL_SERVER_ERROR, format!("'{}' {word} failed: {e}\n", service.name))
+                    .into_response();
+            }
+            Ok(Err(_)) => {
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("'{}' {word} failed: the engine stopped\n", service.name),
+                )
+                    .into_response();
+            }
+            Err(_) => {
+                let still = format!(
+                    "'{}' {word} is still running after {} s (it goes on)\n",
+                    service.name,
+                    crate::http::ACTION_WAIT.as_secs()
+                );
+                return (StatusCode::GATEWAY_TIMEOUT, still).into_response();
+            }
+        }
+    }
+    // The outcome of a start, stop or restart shows on the page (live) and in the events;
+    // nobody waits for it here.
     Redirect::to(&format!("/{}", urlencode(&service.name))).into_response()
 }
