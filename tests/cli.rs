@@ -179,3 +179,39 @@ fn hash_password_makes_an_argon2id_hash_that_verifies() {
     assert!(rmonit::http::password::verify(&hash, "s3cret pass", false));
     assert!(!rmonit::http::password::verify(&hash, "s3cret", false));
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    let bash = run_rmonit(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0), "{}", stderr(&bash));
+    let script = stdout(&bash);
+    assert!(script.contains("--statefile") && script.contains("complete -F _rmonit"), "{script}");
+    // bash itself reads it without a syntax error.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rmonit.bash"), &script).unwrap();
+    let checked = std::process::Command::new("bash").arg("-n").arg(dir.path().join("rmonit.bash")).output().unwrap();
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    for shell in ["zsh", "fish"] {
+        let out = run_rmonit(&["completions", shell]);
+        assert!(out.status.success() && stdout(&out).contains("statefile"), "{shell}: {}", stderr(&out));
+    }
+    let wrong = run_rmonit(&["completions", "tcsh"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("unknown shell 'tcsh'"), "{}", stderr(&wrong));
+
+    let man = run_rmonit(&["man"]);
+    assert_eq!(man.status.code(), Some(0), "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(page.contains(".TH rmonit 1") && page.contains(env!("CARGO_PKG_VERSION")), "{page}");
+    // groff renders it without a complaint, with every option and the commands.
+    std::fs::write(dir.path().join("rmonit.1"), &page).unwrap();
+    let rendered = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-P-cbou"])
+        .arg(dir.path().join("rmonit.1"))
+        .output()
+        .unwrap();
+    assert!(rendered.status.success() && stderr(&rendered).is_empty(), "{}", stderr(&rendered));
+    let text = stdout(&rendered);
+    assert!(text.contains("-s, --statefile <statefile>"), "{text}");
+    assert!(text.contains("import-state") && text.contains("completions"), "{text}");
+}

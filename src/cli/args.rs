@@ -26,6 +26,8 @@ use clap::{ArgAction, Parser};
   procmatch <pattern>    Test a process match pattern
   hash-password          Print an argon2id hash of a password for `allow user:\"hash\"`
   import-state FILE      Read a state file of Monit's and write it as rmonit's
+  completions SHELL      Print shell completions (bash, zsh, fish, elvish, powershell)
+  man                    Print the rmonit(1) man page
   config show [--format monitrc|yaml|json]
                          Print the effective configuration
   config convert FILE --to yaml|monitrc

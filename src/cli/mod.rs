@@ -10,6 +10,7 @@ mod action_cmd;
 mod args;
 mod config_cmd;
 mod daemon_cmd;
+mod help_cmd;
 mod offline_cmd;
 mod run_cmd;
 mod state_cmd;
@@ -74,6 +75,8 @@ fn dispatch(cli: &Cli) -> Result<u8, String> {
         Some("validate") => daemon_cmd::validate(cli, &cli.command[1..]),
         Some("hash-password") => tools_cmd::hash_password(),
         Some("import-state") => state_cmd::import_state(cli, &cli.command[1..]),
+        Some("completions") => help_cmd::completions(&cli.command[1..]),
+        Some("man") => help_cmd::man(&cli.command[1..]),
         Some(other) => Err(format!("Invalid argument -- {other}  (-h will show valid arguments)")),
         None if cli.id => tools_cmd::print_id(cli),
         None if cli.resetid => tools_cmd::reset_id(cli),
