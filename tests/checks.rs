@@ -416,3 +416,56 @@ fn a_lasting_failure_is_logged_at_every_cycle_as_monit_does() {
     let logged = || daemon.log().matches("'gone' file doesn't exist").count();
     assert!(wait_until(Duration::from_secs(10), || logged() >= 3), "{}", daemon.log());
 }
+
+/// The label `/proc/PID/attr/current` gives `pid`, as the test reads it: trailing NUL and
+/// newline cut; `None` without an LSM (the read fails) or with an empty label.
+fn lsm_label(pid: u32) -> Option<String> {
+    let bytes = std::fs::read(format!("/proc/{pid}/attr/current")).ok()?;
+    let text = String::from_utf8_lossy(&bytes).trim_end_matches(['\0', '\n']).to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+#[test]
+fn a_process_security_attribute_is_its_lsm_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sleeper = crate::util::Started::spawn("sleep", &["300"]);
+    let pidfile = d.join("sleeper.pid");
+    std::fs::write(&pidfile, format!("{}\n", sleeper.pid())).unwrap();
+    let label = lsm_label(sleeper.pid());
+    let rec = recorder(d);
+    // `own` names the label the process has (in other case: Monit compares without case);
+    // `other` names one it has not. Without an LSM the process has none, and Monit compares
+    // the empty string: both rules fail there.
+    let own = label.as_deref().map_or("unconfined".to_owned(), str::to_uppercase);
+    let text = format!(
+        "{}check process own with pidfile {p}\n  if failed security attribute \"{own}\" then exec \"{rec} own\"\n\
+         check process other with pidfile {p}\n  if failed security attribute \"rmonit_t:no-such-label\" then exec \"{rec} other\"\n",
+        header(d),
+        p = pidfile.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("security attribute"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    let shown = label.clone().unwrap_or_else(|| "-".to_owned());
+    let want = format!("  security attribute           {shown}\n");
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["status", "own"])).contains(&want)),
+        "{want}{}",
+        stdout(&daemon.cli(&["status", "own"]))
+    );
+    let current = label.clone().unwrap_or_default();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "other").len() == 1), "{}", daemon.log());
+    assert!(events(d, "other")[0].contains(&format!("current attribute is '{current}'")), "{:?}", events(d, "other"));
+    match label {
+        Some(_) => {
+            assert!(daemon.wait_cycles("own", 2, Duration::from_secs(10)), "{}", daemon.log());
+            assert_eq!(events(d, "own"), Vec::<String>::new());
+        }
+        None => {
+            // No LSM here: the empty label fails a rule naming "unconfined", as in Monit.
+            assert!(wait_until(Duration::from_secs(10), || events(d, "own").len() == 1), "{}", daemon.log());
+        }
+    }
+}
