@@ -469,3 +469,85 @@ fn a_process_security_attribute_is_its_lsm_label() {
         }
     }
 }
+
+/// A TCP server on loopback that answers every connection with `reply` once it has read
+/// something, then closes it; stopped when dropped.
+struct Answering {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Answering {
+    fn start(reply: Vec<u8>) -> Answering {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(&reply);
+            }
+        });
+        Answering { port, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn set_limits_sizes_are_what_the_checks_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rec = recorder(d);
+    // Each answer has the word looked for past the default size (and past what rmonit kept
+    // before these limits were applied): 600 bytes for an expect (Monit reads 255), a 2 MB
+    // HTTP body (1 MB), 5005 bytes of a program's output (512 B).
+    let mut expect_reply = vec![b'x'; 597];
+    expect_reply.extend_from_slice(b"END");
+    let expect_server = Answering::start(expect_reply);
+    let body = 2 << 20;
+    let mut http_reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\nConnection: close\r\n\r\n").into_bytes();
+    http_reply.extend(std::iter::repeat_n(b'x', body - 3));
+    http_reply.extend_from_slice(b"END");
+    let http_server = Answering::start(http_reply);
+    let program = write_script(d, "long.sh", "printf START; head -c 5000 /dev/zero | tr '\\0' x");
+    let text = format!(
+        "{}set expectbuffer 1 kB\nset limits {{ httpContentBuffer: 4 MB, programOutput: 8 kB }}\n\
+         check host local with address 127.0.0.1\n\
+           if succeeded port {e} send \"hi\\r\\n\" expect \"END\" then exec \"{rec} expect\"\n\
+           if succeeded port {h} protocol http request \"/\" content = \"END\" then exec \"{rec} http\"\n\
+         check program long with path \"{program}\"\n  if content = \"START\" then exec \"{rec} program\"\n",
+        header(d),
+        e = expect_server.port,
+        h = http_server.port,
+        program = program.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(
+        check.status.success() && !crate::util::stderr(&check).contains("warning"),
+        "{}",
+        crate::util::stderr(&check)
+    );
+    let daemon = Daemon::start(d, &config);
+    for tag in ["expect", "http", "program"] {
+        assert!(wait_until(Duration::from_secs(20), || !events(d, tag).is_empty()), "{tag}: {}", daemon.log());
+    }
+}

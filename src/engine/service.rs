@@ -31,6 +31,7 @@ use super::network::{Hold, NetworkChecks};
 use super::rules::{RestartLog, RuleHistory, RuleSpec};
 use crate::alert::AlertSender;
 use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
+use crate::checks::protocol::Buffers;
 use crate::config::model::implicit::effective_rules;
 use crate::config::model::{Config, Rule, ServiceConfig, ServiceKind, Test};
 use crate::outcome::TestResult;
@@ -126,7 +127,8 @@ impl ServiceTask {
         let service = &config.services[index];
         let written = effective_rules(service);
         let timeout = config.limits.network_timeout().as_std();
-        let (network, extra) = NetworkChecks::new(&written, &default_host(service), timeout);
+        let (network, extra) =
+            NetworkChecks::new(&written, &default_host(service), timeout, Buffers::of(&config.limits));
         let mut tests = Vec::with_capacity(written.len() + extra.len());
         let mut rules = Vec::with_capacity(written.len() + extra.len());
         for rule in written {

@@ -206,17 +206,14 @@ fn statements_read_but_not_applied_say_so_at_their_line() {
         [
             (offset("fips"), "set"),
             (offset("mmonit"), "set"),
-            (offset("expectbuffer"), "the"),
-            (offset("programOutput"), "programOutput"),
-            (offset("sendExpectBuffer"), "the"),
-            (offset("httpContentBuffer"), "httpContentBuffer"),
             (offset("ciphers"), "ciphers"),
             (offset("cacertificatepath"), "cacertificatepath"),
         ]
     );
     // Applied statements say nothing.
-    let quiet =
-        parse_text(Path::new("monitrc"), "set limits { networkTimeout: 5 s }\n".to_owned(), &mut sources, &mut diags);
+    let applied = "set expectbuffer 1 kB\nset limits { networkTimeout: 5 s, programOutput: 1 kB, \
+                   sendExpectBuffer: 1 kB, httpContentBuffer: 2 MB }\n";
+    let quiet = parse_text(Path::new("monitrc"), applied.to_owned(), &mut sources, &mut diags);
     assert!(quiet.unapplied.is_empty());
 }
 
