@@ -411,3 +411,52 @@ fn a_young_process_port_tests_wait_for_its_start_timeout() {
     assert!(young.contains("  port response time           -\n"), "{young}");
     drop(sleeper);
 }
+
+/// `openssl s_server` serving TLS with `cert` and `key` on a free port of 127.0.0.1.
+fn tls_server(cert: &str, key: &str) -> (crate::util::Started, u16) {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-accept", &format!("127.0.0.1:{port}"), "-cert", cert, "-key", key, "-www"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl (Debian package openssl)");
+    let server = crate::util::Started(child);
+    assert!(wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()));
+    (server, port)
+}
+
+#[test]
+fn selfsigned_allow_refuses_an_expired_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (_valid, valid_port) = tls_server(&cert.display().to_string(), &key.display().to_string());
+    let path = |name: &str| d.join(name).display().to_string();
+    std::fs::write(d.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    for args in [
+        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &path("old.key")]
+            .into_iter()
+            .chain(["-out", &path("old.csr")])
+            .collect::<Vec<_>>(),
+        vec!["x509", "-req", "-in", &path("old.csr"), "-signkey", &path("old.key"), "-days", "-1"]
+            .into_iter()
+            .chain(["-extfile", &path("san.ext"), "-out", &path("old.pem")])
+            .collect(),
+    ] {
+        let made = Command::new("openssl").args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(made.expect("openssl").success(), "openssl {args:?}");
+    }
+    let (_expired, expired_port) = tls_server(&path("old.pem"), &path("old.key"));
+    let options = "type tcpssl with ssl options {verify: enable, selfsigned: allow}";
+    let text = format!(
+        "{}check host valid with address 127.0.0.1\n  if failed port {valid_port} {options} then alert\n\
+         check host expired with address 127.0.0.1\n  if failed port {expired_port} {options} then alert\n",
+        header(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "valid", "OK");
+    wait_status(&daemon, "expired", "Connection failed");
+    assert!(daemon.log().contains("the self-signed certificate expired on"), "{}", daemon.log());
+}

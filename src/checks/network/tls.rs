@@ -3,7 +3,8 @@
 //!
 //! As in Monit, the server's certificate is not verified unless `verify: enable`; then it
 //! must chain to the CA file (`cacertificatefile`, else Debian's bundle), and
-//! `selfsigned: allow` also accepts a certificate nobody issued. `version:` picks TLS 1.2
+//! `selfsigned: allow` also accepts a certificate nobody issued, if it is within its
+//! validity and for the host. `version:` picks TLS 1.2
 //! and/or 1.3 (rustls has nothing older); `clientpemfile` presents a client certificate.
 
 use std::sync::Arc;
@@ -163,7 +164,11 @@ impl ServerCertVerifier for Verifier {
         let Some(webpki) = &self.webpki else { return Ok(ServerCertVerified::assertion()) };
         match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(_) if self.selfsigned && intermediates.is_empty() && super::certificate::is_self_issued(end_entity) => {
-                Ok(ServerCertVerified::assertion())
+                // Self-signed, yet within its validity and for this name.
+                let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+                super::certificate::accept_self_signed(end_entity, server_name, now)
+                    .map(|()| ServerCertVerified::assertion())
+                    .map_err(rustls::Error::General)
             }
             other => other,
         }
