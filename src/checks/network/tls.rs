@@ -5,7 +5,8 @@
 //! must chain to the CA file (`cacertificatefile`, else Debian's bundle), and
 //! `selfsigned: allow` also accepts a certificate nobody issued, if it is within its
 //! validity and for the host. `version:` picks TLS 1.2
-//! and/or 1.3 (rustls has nothing older); `clientpemfile` presents a client certificate.
+//! and/or 1.3 (rustls has nothing older); `ciphers:` the suites of an OpenSSL cipher string
+//! that rustls has; `clientpemfile` presents a client certificate.
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::checks::protocol::Stream;
+use crate::config::model::ciphers::CipherChoice;
 use crate::config::model::{SslOptions, TlsRemoved, TlsVersion, TlsVersionMeaning};
 
 /// The CA bundle read when `verify: enable` names no `cacertificatefile`.
@@ -27,7 +29,7 @@ const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
     let default = SslOptions::default();
     let options = options.unwrap_or(&default);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = provider(options.ciphers.as_deref());
     let versions = versions(&options.versions)?;
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
@@ -54,6 +56,19 @@ pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
         }
     };
     Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// The ring provider with the cipher suites `ciphers` (an OpenSSL cipher string) names,
+/// or all of them (rustls's default set) when it names none rustls has.
+pub fn provider(ciphers: Option<&str>) -> Arc<CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(text) = ciphers {
+        let choice = CipherChoice::parse(text);
+        if !choice.suites.is_empty() {
+            provider.cipher_suites.retain(|s| s.suite().as_str().is_some_and(|name| choice.suites.contains(&name)));
+        }
+    }
+    Arc::new(provider)
 }
 
 /// How long a built client is reused before its files (CA bundle, client certificate) are

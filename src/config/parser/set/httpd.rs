@@ -89,11 +89,7 @@ impl Parser<'_> {
                     }
                 }
                 "allowselfcertification" => {
-                    let span = self.next().span;
-                    self.unapplied(
-                        span,
-                        "allowselfcertification is not applied: client certificates must chain to clientpemfile",
-                    );
+                    self.next();
                     httpd.ssl.get_or_insert_with(SslOptions::default).selfsigned = Some(true);
                 }
                 "signature" => {

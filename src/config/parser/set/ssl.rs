@@ -81,11 +81,19 @@ impl Parser<'_> {
                     options.selfsigned = Some(v == "allow");
                 }
                 "ciphers" => {
-                    self.unapplied(
-                        token.span,
-                        "ciphers is not applied: rmonit uses rustls's default cipher suites (TLS 1.2 and 1.3 AEAD only)",
-                    );
-                    options.ciphers = Some(self.expect_value("a cipher list")?.0)
+                    let (text, span) = self.expect_value("a cipher list")?;
+                    let choice = crate::config::model::ciphers::CipherChoice::parse(&text);
+                    if !choice.unavailable.is_empty() {
+                        let message = format!(
+                            "ciphers: {} {} no rustls cipher suite (rustls has only ECDHE with AES-GCM or \
+                             ChaCha20-Poly1305, and TLS 1.3's): ignored, connections use {}",
+                            choice.unavailable.join(", "),
+                            if choice.unavailable.len() == 1 { "has" } else { "have" },
+                            choice.used()
+                        );
+                        self.unapplied(span, &message);
+                    }
+                    options.ciphers = Some(text)
                 }
                 "pemfile" => options.pemfile = Some(self.expect_path()?),
                 "pemchain" => options.pemchain = Some(self.expect_path()?),
