@@ -414,9 +414,15 @@ fn a_young_process_port_tests_wait_for_its_start_timeout() {
 
 /// `openssl s_server` serving TLS with `cert` and `key` on a free port of 127.0.0.1.
 fn tls_server(cert: &str, key: &str) -> (crate::util::Started, u16) {
+    tls_server_with(cert, key, &[])
+}
+
+/// [`tls_server`] with more `openssl s_server` arguments.
+fn tls_server_with(cert: &str, key: &str, extra: &[&str]) -> (crate::util::Started, u16) {
     let port = free_port();
     let child = Command::new("openssl")
         .args(["s_server", "-quiet", "-accept", &format!("127.0.0.1:{port}"), "-cert", cert, "-key", key, "-www"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -459,4 +465,26 @@ fn selfsigned_allow_refuses_an_expired_self_signed_certificate() {
     wait_status(&daemon, "valid", "OK");
     wait_status(&daemon, "expired", "Connection failed");
     assert!(daemon.log().contains("the self-signed certificate expired on"), "{}", daemon.log());
+}
+
+#[test]
+fn a_connection_tests_ciphers_restrict_the_suites_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    // The server speaks TLS 1.2 with one suite only.
+    let (_server, port) = tls_server_with(&cert, &key, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"]);
+    let test = |ciphers: &str| {
+        format!("if failed port {port} type tcpssl with ssl options {{ciphers: \"{ciphers}\"}} then alert")
+    };
+    let text = format!(
+        "{}check host same with address 127.0.0.1\n  {}\ncheck host other with address 127.0.0.1\n  {}\n",
+        header(d),
+        test("ECDHE-RSA-AES256-GCM-SHA384:TLS_AES_128_GCM_SHA256"),
+        test("ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256")
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "same", "OK");
+    wait_status(&daemon, "other", "Connection failed");
 }
