@@ -262,7 +262,7 @@ fn using_tls_on_another_port_than_25_or_587_is_implicit_tls() {
 }
 
 /// A CA and a certificate it issued for localhost (with the subjectAltName rustls needs).
-fn ca_and_leaf(dir: &Path) -> (String, String, String) {
+pub(crate) fn ca_and_leaf(dir: &Path) -> (String, String, String) {
     let path = |name: &str| dir.join(name).display().to_string();
     let openssl = |args: &[&str]| {
         let status = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();

@@ -488,3 +488,42 @@ fn a_connection_tests_ciphers_restrict_the_suites_offered() {
     wait_status(&daemon, "same", "OK");
     wait_status(&daemon, "other", "Connection failed");
 }
+
+#[test]
+fn cacertificatepath_trusts_every_certificate_of_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ca, cert, key) = crate::alerts::ca_and_leaf(d);
+    let (_server, port) = tls_server(&cert, &key);
+    // OpenSSL's layout: the CA under its subject hash, a link to the PEM file; beside it a
+    // file that is no certificate.
+    let trusted = d.join("trusted");
+    std::fs::create_dir(&trusted).unwrap();
+    let out = Command::new("openssl").args(["x509", "-hash", "-noout", "-in", &ca]).output().expect("openssl");
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    std::fs::copy(&ca, trusted.join("rmonit-test-ca.pem")).unwrap();
+    std::os::unix::fs::symlink("rmonit-test-ca.pem", trusted.join(format!("{hash}.0"))).unwrap();
+    std::fs::write(trusted.join("README"), "not a certificate\n").unwrap();
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::copy(crate::util::self_signed(&elsewhere).0, elsewhere.join("other.pem")).unwrap();
+    let test = |path: &Path| {
+        format!(
+            "if failed host localhost port {port} type tcpssl with ssl options {{verify: enable, cacertificatepath: {}}} then alert",
+            path.display()
+        )
+    };
+    let text = format!(
+        "{}check host trusted with address 127.0.0.1\n  {}\ncheck host untrusted with address 127.0.0.1\n  {}\n",
+        header(d),
+        test(&trusted),
+        test(&elsewhere)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("cacertificatepath"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "trusted", "OK");
+    wait_status(&daemon, "untrusted", "Connection failed");
+    assert!(daemon.log().contains("UnknownIssuer"), "{}", daemon.log());
+}

@@ -190,7 +190,8 @@ async fn open(
 
 /// TLS for a server, from its `ssl` options: certificates checked only with `verify:
 /// enable` (and `verified`; else [`connect`] judges the certificate), against Debian's
-/// bundle plus every certificate of `cacertificatefile`; `version:` as for connection
+/// bundle plus every certificate of `cacertificatefile` and of the files in
+/// `cacertificatepath`; `version:` as for connection
 /// tests (only `tlsv13` raises the minimum); `clientpemfile` (certificate and key in one
 /// PEM file) is presented to the server.
 fn tls_parameters(host: &str, ssl: Option<&SslOptions>, verified: bool) -> Result<TlsParameters, String> {
@@ -204,6 +205,12 @@ fn tls_parameters(host: &str, ssl: Option<&SslOptions>, verified: bool) -> Resul
     let versions = crate::checks::network::tls::versions(&ssl.versions)?;
     if !versions.contains(&&rustls::version::TLS12) {
         builder = builder.set_min_tls_version(TlsVersion::Tlsv13);
+    }
+    if let Some(dir) = &ssl.cacertificatepath {
+        for der in crate::checks::network::tls::certificates_in(dir)? {
+            let cert = Certificate::from_der(der.to_vec()).map_err(|e| format!("{dir}: {e}"))?;
+            builder = builder.add_root_certificate(cert);
+        }
     }
     if let Some(path) = &ssl.cacertificatefile {
         // Every certificate of the bundle.

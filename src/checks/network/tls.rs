@@ -35,7 +35,7 @@ pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
         .with_protocol_versions(&versions)
         .map_err(|e| format!("TLS: {e}"))?;
     let verifier: Arc<dyn ServerCertVerifier> = if options.verify == Some(true) {
-        let roots = roots(options.cacertificatefile.as_deref().unwrap_or(SYSTEM_CA_BUNDLE))?;
+        let roots = trust_roots(options)?;
         let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .map_err(|e| format!("TLS: {e}"))?;
@@ -143,13 +143,48 @@ pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedPr
     Ok(left)
 }
 
-fn roots(file: &str) -> Result<rustls::RootCertStore, String> {
+/// The certificates trusted: those of `cacertificatefile` and of every file in
+/// `cacertificatepath`, else Debian's bundle.
+fn trust_roots(options: &SslOptions) -> Result<rustls::RootCertStore, String> {
     let mut roots = rustls::RootCertStore::empty();
+    let mut add = |cert: CertificateDer<'static>, from: &str| roots.add(cert).map_err(|e| format!("TLS: {from}: {e}"));
+    if let Some(dir) = &options.cacertificatepath {
+        for cert in certificates_in(dir)? {
+            add(cert, dir)?;
+        }
+    }
+    let file = match (&options.cacertificatefile, &options.cacertificatepath) {
+        (Some(file), _) => file.as_str(),
+        (None, Some(_)) => return Ok(roots),
+        (None, None) => SYSTEM_CA_BUNDLE,
+    };
     for cert in CertificateDer::pem_file_iter(file).map_err(|e| format!("TLS: cannot read {file}: {e}"))? {
-        let cert = cert.map_err(|e| format!("TLS: {file}: {e}"))?;
-        roots.add(cert).map_err(|e| format!("TLS: {file}: {e}"))?;
+        add(cert.map_err(|e| format!("TLS: {file}: {e}"))?, file)?;
     }
     Ok(roots)
+}
+
+/// Every certificate of the PEM files in `dir` (`cacertificatepath`: OpenSSL's layout of
+/// hashed names, `5ad8a5d6.0`, linking to PEM files, or plain `*.pem`/`*.crt` files; a
+/// certificate found under two names counts once). Files that hold no certificate are
+/// passed over; a directory without any certificate is an error.
+pub fn certificates_in(dir: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("TLS: cannot read the directory {dir}: {e}"))?;
+    let mut paths: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    let mut found: Vec<CertificateDer<'static>> = Vec::new();
+    for path in paths.iter().filter(|p| p.is_file()) {
+        let Ok(certs) = CertificateDer::pem_file_iter(path) else { continue };
+        for cert in certs.flatten() {
+            if !found.contains(&cert) {
+                found.push(cert);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(format!("TLS: no certificate in {dir}"));
+    }
+    Ok(found)
 }
 
 /// Checks the server's certificate as the options ask; handshake signatures are always

@@ -100,13 +100,7 @@ impl Parser<'_> {
                 "pemkey" => options.pemkey = Some(self.expect_path()?),
                 "clientpemfile" => options.clientpemfile = Some(self.expect_path()?),
                 "cacertificatefile" => options.cacertificatefile = Some(self.expect_path()?),
-                _ => {
-                    self.unapplied(
-                        token.span,
-                        "cacertificatepath is not applied: rmonit verifies against cacertificatefile, else the system's CA bundle",
-                    );
-                    options.cacertificatepath = Some(self.expect_path()?)
-                }
+                _ => options.cacertificatepath = Some(self.expect_path()?),
             }
         }
     }
