@@ -226,7 +226,12 @@ impl Parser<'_> {
                 ProtocolOption::Origin => config.origin = Some(self.expect_value("an origin URL")?.0),
                 ProtocolOption::Version => config.version = Some(self.expect_value("a version")?.0),
                 ProtocolOption::RsakeyChecksum => {
-                    self.unapplied(token.span, "the MySQL rsakey checksum is not checked yet");
+                    self.unapplied(
+                        token.span,
+                        "rsakey checksum is not applied: rmonit never asks a MySQL server for its RSA key \
+                         (caching_sha2_password's full authentication only over TLS or a unix socket; over plain \
+                         TCP it fails, saying so), so there is no key to compare",
+                    );
                     config.rsakey_checksum = Some(self.parse_certificate_checksum()?);
                 }
                 ProtocolOption::Path => config.path = Some(self.expect_value("a path")?.0),
