@@ -527,3 +527,23 @@ fn cacertificatepath_trusts_every_certificate_of_its_directory() {
     wait_status(&daemon, "untrusted", "Connection failed");
     assert!(daemon.log().contains("UnknownIssuer"), "{}", daemon.log());
 }
+
+#[test]
+fn set_ssl_gives_the_defaults_of_every_tls_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (_server, port) = tls_server(&cert.display().to_string(), &key.display().to_string());
+    // `set ssl` turns verification on: the self-signed certificate fails a test that says
+    // nothing more, and passes one that allows self-signed certificates (its own option,
+    // with the global verify).
+    let text = format!(
+        "{}set ssl {{ verify: enable }}\n\
+         check host strict with address 127.0.0.1\n  if failed port {port} type tcpssl then alert\n\
+         check host lenient with address 127.0.0.1\n  if failed port {port} type tcpssl with ssl options {{selfsigned: allow}} then alert\n",
+        header(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "strict", "Connection failed");
+    wait_status(&daemon, "lenient", "OK");
+}

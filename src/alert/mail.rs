@@ -34,7 +34,12 @@ pub struct MailSettings {
 impl MailSettings {
     pub fn of(config: &Config) -> MailSettings {
         let mail = config.mail.clone().unwrap_or_default();
-        let servers = if mail.servers.is_empty() { vec![default_server()] } else { mail.servers };
+        let mut servers = if mail.servers.is_empty() { vec![default_server()] } else { mail.servers };
+        if let Some(global) = &config.ssl {
+            for server in &mut servers {
+                server.ssl = server.ssl.as_ref().map(|own| own.or_defaults(global));
+            }
+        }
         MailSettings {
             servers,
             timeout: mail.timeout.map_or(MAIL_TIMEOUT.as_std(), |t| t.as_std()),

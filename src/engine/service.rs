@@ -32,7 +32,7 @@ use super::rules::{RestartLog, RuleHistory, RuleSpec};
 use crate::alert::AlertSender;
 use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
 use crate::checks::protocol::Buffers;
-use crate::config::model::implicit::effective_rules;
+use crate::config::model::implicit::{effective_rules, with_global_ssl};
 use crate::config::model::{Config, Rule, ServiceConfig, ServiceKind, Test};
 use crate::outcome::TestResult;
 use crate::state::{Board, Monitoring, ServiceData};
@@ -125,7 +125,12 @@ impl ServiceTask {
         shared: &Shared,
     ) -> ServiceTask {
         let service = &config.services[index];
-        let written = effective_rules(service);
+        let mut written = effective_rules(service);
+        for rule in &mut written {
+            if let Test::Connection(test) = &mut rule.test {
+                with_global_ssl(test, config.ssl.as_ref());
+            }
+        }
         let timeout = config.limits.network_timeout().as_std();
         let (network, extra) =
             NetworkChecks::new(&written, &default_host(service), timeout, Buffers::of(&config.limits));
