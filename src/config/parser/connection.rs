@@ -74,7 +74,12 @@ impl Parser<'_> {
                     });
                 }
                 "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1" | "tlsv11" | "tlsv12" | "tlsv13" | "auto" | "sslauto" => {
+                    let span = self.peek().span;
                     test.ssl = self.parse_ssl_clause()?;
+                    if let Some(options) = test.ssl.clone() {
+                        let context = "to a connection test: its client certificate is clientpemfile";
+                        self.warn_ssl_options_unused(span, &options, &["pemfile", "pemchain", "pemkey"], context);
+                    }
                 }
                 "certificate" => {
                     self.next();

@@ -119,6 +119,8 @@ impl Parser<'_> {
             }
             "ssl" | "tls" => {
                 let options = self.parse_ssl_block()?;
+                let context = "in set ssl: the web interface's certificate is the one of set httpd ... with ssl";
+                self.warn_ssl_options_unused(keyword_span, &options, &["pemfile", "pemchain", "pemkey"], context);
                 self.parsed.config.ssl = Some(options);
                 Ok(())
             }

@@ -105,6 +105,28 @@ impl Parser<'_> {
         }
     }
 
+    /// Warns at `span` for the options of `names` that `options` sets and that where they
+    /// stand (`context`, e.g. "to a connection test") do nothing, saying what is used.
+    pub(crate) fn warn_ssl_options_unused(&mut self, span: Span, options: &SslOptions, names: &[&str], context: &str) {
+        let set: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| match *name {
+                "verify" => options.verify.is_some(),
+                "pemfile" => options.pemfile.is_some(),
+                "pemchain" => options.pemchain.is_some(),
+                "pemkey" => options.pemkey.is_some(),
+                "cacertificatefile" => options.cacertificatefile.is_some(),
+                "cacertificatepath" => options.cacertificatepath.is_some(),
+                _ => false,
+            })
+            .collect();
+        if !set.is_empty() {
+            let verb = if set.len() == 1 { "is" } else { "are" };
+            self.unapplied(span, &format!("{} {verb} not applied {context}", set.join(", ")));
+        }
+    }
+
     /// SSLv2 and SSLv3 are gone from the TLS libraries (Monit 5.33 on Debian reports "Your
     /// SSL Library does not support SSL version 3"); asking for them is an error.
     fn check_tls_version(&mut self, version: &str, span: Span) -> PResult<()> {

@@ -257,3 +257,20 @@ fn unchecked_rules_and_options_warn_at_their_word() {
     let find = |word: &str| text.find(word).unwrap();
     assert_eq!(at, [find("rsakey")], "{:?}", parsed.unapplied);
 }
+
+#[test]
+fn tls_options_that_do_nothing_where_they_stand_warn() {
+    let text = "set httpd port 2812 with ssl { pemfile: /etc/ssl/p.pem, verify: enable } allow admin:x\n\
+                check host h with address 127.0.0.1\n  \
+                if failed port 443 type tcpssl with ssl options { pemfile: /etc/ssl/p.pem } then alert\n\
+                check host g with address 127.0.0.1\n  \
+                if failed port 443 type tcpssl with ssl options { clientpemfile: /etc/ssl/c.pem } then alert\n";
+    let mut sources = SourceMap::default();
+    let mut diags = Diagnostics::default();
+    let parsed = parse_text(Path::new("monitrc"), text.to_owned(), &mut sources, &mut diags);
+    assert!(!diags.has_errors(), "{diags:?}");
+    let messages: Vec<&str> = parsed.unapplied.iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("verify is not applied to the web interface"), "{messages:?}");
+    assert!(messages[1].starts_with("pemfile is not applied to a connection test"), "{messages:?}");
+}
