@@ -5,8 +5,9 @@
 //! the server offers it (Monit would send in clear). Certificates are checked only with
 //! `verify: enable`, Monit 5.33's default; `selfsigned: allow` then also takes a
 //! self-signed one that is within its validity and for the host, and `certificate
-//! checksum` pins the server's certificate (its MD5, SHA-1 or SHA-256 over the DER). `with timeout` bounds every step as written
-//! (Monit raises values under 30 s to 30 s); `using hostname` names us in EHLO.
+//! checksum` pins the server's certificate (its MD5, SHA-1 or SHA-256 over the DER).
+//! `with timeout` bounds every step as written (Monit raises values under 30 s to 30 s);
+//! `using hostname` names us in EHLO.
 
 use std::time::Duration;
 
@@ -196,9 +197,9 @@ async fn open(
 /// TLS for a server, from its `ssl` options: certificates checked only with `verify:
 /// enable` (and `verified`; else [`connect`] judges the certificate), against Debian's
 /// bundle plus every certificate of `cacertificatefile` and of the files in
-/// `cacertificatepath`; `version:` as for connection
-/// tests (only `tlsv13` raises the minimum); `clientpemfile` (certificate and key in one
-/// PEM file) is presented to the server.
+/// `cacertificatepath`; `version:` as for connection tests (only `tlsv13` raises the
+/// minimum); `clientpemfile` (certificate and key in one PEM file) is presented to the
+/// server.
 fn tls_parameters(host: &str, ssl: Option<&SslOptions>, verified: bool) -> Result<TlsParameters, String> {
     let verify = verified && ssl.and_then(|s| s.verify).unwrap_or(false);
     let mut builder = TlsParameters::builder(host.to_owned())
