@@ -273,7 +273,7 @@ fn using_tls_on_another_port_than_25_or_587_is_implicit_tls() {
 }
 
 /// A CA and a certificate it issued for localhost (with the subjectAltName rustls needs).
-fn ca_and_leaf(dir: &Path) -> (String, String, String) {
+pub(crate) fn ca_and_leaf(dir: &Path) -> (String, String, String) {
     let path = |name: &str| dir.join(name).display().to_string();
     let openssl = |args: &[&str]| {
         let status = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
@@ -348,6 +348,84 @@ fn verify_enable_checks_the_mail_servers_certificate_against_the_ca_file() {
         daemon.log()
     );
     assert!(daemon.log().contains("invalid peer certificate: UnknownIssuer"), "{}", daemon.log());
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1 that expired yesterday (its
+/// `notAfter` a day before its `notBefore`: openssl 3.0 `x509 -days -1`), and its key.
+fn expired_self_signed(dir: &Path) -> (String, String) {
+    let path = |name: &str| dir.join(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let status = Command::new("openssl").args(args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(status.expect("openssl (Debian package openssl)").success(), "openssl {args:?}");
+    };
+    std::fs::write(dir.join("expired-san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    let (key, csr, cert) = (path("expired.key"), path("expired.csr"), path("expired.pem"));
+    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &key, "-out", &csr]);
+    let ext = path("expired-san.ext");
+    openssl(&["x509", "-req", "-in", &csr, "-signkey", &key, "-days", "-1", "-extfile", &ext, "-out", &cert]);
+    (cert, key)
+}
+
+/// The SHA-256 of a PEM certificate's DER, as lower-case hex (openssl's fingerprint).
+fn sha256_fingerprint(cert: &str) -> String {
+    let out = Command::new("openssl").args(["x509", "-in", cert, "-noout", "-fingerprint", "-sha256"]).output();
+    let text = String::from_utf8(out.expect("openssl").stdout).unwrap();
+    text.trim().rsplit('=').next().unwrap().replace(':', "").to_ascii_lowercase()
+}
+
+#[test]
+fn selfsigned_allow_takes_a_valid_self_signed_certificate_but_not_an_expired_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (expired_cert, expired_key) = expired_self_signed(d);
+    let expired = SmtpServer::start(d, free_port(), &["--smtpscert", &expired_cert, "--smtpskey", &expired_key]);
+    let (cert, key) = self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let valid = SmtpServer::start(d, free_port(), &["--smtpscert", &cert, "--smtpskey", &key]);
+    // The expired server comes first: it must be refused, and the valid one take the mail.
+    let options = "using tls with options { verify: enable, selfsigned: allow }";
+    let servers = format!("localhost port {} {options},\n  localhost port {} {options}", expired.port, valid.port);
+    let text = format!("{}set alert root@localhost\n{}", header(d, &servers), flag_service(d));
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    assert!(
+        wait_until(Duration::from_secs(20), || !valid.with_subject("Does not exist flag").is_empty()),
+        "the alert went to the valid self-signed server: {}",
+        daemon.log()
+    );
+    assert!(expired.messages().is_empty(), "the expired certificate was accepted");
+    assert!(daemon.log().contains("the self-signed certificate expired on"), "{}", daemon.log());
+}
+
+#[test]
+fn a_mail_servers_certificate_checksum_is_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let smtp = SmtpServer::start(d, free_port(), &["--smtpscert", &cert, "--smtpskey", &key]);
+    let right = sha256_fingerprint(&cert);
+    let wrong = format!("{}{}", if right.starts_with('0') { "1" } else { "0" }, &right[1..]);
+    // The same server twice: first pinned to another certificate (refused), then to its own.
+    let servers = format!(
+        "localhost port {p} using tls certificate checksum sha256 {wrong},\n  \
+         localhost port {p} using tls certificate checksum sha256 {right}",
+        p = smtp.port
+    );
+    let text = format!("{}set alert root@localhost\n{}", header(d, &servers), flag_service(d));
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("checksum"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || smtp.with_subject("Does not exist flag").len() == 1),
+        "the alert went through the pinned server: {}",
+        daemon.log()
+    );
+    assert!(
+        daemon.log().contains(&format!("certificate checksum mismatch (expected {wrong} got {right})")),
+        "{}",
+        daemon.log()
+    );
 }
 
 #[test]

@@ -416,3 +416,138 @@ fn a_lasting_failure_is_logged_at_every_cycle_as_monit_does() {
     let logged = || daemon.log().matches("'gone' file doesn't exist").count();
     assert!(wait_until(Duration::from_secs(10), || logged() >= 3), "{}", daemon.log());
 }
+
+/// The label `/proc/PID/attr/current` gives `pid`, as the test reads it: trailing NUL and
+/// newline cut; `None` without an LSM (the read fails) or with an empty label.
+fn lsm_label(pid: u32) -> Option<String> {
+    let bytes = std::fs::read(format!("/proc/{pid}/attr/current")).ok()?;
+    let text = String::from_utf8_lossy(&bytes).trim_end_matches(['\0', '\n']).to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+#[test]
+fn a_process_security_attribute_is_its_lsm_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sleeper = crate::util::Started::spawn("sleep", &["300"]);
+    let pidfile = d.join("sleeper.pid");
+    std::fs::write(&pidfile, format!("{}\n", sleeper.pid())).unwrap();
+    let label = lsm_label(sleeper.pid());
+    let rec = recorder(d);
+    // `own` names the label the process has (in other case: Monit compares without case);
+    // `other` names one it has not. Without an LSM the process has none, and Monit compares
+    // the empty string: both rules fail there.
+    let own = label.as_deref().map_or("unconfined".to_owned(), str::to_uppercase);
+    let text = format!(
+        "{}check process own with pidfile {p}\n  if failed security attribute \"{own}\" then exec \"{rec} own\"\n\
+         check process other with pidfile {p}\n  if failed security attribute \"rmonit_t:no-such-label\" then exec \"{rec} other\"\n",
+        header(d),
+        p = pidfile.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("security attribute"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    let shown = label.clone().unwrap_or_else(|| "-".to_owned());
+    let want = format!("  security attribute           {shown}\n");
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&daemon.cli(&["status", "own"])).contains(&want)),
+        "{want}{}",
+        stdout(&daemon.cli(&["status", "own"]))
+    );
+    let current = label.clone().unwrap_or_default();
+    assert!(wait_until(Duration::from_secs(10), || events(d, "other").len() == 1), "{}", daemon.log());
+    assert!(events(d, "other")[0].contains(&format!("current attribute is '{current}'")), "{:?}", events(d, "other"));
+    match label {
+        Some(_) => {
+            assert!(daemon.wait_cycles("own", 2, Duration::from_secs(10)), "{}", daemon.log());
+            assert_eq!(events(d, "own"), Vec::<String>::new());
+        }
+        None => {
+            // No LSM here: the empty label fails a rule naming "unconfined", as in Monit.
+            assert!(wait_until(Duration::from_secs(10), || events(d, "own").len() == 1), "{}", daemon.log());
+        }
+    }
+}
+
+/// A TCP server on loopback that answers every connection with `reply` once it has read
+/// something, then closes it; stopped when dropped.
+struct Answering {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Answering {
+    fn start(reply: Vec<u8>) -> Answering {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(&reply);
+            }
+        });
+        Answering { port, stop, thread: Some(thread) }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[test]
+fn set_limits_sizes_are_what_the_checks_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rec = recorder(d);
+    // Each answer has the word looked for past the default size (and past what rmonit kept
+    // before these limits were applied): 600 bytes for an expect (Monit reads 255), a 2 MB
+    // HTTP body (1 MB), 5005 bytes of a program's output (512 B).
+    let mut expect_reply = vec![b'x'; 597];
+    expect_reply.extend_from_slice(b"END");
+    let expect_server = Answering::start(expect_reply);
+    let body = 2 << 20;
+    let mut http_reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {body}\r\nConnection: close\r\n\r\n").into_bytes();
+    http_reply.extend(std::iter::repeat_n(b'x', body - 3));
+    http_reply.extend_from_slice(b"END");
+    let http_server = Answering::start(http_reply);
+    let program = write_script(d, "long.sh", "printf START; head -c 5000 /dev/zero | tr '\\0' x");
+    let text = format!(
+        "{}set expectbuffer 1 kB\nset limits {{ httpContentBuffer: 4 MB, programOutput: 8 kB }}\n\
+         check host local with address 127.0.0.1\n\
+           if succeeded port {e} send \"hi\\r\\n\" expect \"END\" then exec \"{rec} expect\"\n\
+           if succeeded port {h} protocol http request \"/\" content = \"END\" then exec \"{rec} http\"\n\
+         check program long with path \"{program}\"\n  if content = \"START\" then exec \"{rec} program\"\n",
+        header(d),
+        e = expect_server.port,
+        h = http_server.port,
+        program = program.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(
+        check.status.success() && !crate::util::stderr(&check).contains("warning"),
+        "{}",
+        crate::util::stderr(&check)
+    );
+    let daemon = Daemon::start(d, &config);
+    for tag in ["expect", "http", "program"] {
+        assert!(wait_until(Duration::from_secs(20), || !events(d, tag).is_empty()), "{tag}: {}", daemon.log());
+    }
+}

@@ -411,3 +411,139 @@ fn a_young_process_port_tests_wait_for_its_start_timeout() {
     assert!(young.contains("  port response time           -\n"), "{young}");
     drop(sleeper);
 }
+
+/// `openssl s_server` serving TLS with `cert` and `key` on a free port of 127.0.0.1.
+fn tls_server(cert: &str, key: &str) -> (crate::util::Started, u16) {
+    tls_server_with(cert, key, &[])
+}
+
+/// [`tls_server`] with more `openssl s_server` arguments.
+fn tls_server_with(cert: &str, key: &str, extra: &[&str]) -> (crate::util::Started, u16) {
+    let port = free_port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-quiet", "-accept", &format!("127.0.0.1:{port}"), "-cert", cert, "-key", key, "-www"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl (Debian package openssl)");
+    let server = crate::util::Started(child);
+    assert!(wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()));
+    (server, port)
+}
+
+#[test]
+fn selfsigned_allow_refuses_an_expired_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (_valid, valid_port) = tls_server(&cert.display().to_string(), &key.display().to_string());
+    let path = |name: &str| d.join(name).display().to_string();
+    std::fs::write(d.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    for args in [
+        vec!["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", &path("old.key")]
+            .into_iter()
+            .chain(["-out", &path("old.csr")])
+            .collect::<Vec<_>>(),
+        vec!["x509", "-req", "-in", &path("old.csr"), "-signkey", &path("old.key"), "-days", "-1"]
+            .into_iter()
+            .chain(["-extfile", &path("san.ext"), "-out", &path("old.pem")])
+            .collect(),
+    ] {
+        let made = Command::new("openssl").args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        assert!(made.expect("openssl").success(), "openssl {args:?}");
+    }
+    let (_expired, expired_port) = tls_server(&path("old.pem"), &path("old.key"));
+    let options = "type tcpssl with ssl options {verify: enable, selfsigned: allow}";
+    let text = format!(
+        "{}check host valid with address 127.0.0.1\n  if failed port {valid_port} {options} then alert\n\
+         check host expired with address 127.0.0.1\n  if failed port {expired_port} {options} then alert\n",
+        header(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "valid", "OK");
+    wait_status(&daemon, "expired", "Connection failed");
+    assert!(daemon.log().contains("the self-signed certificate expired on"), "{}", daemon.log());
+}
+
+#[test]
+fn a_connection_tests_ciphers_restrict_the_suites_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    // The server speaks TLS 1.2 with one suite only.
+    let (_server, port) = tls_server_with(&cert, &key, &["-tls1_2", "-cipher", "ECDHE-RSA-AES256-GCM-SHA384"]);
+    let test = |ciphers: &str| {
+        format!("if failed port {port} type tcpssl with ssl options {{ciphers: \"{ciphers}\"}} then alert")
+    };
+    let text = format!(
+        "{}check host same with address 127.0.0.1\n  {}\ncheck host other with address 127.0.0.1\n  {}\n",
+        header(d),
+        test("ECDHE-RSA-AES256-GCM-SHA384:TLS_AES_128_GCM_SHA256"),
+        test("ECDHE-RSA-AES128-GCM-SHA256:TLS_AES_128_GCM_SHA256")
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "same", "OK");
+    wait_status(&daemon, "other", "Connection failed");
+}
+
+#[test]
+fn cacertificatepath_trusts_every_certificate_of_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (ca, cert, key) = crate::alerts::ca_and_leaf(d);
+    let (_server, port) = tls_server(&cert, &key);
+    // OpenSSL's layout: the CA under its subject hash, a link to the PEM file; beside it a
+    // file that is no certificate.
+    let trusted = d.join("trusted");
+    std::fs::create_dir(&trusted).unwrap();
+    let out = Command::new("openssl").args(["x509", "-hash", "-noout", "-in", &ca]).output().expect("openssl");
+    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    std::fs::copy(&ca, trusted.join("rmonit-test-ca.pem")).unwrap();
+    std::os::unix::fs::symlink("rmonit-test-ca.pem", trusted.join(format!("{hash}.0"))).unwrap();
+    std::fs::write(trusted.join("README"), "not a certificate\n").unwrap();
+    let elsewhere = d.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::copy(crate::util::self_signed(&elsewhere).0, elsewhere.join("other.pem")).unwrap();
+    let test = |path: &Path| {
+        format!(
+            "if failed host localhost port {port} type tcpssl with ssl options {{verify: enable, cacertificatepath: {}}} then alert",
+            path.display()
+        )
+    };
+    let text = format!(
+        "{}check host trusted with address 127.0.0.1\n  {}\ncheck host untrusted with address 127.0.0.1\n  {}\n",
+        header(d),
+        test(&trusted),
+        test(&elsewhere)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("cacertificatepath"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    wait_status(&daemon, "trusted", "OK");
+    wait_status(&daemon, "untrusted", "Connection failed");
+    assert!(daemon.log().contains("UnknownIssuer"), "{}", daemon.log());
+}
+
+#[test]
+fn set_ssl_gives_the_defaults_of_every_tls_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let (_server, port) = tls_server(&cert.display().to_string(), &key.display().to_string());
+    // `set ssl` turns verification on: the self-signed certificate fails a test that says
+    // nothing more, and passes one that allows self-signed certificates (its own option,
+    // with the global verify).
+    let text = format!(
+        "{}set ssl {{ verify: enable }}\n\
+         check host strict with address 127.0.0.1\n  if failed port {port} type tcpssl then alert\n\
+         check host lenient with address 127.0.0.1\n  if failed port {port} type tcpssl with ssl options {{selfsigned: allow}} then alert\n",
+        header(d)
+    );
+    let daemon = Daemon::start(d, &write_monitrc(d, "monitrc", &text));
+    wait_status(&daemon, "strict", "Connection failed");
+    wait_status(&daemon, "lenient", "OK");
+}

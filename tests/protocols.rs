@@ -76,6 +76,7 @@ fn converse_with(port: u16, config: ProtocolConfig, ssl: Option<SslOptions>) -> 
                 host: "127.0.0.1",
                 port: Some(port),
                 udp: false,
+                buffers: Default::default(),
             };
             protocol::run(config.name, &mut session).await
         };

@@ -420,3 +420,86 @@ fn a_dashboard_button_answers_once_the_mode_is_saved() {
     assert!(refused.body.contains("'data' monitor done but not saved"), "{}", refused.body);
     assert!(refused.body.contains("rmonit.state could not be written"), "{}", refused.body);
 }
+
+/// An EC key and a self-signed certificate for 127.0.0.1 made by openssl (basicConstraints
+/// CA:TRUE, openssl's default): `NAME.pem` (certificate then key), `NAME.crt`, `NAME.key`.
+fn ec_self_signed(d: &Path, name: &str) -> (String, String, String) {
+    let path = |ext: &str| d.join(format!("{name}.{ext}")).display().to_string();
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"])
+        .args(["-subj", &format!("/CN={name}"), "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", &path("key")])
+        .args(["-out", &path("crt")])
+        .output()
+        .expect("openssl (Debian package openssl)");
+    assert!(made.status.success(), "{made:?}");
+    let both =
+        format!("{}{}", std::fs::read_to_string(path("crt")).unwrap(), std::fs::read_to_string(path("key")).unwrap());
+    std::fs::write(path("pem"), both).unwrap();
+    (path("pem"), path("crt"), path("key"))
+}
+
+/// A daemon whose web interface serves TLS on a free port with `ssl` (the options inside
+/// `with ssl { pemfile: ..., <ssl> }` plus what follows the block); waits until it listens.
+fn tls_daemon(d: &Path, ssl: &str) -> (Daemon, u16) {
+    let (pem, _, _) = ec_self_signed(d, "server");
+    let port = free_port();
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/rmonit.pid\nset statefile {d}/rmonit.state\nset idfile {d}/rmonit.id\nset log {d}/rmonit.log\n\
+         set httpd port {port} unixsocket {d}/rmonit.sock allow admin:monit\n  with ssl {{ pemfile: {pem}{ssl}\n",
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = crate::util::run_rmonit(&["-t", "-c", config.to_str().unwrap()]);
+    assert!(!crate::util::stderr(&check).contains("warning"), "{}", crate::util::stderr(&check));
+    let daemon = Daemon::start(d, &config);
+    assert!(wait_until(Duration::from_secs(10), || daemon_log(d).contains("https://127.0.0.1")), "{}", daemon.log());
+    (daemon, port)
+}
+
+/// Whether curl, with `args`, gets a 200 for `/_ping` over TLS from 127.0.0.1:`port`
+/// (the server's certificate not checked).
+fn curl_ok(port: u16, args: &[&str]) -> bool {
+    let out = std::process::Command::new("curl")
+        .args(["-sS", "-k", "-f", "-o", "/dev/null", "-m", "10", "-u", "admin:monit"])
+        .args(args)
+        .arg(format!("https://127.0.0.1:{port}/_ping"))
+        .output()
+        .expect("curl (Debian package curl)");
+    out.status.success()
+}
+
+#[test]
+fn the_web_interfaces_tls_version_and_ciphers_are_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_daemon, port) = tls_daemon(d, ", version: tlsv13 }");
+    assert!(curl_ok(port, &["--tlsv1.3"]), "a TLS 1.3 client is served");
+    assert!(!curl_ok(port, &["--tlsv1.2", "--tls-max", "1.2"]), "a TLS 1.2-only client is refused");
+    drop(_daemon);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_daemon, port) = tls_daemon(d, ", version: tlsv12, ciphers: \"ECDHE-ECDSA-AES256-GCM-SHA384\" }");
+    assert!(curl_ok(port, &["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"]));
+    assert!(!curl_ok(port, &["--tls-max", "1.2", "--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"]), "a suite not named");
+}
+
+#[test]
+fn allowselfcertification_takes_a_self_signed_client_certificate_clientpemfile_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, client_crt, client_key) = ec_self_signed(d, "client");
+    let (_, other_crt, other_key) = ec_self_signed(d, "other");
+    let (daemon, port) = tls_daemon(d, &format!(", clientpemfile: {client_crt} }}\n  allowselfcertification"));
+    assert!(curl_ok(port, &["--cert", &client_crt, "--key", &client_key]), "{}", daemon.log());
+    assert!(!curl_ok(port, &["--cert", &other_crt, "--key", &other_key]), "a certificate the file does not list");
+    assert!(!curl_ok(port, &[]), "no certificate");
+    drop(daemon);
+    // Without allowselfcertification the same certificate is refused: it is a CA, not one
+    // a CA of the file issued.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(&client_crt, d.join("client.crt")).unwrap();
+    let listed = d.join("client.crt").display().to_string();
+    let (_daemon, port) = tls_daemon(d, &format!(", clientpemfile: {listed} }}"));
+    assert!(!curl_ok(port, &["--cert", &client_crt, "--key", &client_key]));
+}

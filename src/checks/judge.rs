@@ -75,6 +75,10 @@ pub fn judge(test: &Test, obs: &Observation) -> TestResult {
             };
             id_test("gid", group, actual, resolve_group(group), obs.path)
         }
+        Test::SecurityAttribute(want) => match obs.process {
+            Some(p) => security_attribute(want, p.security_attribute.as_deref()),
+            None => TestResult::Skipped,
+        },
         Test::Uptime(limit) => {
             let secs = obs.process.map(|p| p.uptime_secs).or(obs.system.map(|s| s.uptime_secs));
             match secs {
@@ -205,6 +209,21 @@ fn id_test(which: &str, name: &str, actual: u32, expected: Option<u32>, path: Op
             TestResult::Failed(format!("{which} test failed{of} -- current {which} is {actual}, expected {expected}"))
         }
         None => TestResult::Failed(format!("{which} test failed: '{name}' does not exist on this host")),
+    }
+}
+
+/// Monit's security attribute test: the label, compared without regard to case with the
+/// one the rule names; a process without a label (no LSM) has the empty one, so the test
+/// fails there, as Monit's does.
+fn security_attribute(want: &str, actual: Option<&str>) -> TestResult {
+    let actual = actual.unwrap_or("");
+    if actual.eq_ignore_ascii_case(want) {
+        TestResult::Succeeded(format!("Security attribute test succeeded [current attribute = '{actual}']"))
+    } else {
+        // Monit's words, the expected label added.
+        TestResult::Failed(format!(
+            "Security attribute test failed -- current attribute is '{actual}', expected '{want}'"
+        ))
     }
 }
 
@@ -507,6 +526,23 @@ mod tests {
         let obs = Observation { process: Some(&unknown), ..Default::default() };
         let limit = Comparison::new(Operator::Gt, Quantity { value: 1.0, unit: Unit::BytesPerSecond });
         assert_eq!(judge(&Test::Resource { metric: Metric::ReadBytes, limit }, &obs), TestResult::Skipped);
+    }
+
+    #[test]
+    fn security_attribute_is_the_label_compared_without_case() {
+        let label = |l: Option<&str>| ProcessData { security_attribute: l.map(str::to_owned), ..process() };
+        let test = Test::SecurityAttribute("system_u:system_r:httpd_t:s0".into());
+        let judged = |p: &ProcessData| judge(&test, &Observation { process: Some(p), ..Default::default() });
+        assert!(matches!(judged(&label(Some("SYSTEM_U:system_r:httpd_t:s0"))), TestResult::Succeeded(_)));
+        let other = judged(&label(Some("unconfined")));
+        assert!(
+            matches!(&other, TestResult::Failed(m) if m.contains("current attribute is 'unconfined'")),
+            "{other:?}"
+        );
+        // No label (no LSM): Monit compares the empty string, so the test fails.
+        let none = judged(&label(None));
+        assert!(matches!(&none, TestResult::Failed(m) if m.contains("current attribute is ''")), "{none:?}");
+        assert_eq!(judge(&test, &Observation::default()), TestResult::Skipped);
     }
 
     #[test]

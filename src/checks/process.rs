@@ -302,6 +302,7 @@ pub fn measure(
         zombie: stat.is_zombie(),
         read,
         write,
+        security_attribute: process::read_security_label(identity.pid),
     };
     let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: Some(total_ticks), io, at: now };
     (data, sample)

@@ -15,6 +15,7 @@ use tokio::task::JoinSet;
 use std::sync::Arc;
 
 use crate::checks::network::{ConnectionReport, Planned, ping};
+use crate::checks::protocol::Buffers;
 use crate::config::model::{EventKind, PingTest, Rule, Test};
 use crate::engine::rules::RuleSpec;
 use crate::outcome::TestResult;
@@ -72,13 +73,20 @@ impl NetworkChecks {
     /// The network tests among `rules`, and the extra slots (numbered from `rules.len()`)
     /// for their `speed` and `timestamp` events, with the rule's actions. `default_host` is
     /// where `port` tests without `host` connect (the host's address, or `localhost`).
-    pub fn new(rules: &[Rule], default_host: &str, default_timeout: Duration) -> (NetworkChecks, Vec<ExtraSlot>) {
+    pub fn new(
+        rules: &[Rule],
+        default_host: &str,
+        default_timeout: Duration,
+        buffers: Buffers,
+    ) -> (NetworkChecks, Vec<ExtraSlot>) {
         let mut entries = Vec::new();
         let mut extra = Vec::new();
         for (index, rule) in rules.iter().enumerate() {
             let (probe, has_speed, has_certificate) = match &rule.test {
                 Test::Connection(test) => (
-                    Probe::Connection(Arc::new(Planned::new((**test).clone(), default_host, default_timeout))),
+                    Probe::Connection(Arc::new(
+                        Planned::new((**test).clone(), default_host, default_timeout).with_buffers(buffers),
+                    )),
                     test.response_time.is_some(),
                     test.certificate_valid_days.is_some(),
                 ),
@@ -191,7 +199,7 @@ mod tests {
         // A ping that cannot work: 127.0.0.1 has no IPv6 address.
         let ping = PingTest { ip_version: Some(IpVersion::Ipv6), count: Some(1), ..PingTest::default() };
         let rules = vec![Rule::new(Test::Ping(ping), crate::config::model::Action::Alert), port_rule(port)];
-        let (mut checks, extra) = NetworkChecks::new(&rules, "127.0.0.1", Duration::from_secs(2));
+        let (mut checks, extra) = NetworkChecks::new(&rules, "127.0.0.1", Duration::from_secs(2), Buffers::default());
         assert_eq!(extra.len(), 1);
         assert_eq!(extra[0].spec.event, EventKind::Speed);
         let results = checks.run(Hold::None).await;
@@ -199,7 +207,8 @@ mod tests {
         assert_eq!(results[1], (1, TestResult::Skipped));
         assert_eq!(checks.figures[1].available, None);
 
-        let (mut ports_only, _) = NetworkChecks::new(&rules[1..], "127.0.0.1", Duration::from_secs(2));
+        let (mut ports_only, _) =
+            NetworkChecks::new(&rules[1..], "127.0.0.1", Duration::from_secs(2), Buffers::default());
         let results = ports_only.run(Hold::None).await;
         assert!(matches!(results[0], (0, TestResult::Succeeded(_))), "{results:?}");
         assert!(matches!(results[1], (1, TestResult::Succeeded(_))), "{results:?}");

@@ -31,7 +31,8 @@ use super::network::{Hold, NetworkChecks};
 use super::rules::{RestartLog, RuleHistory, RuleSpec};
 use crate::alert::AlertSender;
 use crate::checks::observer::{self, Kept, Observe, Scope, Shared};
-use crate::config::model::implicit::effective_rules;
+use crate::checks::protocol::Buffers;
+use crate::config::model::implicit::{effective_rules, with_global_ssl};
 use crate::config::model::{Config, Rule, ServiceConfig, ServiceKind, Test};
 use crate::config::render::rule_text;
 use crate::outcome::TestResult;
@@ -132,9 +133,15 @@ impl ServiceTask {
         shared: &Shared,
     ) -> ServiceTask {
         let service = &config.services[index];
-        let written = effective_rules(service);
+        let mut written = effective_rules(service);
+        for rule in &mut written {
+            if let Test::Connection(test) = &mut rule.test {
+                with_global_ssl(test, config.ssl.as_ref());
+            }
+        }
         let timeout = config.limits.network_timeout().as_std();
-        let (network, extra) = NetworkChecks::new(&written, &default_host(service), timeout);
+        let (network, extra) =
+            NetworkChecks::new(&written, &default_host(service), timeout, Buffers::of(&config.limits));
         let mut tests = Vec::with_capacity(written.len() + extra.len());
         let mut rules = Vec::with_capacity(written.len() + extra.len());
         let mut keys = Keys::default();

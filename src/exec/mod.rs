@@ -26,8 +26,9 @@ use std::time::Duration;
 /// `PATH` for programs when the configuration sets none.
 pub const DEFAULT_PATH: &str = crate::config::validate::DEFAULT_PATH;
 
-/// How much of a program's output is kept (stdout and stderr each).
-pub const OUTPUT_TAIL: usize = crate::config::model::defaults::OUTPUT_KEPT;
+/// How much of a program's output is kept (stdout and stderr each) when the spec does
+/// not say: Monit's `programOutput` default.
+pub const OUTPUT_KEPT: usize = crate::config::model::defaults::PROGRAM_OUTPUT.bytes as usize;
 
 /// Grace between SIGTERM and SIGKILL when a program's group is killed.
 pub const KILL_GRACE: Duration = Duration::from_millis(500);
@@ -42,6 +43,8 @@ pub struct ProgramSpec {
     pub cwd: Option<PathBuf>,
     pub credentials: Option<Credentials>,
     pub timeout: Duration,
+    /// The bytes of output kept, stdout and stderr each (`set limits { programOutput }`).
+    pub output_kept: usize,
 }
 
 /// A user to run as, resolved: uid, primary gid, supplementary groups.
@@ -107,7 +110,7 @@ impl std::fmt::Display for Exit {
 pub struct Finished {
     pub exit: Exit,
     /// stderr first, then stdout, as Monit shows them; each cut to its last
-    /// [`OUTPUT_TAIL`] bytes.
+    /// [`ProgramSpec::output_kept`] bytes.
     pub output: String,
     pub duration: Duration,
 }

@@ -77,7 +77,15 @@ pub fn command_spec(
         }
         _ => {}
     }
-    Ok(ProgramSpec { argv, env, cwd: service.working_directory.as_ref().map(PathBuf::from), credentials, timeout })
+    let output_kept = usize::try_from(config.limits.program_output().bytes).unwrap_or(usize::MAX).max(1);
+    Ok(ProgramSpec {
+        argv,
+        env,
+        cwd: service.working_directory.as_ref().map(PathBuf::from),
+        credentials,
+        timeout,
+        output_kept,
+    })
 }
 
 /// `Mon, 23 Nov 2026 19:36:49` in local time (Monit's date format, used in `MONIT_DATE`

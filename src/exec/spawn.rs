@@ -10,7 +10,7 @@ use rustix::process::{Gid, Resource, Rlimit, Uid};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 
-use super::{Exit, Finished, KILL_GRACE, OUTPUT_TAIL, OutputTail, ProgramSpec};
+use super::{Exit, Finished, KILL_GRACE, OutputTail, ProgramSpec};
 
 /// How long, after a program exits, we wait for its output pipes to close (a daemon it
 /// started may keep them open for ever).
@@ -117,8 +117,8 @@ fn spawn_with(spec: &ProgramSpec, sink: Option<OutputSink>) -> Result<Running, S
     let mut child = command.spawn().map_err(|e| spawn_error(program, &e))?;
     let pid = child.id().map_or(0, |p| p as i32);
     super::children::register(pid);
-    let stdout = Arc::new(Mutex::new(OutputTail::new(OUTPUT_TAIL)));
-    let stderr = Arc::new(Mutex::new(OutputTail::new(OUTPUT_TAIL)));
+    let stdout = Arc::new(Mutex::new(OutputTail::new(spec.output_kept)));
+    let stderr = Arc::new(Mutex::new(OutputTail::new(spec.output_kept)));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
         readers.push(tokio::spawn(drain(out, stdout.clone(), sink.clone())));

@@ -12,6 +12,7 @@ fn spec(argv: &[&str], timeout: Duration) -> ProgramSpec {
         cwd: None,
         credentials: None,
         timeout,
+        output_kept: OUTPUT_KEPT,
     }
 }
 
@@ -133,4 +134,15 @@ fn a_check_programs_exit_value_is_its_code_or_signal_as_in_monit() {
         assert_eq!((f.exit.status(), f.exit.program_status()), (-1, 9), "killed at its timeout");
         assert_eq!(Exit::Code(3).program_status(), 3);
     });
+}
+
+#[test]
+fn the_output_kept_is_the_specs() {
+    let rt = runtime();
+    let long = spec(&["/bin/sh", "-c", "printf START; head -c 1000 /dev/zero | tr '\\0' x"], Duration::from_secs(10));
+    let default = rt.block_on(run(&long));
+    assert!(!default.output.contains("START"), "{}", default.output.len());
+    assert!(default.output.len() <= OUTPUT_KEPT + 3, "{}", default.output.len());
+    let larger = rt.block_on(run(&ProgramSpec { output_kept: 2048, ..long }));
+    assert!(larger.output.starts_with("START"), "{}", &larger.output[..20]);
 }

@@ -201,6 +201,21 @@ pub fn read_io(pid: i32) -> io::Result<Io> {
     Ok(parse_io(&read_small(&proc_path(pid, "io"))?))
 }
 
+/// The process's LSM label (`/proc/PID/attr/current`: AppArmor's `unconfined` or
+/// `/usr/sbin/cupsd (enforce)`, SELinux's `system_u:system_r:httpd_t:s0`), without the
+/// trailing NUL or newline. `None` when there is none: no LSM (the read fails with EINVAL),
+/// no such file, or an empty label.
+pub fn read_security_label(pid: i32) -> Option<String> {
+    let bytes = fs::read(proc_path(pid, "attr/current")).ok()?;
+    label_text(&bytes)
+}
+
+/// The label of `attr/current`'s bytes: trailing NULs and newlines cut, empty as `None`.
+pub fn label_text(bytes: &[u8]) -> Option<String> {
+    let end = bytes.iter().rposition(|b| !matches!(b, 0 | b'\n')).map_or(0, |i| i + 1);
+    (end > 0).then(|| String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
+
 /// The children of a process, from `/proc/PID/task/*/children` (one small read per thread;
 /// no walk of the whole table).
 pub fn children_of(pid: i32) -> Vec<i32> {
@@ -275,6 +290,15 @@ mod tests {
         assert_eq!(stat.start_ticks, 98765);
         assert_eq!(stat.rss_pages, 512);
         assert!(parse_stat("garbage").is_none());
+    }
+
+    #[test]
+    fn security_labels_lose_their_trailing_nul_and_newline() {
+        assert_eq!(label_text(b"unconfined\n").as_deref(), Some("unconfined"));
+        assert_eq!(label_text(b"/usr/sbin/cupsd (enforce)\n").as_deref(), Some("/usr/sbin/cupsd (enforce)"));
+        assert_eq!(label_text(b"system_u:system_r:httpd_t:s0\0").as_deref(), Some("system_u:system_r:httpd_t:s0"));
+        assert_eq!(label_text(b"\n"), None);
+        assert_eq!(label_text(b""), None);
     }
 
     #[test]

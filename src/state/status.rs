@@ -71,6 +71,9 @@ pub struct ProcessData {
     pub read: IoFigures,
     #[serde(default)]
     pub write: IoFigures,
+    /// The LSM label (`/proc/PID/attr/current`); `None` without an LSM or label.
+    #[serde(default)]
+    pub security_attribute: Option<String>,
 }
 
 /// A counter: its rate over the last cycle and its total.

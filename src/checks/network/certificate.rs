@@ -4,6 +4,7 @@
 //! parsed.
 
 use md5::Digest;
+use rustls::pki_types::{CertificateDer, ServerName};
 
 use super::ber;
 use crate::config::model::HashType;
@@ -34,10 +35,48 @@ fn from_issuer(der: &[u8]) -> Option<&[u8]> {
 
 /// The certificate's `notAfter`, in seconds since the epoch.
 pub fn not_after(der: &[u8]) -> Option<i64> {
-    let rest = element(from_issuer(der)?, 0x30)?.1; // issuer
-    let (validity, _) = element(rest, 0x30)?;
-    let after_not_before = skip_any(validity)?;
+    let after_not_before = skip_any(validity(der)?)?;
     time(after_not_before)
+}
+
+/// The certificate's `notBefore`, in seconds since the epoch.
+pub fn not_before(der: &[u8]) -> Option<i64> {
+    time(validity(der)?)
+}
+
+/// The content of the validity field (`notBefore`, `notAfter`).
+fn validity(der: &[u8]) -> Option<&[u8]> {
+    let rest = element(from_issuer(der)?, 0x30)?.1; // issuer
+    Some(element(rest, 0x30)?.0)
+}
+
+/// Whether a certificate nobody issued may stand in for one an authority did
+/// (`selfsigned: allow`): it names itself as its issuer, `now` (seconds since the epoch)
+/// is within its validity, and it is for `host`. An expired one, one not yet valid or one
+/// for another name is refused, with the reason.
+pub fn accept_self_signed(der: &[u8], host: &ServerName<'_>, now: i64) -> Result<(), String> {
+    if !is_self_issued(der) {
+        return Err("the certificate is neither issued by a trusted authority nor self-signed".to_owned());
+    }
+    let (Some(start), Some(end)) = (not_before(der), not_after(der)) else {
+        return Err("the self-signed certificate has no readable validity".to_owned());
+    };
+    if now > end {
+        return Err(format!("the self-signed certificate expired on {}", date(end)));
+    }
+    if now < start {
+        return Err(format!("the self-signed certificate is not valid before {}", date(start)));
+    }
+    let certificate = CertificateDer::from(der);
+    let parsed = rustls::server::ParsedCertificate::try_from(&certificate)
+        .map_err(|e| format!("the self-signed certificate cannot be read: {e}"))?;
+    rustls::client::verify_server_name(&parsed, host)
+        .map_err(|e| format!("the self-signed certificate is not for {}: {e}", host.to_str()))
+}
+
+/// `2026-12-03 06:00:00 UTC`.
+fn date(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0).map_or_else(|| secs.to_string(), |t| t.format("%F %T UTC").to_string())
 }
 
 /// Whether the certificate names itself as its issuer (a self-signed certificate).

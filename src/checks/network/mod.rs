@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::io::AsyncWriteExt;
 
 use self::connect::{Connection, Endpoint};
-use crate::checks::protocol::{self, Session, Stream};
+use crate::checks::protocol::{self, Buffers, Session, Stream};
 use crate::config::model::{
     Comparison, ConnectionTarget, ConnectionTest, HashType, IpVersion, Protocol, ProtocolConfig, SocketType,
 };
@@ -52,6 +52,8 @@ pub struct Plan {
     pub timeout: Duration,
     pub attempts: u32,
     pub figure: ConnectionFigure,
+    /// The read sizes of `set limits` (Monit's unless [`Planned::with_buffers`] says).
+    pub buffers: Buffers,
 }
 
 impl Plan {
@@ -136,6 +138,7 @@ impl Plan {
             timeout: test.timeout.map_or(default_timeout, |t| t.as_std()),
             attempts: test.retry.unwrap_or(1).max(1),
             figure,
+            buffers: Buffers::default(),
         })
     }
 
@@ -182,6 +185,14 @@ impl Planned {
     pub fn new(test: ConnectionTest, default_host: &str, default_timeout: Duration) -> Planned {
         let plan = Plan::new(&test, default_host, default_timeout);
         Planned { test, plan, default_host: default_host.to_owned(), default_timeout }
+    }
+
+    /// The same test with the read sizes of `set limits`.
+    pub fn with_buffers(mut self, buffers: Buffers) -> Planned {
+        if let Ok(plan) = &mut self.plan {
+            plan.buffers = buffers;
+        }
+        self
     }
 
     /// The longest the test can take.
@@ -370,8 +381,15 @@ async fn exchange(test: &ConnectionTest, plan: &Plan) -> Result<Option<i64>, Str
 
 /// The protocol's conversation on a connected (and secured) stream.
 async fn converse(test: &ConnectionTest, plan: &Plan, stream: &mut dyn Stream) -> Result<(), String> {
-    let mut session =
-        Session { stream, test, config: &plan.protocol, host: &plan.target, port: plan.port, udp: plan.udp() };
+    let mut session = Session {
+        stream,
+        test,
+        config: &plan.protocol,
+        host: &plan.target,
+        port: plan.port,
+        udp: plan.udp(),
+        buffers: plan.buffers,
+    };
     if test.protocol.is_none() && !test.send_expect.is_empty() {
         return protocol::generic::check(&mut session).await;
     }

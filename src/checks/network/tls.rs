@@ -3,8 +3,10 @@
 //!
 //! As in Monit, the server's certificate is not verified unless `verify: enable`; then it
 //! must chain to the CA file (`cacertificatefile`, else Debian's bundle), and
-//! `selfsigned: allow` also accepts a certificate nobody issued. `version:` picks TLS 1.2
-//! and/or 1.3 (rustls has nothing older); `clientpemfile` presents a client certificate.
+//! `selfsigned: allow` also accepts a certificate nobody issued, if it is within its
+//! validity and for the host. `version:` picks TLS 1.2
+//! and/or 1.3 (rustls has nothing older); `ciphers:` the suites of an OpenSSL cipher string
+//! that rustls has; `clientpemfile` presents a client certificate.
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
 use crate::checks::protocol::Stream;
+use crate::config::model::ciphers::CipherChoice;
 use crate::config::model::{SslOptions, TlsRemoved, TlsVersion, TlsVersionMeaning};
 
 /// The CA bundle read when `verify: enable` names no `cacertificatefile`.
@@ -26,13 +29,13 @@ const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
     let default = SslOptions::default();
     let options = options.unwrap_or(&default);
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = provider(options.ciphers.as_deref());
     let versions = versions(&options.versions)?;
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&versions)
         .map_err(|e| format!("TLS: {e}"))?;
     let verifier: Arc<dyn ServerCertVerifier> = if options.verify == Some(true) {
-        let roots = roots(options.cacertificatefile.as_deref().unwrap_or(SYSTEM_CA_BUNDLE))?;
+        let roots = trust_roots(options)?;
         let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .map_err(|e| format!("TLS: {e}"))?;
@@ -53,6 +56,19 @@ pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
         }
     };
     Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// The ring provider with the cipher suites `ciphers` (an OpenSSL cipher string) names,
+/// or all of them (rustls's default set) when it names none rustls has.
+pub fn provider(ciphers: Option<&str>) -> Arc<CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if let Some(text) = ciphers {
+        let choice = CipherChoice::parse(text);
+        if !choice.suites.is_empty() {
+            provider.cipher_suites.retain(|s| s.suite().as_str().is_some_and(|name| choice.suites.contains(&name)));
+        }
+    }
+    Arc::new(provider)
 }
 
 /// How long a built client is reused before its files (CA bundle, client certificate) are
@@ -127,13 +143,48 @@ pub fn versions(words: &[TlsVersion]) -> Result<Vec<&'static rustls::SupportedPr
     Ok(left)
 }
 
-fn roots(file: &str) -> Result<rustls::RootCertStore, String> {
+/// The certificates trusted: those of `cacertificatefile` and of every file in
+/// `cacertificatepath`, else Debian's bundle.
+fn trust_roots(options: &SslOptions) -> Result<rustls::RootCertStore, String> {
     let mut roots = rustls::RootCertStore::empty();
+    let mut add = |cert: CertificateDer<'static>, from: &str| roots.add(cert).map_err(|e| format!("TLS: {from}: {e}"));
+    if let Some(dir) = &options.cacertificatepath {
+        for cert in certificates_in(dir)? {
+            add(cert, dir)?;
+        }
+    }
+    let file = match (&options.cacertificatefile, &options.cacertificatepath) {
+        (Some(file), _) => file.as_str(),
+        (None, Some(_)) => return Ok(roots),
+        (None, None) => SYSTEM_CA_BUNDLE,
+    };
     for cert in CertificateDer::pem_file_iter(file).map_err(|e| format!("TLS: cannot read {file}: {e}"))? {
-        let cert = cert.map_err(|e| format!("TLS: {file}: {e}"))?;
-        roots.add(cert).map_err(|e| format!("TLS: {file}: {e}"))?;
+        add(cert.map_err(|e| format!("TLS: {file}: {e}"))?, file)?;
     }
     Ok(roots)
+}
+
+/// Every certificate of the PEM files in `dir` (`cacertificatepath`: OpenSSL's layout of
+/// hashed names, `5ad8a5d6.0`, linking to PEM files, or plain `*.pem`/`*.crt` files; a
+/// certificate found under two names counts once). Files that hold no certificate are
+/// passed over; a directory without any certificate is an error.
+pub fn certificates_in(dir: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("TLS: cannot read the directory {dir}: {e}"))?;
+    let mut paths: Vec<std::path::PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    let mut found: Vec<CertificateDer<'static>> = Vec::new();
+    for path in paths.iter().filter(|p| p.is_file()) {
+        let Ok(certs) = CertificateDer::pem_file_iter(path) else { continue };
+        for cert in certs.flatten() {
+            if !found.contains(&cert) {
+                found.push(cert);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(format!("TLS: no certificate in {dir}"));
+    }
+    Ok(found)
 }
 
 /// Checks the server's certificate as the options ask; handshake signatures are always
@@ -163,7 +214,11 @@ impl ServerCertVerifier for Verifier {
         let Some(webpki) = &self.webpki else { return Ok(ServerCertVerified::assertion()) };
         match webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(_) if self.selfsigned && intermediates.is_empty() && super::certificate::is_self_issued(end_entity) => {
-                Ok(ServerCertVerified::assertion())
+                // Self-signed, yet within its validity and for this name.
+                let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+                super::certificate::accept_self_signed(end_entity, server_name, now)
+                    .map(|()| ServerCertVerified::assertion())
+                    .map_err(rustls::Error::General)
             }
             other => other,
         }

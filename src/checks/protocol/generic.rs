@@ -1,15 +1,12 @@
 //! Generic `send "..."` / `expect "regex"` steps (reference §3.2): each `send` string is
 //! written with its `\0xHH` escapes decoded; each `expect` reads one byte under the test's
-//! deadline, then what else arrives within 200 ms (at most 255 bytes in all, as Monit's
-//! `sendExpectBuffer`), and matches the regular expression against it, NUL bytes shown as `\0`.
+//! deadline, then what else arrives within 200 ms (at most `sendExpectBuffer` less one byte
+//! in all, Monit's 255 by default), and matches the regular expression against it, NUL bytes shown as `\0`.
 
 use std::time::Duration;
 
 use super::{Session, io};
 use crate::config::model::SendExpect;
-
-/// How many bytes one `expect` reads at most.
-pub const EXPECT_BUFFER: usize = crate::config::model::defaults::EXPECT_READ;
 
 /// How long an `expect` waits for more bytes after the first one.
 const MORE_BYTES_WAIT: Duration = Duration::from_millis(200);
@@ -36,14 +33,15 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
 }
 
 /// Reads one answer: the first byte under the caller's deadline, then whatever else comes
-/// within [`MORE_BYTES_WAIT`].
+/// within [`MORE_BYTES_WAIT`], up to the session's expect buffer.
 async fn read_answer(session: &mut Session<'_>) -> Result<Vec<u8>, String> {
     let mut answer = io::read_some(session.stream, 1).await?;
     if answer.is_empty() {
         return Err("EXPECT: the connection was closed without an answer".to_owned());
     }
-    while answer.len() < EXPECT_BUFFER {
-        let wanted = EXPECT_BUFFER - answer.len();
+    let most = session.buffers.expect;
+    while answer.len() < most {
+        let wanted = most - answer.len();
         match tokio::time::timeout(MORE_BYTES_WAIT, io::read_some(session.stream, wanted)).await {
             Ok(Ok(more)) if !more.is_empty() => answer.extend_from_slice(&more),
             _ => break,
@@ -113,7 +111,8 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     use super::*;
-    use crate::config::model::{ConnectionTarget, ConnectionTest, Protocol, ProtocolConfig};
+    use crate::checks::protocol::Buffers;
+    use crate::config::model::{ByteSize, ConnectionTarget, ConnectionTest, Limits, Protocol, ProtocolConfig};
 
     #[test]
     fn escapes_are_decoded() {
@@ -123,6 +122,14 @@ mod tests {
     }
 
     async fn converse(steps: Vec<SendExpect>, reply: &'static [u8]) -> (Result<(), String>, Vec<u8>) {
+        converse_reading(steps, reply.to_vec(), Buffers::default()).await
+    }
+
+    async fn converse_reading(
+        steps: Vec<SendExpect>,
+        reply: Vec<u8>,
+        buffers: Buffers,
+    ) -> (Result<(), String>, Vec<u8>) {
         let mut test =
             ConnectionTest::new(ConnectionTarget::Port { host: None, port: 1, address: None, ip_version: None });
         test.send_expect = steps;
@@ -131,10 +138,11 @@ mod tests {
         let peer = tokio::spawn(async move {
             let mut got = vec![0u8; 6];
             server.read_exact(&mut got).await.unwrap();
-            server.write_all(reply).await.unwrap();
+            server.write_all(&reply).await.unwrap();
             got
         });
         let mut session = super::super::testpeer::local_session(&mut client, &test, &config, 1);
+        session.buffers = buffers;
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
     }
@@ -156,5 +164,19 @@ mod tests {
         let (result, sent) = converse(steps, b"ok\0").await;
         assert_eq!(result, Ok(()));
         assert_eq!(sent, b"\0abcde");
+    }
+
+    #[tokio::test]
+    async fn an_expect_reads_as_much_as_the_send_expect_buffer() {
+        // 600 bytes, the word looked for at the end: past Monit's 255, within 1 kB.
+        let mut reply = vec![b'x'; 597];
+        reply.extend_from_slice(b"END");
+        let steps = vec![SendExpect::Send(r"PING\r\n".into()), SendExpect::Expect("END".into())];
+        let (default, _) = converse_reading(steps.clone(), reply.clone(), Buffers::default()).await;
+        assert!(default.unwrap_err().contains("No match"));
+        let limits = Limits { send_expect_buffer: Some(ByteSize { bytes: 1024 }), ..Limits::default() };
+        let (larger, _) = converse_reading(steps, reply, Buffers::of(&limits)).await;
+        assert_eq!(larger, Ok(()));
+        assert_eq!(Buffers::default().expect, 255);
     }
 }

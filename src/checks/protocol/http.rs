@@ -3,7 +3,8 @@
 //! certificate checks, the source address and the one deadline apply as to every other
 //! protocol), sent as Monit sends it: its headers, Basic authentication, `Host:` with the
 //! port unless 80/443. The test passes when `status <op> N` holds (default `< 400`) and
-//! the body, read only for `content` or `checksum` and capped at Monit's 1 MB, matches.
+//! the body, read only for `content` or `checksum` and capped at `httpContentBuffer` (Monit's
+//! 1 MB by default), matches.
 
 use base64ct::{Base64, Encoding};
 use http_body_util::{BodyExt, Empty};
@@ -15,9 +16,6 @@ use md5::Digest;
 use super::Session;
 use crate::checks::file::Matcher;
 use crate::config::model::{Comparison, HashType, HttpMethod, Operator, Quantity};
-
-/// The most of a body that is read.
-pub const BODY_LIMIT: usize = crate::config::model::defaults::HTTP_BODY_READ;
 
 /// Sends the request and judges the response.
 pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
@@ -49,6 +47,7 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
     if !wants_body || head {
         return Ok(());
     }
+    let body_limit = session.buffers.http_body;
     let mut body = response.into_body();
     let mut content = Vec::new();
     let mut connection_done = false;
@@ -59,9 +58,9 @@ pub async fn check(session: &mut Session<'_>) -> Result<(), String> {
                 Some(Err(e)) => return Err(format!("HTTP: error receiving data -- {e}")),
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
-                        let room = BODY_LIMIT - content.len();
+                        let room = body_limit - content.len();
                         content.extend_from_slice(&data[..data.len().min(room)]);
-                        if content.len() >= BODY_LIMIT {
+                        if content.len() >= body_limit {
                             break;
                         }
                     }
@@ -160,6 +159,15 @@ mod tests {
         config: ProtocolConfig,
         reply: &'static [u8],
     ) -> (Result<(), String>, String) {
+        exchange_reading(test, config, reply.to_vec(), Default::default()).await
+    }
+
+    async fn exchange_reading(
+        test: ConnectionTest,
+        config: ProtocolConfig,
+        reply: Vec<u8>,
+        buffers: crate::checks::protocol::Buffers,
+    ) -> (Result<(), String>, String) {
         let (mut client, mut server) = tokio::io::duplex(64 * 1024);
         let peer = tokio::spawn(async move {
             let mut request = Vec::new();
@@ -171,7 +179,7 @@ mod tests {
                 }
                 request.extend_from_slice(&buf[..n]);
             }
-            server.write_all(reply).await.unwrap();
+            server.write_all(&reply).await.unwrap();
             String::from_utf8(request).unwrap()
         });
         let mut session = Session {
@@ -181,6 +189,7 @@ mod tests {
             host: "127.0.0.1",
             port: Some(8080),
             udp: false,
+            buffers,
         };
         let result = check(&mut session).await;
         (result, peer.await.unwrap())
@@ -210,6 +219,23 @@ mod tests {
         ] {
             assert!(request.to_ascii_lowercase().contains(&line.to_ascii_lowercase()), "{line} in {request}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_body_is_read_up_to_the_http_content_buffer() {
+        use crate::checks::protocol::Buffers;
+        let mut reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n".to_vec();
+        reply.extend_from_slice(&[b'x'; 1997]);
+        reply.extend_from_slice(b"END");
+        let mut with_content = test();
+        with_content.content = Some(ContentPattern { matches: true, pattern: PatternSource::Regex("END".into()) });
+        let config = ProtocolConfig::new(Protocol::Http);
+        let read = |http_body| Buffers { http_body, ..Buffers::default() };
+        let whole = exchange_reading(with_content.clone(), config.clone(), reply.clone(), read(2000)).await.0;
+        assert_eq!(whole, Ok(()));
+        let cut = exchange_reading(with_content, config, reply, read(1000)).await.0;
+        assert_eq!(cut, Err("HTTP error: Regular expression doesn't match: No match".to_owned()));
+        assert_eq!(Buffers::default().http_body, 1 << 20);
     }
 
     #[tokio::test]

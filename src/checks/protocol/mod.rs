@@ -47,7 +47,33 @@ pub mod websocket;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
-use crate::config::model::{ConnectionTest, Protocol, ProtocolConfig};
+use crate::config::model::{ConnectionTest, Limits, Protocol, ProtocolConfig};
+
+/// The sizes `set limits` (and `set expectbuffer`) give the protocols: the bytes one
+/// `expect` reads (Monit's `sendExpectBuffer` less its NUL) and the body bytes an HTTP
+/// test reads for `content` or `checksum` (`httpContentBuffer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffers {
+    pub expect: usize,
+    pub http_body: usize,
+}
+
+impl Buffers {
+    pub fn of(limits: &Limits) -> Buffers {
+        let size = |bytes: u64| usize::try_from(bytes).unwrap_or(usize::MAX);
+        Buffers {
+            expect: size(limits.send_expect_buffer().bytes).saturating_sub(1).max(1),
+            http_body: size(limits.http_content_buffer().bytes).max(1),
+        }
+    }
+}
+
+impl Default for Buffers {
+    /// Monit's: 255 bytes per `expect`, 1 MB of an HTTP body.
+    fn default() -> Buffers {
+        Buffers::of(&Limits::default())
+    }
+}
 
 /// A connected byte stream: TCP, TLS over TCP, or a unix socket.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -67,6 +93,7 @@ pub struct Session<'a> {
     /// The connection carries datagrams (UDP): one write is one datagram, one read one
     /// answer. Decided once by the connection plan (`type udp`, or a UDP-only protocol).
     pub udp: bool,
+    pub buffers: Buffers,
 }
 
 /// Whether the test asks for TLS (`ssl`, `type tcpssl`): what protocols that secure the

@@ -84,8 +84,15 @@ mod tests {
         let test = test_for(Protocol::Sip);
         let config = ProtocolConfig::new(Protocol::Sip);
         let verdict = {
-            let mut session =
-                Session { stream: &mut stream, test: &test, config: &config, host: "pbx", port: Some(5060), udp: true };
+            let mut session = Session {
+                stream: &mut stream,
+                test: &test,
+                config: &config,
+                host: "pbx",
+                port: Some(5060),
+                udp: true,
+                buffers: Default::default(),
+            };
             check(&mut session).await
         };
         drop(stream);

@@ -85,7 +85,7 @@ pub fn local_session<'a>(
     config: &'a ProtocolConfig,
     port: u16,
 ) -> Session<'a> {
-    Session { stream, test, config, host: "localhost", port: Some(port), udp: false }
+    Session { stream, test, config, host: "localhost", port: Some(port), udp: false, buffers: Default::default() }
 }
 
 pub fn test_for(protocol: Protocol) -> ConnectionTest {

@@ -4,7 +4,7 @@
 use super::Limits;
 use super::values::{ByteSize, Duration};
 
-/// `programOutput: 512 B`. We keep more: the last few kB are shown in status and alerts.
+/// `programOutput: 512 B` (of stdout and of stderr each; rmonit keeps the last bytes).
 pub const PROGRAM_OUTPUT: ByteSize = ByteSize { bytes: 512 };
 /// `sendExpectBuffer: 256 B`.
 pub const SEND_EXPECT_BUFFER: ByteSize = ByteSize { bytes: 256 };
@@ -12,12 +12,6 @@ pub const SEND_EXPECT_BUFFER: ByteSize = ByteSize { bytes: 256 };
 pub const FILE_CONTENT_BUFFER: ByteSize = ByteSize { bytes: 512 };
 /// `httpContentBuffer: 1 MB`.
 pub const HTTP_CONTENT_BUFFER: ByteSize = ByteSize { bytes: 1 << 20 };
-/// The sizes rmonit uses whatever `set limits` says (`-t` warns at those statements, with
-/// these figures): the bytes one `expect` reads (Monit's 256-byte buffer less its NUL),
-/// the output kept of a program (stdout and stderr each), the body read of an HTTP answer.
-pub const EXPECT_READ: usize = 255;
-pub const OUTPUT_KEPT: usize = 4096;
-pub const HTTP_BODY_READ: usize = 1 << 20;
 /// `networkTimeout: 5 s` (connection tests).
 pub const NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
 /// `programTimeout: 300 s` (check program).

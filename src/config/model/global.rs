@@ -336,6 +336,26 @@ pub struct SslOptions {
     pub cacertificatepath: Option<String>,
 }
 
+impl SslOptions {
+    /// These options, with what they leave unset taken from `set ssl { ... }` (Monit's
+    /// defaults for every TLS connection).
+    pub fn or_defaults(&self, global: &SslOptions) -> SslOptions {
+        let pick = |own: &Option<String>, global: &Option<String>| own.clone().or_else(|| global.clone());
+        SslOptions {
+            versions: if self.versions.is_empty() { global.versions.clone() } else { self.versions.clone() },
+            verify: self.verify.or(global.verify),
+            selfsigned: self.selfsigned.or(global.selfsigned),
+            ciphers: pick(&self.ciphers, &global.ciphers),
+            pemfile: pick(&self.pemfile, &global.pemfile),
+            pemchain: pick(&self.pemchain, &global.pemchain),
+            pemkey: pick(&self.pemkey, &global.pemkey),
+            clientpemfile: pick(&self.clientpemfile, &global.clientpemfile),
+            cacertificatefile: pick(&self.cacertificatefile, &global.cacertificatefile),
+            cacertificatepath: pick(&self.cacertificatepath, &global.cacertificatepath),
+        }
+    }
+}
+
 /// `certificate checksum [md5|sha1] <hash>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

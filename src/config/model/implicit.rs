@@ -1,7 +1,10 @@
 //! The implicit rules every service gets (reference §1.4), so that the engine, `-t -v` and
-//! the status pages all see the same effective rule list.
+//! the status pages all see the same effective rule list; and the TLS options a connection
+//! test takes from `set ssl`.
 
+use super::connection::{ConnectionTarget, ConnectionTest, Protocol, SocketType};
 use super::event::EventKind;
+use super::global::SslOptions;
 use super::rule::{Action, Rule, Test};
 use super::service::{ServiceConfig, ServiceKind};
 
@@ -38,6 +41,24 @@ pub fn effective_rules(service: &ServiceConfig) -> Vec<Rule> {
         rules.push(Rule::new(Test::LinkDown, Action::Alert));
     }
     rules
+}
+
+/// `set ssl { ... }` applied to a connection test: the options it leaves unset come from
+/// there, for a test that asks for TLS (`ssl`, `type tcpssl`) or speaks a protocol that is
+/// always secured (`https`, `smtps`, `imaps`, `pops`, an `https://` URL).
+pub fn with_global_ssl(test: &mut ConnectionTest, global: Option<&SslOptions>) {
+    let Some(global) = global else { return };
+    let secured = test.socket_type == Some(SocketType::Tcpssl)
+        || test
+            .protocol
+            .as_ref()
+            .is_some_and(|p| matches!(p.name, Protocol::Https | Protocol::Smtps | Protocol::Imaps | Protocol::Pops))
+        || matches!(&test.target, ConnectionTarget::Url { url } if url.to_ascii_lowercase().starts_with("https://"));
+    match &mut test.ssl {
+        Some(own) => *own = own.or_defaults(global),
+        None if secured => test.ssl = Some(global.clone()),
+        None => {}
+    }
 }
 
 #[cfg(test)]

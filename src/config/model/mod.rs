@@ -10,6 +10,7 @@
 //! monitrc keywords in snake_case, enums are maps keyed by their variant, values with units
 //! are short strings (`"200 MB"`, `"> 80%"`).
 
+pub mod ciphers;
 pub mod connection;
 pub mod cron;
 pub mod defaults;

@@ -74,7 +74,12 @@ impl Parser<'_> {
                     });
                 }
                 "ssl" | "tls" | "sslv2" | "sslv3" | "tlsv1" | "tlsv11" | "tlsv12" | "tlsv13" | "auto" | "sslauto" => {
+                    let span = self.peek().span;
                     test.ssl = self.parse_ssl_clause()?;
+                    if let Some(options) = test.ssl.clone() {
+                        let context = "to a connection test: its client certificate is clientpemfile";
+                        self.warn_ssl_options_unused(span, &options, &["pemfile", "pemchain", "pemkey"], context);
+                    }
                 }
                 "certificate" => {
                     self.next();
@@ -226,7 +231,12 @@ impl Parser<'_> {
                 ProtocolOption::Origin => config.origin = Some(self.expect_value("an origin URL")?.0),
                 ProtocolOption::Version => config.version = Some(self.expect_value("a version")?.0),
                 ProtocolOption::RsakeyChecksum => {
-                    self.unapplied(token.span, "the MySQL rsakey checksum is not checked yet");
+                    self.unapplied(
+                        token.span,
+                        "rsakey checksum is not applied: rmonit never asks a MySQL server for its RSA key \
+                         (caching_sha2_password's full authentication only over TLS or a unix socket; over plain \
+                         TCP it fails, saying so), so there is no key to compare",
+                    );
                     config.rsakey_checksum = Some(self.parse_certificate_checksum()?);
                 }
                 ProtocolOption::Path => config.path = Some(self.expect_value("a path")?.0),

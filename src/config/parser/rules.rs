@@ -507,8 +507,7 @@ impl Parser<'_> {
             "permission" | "perm" => Test::Permission(self.parse_permission()?),
             "security" => {
                 self.expect_keyword(&["attribute"], "'attribute'")?;
-                let (label, span) = self.expect_value("a security label in quotes")?;
-                self.unapplied(span, "security attribute is not checked yet: this rule never fires");
+                let (label, _) = self.expect_value("a security label in quotes")?;
                 Test::SecurityAttribute(label)
             }
             "link" | "network" => Test::LinkDown,

@@ -5,7 +5,6 @@
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
-use crate::config::model::defaults::{EXPECT_READ, HTTP_BODY_READ, OUTPUT_KEPT};
 use crate::config::model::*;
 use crate::config::source::Span;
 
@@ -60,11 +59,6 @@ fn key_of(kind: &TokenKind) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// What rmonit does instead of `set expectbuffer` and `sendExpectBuffer`.
-fn unapplied_expect_buffer() -> String {
-    format!("the expect buffer size is not applied: rmonit reads up to {EXPECT_READ} bytes for each expect")
 }
 
 impl Parser<'_> {
@@ -125,6 +119,8 @@ impl Parser<'_> {
             }
             "ssl" | "tls" => {
                 let options = self.parse_ssl_block()?;
+                let context = "in set ssl: the web interface's certificate is the one of set httpd ... with ssl";
+                self.warn_ssl_options_unused(keyword_span, &options, &["pemfile", "pemchain", "pemkey"], context);
                 self.parsed.config.ssl = Some(options);
                 Ok(())
             }
@@ -133,7 +129,6 @@ impl Parser<'_> {
                 self.parse_set_mmonit()
             }
             "expectbuffer" => {
-                self.unapplied(keyword_span, &unapplied_expect_buffer());
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 self.parsed.config.limits.send_expect_buffer = Some(ByteSize { bytes: q.value as u64 });
                 Ok(())
@@ -311,27 +306,10 @@ impl Parser<'_> {
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 let size = Some(ByteSize { bytes: q.value as u64 });
                 match key.as_str() {
-                    "programoutput" => {
-                        let kept = OUTPUT_KEPT / 1024;
-                        let message = format!(
-                            "programOutput is not applied: rmonit keeps the last {kept} kB of a program's output"
-                        );
-                        self.unapplied(token.span, &message);
-                        limits.program_output = size
-                    }
-                    "sendexpectbuffer" => {
-                        self.unapplied(token.span, &unapplied_expect_buffer());
-                        limits.send_expect_buffer = size
-                    }
+                    "programoutput" => limits.program_output = size,
+                    "sendexpectbuffer" => limits.send_expect_buffer = size,
                     "filecontentbuffer" => limits.file_content_buffer = size,
-                    _ => {
-                        let read = HTTP_BODY_READ >> 20;
-                        let message = format!(
-                            "httpContentBuffer is not applied: rmonit reads up to {read} MB of an HTTP answer's body"
-                        );
-                        self.unapplied(token.span, &message);
-                        limits.http_content_buffer = size
-                    }
+                    _ => limits.http_content_buffer = size,
                 }
             }
         }

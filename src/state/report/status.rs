@@ -136,7 +136,7 @@ impl Block<'_> {
             Some(Resource),
             Some(format!("{:.1}% [{}]", p.memory_total_percent, bytes(p.memory_total_bytes))),
         );
-        self.value("security attribute", Some(Invalid), None);
+        self.value("security attribute", Some(Invalid), p.security_attribute.clone());
         let limit = p.filedescriptors_limit.map_or(0, |(soft, hard)| soft.min(hard));
         self.value(
             "filedescriptors",

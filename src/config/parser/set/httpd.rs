@@ -66,7 +66,7 @@ impl Parser<'_> {
                     httpd.unixsocket = Some(socket);
                 }
                 "ssl" | "tls" => {
-                    self.next();
+                    let span = self.next().span;
                     let mut options = httpd.ssl.take().unwrap_or_default();
                     if self.eat("enable") {
                     } else if self.eat("disable") {
@@ -75,6 +75,9 @@ impl Parser<'_> {
                     }
                     if self.peek().kind == TokenKind::LBrace {
                         options = self.parse_ssl_block()?;
+                        let context = "to the web interface: client certificates are checked against clientpemfile";
+                        let unused = ["verify", "cacertificatefile", "cacertificatepath"];
+                        self.warn_ssl_options_unused(span, &options, &unused, context);
                     }
                     httpd.ssl = Some(options);
                 }
@@ -89,11 +92,7 @@ impl Parser<'_> {
                     }
                 }
                 "allowselfcertification" => {
-                    let span = self.next().span;
-                    self.unapplied(
-                        span,
-                        "allowselfcertification is not applied: client certificates must chain to clientpemfile",
-                    );
+                    self.next();
                     httpd.ssl.get_or_insert_with(SslOptions::default).selfsigned = Some(true);
                 }
                 "signature" => {

@@ -27,10 +27,21 @@ impl Parser<'_> {
                 } else if self.eat("password") {
                     server.password = Some(self.expect_value("a password")?.0);
                 } else if self.peek_is_any(&["ssl", "tls", "sslv2", "sslv3", "tlsv1", "tlsv11", "tlsv12", "tlsv13"]) {
+                    let span = self.peek().span;
                     server.ssl = self.parse_ssl_clause()?;
+                    if let Some(options) = server.ssl.clone() {
+                        let context = "to a mail server: its client certificate is clientpemfile";
+                        self.warn_ssl_options_unused(span, &options, &["pemfile", "pemchain", "pemkey"], context);
+                    }
+                    if server.ssl.as_ref().is_some_and(|s| s.ciphers.is_some()) {
+                        // lettre 0.11 builds its rustls configuration itself.
+                        self.unapplied(
+                            span,
+                            "ciphers is not applied to a mail server: it uses rustls's default cipher suites",
+                        );
+                    }
                 } else if self.peek_is("certificate") {
-                    let span = self.next().span;
-                    self.unapplied(span, "the mail server's certificate checksum is not checked yet");
+                    self.next();
                     server.certificate_checksum = Some(self.parse_certificate_checksum()?);
                 } else {
                     break;

@@ -81,25 +81,49 @@ impl Parser<'_> {
                     options.selfsigned = Some(v == "allow");
                 }
                 "ciphers" => {
-                    self.unapplied(
-                        token.span,
-                        "ciphers is not applied: rmonit uses rustls's default cipher suites (TLS 1.2 and 1.3 AEAD only)",
-                    );
-                    options.ciphers = Some(self.expect_value("a cipher list")?.0)
+                    let (text, span) = self.expect_value("a cipher list")?;
+                    let choice = crate::config::model::ciphers::CipherChoice::parse(&text);
+                    if !choice.unavailable.is_empty() {
+                        let message = format!(
+                            "ciphers: {} {} no rustls cipher suite (rustls has only ECDHE with AES-GCM or \
+                             ChaCha20-Poly1305, and TLS 1.3's): ignored, connections use {}",
+                            choice.unavailable.join(", "),
+                            if choice.unavailable.len() == 1 { "has" } else { "have" },
+                            choice.used()
+                        );
+                        self.unapplied(span, &message);
+                    }
+                    options.ciphers = Some(text)
                 }
                 "pemfile" => options.pemfile = Some(self.expect_path()?),
                 "pemchain" => options.pemchain = Some(self.expect_path()?),
                 "pemkey" => options.pemkey = Some(self.expect_path()?),
                 "clientpemfile" => options.clientpemfile = Some(self.expect_path()?),
                 "cacertificatefile" => options.cacertificatefile = Some(self.expect_path()?),
-                _ => {
-                    self.unapplied(
-                        token.span,
-                        "cacertificatepath is not applied: rmonit verifies against cacertificatefile, else the system's CA bundle",
-                    );
-                    options.cacertificatepath = Some(self.expect_path()?)
-                }
+                _ => options.cacertificatepath = Some(self.expect_path()?),
             }
+        }
+    }
+
+    /// Warns at `span` for the options of `names` that `options` sets and that where they
+    /// stand (`context`, e.g. "to a connection test") do nothing, saying what is used.
+    pub(crate) fn warn_ssl_options_unused(&mut self, span: Span, options: &SslOptions, names: &[&str], context: &str) {
+        let set: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| match *name {
+                "verify" => options.verify.is_some(),
+                "pemfile" => options.pemfile.is_some(),
+                "pemchain" => options.pemchain.is_some(),
+                "pemkey" => options.pemkey.is_some(),
+                "cacertificatefile" => options.cacertificatefile.is_some(),
+                "cacertificatepath" => options.cacertificatepath.is_some(),
+                _ => false,
+            })
+            .collect();
+        if !set.is_empty() {
+            let verb = if set.len() == 1 { "is" } else { "are" };
+            self.unapplied(span, &format!("{} {verb} not applied {context}", set.join(", ")));
         }
     }
 
