@@ -18,6 +18,7 @@ mod monit_cli;
 mod monit_habits;
 mod monit_state;
 mod network;
+mod package;
 mod parser_props;
 mod protocols;
 mod read_verbs;
