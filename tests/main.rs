@@ -9,6 +9,7 @@ mod control;
 mod corpus;
 mod daemon;
 mod golden;
+mod grammar_diff;
 mod hardening;
 mod monit_cli;
 mod monit_state;
