@@ -79,6 +79,22 @@ pub fn monit(path: &Path) -> Verdict {
     }
 }
 
+/// The line Monit names for line `line` of `text`. Monit's lexer does not count the newline
+/// that ends a URL (`set mmonit http://h/collector` at the end of a line), so after each such
+/// line its line numbers are one lower than the file's.
+pub fn monit_line(text: &str, line: u32) -> u32 {
+    let ends_in_url = |l: &str| {
+        let code = l.split('#').next().unwrap_or_default();
+        code.len() == l.len()
+            && l.rsplit(char::is_whitespace).next().is_some_and(|last| {
+                last.split_once("://")
+                    .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric()))
+            })
+    };
+    let before = text.lines().take(line.saturating_sub(1) as usize);
+    line - before.filter(|l| ends_in_url(l)).count() as u32
+}
+
 /// Runs `rmonit -t -c FILE`.
 pub fn rmonit(binary: &Path, path: &Path) -> Verdict {
     let output = Command::new(binary)
@@ -94,15 +110,31 @@ pub fn rmonit(binary: &Path, path: &Path) -> Verdict {
     }
     let text = String::from_utf8_lossy(&output.stderr);
     let prefix = format!("{}:", path.display());
-    // `file:line:col: message`, warnings (`file:line:col: warning: ...`) left out.
-    let first = text.lines().find_map(|l| {
-        let rest = l.strip_prefix(&prefix)?;
-        let (line, rest) = rest.split_once(':')?;
-        let (_col, message) = rest.split_once(": ")?;
-        (!message.starts_with("warning:")).then(|| (line.parse().ok(), message.to_owned()))
-    });
+    // `file:line:col: message`, warnings (`file:line:col: warning: ...`) left out. rmonit
+    // reports syntax errors, then what it checks once the file is read (unknown custom
+    // actions, dependencies), so the first error in the file is the one on the lowest line.
+    let first = text
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix(&prefix)?;
+            let (line, rest) = rest.split_once(':')?;
+            let (_col, message) = rest.split_once(": ")?;
+            let line = line.parse::<u32>().ok()?;
+            (!message.starts_with("warning:")).then(|| (line, message.to_owned()))
+        })
+        .min_by_key(|(line, _)| *line)
+        .map(|(line, message)| (Some(line), message));
     match first {
         Some((line, message)) => Verdict::Refused { line, message },
         None => Verdict::Refused { line: None, message: text.lines().next().unwrap_or_default().to_owned() },
     }
+}
+
+#[test]
+fn monit_loses_a_line_after_each_url_that_ends_one() {
+    let text =
+        "set mmonit http://h/c\nset daemon 5\ncheck host h address h\n  if failed url http://h/ then alert # x\nx\n";
+    assert_eq!(monit_line(text, 1), 1);
+    assert_eq!(monit_line(text, 2), 1);
+    assert_eq!(monit_line(text, 5), 4, "a URL followed by a comment ends no line");
 }

@@ -2,6 +2,7 @@
 //! type, TLS, certificate, protocol and its options, send/expect, content, response time,
 //! timeout and retry in any order; and `ping`.
 
+use super::reserved::ValueToken;
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
@@ -24,7 +25,7 @@ impl Parser<'_> {
                 ConnectionTarget::Port { host, port, address: None, ip_version: None }
             }
             "unixsocket" | "unix" => {
-                let (path, span) = self.expect_value("a socket path")?;
+                let (path, span) = self.expect_token_value(ValueToken::Path, "an absolute socket path")?;
                 let path = self.resolve_path(path, span)?;
                 ConnectionTarget::Unixsocket { path }
             }
@@ -50,7 +51,7 @@ impl Parser<'_> {
             match word.as_str() {
                 "address" => {
                     self.next();
-                    let (addr, span) = self.expect_value("a source address")?;
+                    let (addr, span) = self.expect_token_value(ValueToken::String, "a source address")?;
                     match &mut test.target {
                         ConnectionTarget::Port { address, .. } => *address = Some(addr),
                         _ => return self.fail(span, "'address' only applies to a port test"),

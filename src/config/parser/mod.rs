@@ -8,6 +8,7 @@
 //! syntax error is recorded and parsing resumes at the next statement, so one run reports
 //! every error of a file.
 
+mod arguments;
 mod connection;
 mod includes;
 pub(crate) mod reserved;
@@ -267,7 +268,7 @@ impl Parser<'_> {
                 }
                 TokenKind::Word(w) if w.eq_ignore_ascii_case("include") => {
                     let frame = self.frames.last_mut().expect("checked above");
-                    let target = frame.lexer.next_token();
+                    let target = frame.lexer.include_target();
                     self.include(token.span, target);
                 }
                 TokenKind::Invalid(message) => {
