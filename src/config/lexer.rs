@@ -218,8 +218,9 @@ impl Lexer {
         if self.text[start..].starts_with('[') {
             brackets = 1;
         }
+        // `#` starts a comment only where a token would start (`a#b` is one word for Monit).
         while let Some(c) = self.peek_char() {
-            if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'' | '#') || c.is_control() {
+            if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'') || c.is_control() {
                 break;
             }
             if c == '[' {
@@ -381,6 +382,11 @@ mod tests {
                 TokenKind::Op("<>".into())
             ]
         );
+    }
+
+    #[test]
+    fn a_hash_inside_a_word_is_part_of_it() {
+        assert_eq!(kinds("alert a#b # c"), vec![w("alert"), w("a#b")]);
     }
 
     #[test]

@@ -53,6 +53,9 @@ const MONIT_HOST_FACTS: &[&str] = &[
     "Control file syntax OK",
 ];
 
+/// rmonit's messages for what Monit checks after a service or the whole file is read.
+const AFTER_THE_FILE: &[&str] = &["is not defined in the control file", "is incomplete", "depends on itself"];
+
 /// Runs `monit -t -c FILE` in the file's directory (relative includes then match nothing).
 pub fn monit(path: &Path) -> Verdict {
     let output = Command::new("/usr/bin/monit")
@@ -79,20 +82,29 @@ pub fn monit(path: &Path) -> Verdict {
     }
 }
 
-/// The line Monit names for line `line` of `text`. Monit's lexer does not count the newline
-/// that ends a URL (`set mmonit http://h/collector` at the end of a line), so after each such
-/// line its line numbers are one lower than the file's.
+/// The line Monit names for line `line` of `text`. In some of its lexer's states a newline
+/// is read but not counted: the one that ends a URL (`set mmonit http://h/collector`), an
+/// `include` or `group ` with nothing after it, and a `from:` or `reply-to:` address that runs
+/// to the end of its line. After each such line Monit's line numbers are one lower.
 pub fn monit_line(text: &str, line: u32) -> u32 {
-    let ends_in_url = |l: &str| {
-        let code = l.split('#').next().unwrap_or_default();
-        code.len() == l.len()
-            && l.rsplit(char::is_whitespace).next().is_some_and(|last| {
-                last.split_once("://")
-                    .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric()))
-            })
-    };
     let before = text.lines().take(line.saturating_sub(1) as usize);
-    line - before.filter(|l| ends_in_url(l)).count() as u32
+    line - before.filter(|l| loses_its_newline(l)).count() as u32
+}
+
+fn loses_its_newline(line: &str) -> bool {
+    let code = line.split('#').next().unwrap_or_default();
+    let last = line.rsplit(char::is_whitespace).next().unwrap_or_default();
+    let url = code.len() == line.len()
+        && last
+            .split_once("://")
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let words: Vec<&str> = code.split_whitespace().collect();
+    let bare_include = words.last().is_some_and(|w| w.eq_ignore_ascii_case("include"));
+    let bare_group = words.last().is_some_and(|w| w.eq_ignore_ascii_case("group")) && line.ends_with([' ', '\t']);
+    let lower = line.to_ascii_lowercase();
+    let open_address =
+        ["from:", "reply-to:"].iter().any(|k| lower.rfind(k).is_some_and(|at| !line[at..].contains('}')));
+    url || bare_include || bare_group || open_address
 }
 
 /// Runs `rmonit -t -c FILE`.
@@ -113,7 +125,7 @@ pub fn rmonit(binary: &Path, path: &Path) -> Verdict {
     // `file:line:col: message`, warnings (`file:line:col: warning: ...`) left out. rmonit
     // reports syntax errors, then what it checks once the file is read (unknown custom
     // actions, dependencies), so the first error in the file is the one on the lowest line.
-    let first = text
+    let errors: Vec<(u32, String)> = text
         .lines()
         .filter_map(|l| {
             let rest = l.strip_prefix(&prefix)?;
@@ -122,8 +134,18 @@ pub fn rmonit(binary: &Path, path: &Path) -> Verdict {
             let line = line.parse::<u32>().ok()?;
             (!message.starts_with("warning:")).then(|| (line, message.to_owned()))
         })
+        .collect();
+    // What Monit checks only once a service or the file is complete, and reports without a
+    // line, it never reaches past a syntax error; rmonit reports it beside the syntax error
+    // (a host whose port test was the broken line is incomplete too), so it counts as the
+    // first error only when it is the only kind.
+    let consequential = |m: &str| AFTER_THE_FILE.iter().any(|f| m.contains(f));
+    let first = errors
+        .iter()
+        .filter(|(_, m)| !consequential(m))
         .min_by_key(|(line, _)| *line)
-        .map(|(line, message)| (Some(line), message));
+        .or_else(|| errors.iter().min_by_key(|(line, _)| *line))
+        .map(|(line, message)| (Some(*line), message.clone()));
     match first {
         Some((line, message)) => Verdict::Refused { line, message },
         None => Verdict::Refused { line: None, message: text.lines().next().unwrap_or_default().to_owned() },
@@ -137,4 +159,11 @@ fn monit_loses_a_line_after_each_url_that_ends_one() {
     assert_eq!(monit_line(text, 1), 1);
     assert_eq!(monit_line(text, 2), 1);
     assert_eq!(monit_line(text, 5), 4, "a URL followed by a comment ends no line");
+}
+
+#[test]
+fn monit_loses_a_line_after_a_bare_include_group_or_open_address() {
+    let text = "include\n  group \nset mail-format { from: a@b\n}\nx\n";
+    assert_eq!(monit_line(text, 5), 2);
+    assert_eq!(monit_line("  group\nx\n", 2), 2, "`group` without a blank is a word");
 }

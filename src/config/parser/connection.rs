@@ -121,12 +121,12 @@ impl Parser<'_> {
                 }
                 "send" => {
                     self.next();
-                    let (s, _) = self.expect_value("a string to send")?;
+                    let (s, _) = self.expect_name("a string to send")?;
                     test.send_expect.push(SendExpect::Send(s));
                 }
                 "expect" => {
                     self.next();
-                    let (s, span) = self.expect_value("a regular expression to expect")?;
+                    let (s, span) = self.expect_name("a regular expression to expect")?;
                     let pattern = self.compile_pattern(s, span);
                     test.send_expect.push(SendExpect::Expect(pattern));
                 }

@@ -52,9 +52,11 @@ const RESERVED: &str = "
     matching
 ";
 
-/// Whether Monit's lexer reads this unquoted word as a keyword.
+/// Whether Monit's lexer reads this unquoted word as a keyword (or, before a blank, as the
+/// start of a statement: `check`, `depends`, `group`).
 pub(crate) fn is_reserved(word: &str) -> bool {
     RESERVED.split_whitespace().any(|r| r.eq_ignore_ascii_case(word))
+        || STATEMENT_PATTERNS.iter().any(|p| p.eq_ignore_ascii_case(word))
 }
 
 /// An IPv4 or IPv6 address, with or without a prefix length: Monit's lexer reads those as
@@ -86,11 +88,7 @@ pub(crate) fn is_monit_string(word: &str) -> bool {
     let (int, frac) = word.split_once('.').unwrap_or((word, "0"));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let number = digits(int) && digits(frac);
-    !word.is_empty()
-        && word.chars().all(is_bare_word_char)
-        && !is_reserved(word)
-        && !number
-        && !STATEMENT_PATTERNS.iter().any(|p| p.eq_ignore_ascii_case(word))
+    !word.is_empty() && word.chars().all(is_bare_word_char) && !is_reserved(word) && !number
 }
 
 /// The tokens of Monit's grammar a value can be.

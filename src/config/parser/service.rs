@@ -338,6 +338,9 @@ impl Parser<'_> {
                 PatternSource::File(file)
             }
             TokenKind::Str(s) | TokenKind::Word(s) => {
+                if matches!(token.kind, TokenKind::Word(_)) {
+                    self.reject_reserved(s, token.span, "a pattern")?;
+                }
                 self.next();
                 PatternSource::Regex(self.compile_pattern(s.clone(), token.span))
             }

@@ -94,3 +94,17 @@ fn an_include_target_is_every_character_up_to_a_blank() {
     // Monit: syntax error 'set' on line 2: `}` was the file name, the list goes on.
     assert_eq!(lines("set alert a@b.c { action include }\nset daemon 30")[0], 2);
 }
+
+#[test]
+fn keywords_are_no_pattern_send_string_or_host() {
+    // Monit: syntax error on line 2 for each.
+    for text in [
+        "check file f path /x\n if match every then alert",
+        "check host h address localhost\n if failed port 1 send expect then alert",
+        "check host h address localhost\n if failed host group port 22 then alert",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    // Monit: syntax error 'if#' on line 2: `#` inside a word starts no comment.
+    assert_eq!(lines("check file f path /x\n if# changed permission then alert\n")[0], 2);
+}
