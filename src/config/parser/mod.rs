@@ -392,8 +392,8 @@ impl Parser<'_> {
     /// `keywords` when the token looks like a misspelling of one.
     pub(crate) fn unexpected<T>(&mut self, what: &str, keywords: &[&str]) -> PResult<T> {
         let token = self.peek().clone();
-        // At the end of a file, point at the last token read rather than past it.
-        let span = if token.kind == TokenKind::Eof { self.last_span } else { token.span };
+        // At the end of a file, the span is the end of its text: the line Monit names too.
+        let span = token.span;
         let mut d = Diagnostic::error(span, format!("unexpected {}, expected {what}", token.describe()));
         if let Some(s) =
             token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).and_then(|t| suggest(t, keywords))

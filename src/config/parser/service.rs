@@ -25,6 +25,11 @@ impl Parser<'_> {
             None => self.parse_service_name()?,
         };
         if implicit && !self.peek_is_any(&["pidfile", "path", "matching"]) {
+            let next = self.peek().span;
+            if self.frames.last().is_some_and(|f| f.lexer.has_newline_between(name_span.end, next.start)) {
+                // Where Monit finds the error: the line after `check <word>`.
+                return self.unexpected("'pidfile', 'path' or 'matching' (or a service type after 'check')", &[]);
+            }
             // `check <word>` is a process named <word> for Monit too, but a mistyped type
             // is the likelier reading when no process target follows.
             let message = format!("unexpected '{name}', expected a service type such as 'process', 'file' or 'host'");

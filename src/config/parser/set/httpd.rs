@@ -214,7 +214,9 @@ impl Parser<'_> {
             return Ok(Some((user, rest)));
         }
         if !self.peek_is_value() || self.peek_is_any(HTTPD_KEYWORDS) {
-            return self.fail(span, format!("a password must follow '{user}:'"));
+            // On the token that stands where the password should: Monit's line too.
+            let next = self.peek().span;
+            return self.fail(next, format!("a password must follow '{user}:'"));
         }
         let (password, _) = self.expect_name("a password")?;
         Ok(Some((user, password)))

@@ -108,3 +108,13 @@ fn keywords_are_no_pattern_send_string_or_host() {
     // Monit: syntax error 'if#' on line 2: `#` inside a word starts no comment.
     assert_eq!(lines("check file f path /x\n if# changed permission then alert\n")[0], 2);
 }
+
+#[test]
+fn errors_at_the_end_of_the_file_or_of_a_line_are_where_monit_finds_them() {
+    // Monit: syntax error '' (the end of the file) on line 3, after the last newline.
+    assert_eq!(lines("check process a pidfile /x\n if cpu > 50% then \n"), [3]);
+    // Monit: syntax error on line 2, at the word after the missing password or type.
+    assert_eq!(lines("set httpd port 2812 allow admin:\ncheck system s")[0], 2);
+    assert_eq!(lines("check main\ncheck system s")[0], 2);
+    assert_eq!(lines("check main if")[0], 1);
+}
