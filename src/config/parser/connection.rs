@@ -97,6 +97,10 @@ impl Parser<'_> {
                 }
                 "protocol" | "proto" => {
                     self.next();
+                    // A keyword of Monit's lexer: quoted, it is a string and no protocol.
+                    if matches!(self.peek().kind, TokenKind::Str(_)) {
+                        return self.unexpected("a protocol such as http, unquoted", &[]);
+                    }
                     let (name, span) = self.expect_value("a protocol such as http")?;
                     let Some(protocol) = Protocol::from_keyword(&name) else {
                         let names: Vec<&str> = Protocol::ALL.iter().map(|p| p.keyword()).collect();
@@ -192,8 +196,8 @@ impl Parser<'_> {
             }
             self.next();
             match option {
-                ProtocolOption::Username => config.username = Some(self.expect_value("a user name")?.0),
-                ProtocolOption::Password => config.password = Some(self.expect_value("a password")?.0),
+                ProtocolOption::Username => config.username = Some(self.expect_name("a user name")?.0),
+                ProtocolOption::Password => config.password = Some(self.expect_name("a password")?.0),
                 ProtocolOption::Request => {
                     let (request, span) = self.expect_value("a request path such as \"/health\"")?;
                     if !request.starts_with('/') {
@@ -220,8 +224,8 @@ impl Parser<'_> {
                     }
                     config.headers.extend(self.parse_header_list()?);
                 }
-                ProtocolOption::Database => config.database = Some(self.expect_value("a database name")?.0),
-                ProtocolOption::Secret => config.secret = Some(self.expect_value("a secret")?.0),
+                ProtocolOption::Database => config.database = Some(self.expect_name("a database name")?.0),
+                ProtocolOption::Secret => config.secret = Some(self.expect_name("a secret")?.0),
                 ProtocolOption::Target => config.target = Some(self.expect_value("a SIP target")?.0),
                 ProtocolOption::Maxforward => config.maxforward = Some(self.expect_u32("a number")?.0),
                 ProtocolOption::Origin => config.origin = Some(self.expect_value("an origin URL")?.0),

@@ -136,7 +136,8 @@ impl Parser<'_> {
         let mut events = Vec::new();
         loop {
             let token = self.peek().clone();
-            if token.kind == TokenKind::RBrace {
+            // Monit's grammar wants at least one event in the braces.
+            if token.kind == TokenKind::RBrace && !events.is_empty() {
                 self.next();
                 break;
             }

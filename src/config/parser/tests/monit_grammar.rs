@@ -118,3 +118,16 @@ fn errors_at_the_end_of_the_file_or_of_a_line_are_where_monit_finds_them() {
     assert_eq!(lines("check main\ncheck system s")[0], 2);
     assert_eq!(lines("check main if")[0], 1);
 }
+
+#[test]
+fn quoted_protocols_empty_event_lists_and_bare_fractions_are_refused() {
+    // Monit: syntax error on line 2 for each.
+    for text in [
+        "check host h address localhost\n if failed port 110 protocol \"pop\" then alert",
+        "check host h address localhost\n if failed port 5432 protocol pgsql password secret then alert",
+        "set daemon 30\nset alert a@b.c not { }",
+        "check system s\n if loadavg (5min) > .2 then alert",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+}
