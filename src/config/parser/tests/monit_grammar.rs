@@ -89,8 +89,10 @@ fn dependencies_are_separated_by_commas() {
 
 #[test]
 fn an_include_target_is_every_character_up_to_a_blank() {
-    // Monit: accepted; `#x` is a file name there (that matches nothing).
+    // Monit: accepted; `#x` is a file name there (that matches nothing), and an `include`
+    // at the end of the file reads nothing.
     parse("include #nothing-here\nset daemon 30");
+    parse("set daemon 30\ninclude\n");
     // Monit: syntax error 'set' on line 2: `}` was the file name, the list goes on.
     assert_eq!(lines("set alert a@b.c { action include }\nset daemon 30")[0], 2);
 }
