@@ -6,7 +6,7 @@
 //! `exec "/bin/notify" "down a"` are Monit control files).
 
 use super::reserved::is_monit_string;
-use super::{PResult, Parser};
+use super::{PResult, Parser, STATEMENT_WORDS};
 use crate::config::lexer::TokenKind;
 use crate::config::source::Span;
 
@@ -20,11 +20,13 @@ pub(crate) enum Equals {
     Never,
 }
 
-/// Whether a token can be one argument.
+/// Whether a token can be one argument. Our extensions' statement words (`environment`,
+/// `working`, `action`, ...) end the list: Monit has no such statements, and a word of
+/// theirs after a command is the next statement, not an argument.
 fn is_argument(kind: &TokenKind) -> bool {
     match kind {
         TokenKind::Str(_) => true,
-        TokenKind::Word(w) => is_monit_string(w),
+        TokenKind::Word(w) => is_monit_string(w) && !STATEMENT_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)),
         _ => false,
     }
 }

@@ -36,6 +36,9 @@ fn program_arguments_may_follow_the_command_unquoted() {
     let r = &service("check file f path /x\n if changed checksum then exec /bin/n \"it's\"").rules[0];
     let Action::Exec(exec) = &r.action else { panic!("an exec") };
     assert_eq!(split_command(&exec.command), ["/bin/n", "it's"]);
+    // Our extensions' statements end the list.
+    let s = service("check process a pidfile /x\n stop program = \"/bin/x stop\"\n environment PORT = \"1\"");
+    assert_eq!(s.stop.as_ref().unwrap().argv(), ["/bin/x", "stop"]);
     // Monit: syntax error '5' (a number is no argument) and '=' (only before a quote).
     assert_eq!(lines("check process a pidfile /x\n start \"/bin/true\" 5"), [2]);
     assert_eq!(lines("check process a pidfile /x\n start program = /bin/true"), [2]);
