@@ -12,6 +12,7 @@ mod corpus;
 mod daemon;
 mod fleet;
 mod golden;
+mod grammar_diff;
 mod hardening;
 mod metrics;
 mod monit_cli;

@@ -218,8 +218,9 @@ impl Lexer {
         if self.text[start..].starts_with('[') {
             brackets = 1;
         }
+        // `#` starts a comment only where a token would start (`a#b` is one word for Monit).
         while let Some(c) = self.peek_char() {
-            if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'' | '#') || c.is_control() {
+            if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'') || c.is_control() {
                 break;
             }
             if c == '[' {
@@ -269,6 +270,51 @@ impl Lexer {
             }
         }
         Token { kind: TokenKind::Str(value), span: self.span(start) }
+    }
+
+    /// Whether a `,` `;` `(` or `)` outside comments stands between two byte offsets of
+    /// this file's text: what continues a list where a blank alone ends it (`depends on`).
+    pub fn has_list_separator_between(&self, from: u32, to: u32) -> bool {
+        let between = self.text.get(from as usize..to as usize).unwrap_or_default();
+        between.lines().any(|line| line.split('#').next().is_some_and(|code| code.contains([',', ';', '(', ')'])))
+    }
+
+    /// Whether a newline stands between two byte offsets of this file's text.
+    pub fn has_newline_between(&self, from: u32, to: u32) -> bool {
+        self.text.get(from as usize..to as usize).is_some_and(|between| between.contains('\n'))
+    }
+
+    /// The file or glob after `include`, read as Monit's lexer reads it: blanks (newlines
+    /// too) skipped, then every character up to the next blank (`#`, `}` and quotes are part
+    /// of it), unless a quoted name is longer (`"conf d/*"`) or as long (`"x"`: the quotes are
+    /// dropped).
+    pub fn include_target(&mut self) -> Token {
+        while self.peek_char().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+        let start = self.pos;
+        let run = self.rest().find(char::is_whitespace).unwrap_or(self.rest().len());
+        if run == 0 {
+            return Token { kind: TokenKind::Eof, span: self.span(start) };
+        }
+        let quoted = self.rest().chars().next().filter(|c| matches!(c, '"' | '\'')).and_then(|q| {
+            let line = &self.rest()[1..];
+            let close = line.find([q, '\n', '\r'])?;
+            (line[close..].starts_with(q) && close > 0).then_some(close + 2)
+        });
+        let kind = match quoted {
+            Some(len) if len >= run => {
+                let name = self.rest()[1..len - 1].to_owned();
+                self.pos += len;
+                TokenKind::Str(name)
+            }
+            _ => {
+                let name = self.rest()[..run].to_owned();
+                self.pos += run;
+                TokenKind::Word(name)
+            }
+        };
+        Token { kind, span: self.span(start) }
     }
 
     /// Raw text up to (not including) the end of the line, trimmed; for `subject:`.
@@ -339,6 +385,11 @@ mod tests {
     }
 
     #[test]
+    fn a_hash_inside_a_word_is_part_of_it() {
+        assert_eq!(kinds("alert a#b # c"), vec![w("alert"), w("a#b")]);
+    }
+
+    #[test]
     fn urls_and_user_passwords_stay_one_word() {
         assert_eq!(kinds("url http://u:p@h:80/x?a=b&c=d"), vec![w("url"), w("http://u:p@h:80/x?a=b&c=d")]);
         assert_eq!(kinds("allow admin:\"s3cr#t\""), vec![w("allow"), w("admin:"), TokenKind::Str("s3cr#t".into())]);
@@ -359,6 +410,19 @@ mod tests {
         let t = lexer.next_token();
         assert!(matches!(t.kind, TokenKind::Invalid(_)));
         assert_eq!(lexer.next_token().kind, TokenKind::Eof);
+    }
+
+    #[test]
+    fn an_include_target_runs_to_the_next_blank_as_in_monit() {
+        let target = |text: &str| Lexer::new(text.into(), 0).include_target().kind;
+        assert_eq!(target("  conf.d/*.conf # x"), w("conf.d/*.conf"));
+        assert_eq!(target(" #conf\n"), w("#conf"));
+        assert_eq!(target(" }x y"), w("}x"));
+        assert_eq!(target("\n  next"), w("next"));
+        assert_eq!(target(" \"a b/*\" c"), TokenKind::Str("a b/*".into()));
+        assert_eq!(target(" \"x\""), TokenKind::Str("x".into()));
+        assert_eq!(target(" \"x\"y\""), w("\"x\"y\""));
+        assert_eq!(target("   "), TokenKind::Eof);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! type, TLS, certificate, protocol and its options, send/expect, content, response time,
 //! timeout and retry in any order; and `ping`.
 
+use super::reserved::ValueToken;
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
@@ -24,7 +25,7 @@ impl Parser<'_> {
                 ConnectionTarget::Port { host, port, address: None, ip_version: None }
             }
             "unixsocket" | "unix" => {
-                let (path, span) = self.expect_value("a socket path")?;
+                let (path, span) = self.expect_token_value(ValueToken::Path, "an absolute socket path")?;
                 let path = self.resolve_path(path, span)?;
                 ConnectionTarget::Unixsocket { path }
             }
@@ -50,7 +51,7 @@ impl Parser<'_> {
             match word.as_str() {
                 "address" => {
                     self.next();
-                    let (addr, span) = self.expect_value("a source address")?;
+                    let (addr, span) = self.expect_token_value(ValueToken::String, "a source address")?;
                     match &mut test.target {
                         ConnectionTarget::Port { address, .. } => *address = Some(addr),
                         _ => return self.fail(span, "'address' only applies to a port test"),
@@ -101,6 +102,10 @@ impl Parser<'_> {
                 }
                 "protocol" | "proto" => {
                     self.next();
+                    // A keyword of Monit's lexer: quoted, it is a string and no protocol.
+                    if matches!(self.peek().kind, TokenKind::Str(_)) {
+                        return self.unexpected("a protocol such as http, unquoted", &[]);
+                    }
                     let (name, span) = self.expect_value("a protocol such as http")?;
                     let Some(protocol) = Protocol::from_keyword(&name) else {
                         let names: Vec<&str> = Protocol::ALL.iter().map(|p| p.keyword()).collect();
@@ -125,12 +130,12 @@ impl Parser<'_> {
                 }
                 "send" => {
                     self.next();
-                    let (s, _) = self.expect_value("a string to send")?;
+                    let (s, _) = self.expect_name("a string to send")?;
                     test.send_expect.push(SendExpect::Send(s));
                 }
                 "expect" => {
                     self.next();
-                    let (s, span) = self.expect_value("a regular expression to expect")?;
+                    let (s, span) = self.expect_name("a regular expression to expect")?;
                     let pattern = self.compile_pattern(s, span);
                     test.send_expect.push(SendExpect::Expect(pattern));
                 }
@@ -196,8 +201,8 @@ impl Parser<'_> {
             }
             self.next();
             match option {
-                ProtocolOption::Username => config.username = Some(self.expect_value("a user name")?.0),
-                ProtocolOption::Password => config.password = Some(self.expect_value("a password")?.0),
+                ProtocolOption::Username => config.username = Some(self.expect_name("a user name")?.0),
+                ProtocolOption::Password => config.password = Some(self.expect_name("a password")?.0),
                 ProtocolOption::Request => {
                     let (request, span) = self.expect_value("a request path such as \"/health\"")?;
                     if !request.starts_with('/') {
@@ -224,8 +229,8 @@ impl Parser<'_> {
                     }
                     config.headers.extend(self.parse_header_list()?);
                 }
-                ProtocolOption::Database => config.database = Some(self.expect_value("a database name")?.0),
-                ProtocolOption::Secret => config.secret = Some(self.expect_value("a secret")?.0),
+                ProtocolOption::Database => config.database = Some(self.expect_name("a database name")?.0),
+                ProtocolOption::Secret => config.secret = Some(self.expect_name("a secret")?.0),
                 ProtocolOption::Target => config.target = Some(self.expect_value("a SIP target")?.0),
                 ProtocolOption::Maxforward => config.maxforward = Some(self.expect_u32("a number")?.0),
                 ProtocolOption::Origin => config.origin = Some(self.expect_value("an origin URL")?.0),

@@ -20,6 +20,11 @@ impl Parser<'_> {
     pub(super) fn include(&mut self, span: Span, target: Token) {
         let pattern = match &target.kind {
             TokenKind::Word(w) | TokenKind::Str(w) => w.clone(),
+            // Monit reads nothing and goes on; say so.
+            TokenKind::Eof => {
+                self.report(Diagnostic::warning(span, "'include' with no file or glob before the end of the file"));
+                return;
+            }
             _ => {
                 self.report(Diagnostic::error(
                     target.span,

@@ -8,6 +8,7 @@
 //! syntax error is recorded and parsing resumes at the next statement, so one run reports
 //! every error of a file.
 
+mod arguments;
 mod connection;
 mod includes;
 pub(crate) mod reserved;
@@ -267,7 +268,7 @@ impl Parser<'_> {
                 }
                 TokenKind::Word(w) if w.eq_ignore_ascii_case("include") => {
                     let frame = self.frames.last_mut().expect("checked above");
-                    let target = frame.lexer.next_token();
+                    let target = frame.lexer.include_target();
                     self.include(token.span, target);
                 }
                 TokenKind::Invalid(message) => {
@@ -391,8 +392,8 @@ impl Parser<'_> {
     /// `keywords` when the token looks like a misspelling of one.
     pub(crate) fn unexpected<T>(&mut self, what: &str, keywords: &[&str]) -> PResult<T> {
         let token = self.peek().clone();
-        // At the end of a file, point at the last token read rather than past it.
-        let span = if token.kind == TokenKind::Eof { self.last_span } else { token.span };
+        // At the end of a file, the span is the end of its text: the line Monit names too.
+        let span = token.span;
         let mut d = Diagnostic::error(span, format!("unexpected {}, expected {what}", token.describe()));
         if let Some(s) =
             token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).and_then(|t| suggest(t, keywords))

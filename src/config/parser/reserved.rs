@@ -52,12 +52,81 @@ const RESERVED: &str = "
     matching
 ";
 
-/// Whether Monit's lexer reads this unquoted word as a keyword.
+/// Whether Monit's lexer reads this unquoted word as a keyword (or, before a blank, as the
+/// start of a statement: `check`, `depends`, `group`).
 pub(crate) fn is_reserved(word: &str) -> bool {
     RESERVED.split_whitespace().any(|r| r.eq_ignore_ascii_case(word))
+        || STATEMENT_PATTERNS.iter().any(|p| p.eq_ignore_ascii_case(word))
+}
+
+/// An IPv4 or IPv6 address, with or without a prefix length: Monit's lexer reads those as
+/// strings though `:` is not a bare-word character.
+fn is_ip_address(word: &str) -> bool {
+    let address =
+        word.split_once('/').map_or(word, |(a, bits)| if bits.bytes().all(|b| b.is_ascii_digit()) { a } else { "" });
+    address.contains(':') && address.parse::<std::net::Ipv6Addr>().is_ok()
+        || address.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// Words that start a statement through a pattern of Monit's lexer (`check process`,
+/// `depends on`, `group`) rather than a keyword of their own: they are not strings either.
+const STATEMENT_PATTERNS: &[&str] = &["check", "depend", "depends", "group", "include"];
+
+/// Whether `c` may appear in a bare word of Monit's lexer (its `str` class: anything but
+/// control characters, blanks, `!`, `@`, `:`, `{`, `}`, quotes, `;`, `(`, `)`, `,`, `%`).
+pub(crate) fn is_bare_word_char(c: char) -> bool {
+    !(c.is_control() || c == ' ' || "!@:{}\"';(),%".contains(c))
+}
+
+/// Whether Monit's lexer reads the whole unquoted `word` as one STRING or PATH token, the
+/// tokens its grammar takes as a name, a path or a program argument: made of bare-word
+/// characters, and neither a keyword nor a number (`5` and `2.5` are numbers, `5s` a string).
+pub(crate) fn is_monit_string(word: &str) -> bool {
+    if is_ip_address(word) {
+        return true;
+    }
+    let (int, frac) = word.split_once('.').unwrap_or((word, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let number = digits(int) && digits(frac);
+    !word.is_empty() && word.chars().all(is_bare_word_char) && !is_reserved(word) && !number
+}
+
+/// The tokens of Monit's grammar a value can be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueToken {
+    /// PATH: a bare word or quoted string that starts with `/`.
+    Path,
+    /// STRING: a quoted string or a bare word that is not a keyword or a number, and does
+    /// not start with `/`.
+    String,
+    /// Either.
+    PathOrString,
 }
 
 impl Parser<'_> {
+    /// A value Monit's grammar takes as `token` there; anything else fails on its token.
+    pub(crate) fn expect_token_value(&mut self, token: ValueToken, what: &str) -> PResult<(String, Span)> {
+        let next = self.peek().clone();
+        let is_path = match &next.kind {
+            TokenKind::Str(s) => s.starts_with('/'),
+            TokenKind::Word(w) if is_monit_string(w) => w.starts_with('/'),
+            TokenKind::Word(w) => {
+                self.reject_reserved(w, next.span, what)?;
+                return self.unexpected(what, &[]);
+            }
+            _ => return self.unexpected(what, &[]),
+        };
+        let fits = match token {
+            ValueToken::Path => is_path,
+            ValueToken::String => !is_path,
+            ValueToken::PathOrString => true,
+        };
+        if !fits {
+            return self.unexpected(what, &[]);
+        }
+        self.expect_value(what)
+    }
+
     /// A user, group or host name: a quoted string, or a word Monit does not reserve.
     pub(crate) fn expect_name(&mut self, what: &str) -> PResult<(String, Span)> {
         let token = self.peek().clone();
@@ -87,6 +156,16 @@ mod tests {
         }
         for word in ["root", "www-data", "nobody", "postgres", "nginx", "mysqld"] {
             assert!(!is_reserved(word), "{word}");
+        }
+    }
+
+    #[test]
+    fn strings_are_bare_words_that_are_not_keywords_or_numbers() {
+        for word in ["web", "/run/a.pid", "-q", "a=b", "5s", "1.2.3.4", "$HOST", "x.y", "/", "2001:db8::1", "::1/128"] {
+            assert!(is_monit_string(word), "{word}");
+        }
+        for word in ["start", "Timeout", "check", "5", "2.5", "a@b", "a:b", "80%", "w!eb", ""] {
+            assert!(!is_monit_string(word), "{word}");
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `if <test> [tolerance] then <action> [else if succeeded [tolerance] then <action>]`,
 //! restart limits, and which tests each service type takes (reference §1.3, §2).
 
+use super::arguments::Equals;
+use super::reserved::ValueToken;
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
@@ -165,7 +167,7 @@ impl Parser<'_> {
 
     /// `exec "<cmd>" [as uid U] [as gid G] [repeat every N cycles]`.
     fn parse_exec(&mut self) -> PResult<ExecAction> {
-        let (command, span) = self.expect_value("a command in quotes after 'exec'")?;
+        let (command, span) = self.parse_arguments(Equals::Never, "a command in quotes after 'exec'")?;
         let command = self.resolve_program(command, span)?;
         self.service().1.programs.push((span, command.clone()));
         let mut exec = ExecAction { command, uid: None, gid: None, repeat_every: None };
@@ -507,7 +509,7 @@ impl Parser<'_> {
             "permission" | "perm" => Test::Permission(self.parse_permission()?),
             "security" => {
                 self.expect_keyword(&["attribute"], "'attribute'")?;
-                let (label, _) = self.expect_value("a security label in quotes")?;
+                let (label, _) = self.expect_token_value(ValueToken::PathOrString, "a security label in quotes")?;
                 Test::SecurityAttribute(label)
             }
             "link" | "network" => Test::LinkDown,

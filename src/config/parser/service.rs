@@ -1,27 +1,45 @@
 //! `check <type> <name> <target>` and the service statements that are not rules: methods,
 //! dependencies, groups, schedules, modes, content filters and our extensions.
 
+use super::arguments::Equals;
+use super::reserved::{ValueToken, is_bare_word_char};
 use super::{PResult, Parser, STATEMENT_WORDS, ServiceSpans};
 use crate::config::lexer::TokenKind;
 use crate::config::model::cron::CronSpec;
 use crate::config::model::*;
 use crate::config::source::{Diagnostic, Span};
 
+/// A service name and where it stands.
+type NameSpan = (String, Span);
+
 const SERVICE_TYPES: &[&str] =
     &["process", "file", "fifo", "directory", "filesystem", "device", "host", "system", "program", "network"];
 
 impl Parser<'_> {
     pub(super) fn parse_check(&mut self) -> PResult<()> {
-        // `program` is a noise word everywhere but here.
-        let token = self.peek_raw(0).clone();
-        let kind = match token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))) {
-            Some(w) if SERVICE_TYPES.iter().any(|t| t.eq_ignore_ascii_case(w)) => {
-                self.next_raw();
-                w.to_ascii_lowercase()
-            }
-            _ => return self.unexpected("a service type such as 'process', 'file' or 'host'", SERVICE_TYPES),
+        let (kind, rest) = self.parse_service_type()?;
+        let implicit = kind.is_none();
+        let kind = kind.unwrap_or_else(|| "process".to_owned());
+        let (mut name, name_span) = match rest {
+            Some(rest) => rest,
+            None => self.parse_service_name()?,
         };
-        let (mut name, name_span) = self.expect_value("a service name")?;
+        if implicit && !self.peek_is_any(&["pidfile", "path", "matching"]) {
+            let next = self.peek().span;
+            if self.frames.last().is_some_and(|f| f.lexer.has_newline_between(name_span.end, next.start)) {
+                // Where Monit finds the error: the line after `check <word>`.
+                return self.unexpected("'pidfile', 'path' or 'matching' (or a service type after 'check')", &[]);
+            }
+            // `check <word>` is a process named <word> for Monit too, but a mistyped type
+            // is the likelier reading when no process target follows.
+            let message = format!("unexpected '{name}', expected a service type such as 'process', 'file' or 'host'");
+            let mut d = Diagnostic::error(name_span, message);
+            if let Some(s) = super::suggest(&name, SERVICE_TYPES) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            self.report(d);
+            return Err(super::Fail);
+        }
         if name.contains("$HOST") {
             name = name.replace("$HOST", &self.hostname);
         }
@@ -36,7 +54,11 @@ impl Parser<'_> {
             "process" => {
                 let (how, _) =
                     self.expect_keyword(&["pidfile", "path", "matching"], "'pidfile', 'path' or 'matching'")?;
-                let (value, span) = self.expect_value("a path or pattern")?;
+                let (value, span) = if how == "matching" {
+                    self.expect_token_value(ValueToken::PathOrString, "a pattern")?
+                } else {
+                    self.expect_token_value(ValueToken::Path, "an absolute path")?
+                };
                 spans.target = span;
                 match how.as_str() {
                     "pidfile" => {
@@ -52,9 +74,13 @@ impl Parser<'_> {
             }
             "file" | "fifo" | "directory" | "filesystem" | "device" => {
                 self.expect_keyword(&["path"], "'path'")?;
-                let (path, span) = self.expect_value("a path")?;
-                spans.target = span;
                 let is_fs = matches!(kind.as_str(), "filesystem" | "device");
+                let (path, span) = if is_fs {
+                    self.expect_token_value(ValueToken::PathOrString, "a mount point, device or remote spec")?
+                } else {
+                    self.expect_token_value(ValueToken::Path, "an absolute path")?
+                };
+                spans.target = span;
                 // A filesystem may be named by a device or a remote spec (`server:/export`).
                 let path = if is_fs { path } else { self.resolve_path(path, span)? };
                 match kind.as_str() {
@@ -66,20 +92,20 @@ impl Parser<'_> {
             }
             "host" => {
                 self.expect_keyword(&["address"], "'address'")?;
-                let (address, span) = self.expect_name("a host name or address")?;
+                let (address, span) = self.expect_token_value(ValueToken::String, "a host name or address")?;
                 spans.target = span;
                 ServiceKind::Host { address }
             }
             "system" => ServiceKind::System,
             "program" => {
                 self.expect_keyword(&["path"], "'path'")?;
-                let program = self.parse_program_tail(&mut spans, "a command")?;
+                let program = self.parse_program_tail(&mut spans, Equals::Never, "a command")?;
                 spans.target = spans.programs.last().map_or(name_span, |p| p.0);
                 ServiceKind::Program(program)
             }
             _ => {
                 let (how, _) = self.expect_keyword(&["interface", "address"], "'interface' or 'address'")?;
-                let (value, span) = self.expect_value("an interface name or address")?;
+                let (value, span) = self.expect_token_value(ValueToken::String, "an interface name or address")?;
                 spans.target = span;
                 ServiceKind::Network(if how == "interface" {
                     NetworkTarget::Interface(value)
@@ -92,10 +118,74 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// The type after `check`, as Monit's lexer reads it: `check` and the longest type word
+    /// that starts the next word are one token (`check filex` is a file named `x`), and
+    /// `check` before any other word is a process check named by that word. `process`
+    /// alone needs a blank after it to count as the type. Returns the type and, when the
+    /// word went on past the type, the rest of it as the name; no type for `check <word>`.
+    fn parse_service_type(&mut self) -> PResult<(Option<String>, Option<NameSpan>)> {
+        let token = self.peek_raw(0).clone();
+        let word = match &token.kind {
+            TokenKind::Word(w) => w.clone(),
+            TokenKind::Str(_) => return Ok((None, None)),
+            _ => return self.unexpected("a service type such as 'process', 'file' or 'host'", SERVICE_TYPES),
+        };
+        let lower = word.to_ascii_lowercase();
+        if lower == "process" {
+            self.next_raw();
+            return Ok((Some(lower), None));
+        }
+        let longest =
+            SERVICE_TYPES.iter().filter(|t| **t != "process" && lower.starts_with(**t)).max_by_key(|t| t.len());
+        let Some(kind) = longest else { return Ok((None, None)) };
+        self.next_raw();
+        let rest = (word.len() > kind.len()).then(|| {
+            let start = token.span.start as usize + kind.len();
+            (word[kind.len()..].to_owned(), Span::new(token.span.file, start, token.span.end as usize))
+        });
+        if let Some((rest, span)) = &rest {
+            self.check_service_name_word(rest, *span)?;
+        }
+        Ok((Some((*kind).to_owned()), rest))
+    }
+
+    /// The service name: the next token whatever it is (a noise word or a keyword too, as in
+    /// Monit), a bare word of Monit's word characters or a quoted string without control
+    /// characters.
+    fn parse_service_name(&mut self) -> PResult<(String, Span)> {
+        let token = self.peek_raw(0).clone();
+        match &token.kind {
+            TokenKind::Word(w) => {
+                self.check_service_name_word(w, token.span)?;
+                self.next_raw();
+                Ok((w.clone(), token.span))
+            }
+            TokenKind::Str(s) => {
+                if let Some(c) = s.chars().find(|c| c.is_control() || *c == '"') {
+                    return self.fail(token.span, format!("a service name cannot contain {c:?}"));
+                }
+                self.next_raw();
+                Ok((s.clone(), token.span))
+            }
+            _ => self.unexpected("a service name", &[]),
+        }
+    }
+
+    fn check_service_name_word(&mut self, word: &str, span: Span) -> PResult<()> {
+        match word.chars().find(|c| !is_bare_word_char(*c)) {
+            Some(c) => self.fail(span, format!("a service name cannot contain '{c}' unless quoted: \"{word}\"")),
+            None => Ok(()),
+        }
+    }
+
     /// `"<command>" [as uid U] [as gid G] [with timeout N seconds]`.
-    pub(crate) fn parse_program_tail(&mut self, spans: &mut ServiceSpans, what: &str) -> PResult<ProgramConfig> {
-        self.eat_op("=");
-        let (command, span) = self.expect_value(what)?;
+    pub(crate) fn parse_program_tail(
+        &mut self,
+        spans: &mut ServiceSpans,
+        equals: Equals,
+        what: &str,
+    ) -> PResult<ProgramConfig> {
+        let (command, span) = self.parse_arguments(equals, what)?;
         if command.trim().is_empty() {
             return self.fail(span, "the command is empty");
         }
@@ -128,8 +218,9 @@ impl Parser<'_> {
     /// `start|stop|restart [program] = "<cmd>" ...`.
     pub(super) fn parse_method(&mut self) -> PResult<()> {
         let (which, _) = self.expect_keyword(&["start", "stop", "restart"], "'start', 'stop' or 'restart'")?;
+        let equals = self.equals_before_method_command();
         let mut spans = std::mem::take(&mut self.service().1);
-        let result = self.parse_program_tail(&mut spans, "a command in quotes");
+        let result = self.parse_program_tail(&mut spans, equals, "a command in quotes");
         self.service().1 = spans;
         let program = result?;
         let service = &mut self.service().0;
@@ -141,19 +232,47 @@ impl Parser<'_> {
         Ok(())
     }
 
+    /// `depends on a, b`, read as Monit's lexer reads it: `depends on` is one token, then
+    /// the next word whatever it is (a keyword too) names a service, and each further name
+    /// follows a comma (or `;`, `(`, `)`); a blank alone ends the list.
     pub(super) fn parse_depends(&mut self) -> PResult<()> {
-        let mut any = false;
-        while self.peek_is_value() {
-            let (name, span) = self.expect_value("a service name")?;
+        if self.peek_raw(0).is_word("on") {
+            self.next_raw();
+        }
+        let mut previous_end: Option<u32> = None;
+        loop {
+            let token = self.peek_raw(0).clone();
+            if let Some(end) = previous_end {
+                let frame = self.frames.last();
+                let separated = frame.is_some_and(|f| f.lexer.has_list_separator_between(end, token.span.start));
+                if !separated || token.kind == TokenKind::Eof {
+                    return Ok(());
+                }
+                if frame.is_some_and(|f| f.lexer.has_newline_between(end, token.span.start)) {
+                    let message = format!(
+                        "{} would be one more service name: Monit goes on reading 'depends on' past a ',', ';', \
+                         '(' or ')' that ends a line; drop it",
+                        token.describe()
+                    );
+                    return self.fail(token.span, message);
+                }
+            }
+            let name = match &token.kind {
+                TokenKind::Word(w) => {
+                    if let Some(c) = w.chars().find(|c| !is_bare_word_char(*c)) {
+                        return self.fail(token.span, format!("a service name cannot contain '{c}' unless quoted"));
+                    }
+                    w.clone()
+                }
+                TokenKind::Str(s) => s.clone(),
+                _ => return self.unexpected("a service name after 'depends on'", &[]),
+            };
+            self.next_raw();
             let (service, spans) = self.service();
             service.depends.push(name);
-            spans.depends.push(span);
-            any = true;
+            spans.depends.push(token.span);
+            previous_end = Some(token.span.end);
         }
-        if !any {
-            return self.unexpected("a service name after 'depends on'", &[]);
-        }
-        Ok(())
     }
 
     pub(super) fn parse_every(&mut self, not: bool) -> PResult<()> {
@@ -224,6 +343,9 @@ impl Parser<'_> {
                 PatternSource::File(file)
             }
             TokenKind::Str(s) | TokenKind::Word(s) => {
+                if matches!(token.kind, TokenKind::Word(_)) {
+                    self.reject_reserved(s, token.span, "a pattern")?;
+                }
                 self.next();
                 PatternSource::Regex(self.compile_pattern(s.clone(), token.span))
             }
@@ -248,7 +370,7 @@ impl Parser<'_> {
             return self.fail(span, format!("action '{name}' is already defined for this service"));
         }
         let mut spans = std::mem::take(&mut self.service().1);
-        let result = self.parse_program_tail(&mut spans, "a command in quotes");
+        let result = self.parse_program_tail(&mut spans, Equals::Optional, "a command in quotes");
         self.service().1 = spans;
         let program = result?;
         self.service().0.actions.push(CustomAction { name, program });

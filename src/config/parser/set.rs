@@ -2,6 +2,7 @@
 //! itself (`set daemon`, logging, files, the event queue, limits, M/Monit, the environment).
 //! Mail, TLS options and `set httpd` have a file each below.
 
+use super::reserved::ValueToken;
 use super::values::UnitClass;
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
@@ -88,7 +89,7 @@ impl Parser<'_> {
             }
             "log" | "logfile" => self.parse_set_log(),
             "pidfile" | "idfile" | "statefile" => {
-                let (path, span) = self.expect_value("a file path")?;
+                let (path, span) = self.expect_token_value(ValueToken::Path, "an absolute file path")?;
                 let path = self.resolve_path(path, span)?;
                 let slot = match keyword.as_str() {
                     "pidfile" => &mut self.parsed.config.pidfile,
@@ -199,7 +200,11 @@ impl Parser<'_> {
     }
 
     fn parse_set_log(&mut self) -> PResult<()> {
-        let (target, span) = self.expect_value("a log file path or 'syslog'")?;
+        let (target, span) = if self.peek_is("syslog") {
+            self.expect_value("'syslog'")?
+        } else {
+            self.expect_token_value(ValueToken::Path, "an absolute log file path or 'syslog'")?
+        };
         let log = if target.eq_ignore_ascii_case("syslog") {
             let facility = if self.eat("facility") {
                 Some(self.expect_value("a syslog facility such as log_local0")?.0)
@@ -240,7 +245,7 @@ impl Parser<'_> {
         let mut queue = EventQueueConfig::default();
         loop {
             if self.eat("basedir") {
-                let (dir, span) = self.expect_value("a directory")?;
+                let (dir, span) = self.expect_token_value(ValueToken::Path, "an absolute directory path")?;
                 let dir = self.resolve_path(dir, span)?;
                 queue.basedir = Some(dir);
             } else if self.eat("slots") {
@@ -260,7 +265,7 @@ impl Parser<'_> {
     }
 
     pub(crate) fn expect_path(&mut self) -> PResult<String> {
-        let (path, span) = self.expect_value("a file path")?;
+        let (path, span) = self.expect_token_value(ValueToken::Path, "an absolute file path")?;
         let path = self.resolve_path(path, span)?;
         Ok(path)
     }

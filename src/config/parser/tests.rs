@@ -7,6 +7,7 @@ use super::parse_text;
 use crate::config::model::*;
 use crate::config::source::{Diagnostics, SourceMap};
 
+mod monit_grammar;
 mod set;
 
 /// Parses text and fails the test on any error.
@@ -584,7 +585,7 @@ fn bad_values_are_errors_not_panics() {
 fn unterminated_strings_and_garbage() {
     assert_eq!(
         errors("check process a pidfile \"/a.pid\n"),
-        ["1:25: syntax error: an unterminated string", "1:17: unexpected end of file, expected a path or pattern"]
+        ["1:25: syntax error: an unterminated string", "2:1: unexpected end of file, expected an absolute path"]
     );
     let errs = errors("\u{1}\u{2}check");
     assert!(errs[0].starts_with("1:1: syntax error: invalid character"), "{errs:?}");

@@ -78,8 +78,9 @@ fn is_binary_prefix_unit(word: &str) -> bool {
 /// The longest duration a control file may give (a year), so that sums never overflow.
 const MAX_DURATION_MS: u64 = 365 * 86_400_000;
 
+/// A number starts with a digit (`.5` is a word for Monit's lexer, not a number).
 fn is_number(text: &str) -> bool {
-    text.starts_with(|c: char| c.is_ascii_digit()) || (text.starts_with('.') && text.len() > 1)
+    text.starts_with(|c: char| c.is_ascii_digit())
 }
 
 impl Parser<'_> {

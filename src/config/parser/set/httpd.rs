@@ -1,5 +1,6 @@
 //! `set httpd`: the listener (port, address, unix socket, TLS) and its `allow` list of
 //! networks, hosts, user credentials, htpasswd files and groups.
+use super::super::reserved::ValueToken;
 use super::super::{PResult, Parser};
 use super::key_of;
 use crate::config::lexer::{Token, TokenKind};
@@ -39,7 +40,7 @@ impl Parser<'_> {
                 }
                 "address" => {
                     self.next();
-                    httpd.address = Some(self.expect_value("an address")?.0);
+                    httpd.address = Some(self.expect_token_value(ValueToken::String, "an address")?.0);
                 }
                 "unixsocket" => {
                     self.next();
@@ -141,6 +142,9 @@ impl Parser<'_> {
         let token = self.peek().clone();
         let (text, span) = self.expect_value("a user:password, @group, htpasswd file or host after 'allow'")?;
         let lower = text.to_ascii_lowercase();
+        if matches!(token.kind, TokenKind::Word(_)) && !matches!(lower.as_str(), "cleartext" | "md5" | "crypt") {
+            self.reject_reserved(&text, span, "a user, host or file after 'allow'")?;
+        }
         if matches!(lower.as_str(), "cleartext" | "md5" | "crypt") || (text.starts_with('/') && !looks_like_net(&text))
         {
             let (hash, path) = if text.starts_with('/') {
@@ -209,7 +213,9 @@ impl Parser<'_> {
             return Ok(Some((user, rest)));
         }
         if !self.peek_is_value() || self.peek_is_any(HTTPD_KEYWORDS) {
-            return self.fail(span, format!("a password must follow '{user}:'"));
+            // On the token that stands where the password should: Monit's line too.
+            let next = self.peek().span;
+            return self.fail(next, format!("a password must follow '{user}:'"));
         }
         let (password, _) = self.expect_name("a password")?;
         Ok(Some((user, password)))

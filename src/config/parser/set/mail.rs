@@ -1,6 +1,7 @@
 //! Mail: `set mailserver` with its servers and options, alert recipients (`set alert` and a
 //! service's `alert`, mail or webhook, with event filters, reminders and digests) and
 //! `mail-format` blocks.
+use super::super::reserved::ValueToken;
 use super::super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
 use crate::config::model::*;
@@ -10,7 +11,7 @@ impl Parser<'_> {
     pub(super) fn parse_set_mailserver(&mut self) -> PResult<()> {
         let mut mail = self.parsed.config.mail.take().unwrap_or_default();
         loop {
-            let (host, _) = self.expect_value("a mail server host")?;
+            let (host, _) = self.expect_token_value(ValueToken::String, "a mail server host")?;
             let mut server = MailServerConfig {
                 host,
                 port: None,
@@ -52,7 +53,7 @@ impl Parser<'_> {
                 mail.timeout = Some(self.parse_duration()?.0);
             }
             if self.eat("hostname") {
-                mail.hostname = Some(self.expect_value("a host name")?.0);
+                mail.hostname = Some(self.expect_token_value(ValueToken::String, "a host name")?.0);
             }
             if !self.peek_is_value() || self.peek_is_any(&["timeout", "hostname"]) {
                 break;
@@ -148,7 +149,8 @@ impl Parser<'_> {
         let mut events = Vec::new();
         loop {
             let token = self.peek().clone();
-            if token.kind == TokenKind::RBrace {
+            // Monit's grammar wants at least one event in the braces.
+            if token.kind == TokenKind::RBrace && !events.is_empty() {
                 self.next();
                 break;
             }

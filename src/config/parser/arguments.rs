@@ -1,0 +1,90 @@
+//! A program and its arguments as Monit's grammar takes them after `start`, `stop`,
+//! `restart`, `exec` and `check program ... path`: one or more arguments, each a quoted
+//! string or a bare word that Monit's lexer reads as a string or a path (not a keyword, a
+//! number or a word with `@`, `:`, `%`, ...). The first quoted string usually holds the
+//! whole command line; words after it are more arguments (`path /bin/check --all` and
+//! `exec "/bin/notify" "down a"` are Monit control files).
+
+use super::reserved::is_monit_string;
+use super::{PResult, Parser, STATEMENT_WORDS};
+use crate::config::lexer::TokenKind;
+use crate::config::source::Span;
+
+/// Where `=` may stand before the command.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Equals {
+    /// `action drain = cmd` (our extension), or `start program = "cmd"` as Monit's lexer
+    /// takes it (see [`Parser::equals_before_method_command`]).
+    Optional,
+    /// `check program x path cmd`, `exec cmd`, and `start` where Monit has no `=`.
+    Never,
+}
+
+/// Whether a token can be one argument. Our extensions' statement words (`environment`,
+/// `working`, `action`, ...) end the list: Monit has no such statements, and a word of
+/// theirs after a command is the next statement, not an argument.
+fn is_argument(kind: &TokenKind) -> bool {
+    match kind {
+        TokenKind::Str(_) => true,
+        TokenKind::Word(w) => is_monit_string(w) && !STATEMENT_WORDS.iter().any(|s| s.eq_ignore_ascii_case(w)),
+        _ => false,
+    }
+}
+
+/// An argument for a command line that [`crate::config::model::split_command`] splits back
+/// into the same word.
+fn quote_argument(arg: &str) -> String {
+    if !arg.is_empty() && !arg.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\')) {
+        return arg.to_owned();
+    }
+    let escaped: String =
+        arg.chars().flat_map(|c| (c == '\'' || c == '\\').then_some('\\').into_iter().chain([c])).collect();
+    format!("'{escaped}'")
+}
+
+impl Parser<'_> {
+    /// Where `=` may go after `start`, `stop` or `restart` (just read): Monit's lexer reads
+    /// `start [program] = "` as one token, so `=` belongs there only right after the word or
+    /// one `program`, and right before a quoted command (`start program program = "x"` and
+    /// `start program = /bin/x` are syntax errors in Monit).
+    pub(crate) fn equals_before_method_command(&mut self) -> Equals {
+        let n = usize::from(self.peek_raw(0).is_word("program"));
+        let equals = matches!(&self.peek_raw(n).kind, TokenKind::Op(o) if o == "=");
+        if equals && matches!(self.peek_raw(n + 1).kind, TokenKind::Str(_)) { Equals::Optional } else { Equals::Never }
+    }
+
+    /// The command line: the first argument as written (a quoted string keeps its blanks and
+    /// quotes for [`crate::config::model::split_command`]), each further one quoted as needed.
+    /// Returns it with the first argument's span.
+    pub(crate) fn parse_arguments(&mut self, equals: Equals, what: &str) -> PResult<(String, Span)> {
+        if matches!(&self.peek().kind, TokenKind::Op(o) if o == "=") {
+            if equals == Equals::Never {
+                return self.unexpected(what, &[]);
+            }
+            self.next();
+        }
+        if !is_argument(&self.peek().kind) {
+            return self.unexpected(what, &[]);
+        }
+        let (mut command, span) = self.expect_value(what)?;
+        while is_argument(&self.peek().kind) {
+            let (arg, _) = self.expect_value(what)?;
+            command.push(' ');
+            command.push_str(&quote_argument(&arg));
+        }
+        Ok((command, span))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::split_command;
+
+    #[test]
+    fn quoted_arguments_split_back_into_themselves() {
+        for arg in ["plain", "two words", "it's", "back\\slash", "\"q\"", ""] {
+            assert_eq!(split_command(&format!("/bin/x {}", quote_argument(arg))), ["/bin/x", arg], "{arg}");
+        }
+    }
+}

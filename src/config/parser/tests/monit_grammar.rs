@@ -1,0 +1,138 @@
+//! Classes of disagreement with Monit 5.33's grammar found by the differential test
+//! (tests/grammar_diff): one test per class, Monit's verdict on each file noted beside it.
+
+use super::{errors, parse, service};
+use crate::config::model::*;
+
+/// The line of each error.
+fn lines(text: &str) -> Vec<u32> {
+    errors(text).iter().map(|e| e.split(':').next().and_then(|l| l.parse().ok()).unwrap_or(0)).collect()
+}
+
+#[test]
+fn a_service_name_is_the_next_word_whatever_it_is() {
+    // Monit: accepted (its lexer reads the word after `check process` as the name).
+    assert_eq!(service("check process with pidfile /run/a.pid").name, "with");
+    assert_eq!(service("check system as").name, "as");
+    assert_eq!(service("check file check path /x").name, "check");
+    // `check <word>` is a process; `check filex` a file named `x` (one token `check file`).
+    let s = service("check web pidfile /run/web.pid");
+    assert_eq!((s.name.as_str(), s.check.keyword()), ("web", "process"));
+    let s = service("check filex path /x");
+    assert_eq!((s.name.as_str(), s.check.keyword()), ("x", "file"));
+    // Monit: syntax error '@' on line 1.
+    assert_eq!(lines("check process a@b pidfile /x"), [1]);
+}
+
+#[test]
+fn program_arguments_may_follow_the_command_unquoted() {
+    // Monit: accepted; each word after the command is one more argument.
+    let s = service("check program p path /bin/check --all -v\n if status != 0 then alert");
+    let ServiceKind::Program(program) = &s.check else { panic!("a program") };
+    assert_eq!(program.argv(), ["/bin/check", "--all", "-v"]);
+    let s = service("check process a pidfile /x\n start program = \"/bin/x\" \"two words\" as uid root");
+    assert_eq!(s.start.as_ref().unwrap().argv(), ["/bin/x", "two words"]);
+    assert_eq!(s.start.as_ref().unwrap().uid.as_deref(), Some("root"));
+    let r = &service("check file f path /x\n if changed checksum then exec /bin/n \"it's\"").rules[0];
+    let Action::Exec(exec) = &r.action else { panic!("an exec") };
+    assert_eq!(split_command(&exec.command), ["/bin/n", "it's"]);
+    // Our extensions' statements end the list.
+    let s = service("check process a pidfile /x\n stop program = \"/bin/x stop\"\n environment PORT = \"1\"");
+    assert_eq!(s.stop.as_ref().unwrap().argv(), ["/bin/x", "stop"]);
+    // Monit: syntax error '5' (a number is no argument) and '=' (only before a quote).
+    assert_eq!(lines("check process a pidfile /x\n start \"/bin/true\" 5"), [2]);
+    assert_eq!(lines("check process a pidfile /x\n start program = /bin/true"), [2]);
+    assert_eq!(lines("check process a pidfile /x\n start program program = \"/bin/true\""), [2]);
+    assert_eq!(lines("check process a pidfile /x\n start = program \"/bin/true\""), [2]);
+}
+
+#[test]
+fn keywords_and_relative_paths_are_no_target() {
+    // Monit: syntax error on line 1 for each (PATH wants a leading '/', STRING no keyword).
+    for text in [
+        "check process a pidfile start",
+        "check process a pidfile \"x.pid\"",
+        "check file a path \"x\"",
+        "check device a path basedir",
+        "check process a matching start",
+        "check network a interface up",
+        "check host a address \"/x\"",
+        "set pidfile run.pid",
+        "set httpd unixsocket timestamp",
+        "set mailserver set",
+        "set httpd port 2812\n allow timeout",
+    ] {
+        assert_eq!(lines(text).first(), Some(&text.lines().count().try_into().unwrap()), "{text}");
+    }
+    // Monit: accepted.
+    parse(
+        "check filesystem a path srv\ncheck process b matching /usr/sbin/b\ncheck host h address 2001:db8::1\n if failed ping then alert",
+    );
+}
+
+#[test]
+fn dependencies_are_separated_by_commas() {
+    // Monit: accepted; a keyword names a service in a dependency list.
+    let config = parse(
+        "check process a pidfile /x\n depends on check, b\ncheck process check pidfile /y\ncheck process b pidfile /z",
+    );
+    assert_eq!(config.services[0].depends, ["check", "b"]);
+    // Monit: accepted; `;`, `(` and `)` separate names as a comma does.
+    assert_eq!(
+        parse("check process a pidfile /x\n depends on b;(c\ncheck process b pidfile /y\ncheck process c pidfile /z")
+            .services[0]
+            .depends,
+        ["b", "c"]
+    );
+    // Monit: syntax error 'process' on line 3: it read `check` as one more name.
+    assert_eq!(lines("check process a pidfile /x\n depends on b,\ncheck process b pidfile /y")[0], 3);
+    // Monit: syntax error 'b' on line 2 (a blank alone ends the list).
+    assert_eq!(lines("check process a pidfile /x\n depends on c b\ncheck process c pidfile /y"), [2]);
+}
+
+#[test]
+fn an_include_target_is_every_character_up_to_a_blank() {
+    // Monit: accepted; `#x` is a file name there (that matches nothing), and an `include`
+    // at the end of the file reads nothing.
+    parse("include #nothing-here\nset daemon 30");
+    parse("set daemon 30\ninclude\n");
+    // Monit: syntax error 'set' on line 2: `}` was the file name, the list goes on.
+    assert_eq!(lines("set alert a@b.c { action include }\nset daemon 30")[0], 2);
+}
+
+#[test]
+fn keywords_are_no_pattern_send_string_or_host() {
+    // Monit: syntax error on line 2 for each.
+    for text in [
+        "check file f path /x\n if match every then alert",
+        "check host h address localhost\n if failed port 1 send expect then alert",
+        "check host h address localhost\n if failed host group port 22 then alert",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    // Monit: syntax error 'if#' on line 2: `#` inside a word starts no comment.
+    assert_eq!(lines("check file f path /x\n if# changed permission then alert\n")[0], 2);
+}
+
+#[test]
+fn errors_at_the_end_of_the_file_or_of_a_line_are_where_monit_finds_them() {
+    // Monit: syntax error '' (the end of the file) on line 3, after the last newline.
+    assert_eq!(lines("check process a pidfile /x\n if cpu > 50% then \n"), [3]);
+    // Monit: syntax error on line 2, at the word after the missing password or type.
+    assert_eq!(lines("set httpd port 2812 allow admin:\ncheck system s")[0], 2);
+    assert_eq!(lines("check main\ncheck system s")[0], 2);
+    assert_eq!(lines("check main if")[0], 1);
+}
+
+#[test]
+fn quoted_protocols_empty_event_lists_and_bare_fractions_are_refused() {
+    // Monit: syntax error on line 2 for each.
+    for text in [
+        "check host h address localhost\n if failed port 110 protocol \"pop\" then alert",
+        "check host h address localhost\n if failed port 5432 protocol pgsql password secret then alert",
+        "set daemon 30\nset alert a@b.c not { }",
+        "check system s\n if loadavg (5min) > .2 then alert",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+}

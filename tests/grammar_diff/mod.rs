@@ -1,0 +1,218 @@
+//! Differential test of the grammar against Debian's Monit 5.33: mutants of the project's
+//! own control files (tests/corpus/valid, monitrc.example, checks/) are judged by `monit -t`
+//! and `rmonit -t`, and both must give the same verdict and, for a refusal, name the same
+//! line for the first error.
+//!
+//! `GRAMMAR_DIFF_FILES=N` runs N mutants (default 300, the CI run), `GRAMMAR_DIFF_SEED=S`
+//! starts from another seed, and `GRAMMAR_DIFF_REPORT=FILE` writes every disagreement with
+//! the lines its edits changed there.
+//!
+//! Normalised, not counted as disagreements: host facts Monit resolves at `-t` (see
+//! `verdict`), the newlines Monit's lexer reads without counting them (its line numbers drift,
+//! see [`verdict::monit_line`]), and rmonit's after-the-file errors (dependencies, incomplete
+//! services) beside a syntax error that Monit stops at.
+//!
+//! Classes still open (issue 13), each a handful in 10,000 mutants:
+//! - `[` and `]` inside a word (`s]yslog`, `with]`) are word characters for Monit; rmonit's
+//!   lexer splits there, for its `[...]` header lists.
+//! - An operator glued to a word (`=^`, `>80`) is one word for Monit (and so a syntax error
+//!   where a comparison goes); rmonit reads the operator.
+//! - A time without its unit (`if timestamp > 24 then`) is seconds for Monit; rmonit asks for
+//!   the unit.
+//! - A service name that is `=`, starts with `#` or is `include` (Monit reads any word there).
+//! - Regular expressions: Monit's POSIX regcomp and rmonit's regex crate differ on escapes.
+//! - Duplicated units, misplaced noise and `for`/`cycles` orders that one parser takes and
+//!   the other does not (`0 B B`, `timeout 5 for seconds 2 cycles`).
+
+mod mutate;
+mod verdict;
+
+use std::path::{Path, PathBuf};
+
+use mutate::{Rng, mutate, tokens};
+use verdict::Verdict;
+
+use crate::util::{repo_root, rmonit_bin, skip};
+
+const MONIT: &str = "/usr/bin/monit";
+const DEFAULT_FILES: usize = 300;
+const DEFAULT_SEED: u64 = 13;
+
+/// Mutants of the CI run (300 from seed 13) on which the tools still disagree: classes of
+/// issue 13 not fixed yet (listed in this module's docs). A fix lowers it; the test
+/// fails if it rises. It is checked only for the CI run; other runs report their figures.
+const KNOWN_CI_DISAGREEMENTS: usize = 4;
+
+/// A seed control file and its text.
+struct Seed {
+    name: String,
+    text: String,
+}
+
+/// The seed files: every file whose text both tools accept as it is. Files that use rmonit's
+/// extensions (webhooks, digests, `history`, ...) are refused by Monit and so left out: the
+/// mutants are about Monit's language.
+fn seeds(dir: &Path) -> Vec<Seed> {
+    let root = repo_root();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for sub in ["tests/corpus/valid", "checks"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(sub))
+            .expect("seed directory")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "monitrc"))
+            .collect();
+        files.sort();
+        paths.extend(files);
+    }
+    paths.push(root.join("monitrc.example"));
+    let probe = dir.join("seed.monitrc");
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).ok()?;
+            write_private(&probe, &text);
+            let agreed = verdict::monit(&probe) == Verdict::Accepted
+                && verdict::rmonit(&rmonit_bin(), &probe) == Verdict::Accepted;
+            let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+            agreed.then_some(Seed { name, text })
+        })
+        .collect()
+}
+
+/// Writes `text` with mode 0600, as `monit -t` demands of a control file.
+fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("write mutant");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod mutant");
+}
+
+/// How the two tools judged one mutant.
+struct Judged {
+    number: u64,
+    seed: usize,
+    text: String,
+    edits: Vec<mutate::Edit>,
+    monit: Verdict,
+    rmonit: Verdict,
+}
+
+impl Judged {
+    fn same_verdict(&self) -> bool {
+        matches!(
+            (&self.monit, &self.rmonit),
+            (Verdict::Accepted, Verdict::Accepted) | (Verdict::Refused { .. }, Verdict::Refused { .. })
+        )
+    }
+
+    /// Same verdict, and the same line where Monit names one.
+    fn agrees(&self) -> bool {
+        self.same_verdict() && (self.monit.line().is_none() || self.same_line())
+    }
+
+    /// Both name the same line (counted as Monit counts, see [`verdict::monit_line`]).
+    fn same_line(&self) -> bool {
+        let rmonit = self.rmonit.line().map(|l| verdict::monit_line(&self.text, l));
+        self.monit.line().is_some() && self.monit.line() == rmonit
+    }
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Judges `count` mutants from `seed` on two threads (the machine's share).
+fn run(dir: &Path, seeds: &[Seed], count: usize, seed: u64) -> Vec<Judged> {
+    let vocabulary: Vec<String> =
+        seeds.iter().flat_map(|s| tokens(&s.text).into_iter().map(|t| s.text[t.start..t.end].to_owned())).collect();
+    let workers = 2;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let vocabulary = &vocabulary;
+                scope.spawn(move || {
+                    let path = dir.join(format!("mutant-{w}.monitrc"));
+                    let mut out = Vec::new();
+                    for n in (w..count).step_by(workers) {
+                        let number = seed.wrapping_mul(1_000_003).wrapping_add(n as u64);
+                        let mut rng = Rng::new(number);
+                        let from = rng.below(seeds.len());
+                        let (text, edits) = mutate(&seeds[from].text, vocabulary, &mut rng);
+                        write_private(&path, &text);
+                        let monit = verdict::monit(&path);
+                        let rmonit = verdict::rmonit(&rmonit_bin(), &path);
+                        out.push(Judged { number, seed: from, text, edits, monit, rmonit });
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("worker")).collect()
+    })
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 100.0 } else { part as f64 * 100.0 / whole as f64 }
+}
+
+/// A disagreement: the verdicts, and the lines the edits changed (seed, then mutant).
+fn describe(j: &Judged, seeds: &[Seed]) -> String {
+    let changed: String = seeds[j.seed]
+        .text
+        .lines()
+        .zip(j.text.lines())
+        .enumerate()
+        .filter(|(_, (before, after))| before != after)
+        .map(|(n, (before, after))| format!("  {:>4} - {before}\n  {:>4} + {after}\n", n + 1, n + 1))
+        .collect();
+    format!(
+        "mutant {} of {} ({:?}):\n  monit:  {:?}\n  rmonit: {:?}\n{changed}",
+        j.number, seeds[j.seed].name, j.edits, j.monit, j.rmonit
+    )
+}
+
+#[test]
+fn mutants_get_monits_verdict_and_line() {
+    if !Path::new(MONIT).exists() {
+        return skip("no /usr/bin/monit (Debian package monit) to compare with");
+    }
+    // A fresh directory for the mutants: no include.d beside them, so includes match nothing.
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let seeds = seeds(dir);
+    assert!(seeds.len() >= 30, "only {} seed files agree before mutation", seeds.len());
+    let count = env_number("GRAMMAR_DIFF_FILES", DEFAULT_FILES as u64) as usize;
+    let seed = env_number("GRAMMAR_DIFF_SEED", DEFAULT_SEED);
+    let judged = run(dir, &seeds, count, seed);
+    let both_refused: Vec<&Judged> =
+        judged.iter().filter(|j| j.monit != Verdict::Accepted && j.rmonit != Verdict::Accepted).collect();
+    let with_line = both_refused.iter().filter(|j| j.monit.line().is_some()).count();
+    let same_line = both_refused.iter().filter(|j| j.same_line()).count();
+    let disagreeing: Vec<&Judged> = judged.iter().filter(|j| !j.agrees()).collect();
+    let refused_by_monit = judged.iter().filter(|j| j.monit != Verdict::Accepted).count();
+    eprintln!(
+        "grammar diff: {} mutants of {} seeds; Monit refused {}; same verdict {:.2}%; same line {:.2}% of {} \
+         refusals with a line; full agreement {:.2}%",
+        judged.len(),
+        seeds.len(),
+        refused_by_monit,
+        percent(judged.iter().filter(|j| j.same_verdict()).count(), judged.len()),
+        percent(same_line, with_line),
+        with_line,
+        percent(judged.len() - disagreeing.len(), judged.len()),
+    );
+    if let Ok(report) = std::env::var("GRAMMAR_DIFF_REPORT") {
+        let text: String = disagreeing.iter().map(|j| describe(j, &seeds)).collect();
+        std::fs::write(&report, text).expect("write report");
+    }
+    let shown: Vec<String> = disagreeing.iter().take(5).map(|j| describe(j, &seeds)).collect();
+    let ci_run = count == DEFAULT_FILES && seed == DEFAULT_SEED;
+    let allowed = if ci_run { KNOWN_CI_DISAGREEMENTS } else { usize::MAX };
+    assert!(
+        disagreeing.len() <= allowed,
+        "{} of {} mutants disagree (known: {allowed}); first:\n{}",
+        disagreeing.len(),
+        judged.len(),
+        shown.join("\n")
+    );
+}
