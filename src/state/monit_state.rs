@@ -147,18 +147,7 @@ fn parse_version_0(bytes: &[u8], count: usize) -> Result<MonitState, String> {
 
 /// A service's state with nothing but its identity and monitoring state.
 fn service_state(name: String, type_name: String, monitored: bool) -> ServiceState {
-    ServiceState {
-        name,
-        type_name,
-        monitored,
-        restarts: 0,
-        last_action: None,
-        content_position: None,
-        checksum_baseline: None,
-        monitor_again_at: None,
-        disabled_dependants: Vec::new(),
-        events: Vec::new(),
-    }
+    ServiceState { monitored, ..ServiceState::new(&name, &type_name) }
 }
 
 /// One record as rmonit's service state; `None` for an unknown type or an empty name.

@@ -333,18 +333,7 @@ mod tests {
             100,
             ["a", "b", "c", "d"]
                 .iter()
-                .map(|n| ServiceState {
-                    name: (*n).into(),
-                    type_name: "Process".into(),
-                    monitored: false,
-                    restarts: 0,
-                    last_action: None,
-                    content_position: None,
-                    checksum_baseline: None,
-                    monitor_again_at: None,
-                    disabled_dependants: Vec::new(),
-                    events: Vec::new(),
-                })
+                .map(|n| ServiceState { monitored: false, ..ServiceState::new(n, "Process") })
                 .collect(),
         );
         let same = initial_monitoring(&cfg, Some(&saved), 100);
