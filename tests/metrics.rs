@@ -81,9 +81,15 @@ fn the_exposition_passes_promtool_and_only_readers_may_scrape_it() {
         "rmonit_program_exit_status{service=\"prog\",type=\"program\"} 3\n",
         "rmonit_file_size_bytes{service=\"data\",type=\"file\"} 1\n",
         "rmonit_alerts_queued 0\n",
+        "rmonit_checks_in_flight ",
+        "rmonit_check_overruns_total ",
     ] {
         assert!(body.contains(series), "{series} in\n{body}");
     }
+    let checks = body.lines().find_map(|l| l.strip_prefix("rmonit_checks_total ")).and_then(|n| n.parse::<u64>().ok());
+    assert!(checks.is_some_and(|n| n >= 3), "every service checked: {checks:?}");
+    let duration = "rmonit_service_check_duration_seconds{service=\"prog\",type=\"program\"} ";
+    assert!(body.contains(duration), "{duration} in\n{body}");
     let mut check = Command::new(PROMTOOL)
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

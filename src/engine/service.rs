@@ -394,6 +394,7 @@ impl ServiceTask {
         }
         let started = Instant::now();
         let deadline = self.check_deadline();
+        let in_flight = self.board.check_begins();
         let results = match tokio::time::timeout(deadline, self.observe_and_judge()).await {
             Ok(results) => results,
             Err(_) => {
@@ -402,6 +403,7 @@ impl ServiceTask {
             }
         };
         let elapsed = started.elapsed();
+        in_flight.done(elapsed, self.interval);
         self.apply(results, elapsed).await;
     }
 

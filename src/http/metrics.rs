@@ -16,7 +16,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let board = engine.board();
     let facts = state.facts();
     let alerts = board.alerts();
-    let context = MetricsContext { config: &facts.config, alerts: &alerts };
+    let context = MetricsContext { config: &facts.config, alerts: &alerts, activity: board.activity() };
     let body = report::metrics(&board.snapshot(), &context, format);
     ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
 }

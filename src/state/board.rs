@@ -1,7 +1,7 @@
 //! The status board: every service's status behind one lock, copied out whole so readers
 //! get a consistent snapshot and never hold the lock while they format or send.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -26,6 +26,46 @@ pub struct Board {
     generation: Arc<AtomicU64>,
     /// The alert notifier's figures; it outlives the board (reloads).
     alerts: AlertStatusBoard,
+    /// The engine's own figures (checks running, checks done, overruns).
+    activity: Arc<Activity>,
+}
+
+/// What the engine is doing, counted as it goes (for `/metrics`).
+#[derive(Debug, Default)]
+pub struct Activity {
+    in_flight: AtomicUsize,
+    checks: AtomicU64,
+    overruns: AtomicU64,
+}
+
+/// [`Activity`] read at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivityFigures {
+    /// Checks running now.
+    pub in_flight: usize,
+    /// Checks done since the engine started.
+    pub checks: u64,
+    /// Checks that took longer than their cycle.
+    pub overruns: u64,
+}
+
+/// A check in progress: counted in flight until it is dropped.
+pub struct CheckInFlight(Arc<Activity>);
+
+impl CheckInFlight {
+    /// The check is over after `elapsed`, with a cycle of `interval`.
+    pub fn done(self, elapsed: std::time::Duration, interval: std::time::Duration) {
+        self.0.checks.fetch_add(1, Ordering::Relaxed);
+        if elapsed > interval {
+            self.0.overruns.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for CheckInFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Board {
@@ -34,6 +74,22 @@ impl Board {
             inner: Arc::new(Mutex::new(Snapshot { services, started: SystemTime::now(), poll_interval_ms })),
             generation: Arc::new(AtomicU64::new(0)),
             alerts: AlertStatusBoard::default(),
+            activity: Arc::default(),
+        }
+    }
+
+    /// A check begins.
+    pub fn check_begins(&self) -> CheckInFlight {
+        self.activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        CheckInFlight(Arc::clone(&self.activity))
+    }
+
+    /// The engine's figures now.
+    pub fn activity(&self) -> ActivityFigures {
+        ActivityFigures {
+            in_flight: self.activity.in_flight.load(Ordering::Relaxed),
+            checks: self.activity.checks.load(Ordering::Relaxed),
+            overruns: self.activity.overruns.load(Ordering::Relaxed),
         }
     }
 

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::super::alerts::AlertQueueStatus;
-use super::super::board::Snapshot;
+use super::super::board::{ActivityFigures, Snapshot};
 use super::super::network::ConnectionKind;
 use super::super::status::{IoFigures, Monitoring, ServiceData, ServiceStatus};
 use crate::config::Config;
@@ -45,6 +45,7 @@ impl MetricsFormat {
 pub struct MetricsContext<'a> {
     pub config: &'a Config,
     pub alerts: &'a AlertQueueStatus,
+    pub activity: ActivityFigures,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,6 +148,7 @@ fn seconds_since_epoch(t: SystemTime) -> f64 {
 pub fn metrics(snapshot: &Snapshot, context: &MetricsContext, format: MetricsFormat) -> String {
     let mut f = Families::default();
     daemon_families(&mut f, snapshot, context.alerts);
+    activity_families(&mut f, context.activity);
     for service in &snapshot.services {
         service_families(&mut f, service, context.config);
     }
@@ -198,6 +200,22 @@ fn daemon_families(f: &mut Families, snapshot: &Snapshot, alerts: &AlertQueueSta
         "Failed delivery attempts since the daemon started (each is retried or, when refused, dropped).",
         Vec::new(),
         alerts.delivery_errors as f64,
+    );
+}
+
+fn activity_families(f: &mut Families, activity: ActivityFigures) {
+    f.gauge("rmonit_checks_in_flight", "Service checks running now.", Vec::new(), activity.in_flight as f64);
+    f.counter(
+        "rmonit_checks_total",
+        "Service checks done since the engine started (a reload starts a new engine).",
+        Vec::new(),
+        activity.checks as f64,
+    );
+    f.counter(
+        "rmonit_check_overruns_total",
+        "Service checks that took longer than their cycle, since the engine started.",
+        Vec::new(),
+        activity.overruns as f64,
     );
 }
 
