@@ -15,6 +15,7 @@ mod golden;
 mod grammar_diff;
 mod hardening;
 mod metrics;
+mod mmonit;
 mod monit_cli;
 mod monit_habits;
 mod monit_state;

@@ -6,6 +6,7 @@
 pub mod limits;
 pub mod logging;
 pub mod memory;
+pub mod mmonit;
 mod reaper;
 pub mod reload;
 pub mod systemd;
@@ -586,6 +587,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         None
     });
     systemd::started(&state);
+    let mmonit = mmonit::spawn(state.clone());
 
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
@@ -626,6 +628,7 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
         web.stop().await;
     }
     sampler.abort();
+    mmonit.abort();
     // A last point, the state at exit, then the whole history for the next run.
     state.history().sample(&running.engine.board().snapshot());
     save_history(&state.history(), &history_file);

@@ -83,7 +83,7 @@ fn platform() -> Platform {
 /// The XML document, version 1 (`/_status?format=xml`) or 2 (`/_status2`).
 pub fn xml_response(state: &AppState, version: u8) -> Response {
     let rendered =
-        state.rendered::<std::convert::Infallible>(format!("xml{version}"), || Ok(xml_document(state, version)));
+        state.rendered::<std::convert::Infallible>(format!("xml{version}"), || Ok(xml_document(state, version, None)));
     let body = match rendered {
         Ok(body) => body,
         Err(never) => match never {},
@@ -91,7 +91,8 @@ pub fn xml_response(state: &AppState, version: u8) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=ISO-8859-1")], body).into_response()
 }
 
-fn xml_document(state: &AppState, version: u8) -> String {
+/// The XML status of `version` (1 or 2), with `credentials` in the server part for M/Monit.
+pub fn xml_document(state: &AppState, version: u8, credentials: Option<(&str, &str)>) -> String {
     let facts = state.facts();
     let groups = state.groups();
     let snapshot = state.engine().board().snapshot();
@@ -107,6 +108,7 @@ fn xml_document(state: &AppState, version: u8) -> String {
         httpd: Some(httpd),
         platform: facts.platform.clone(),
         groups: &groups,
+        credentials,
     };
     crate::state::report::xml(&snapshot, &context, version)
 }

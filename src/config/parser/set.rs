@@ -126,7 +126,11 @@ impl Parser<'_> {
                 Ok(())
             }
             "mmonit" => {
-                self.unapplied(keyword_span, "set mmonit is not applied: rmonit does not report to M/Monit yet");
+                self.unapplied(
+                    keyword_span,
+                    "set mmonit: the status is posted to the collector every cycle, but not the events yet \
+                     (Monit appends each event to a status post)",
+                );
                 self.parse_set_mmonit()
             }
             "expectbuffer" => {
@@ -341,7 +345,15 @@ impl Parser<'_> {
             if self.eat("timeout") {
                 mmonit.timeout = Some(self.parse_duration()?.0);
             } else if self.peek_is_any(&["ssl", "tls"]) {
+                let ssl_span = self.peek().span;
                 mmonit.ssl = self.parse_ssl_clause()?;
+                if mmonit.ssl.as_ref().is_some_and(|o| *o != SslOptions::default()) {
+                    self.unapplied(
+                        ssl_span,
+                        "the ssl options of set mmonit are not applied: an https collector's certificate is \
+                         verified against the system's CA store",
+                    );
+                }
             } else if self.eat("register") {
                 self.expect_keyword(&["credentials"], "'credentials' (as in 'register without credentials')")?;
                 mmonit.register_without_credentials = true;

@@ -28,6 +28,9 @@ pub struct XmlContext<'a> {
     pub platform: Platform,
     /// Service groups and their members, for version 2.
     pub groups: &'a [(String, Vec<String>)],
+    /// For M/Monit: the user and password it may use to reach the web interface (Monit's
+    /// registration, `<credentials>` after `<httpd>`).
+    pub credentials: Option<(&'a str, &'a str)>,
 }
 
 /// Where the control plane listens.
@@ -85,6 +88,13 @@ pub fn xml(snapshot: &Snapshot, context: &XmlContext, version: u8) -> String {
             out.push_str(&format!("<httpd><unixsocket>{}</unixsocket></httpd>", escape(path)))
         }
         None => {}
+    }
+    if let Some((user, password)) = context.credentials {
+        out.push_str(&format!(
+            "<credentials><username>{}</username><password>{}</password></credentials>",
+            escape(user),
+            escape(password)
+        ));
     }
     let p = &context.platform;
     out.push_str(&format!(
@@ -506,6 +516,7 @@ mod tests {
                 swap_kb: 0,
             },
             groups,
+            credentials: None,
         }
     }
 

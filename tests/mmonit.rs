@@ -1,0 +1,124 @@
+//! `set mmonit`: a collector on loopback (a small Python HTTP server that records every
+//! request) receives the status posts of Debian's monit 5.33 and then of rmonit for the
+//! same control file, and the requests match: method, path, headers (the URL's
+//! credentials as Basic authentication), and the XML document element for element, with
+//! the registration credentials, figures aside.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::util::{Daemon, Started, free_port, wait_until, write_monitrc};
+
+const MONIT: &str = "/usr/bin/monit";
+
+const COLLECTOR: &str = r#"
+import http.server, sys, json
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        with open(sys.argv[2], 'a') as f:
+            f.write(json.dumps({"method": self.command, "path": self.path,
+                                "headers": list(self.headers.items()), "body": body.decode('latin1')}) + "\n")
+        self.send_response(200)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+"#;
+
+/// The requests a collector recorded.
+fn posts(file: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(file).unwrap_or_default().lines().filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+fn collector(dir: &Path, port: u16, record: &Path) -> Started {
+    std::fs::write(dir.join("collector.py"), COLLECTOR).unwrap();
+    let child = Started(
+        Command::new("python3")
+            .arg(dir.join("collector.py"))
+            .arg(port.to_string())
+            .arg(record)
+            .spawn()
+            .expect("python3"),
+    );
+    assert!(wait_until(Duration::from_secs(10), || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()));
+    child
+}
+
+/// The element names of an XML document, in order (`monit`, `server`, `uptime`, ...).
+fn elements(xml: &str) -> Vec<String> {
+    xml.split('<')
+        .skip(1)
+        .filter(|part| !part.starts_with('/') && !part.starts_with('?') && !part.starts_with('!'))
+        .map(|part| part.split(['>', ' ', '/']).next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A header of a recorded request.
+fn header(post: &serde_json::Value, name: &str) -> Option<String> {
+    post["headers"]
+        .as_array()?
+        .iter()
+        .find_map(|h| (h[0].as_str()?.eq_ignore_ascii_case(name)).then(|| h[1].as_str().unwrap_or_default().to_owned()))
+}
+
+#[test]
+fn rmonit_posts_to_m_monit_what_monit_posts() {
+    if !Path::new(MONIT).exists() {
+        crate::util::skip(&format!("{MONIT} is not installed (apt-get install monit)"));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("flag"), "x").unwrap();
+    let (collector_port, httpd_port) = (free_port(), free_port());
+    let text = format!(
+        "set daemon 1\nset pidfile {d}/daemon.pid\nset idfile {d}/daemon.id\nset statefile {d}/state\n\
+         set httpd port {httpd_port} address 127.0.0.1 unixsocket {d}/daemon.sock\n    allow admin:secretpw\n\
+         set mmonit http://mmuser:mmpass@127.0.0.1:{collector_port}/collector with timeout 5 seconds\n\
+         check file flag path {d}/flag\n    if does not exist then alert\n",
+        d = d.display()
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+
+    // Debian's monit, until its collector has a status post without an event.
+    let theirs_file = d.join("monit-posts.jsonl");
+    let first = collector(d, collector_port, &theirs_file);
+    let mut monit = Started(
+        Command::new(MONIT)
+            .args(["-c", config.to_str().unwrap(), "-I"])
+            .env("HOME", d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("monit"),
+    );
+    let plain = |p: &serde_json::Value| p["body"].as_str().is_some_and(|b| !b.contains("<event>"));
+    assert!(wait_until(Duration::from_secs(20), || posts(&theirs_file).iter().any(plain)), "monit posted");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(monit.pid() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert!(wait_until(Duration::from_secs(20), || !monit.alive()));
+    drop(first);
+
+    // rmonit on the same control file.
+    let ours_file = d.join("rmonit-posts.jsonl");
+    let _second = collector(d, collector_port, &ours_file);
+    let daemon = Daemon::start(d, &config);
+    assert!(
+        wait_until(Duration::from_secs(20), || posts(&ours_file).iter().any(plain)),
+        "rmonit posted: {}",
+        daemon.log()
+    );
+    let theirs = posts(&theirs_file).into_iter().find(plain).unwrap();
+    let ours = posts(&ours_file).into_iter().find(plain).unwrap();
+    assert_eq!(ours["method"], theirs["method"]);
+    assert_eq!(ours["path"], theirs["path"]);
+    for name in ["Content-Type", "Pragma", "Accept", "User-Agent", "Authorization"] {
+        assert_eq!(header(&ours, name), header(&theirs, name), "{name}");
+    }
+    assert_eq!(header(&ours, "Authorization").as_deref(), Some("Basic bW11c2VyOm1tcGFzcw=="));
+    let (ours_body, theirs_body) = (ours["body"].as_str().unwrap(), theirs["body"].as_str().unwrap());
+    assert_eq!(elements(ours_body), elements(theirs_body), "ours:\n{ours_body}\ntheirs:\n{theirs_body}");
+    assert!(ours_body.contains("<credentials><username>admin</username><password>secretpw</password></credentials>"));
+}
