@@ -1,8 +1,10 @@
 //! `set mmonit`: a collector on loopback (a small Python HTTP server that records every
-//! request) receives the status posts of Debian's monit 5.33 and then of rmonit for the
-//! same control file, and the requests match: method, path, headers (the URL's
-//! credentials as Basic authentication), and the XML document element for element, with
-//! the registration credentials, figures aside.
+//! request) receives the posts of Debian's monit 5.33 and then of rmonit for the same
+//! control file, a status and an event (a file gone), and the requests match: method,
+//! path, headers (the URL's credentials as Basic authentication), and the XML document
+//! element for element, with the registration credentials and the event's fields, figures
+//! aside. rmonit's event goes through the durable queue: it is posted while the collector
+//! is down and arrives once it is up.
 
 use std::path::Path;
 use std::process::Command;
@@ -96,14 +98,20 @@ fn rmonit_posts_to_m_monit_what_monit_posts() {
             .expect("monit"),
     );
     let plain = |p: &serde_json::Value| p["body"].as_str().is_some_and(|b| !b.contains("<event>"));
+    let gone = |p: &serde_json::Value| {
+        p["body"].as_str().is_some_and(|b| b.contains("<service>flag</service><type>2</type><id>512</id>"))
+    };
     assert!(wait_until(Duration::from_secs(20), || posts(&theirs_file).iter().any(plain)), "monit posted");
+    std::fs::remove_file(d.join("flag")).unwrap();
+    assert!(wait_until(Duration::from_secs(20), || posts(&theirs_file).iter().any(gone)), "monit posted the event");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(monit.pid() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
     assert!(wait_until(Duration::from_secs(20), || !monit.alive()));
     drop(first);
 
     // rmonit on the same control file.
+    std::fs::write(d.join("flag"), "x").unwrap();
     let ours_file = d.join("rmonit-posts.jsonl");
-    let _second = collector(d, collector_port, &ours_file);
+    let second = collector(d, collector_port, &ours_file);
     let daemon = Daemon::start(d, &config);
     assert!(
         wait_until(Duration::from_secs(20), || posts(&ours_file).iter().any(plain)),
@@ -121,4 +129,33 @@ fn rmonit_posts_to_m_monit_what_monit_posts() {
     let (ours_body, theirs_body) = (ours["body"].as_str().unwrap(), theirs["body"].as_str().unwrap());
     assert_eq!(elements(ours_body), elements(theirs_body), "ours:\n{ours_body}\ntheirs:\n{theirs_body}");
     assert!(ours_body.contains("<credentials><username>admin</username><password>secretpw</password></credentials>"));
+
+    // The event, while the collector is down: queued, then posted once it is up.
+    drop(second);
+    std::fs::remove_file(d.join("flag")).unwrap();
+    let queued = || {
+        std::fs::read_dir(d.join("state.alerts"))
+            .map(|e| e.flatten().any(|f| f.file_name().to_string_lossy().ends_with(".alert")))
+            .unwrap_or(false)
+    };
+    assert!(wait_until(Duration::from_secs(20), queued), "the event waits in the queue: {}", daemon.log());
+    let _third = collector(d, collector_port, &ours_file);
+    assert!(
+        wait_until(Duration::from_secs(30), || posts(&ours_file).iter().any(gone)),
+        "the queued event reached the collector: {}",
+        daemon.log()
+    );
+    let theirs = posts(&theirs_file).into_iter().find(gone).unwrap();
+    let ours = posts(&ours_file).into_iter().find(gone).unwrap();
+    let (ours_body, theirs_body) = (ours["body"].as_str().unwrap(), theirs["body"].as_str().unwrap());
+    // The services' figures depend on the moment of the event; the server part and the
+    // event do not.
+    let head = |body: &str| elements(&body[..body.find("<services>").unwrap()]);
+    assert_eq!(head(ours_body), head(theirs_body), "ours:\n{ours_body}\ntheirs:\n{theirs_body}");
+    let tail = |body: &str| elements(&body[body.find("</services>").unwrap()..]);
+    assert_eq!(tail(ours_body), tail(theirs_body), "ours:\n{ours_body}\ntheirs:\n{theirs_body}");
+    let event =
+        |body: &str| body[body.find("<event>").unwrap()..].split_once("</collected_usec>").unwrap().1.to_owned();
+    assert_eq!(event(ours_body), event(theirs_body), "the event's fields");
+    assert_eq!(header(&ours, "Authorization"), header(&theirs, "Authorization"));
 }

@@ -20,6 +20,7 @@ use tracing::{error, info, warn};
 
 use super::format::{RenderedMail, render_digest};
 use super::mail::{MailError, MailSettings, Session};
+use super::mmonit;
 use super::queue::{AlertQueue, Payload, QueuedAlert};
 use super::webhook::{self, WebhookError};
 use crate::config::model::Config;
@@ -127,6 +128,7 @@ async fn pass(
     let mut mail_down = false;
     let mut open_error = String::new();
     let mut hooks_down: HashSet<String> = HashSet::new();
+    let mut mmonit_down = false;
     let mut handled: HashSet<u64> = HashSet::new();
     for index in 0..alerts.len() {
         let (seq, alert) = &alerts[index];
@@ -181,6 +183,24 @@ async fn pass(
                     },
                 }
             }
+            Payload::Mmonit(_) if mmonit_down => Outcome::Skipped,
+            Payload::Mmonit(event) => match client {
+                None => Outcome::Deferred("M/Monit is unavailable".to_owned()),
+                Some(client) => {
+                    let collectors: Vec<_> = config.mmonit.iter().map(mmonit::Collector::of).collect();
+                    if collectors.is_empty() {
+                        Outcome::Rejected("no set mmonit any more (a reload removed it)".to_owned())
+                    } else {
+                        match mmonit::post(client, &collectors, &event.body).await {
+                            Ok(()) => Outcome::Delivered,
+                            Err(e) => {
+                                mmonit_down = true;
+                                Outcome::Deferred(e)
+                            }
+                        }
+                    }
+                }
+            },
             Payload::Webhook(hook) if hooks_down.contains(&hook.url) => Outcome::Skipped,
             Payload::Webhook(hook) => match client {
                 None => Outcome::Deferred("webhooks are unavailable".to_owned()),
@@ -227,7 +247,7 @@ fn digest_group<'a>(
                 Some(entry) if mail.to == to && entry.at_ms.saturating_sub(first_ms) < window_ms => Some((*seq, mail)),
                 _ => None,
             },
-            Payload::Webhook(_) => None,
+            Payload::Webhook(_) | Payload::Mmonit(_) => None,
         })
         .collect()
 }

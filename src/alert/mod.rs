@@ -12,6 +12,7 @@
 pub mod deliver;
 pub mod format;
 pub mod mail;
+pub mod mmonit;
 pub mod notifier;
 pub mod queue;
 pub mod route;

@@ -50,7 +50,12 @@ pub struct NotifierHandle {
     dir: PathBuf,
     cancel: CancellationToken,
     tasks: JoinSet<()>,
+    /// How M/Monit's event posts are rendered, once the daemon has set it.
+    mmonit: MmonitSlot,
 }
+
+/// Where the intake finds the renderer of M/Monit's event posts.
+type MmonitSlot = Arc<Mutex<Option<super::mmonit::MmonitSource>>>;
 
 /// The queue directory: `set eventqueue basedir`, else `<state file>.alerts`.
 pub fn queue_dir(config: &Config, statefile: &Path) -> PathBuf {
@@ -94,12 +99,20 @@ pub fn spawn(config: Arc<Config>, dir: &Path) -> Result<NotifierHandle, String> 
     let cancel = CancellationToken::new();
     let mut tasks = JoinSet::new();
     let dir = dir.to_path_buf();
-    tasks.spawn(intake(receiver, queue.clone(), dir.clone(), config_rx.clone(), wake.clone(), status.clone()));
+    let mmonit = MmonitSlot::default();
+    let channels = Channels { queue: queue.clone(), dir: dir.clone(), wake: wake.clone(), mmonit: mmonit.clone() };
+    tasks.spawn(intake(receiver, channels, config_rx.clone(), status.clone()));
     tasks.spawn(deliver::run(queue.clone(), config_rx, wake, status.clone(), cancel.clone()));
-    Ok(NotifierHandle { sender, config: config_tx, status, queue, dir, cancel, tasks })
+    Ok(NotifierHandle { sender, config: config_tx, status, queue, dir, cancel, tasks, mmonit })
 }
 
 impl NotifierHandle {
+    /// How M/Monit's event posts are rendered (`set mmonit`): until this is set, events do
+    /// not go to M/Monit.
+    pub fn set_mmonit_source(&self, source: super::mmonit::MmonitSource) {
+        *self.mmonit.lock().unwrap_or_else(|p| p.into_inner()) = Some(source);
+    }
+
     /// Where the engine posts notices.
     pub fn sender(&self) -> AlertSender {
         AlertSender::new(self.sender.clone())
@@ -153,14 +166,22 @@ impl NotifierHandle {
 
 /// Queues one alert per recipient of each notice, in the order the notices came; while
 /// the queue holds alerts in memory, tries to write them out every [`FLUSH_RETRY`].
-async fn intake(
-    mut receiver: mpsc::UnboundedReceiver<Intake>,
+/// What the intake writes to: the queue in its directory, the deliverer to wake, and the
+/// renderer of M/Monit's event posts.
+struct Channels {
     queue: SharedQueue,
     dir: PathBuf,
-    config: watch::Receiver<Arc<Config>>,
     wake: Arc<Notify>,
+    mmonit: MmonitSlot,
+}
+
+async fn intake(
+    mut receiver: mpsc::UnboundedReceiver<Intake>,
+    channels: Channels,
+    config: watch::Receiver<Arc<Config>>,
     status: AlertStatusBoard,
 ) {
+    let Channels { queue, dir, wake, mmonit } = channels;
     let host = crate::config::parser::local_hostname();
     let mut drops = Drops::default();
     let mut holding = false;
@@ -191,7 +212,17 @@ async fn intake(
         };
         let current = config.borrow().clone();
         let slots = current.eventqueue.as_ref().and_then(|q| q.slots);
-        for alert in alerts_of(&current, &notice, &host) {
+        let mut alerts = alerts_of(&current, &notice, &host);
+        let source = mmonit.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(source) = source.filter(|_| !current.mmonit.is_empty() && !notice.is_reminder()) {
+            alerts.push(QueuedAlert {
+                service: notice.service.clone(),
+                summary: format!("{} {}", notice.event_text(), notice.service),
+                payload: Payload::Mmonit(super::mmonit::RenderedMmonit { body: source(&notice) }),
+                event: notice.event_id.clone(),
+            });
+        }
+        for alert in alerts {
             let (summary, recipient) = (alert.summary.clone(), alert.recipient().to_owned());
             let figures = status.clone();
             let pushed = with_queue(&queue, move |q| {

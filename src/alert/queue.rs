@@ -53,6 +53,8 @@ pub const HELD_WITHOUT_SLOTS: usize = 1000;
 pub enum Payload {
     Mail(RenderedMail),
     Webhook(RenderedWebhook),
+    /// An event for M/Monit's collectors (`set mmonit`).
+    Mmonit(super::mmonit::RenderedMmonit),
 }
 
 /// One queued alert.
@@ -73,6 +75,7 @@ impl QueuedAlert {
         match &self.payload {
             Payload::Mail(mail) => &mail.to,
             Payload::Webhook(hook) => &hook.url,
+            Payload::Mmonit(_) => super::mmonit::RECIPIENT,
         }
     }
 }

@@ -1,55 +1,19 @@
-//! `set mmonit`: the status posted to M/Monit's collector every cycle, as Monit 5.33 posts
-//! it (observed with Debian's monit): `POST <path>` with `Content-Type: text/xml`, `Pragma:
+//! `set mmonit`: the status posted to M/Monit's collector every cycle, and each event
+//! through the durable alert queue ([`crate::alert::mmonit`]), as Monit 5.33 posts them
+//! (observed with Debian's monit): `POST <path>` with `Content-Type: text/xml`, `Pragma:
 //! no-cache`, `Accept: */*`, `User-Agent: Monit/5.33.0` and the URL's credentials as Basic
-//! authentication; the body is the version 2 XML status, with, unless `register without
-//! credentials`, the first cleartext `allow` user of `set httpd` (not read-only) in
-//! `<credentials>`, so M/Monit can reach the web interface. Several `set mmonit` are tried
-//! in order until one accepts (failover), each within its `with timeout` (5 s by default,
-//! Monit's). A collector that is down is logged once, and again when it answers.
-//!
-//! Not posted yet: events (Monit appends an `<event>` to the status of each); `-t` says so
-//! at the `set mmonit` line.
+//! authentication; the body is the version 2 XML status (with the event at its end), with,
+//! unless `register without credentials`, the first cleartext `allow` user of a TCP `set
+//! httpd` (not read-only) in `<credentials>`, so M/Monit can reach the web interface. A
+//! collector that is down is logged once, and again when it answers.
 
 use std::time::Duration;
 
 use tracing::{info, warn};
 
-use crate::config::model::{Allow, Config, MmonitConfig};
+use crate::alert::mmonit::{Collector, post};
+use crate::config::model::{Allow, Config};
 use crate::http::AppState;
-
-/// Monit's timeout for a collector.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A collector: where to post and with which credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Collector {
-    /// The URL without its credentials.
-    pub url: String,
-    /// `user:password` from the URL.
-    pub basic: Option<String>,
-    pub timeout: Duration,
-}
-
-impl Collector {
-    /// From a `set mmonit` URL: `http://user:password@host:8080/collector`.
-    pub fn of(config: &MmonitConfig) -> Collector {
-        let timeout = config.timeout.map_or(DEFAULT_TIMEOUT, |t| t.as_std());
-        let (scheme, rest) = config.url.split_once("://").unwrap_or(("http", config.url.as_str()));
-        let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-        match authority.rsplit_once('@') {
-            Some((credentials, host)) => Collector {
-                url: format!("{scheme}://{host}/{path}"),
-                basic: Some(percent_decode(credentials)),
-                timeout,
-            },
-            None => Collector { url: config.url.clone(), basic: None, timeout },
-        }
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
-}
 
 /// The user M/Monit gets to reach the web interface: the first cleartext, not read-only
 /// `allow` user, as Monit registers it; none without a TCP listener or with `register
@@ -67,29 +31,34 @@ pub fn registration(config: &Config) -> Option<(String, String)> {
     })
 }
 
-/// Posts `body` to the first collector that takes it; the error of the last one otherwise.
-pub async fn post(client: &reqwest::Client, collectors: &[Collector], body: &str) -> Result<(), String> {
-    let mut last = "no collector".to_owned();
-    for collector in collectors {
-        let mut request = client
-            .post(&collector.url)
-            .timeout(collector.timeout)
-            .header("Content-Type", "text/xml")
-            .header("Pragma", "no-cache")
-            .header("Accept", "*/*")
-            .header("User-Agent", format!("Monit/{}", crate::MONIT_VERSION))
-            .body(body.to_owned());
-        if let Some(basic) = &collector.basic {
-            use base64ct::{Base64, Encoding};
-            request = request.header("Authorization", format!("Basic {}", Base64::encode_string(basic.as_bytes())));
-        }
-        match request.send().await {
-            Ok(answer) if answer.status().is_success() => return Ok(()),
-            Ok(answer) => last = format!("{} answered {}", collector.url, answer.status()),
-            Err(e) => last = format!("{}: {e}", collector.url),
-        }
-    }
-    Err(last)
+/// How an event is posted to M/Monit: the status now with the event at its end. Monit
+/// names its own start and stop `Monit`, of the system's type.
+pub fn event_source(state: AppState) -> crate::alert::mmonit::MmonitSource {
+    use crate::alert::NoticeState;
+    use crate::config::model::EventKind;
+    use crate::state::report::{XmlEvent, action_type, with_event};
+    std::sync::Arc::new(move |notice: &crate::alert::Notice| {
+        let facts = state.facts();
+        let credentials = registration(&facts.config);
+        let credentials = credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+        let document = crate::http::pages::xml_document(&state, 2, credentials);
+        let instance = notice.event == EventKind::Instance;
+        let type_number = state.engine().board().get(&notice.service).map_or(5, |s| s.type_number);
+        let event = XmlEvent {
+            at: notice.at,
+            service: if instance { "Monit" } else { &notice.service },
+            type_number: if instance { 5 } else { type_number },
+            kind: notice.event,
+            state: match notice.state {
+                NoticeState::Succeeded => 0,
+                NoticeState::Failed => 1,
+                NoticeState::Changed => 2,
+            },
+            action: action_type(&notice.action),
+            message: &notice.message,
+        };
+        with_event(&document, &event)
+    })
 }
 
 /// Posts the status every cycle while the configuration names collectors; follows reloads
@@ -134,20 +103,6 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn mmonit(url: &str) -> MmonitConfig {
-        MmonitConfig { url: url.to_owned(), timeout: None, ssl: None, register_without_credentials: false }
-    }
-
-    #[test]
-    fn the_urls_credentials_become_basic_authentication() {
-        let c = Collector::of(&mmonit("http://mm%40x:p%3Ass@127.0.0.1:8080/collector"));
-        assert_eq!(c.url, "http://127.0.0.1:8080/collector");
-        assert_eq!(c.basic.as_deref(), Some("mm@x:p:ss"));
-        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
-        let plain = Collector::of(&mmonit("https://mmonit.example.com/collector"));
-        assert_eq!((plain.url.as_str(), plain.basic), ("https://mmonit.example.com/collector", None));
-    }
 
     #[test]
     fn registration_sends_the_first_cleartext_user_with_a_tcp_listener() {

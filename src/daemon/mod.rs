@@ -588,6 +588,9 @@ async fn serve(config: Arc<Config>, options: DaemonOptions) -> Result<(), String
     });
     systemd::started(&state);
     let mmonit = mmonit::spawn(state.clone());
+    if let Some(notifier) = &notifier {
+        notifier.set_mmonit_source(mmonit::event_source(state.clone()));
+    }
 
     let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;

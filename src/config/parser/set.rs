@@ -125,14 +125,7 @@ impl Parser<'_> {
                 self.parsed.config.ssl = Some(options);
                 Ok(())
             }
-            "mmonit" => {
-                self.unapplied(
-                    keyword_span,
-                    "set mmonit: the status is posted to the collector every cycle, but not the events yet \
-                     (Monit appends each event to a status post)",
-                );
-                self.parse_set_mmonit()
-            }
+            "mmonit" => self.parse_set_mmonit(),
             "expectbuffer" => {
                 let (q, _) = self.parse_quantity(UnitClass::Size)?;
                 self.parsed.config.limits.send_expect_buffer = Some(ByteSize { bytes: q.value as u64 });

@@ -26,7 +26,7 @@ pub use format::{bytes, date, millis, uptime};
 pub use metrics::{MetricsContext, MetricsFormat, metrics};
 pub use status::status;
 pub use summary::summary;
-pub use xml::{Platform, XmlContext, XmlHttpd, xml};
+pub use xml::{Platform, XmlContext, XmlEvent, XmlHttpd, action_type, with_event, xml};
 
 /// The version string scripts expect in headers (`Monit 5.33.0 uptime: 0m`).
 pub const MONIT_HEADER: &str = "Monit 5.33.0";

@@ -129,6 +129,57 @@ pub fn xml(snapshot: &Snapshot, context: &XmlContext, version: u8) -> String {
     out
 }
 
+/// An event as M/Monit reads it: Monit appends it to the status it posts.
+#[derive(Debug, Clone)]
+pub struct XmlEvent<'a> {
+    pub at: std::time::SystemTime,
+    pub service: &'a str,
+    /// Monit's type number of the service (0 filesystem ... 8 network).
+    pub type_number: u8,
+    pub kind: EventKind,
+    /// Monit's `State_Type`: 0 succeeded, 1 failed, 2 changed, 3 changed not.
+    pub state: u8,
+    /// Monit's `Action_Type`: 1 alert, 2 restart, 3 stop, 4 exec, 5 unmonitor, 6 start, 7 monitor.
+    pub action: u8,
+    pub message: &'a str,
+}
+
+/// `document` (a status from [`xml`]) with `event` as its last element, as Monit posts an
+/// event to M/Monit: `<event><collected_sec>...<message><![CDATA[...]]></message></event>`.
+pub fn with_event(document: &str, event: &XmlEvent) -> String {
+    let at = event.at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let element = format!(
+        "<event><collected_sec>{}</collected_sec><collected_usec>{}</collected_usec><service>{}</service>\
+         <type>{}</type><id>{}</id><state>{}</state><action>{}</action><message><![CDATA[{}]]></message></event>",
+        at.as_secs(),
+        at.subsec_micros(),
+        escape(event.service),
+        event.type_number,
+        event_bit(event.kind),
+        event.state,
+        event.action,
+        event.message.replace("]]>", "]]]]><![CDATA[>")
+    );
+    match document.strip_suffix("</monit>") {
+        Some(head) => format!("{head}{element}</monit>"),
+        None => format!("{document}{element}"),
+    }
+}
+
+/// Monit's `Action_Type` number of an action's name.
+pub fn action_type(action: &str) -> u8 {
+    match action {
+        "alert" => 1,
+        "restart" => 2,
+        "stop" => 3,
+        "exec" => 4,
+        "unmonitor" => 5,
+        "start" => 6,
+        "monitor" => 7,
+        _ => 0,
+    }
+}
+
 fn write_service(out: &mut String, s: &ServiceStatus, v2: bool) {
     if v2 {
         out.push_str(&format!(r#"<service name="{}"><type>{}</type>"#, escape(&s.name), s.type_number));
@@ -438,13 +489,7 @@ fn onreboot_number(onreboot: OnReboot) -> u8 {
 
 /// Monit's `Action_Type` numbers.
 fn action_number(action: PendingAction) -> u8 {
-    match action {
-        PendingAction::Restart => 2,
-        PendingAction::Stop => 3,
-        PendingAction::Unmonitor => 5,
-        PendingAction::Start => 6,
-        PendingAction::Monitor => 7,
-    }
+    action_type(action.name())
 }
 
 fn escape(text: &str) -> String {
