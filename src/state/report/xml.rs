@@ -320,13 +320,13 @@ fn counter(out: &mut String, tag: &str, counter: Option<IoCounter>) {
     }
 }
 
-/// The type-specific part of a system service (uptime, boot time, descriptors), then the
-/// `<system>` block Monit writes after the connection tests.
+/// The type-specific part of a system service (descriptors), then the `<system>` block
+/// Monit writes after the connection tests. Monit 5.33 writes no `<uptime>` or `<boottime>`
+/// here (checked with Debian's monit: its `/_status?format=xml` and its M/Monit posts).
 fn system(out: &mut String, s: &SystemData) {
     out.push_str(&format!(
-        "<uptime>{}</uptime><boottime>{}</boottime><filedescriptors><allocated>{}</allocated>\
-         <unused>0</unused><maximum>{}</maximum></filedescriptors>",
-        s.uptime_secs, s.boot_time, s.filedescriptors, s.filedescriptors_limit
+        "<filedescriptors><allocated>{}</allocated><unused>0</unused><maximum>{}</maximum></filedescriptors>",
+        s.filedescriptors, s.filedescriptors_limit
     ));
     out.push_str(&format!(
         "<system><load><avg01>{:.2}</avg01><avg05>{:.2}</avg05><avg15>{:.2}</avg15></load><cpu>",
@@ -820,7 +820,7 @@ mod tests {
         let text = xml(&snapshot(vec![vm]), &XmlContext::default(), 1);
         assert!(
             text.contains(concat!(
-                "<pendingaction>0</pendingaction><uptime>412</uptime><boottime>1795462217</boottime>",
+                "<pendingaction>0</pendingaction>",
                 "<filedescriptors><allocated>632</allocated><unused>0</unused><maximum>2466170</maximum></filedescriptors>",
                 "<system><load><avg01>1.38</avg01><avg05>0.66</avg05><avg15>0.25</avg15></load>",
                 "<cpu><user>84.3</user><system>11.4</system><nice>0.0</nice><wait>0.2</wait><hardirq>0.0</hardirq>",
