@@ -262,11 +262,12 @@ impl Parser<'_> {
                 continue;
             };
             let token = frame.lexer.next_token();
+            let service_name = frame.lexer.last_was_service_name();
             match &token.kind {
                 TokenKind::Eof if self.frames.len() > 1 => {
                     self.frames.pop();
                 }
-                TokenKind::Word(w) if w.eq_ignore_ascii_case("include") => {
+                TokenKind::Word(w) if w.eq_ignore_ascii_case("include") && !service_name => {
                     let frame = self.frames.last_mut().expect("checked above");
                     let target = frame.lexer.include_target();
                     self.include(token.span, target);
