@@ -17,7 +17,8 @@
 //! operator glued to a word character is one word (`>80`, `=^`); `timestamp` and `uptime`
 //! take a bare number as seconds; any word after `check <type>` is the name (`=`, `#x`,
 //! `include`), and `,;()` before it are errors; noise between a number and its unit
-//! (`timeout 5 for seconds`); a `from:` or `reply-to:` without an address.
+//! (`timeout 5 for seconds`); a `from:` or `reply-to:` without an address; a `timeout`
+//! without `seconds` (or in another unit), which Monit refuses.
 //!
 //! Classes still open (issue 13), each a handful in 10,000 mutants:
 //! - Regular expressions: Monit's POSIX regcomp and rmonit's regex crate differ on escapes.

@@ -262,6 +262,32 @@ impl Parser<'_> {
         Ok((duration, span))
     }
 
+    /// A `timeout`: a whole number and a separate `s`, `second` or `seconds`, the only form
+    /// Monit's grammar takes there (`timeout 30` and `timeout 1 minute` are syntax errors).
+    pub(crate) fn parse_timeout_seconds(&mut self) -> PResult<(Duration, Span)> {
+        const WHAT: &str = "a timeout in seconds such as 30 seconds";
+        let token = self.peek().clone();
+        let TokenKind::Word(w) = &token.kind else { return self.unexpected(WHAT, &[]) };
+        if !w.chars().all(|c| c.is_ascii_digit()) {
+            return self.unexpected(WHAT, &[]);
+        }
+        let Ok(n) = w.parse::<u64>() else {
+            return self.fail(token.span, "the duration is too long (at most 365 days)");
+        };
+        self.next();
+        let unit = self.peek().clone();
+        if !matches!(&unit.kind, TokenKind::Word(u) if matches!(u.to_ascii_lowercase().as_str(), "s" | "second" | "seconds"))
+        {
+            return self.unexpected("'seconds' (Monit wants the unit of a timeout)", &[]);
+        }
+        self.next();
+        let span = token.span.to(unit.span);
+        if n.saturating_mul(1000) > MAX_DURATION_MS {
+            return self.fail(span, "the duration is too long (at most 365 days)");
+        }
+        Ok((Duration::from_millis(n * 1000), span))
+    }
+
     fn parse_duration_unchecked(&mut self) -> PResult<(Duration, Span)> {
         let token = self.peek().clone();
         if let TokenKind::Word(w) = &token.kind

@@ -50,7 +50,7 @@ impl Parser<'_> {
             }
             mail.servers.push(server);
             if self.eat("timeout") {
-                mail.timeout = Some(self.parse_duration()?.0);
+                mail.timeout = Some(self.parse_timeout_seconds()?.0);
             }
             if self.eat("hostname") {
                 mail.hostname = Some(self.expect_token_value(ValueToken::String, "a host name")?.0);

@@ -208,3 +208,25 @@ fn a_sender_or_reply_to_must_hold_an_address() {
     }
     assert_eq!(lines("set mail-format { reply-to: Ops Team }"), [1]);
 }
+
+#[test]
+fn a_timeout_wants_its_unit_in_seconds() {
+    // Monit: accepted.
+    parse("check host h address localhost\n if failed port 80 with timeout 10 s then alert");
+    // Monit: syntax error on line 2 for each (TIMEOUT NUMBER SECOND is its only form).
+    for text in [
+        "check host h address localhost\n if failed port 80 with timeout 10 then alert",
+        "check host h address localhost\n if failed port 80 with timeout 1 minute then alert",
+        "check host h address localhost\n if failed ping timeout 10 then alert",
+        "check host h address localhost\n if failed ping count 3 timeout 10 ms then alert",
+        "set mailserver localhost with timeout 10\nset daemon 30",
+        "set mmonit http://a:b@h/collector with timeout 10\nset daemon 30",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    // Monit: syntax error 'if' on line 3.
+    assert_eq!(
+        lines("check process a pidfile /x\n start program = \"/bin/true\" with timeout 10\n if cpu > 5% then alert")[0],
+        3
+    );
+}
