@@ -145,7 +145,8 @@ enum CheckState {
     None,
     /// After `check`: a service type or the name comes next.
     AfterCheck,
-    /// After `check <type>`: the name comes next.
+    /// After `check <type>`, or after `group` and a blank (Monit's `group[ \t]+`): the name
+    /// comes next.
     AfterType,
 }
 
@@ -244,6 +245,12 @@ impl Lexer {
                 if word.is_some_and(|w| w.eq_ignore_ascii_case("check")) && self.starts_a_check(&token) =>
             {
                 (CheckState::AfterCheck, false)
+            }
+            CheckState::None
+                if word.is_some_and(|w| w.eq_ignore_ascii_case("group"))
+                    && self.text[token.span.end as usize..].starts_with([' ', '\t']) =>
+            {
+                (CheckState::AfterType, false)
             }
             CheckState::None => (CheckState::None, false),
         };
@@ -544,6 +551,9 @@ mod tests {
         // Monit: syntax error ';' (no rule of its lexer takes it before the name).
         assert!(matches!(kinds("check process ;a")[2], TokenKind::Invalid(_)));
         assert!(matches!(kinds("check; process a")[1], TokenKind::Invalid(_)));
+        // The same after `group` and a blank (Monit's `group[ \t]+`).
+        assert_eq!(kinds("group #g"), vec![w("group"), w("#g")]);
+        assert!(matches!(kinds("group (www")[1], TokenKind::Invalid(_)));
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! take a bare number as seconds; any word after `check <type>` is the name (`=`, `#x`,
 //! `include`), and `,;()` before it are errors; noise between a number and its unit
 //! (`timeout 5 for seconds`); a `from:` or `reply-to:` without an address; a `timeout`
-//! without `seconds` (or in another unit), which Monit refuses.
+//! without `seconds` (or in another unit), which Monit refuses; any word after `group` and a
+//! blank is the group name (`group include`, `group with`).
 //!
 //! Classes still open (issue 13), each a handful in 10,000 mutants:
 //! - Regular expressions: Monit's POSIX regcomp and rmonit's regex crate differ on escapes.

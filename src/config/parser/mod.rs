@@ -458,7 +458,15 @@ impl Parser<'_> {
             }
             "group" => {
                 self.next();
-                let (group, span) = self.expect_value("a group name")?;
+                // Any word is the name, a noise word too (`group with`), as in Monit.
+                let token = self.peek_raw(0).clone();
+                let (group, span) = match &token.kind {
+                    TokenKind::Word(w) if is_noise(w) => {
+                        self.next_raw();
+                        (w.clone(), token.span)
+                    }
+                    _ => self.expect_value("a group name")?,
+                };
                 if let Some(c) = group.chars().find(|&c| !is_group_name_char(c)) {
                     return self.fail(span, format!("a group name cannot contain {c:?}"));
                 }

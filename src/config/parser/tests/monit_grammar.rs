@@ -230,3 +230,12 @@ fn a_timeout_wants_its_unit_in_seconds() {
         3
     );
 }
+
+#[test]
+fn a_group_name_is_the_next_word_whatever_it_is() {
+    // Monit: accepted; `group` and a blank read the next word as the name.
+    assert_eq!(service("check process a pidfile /x\n group include").groups, ["include"]);
+    assert_eq!(service("check process a pidfile /x\n group with").groups, ["with"]);
+    // Monit: syntax error '(' on line 2.
+    assert_eq!(lines("check process a pidfile /x\n group (www"), [2]);
+}
