@@ -22,7 +22,12 @@
 //! blank is the group name (`group include`, `group with`).
 //!
 //! Classes still open (issue 13), each a handful in 10,000 mutants:
-//! - Regular expressions: Monit's POSIX regcomp and rmonit's regex crate differ on escapes.
+//! - Regular expressions, deliberately: Monit's glibc regcomp (POSIX ERE) and rmonit's regex
+//!   crate differ. Where regcomp reads a literal that the crate refuses, rmonit compiles it
+//!   as regcomp does (`\c` is `c`, an unopened `)` is literal; see
+//!   `config::model::pattern`). The rest stays: back-references (`\1`) have no equivalent in
+//!   the crate, and what the crate takes beyond POSIX (`\d`, `(?i)`, `\pL`, lazy `+?`) is
+//!   kept as our extension, since refusing it would break rmonit files that work today.
 //! - Duplicated units, misplaced noise and `for`/`cycles` orders that one parser takes and
 //!   the other does not (`0 B B`).
 
