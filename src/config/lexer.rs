@@ -125,7 +125,34 @@ pub struct Lexer {
     text: Arc<str>,
     pos: usize,
     file: FileId,
+    /// The last token was the word `headers`: a `[` opens a header list (Monit reads `[`
+    /// and `]` as list brackets only after `http headers`; elsewhere they are word
+    /// characters, `s]yslog` is one word).
+    after_headers: bool,
+    /// Inside `[...]` of a header list: a `]` ends a word and the list.
+    in_header_list: bool,
+    /// Where the lexer stands after `check`: see [`CheckState`].
+    check: CheckState,
+    /// The last token was a service name (after `check` and its type): Monit reads any word
+    /// there, `include` and `#x` too.
+    service_name: bool,
 }
+
+/// The tokens after `check`: Monit's lexer reads the service name in a state of its own,
+/// where any word is a name (`=`, `#x`, `include`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CheckState {
+    None,
+    /// After `check`: a service type or the name comes next.
+    AfterCheck,
+    /// After `check <type>`, or after `group` and a blank (Monit's `group[ \t]+`): the name
+    /// comes next.
+    AfterType,
+}
+
+/// The words that follow `check` as a service type.
+const SERVICE_TYPE_WORDS: &[&str] =
+    &["process", "file", "filesystem", "device", "directory", "host", "network", "fifo", "program", "system"];
 
 fn is_separator(c: char) -> bool {
     c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')')
@@ -135,11 +162,28 @@ fn is_op_char(c: char) -> bool {
     matches!(c, '<' | '>' | '=' | '!')
 }
 
+/// A character of Monit's plain words (its lexer's `str`: no control character, blank, or
+/// any of `!@:{}"';(),%`). An operator glued to one (`>80`, `=^`) is one word for Monit,
+/// since its lexer takes the longest match.
+fn is_monit_word_char(c: char) -> bool {
+    !c.is_control()
+        && !c.is_whitespace()
+        && !matches!(c, '!' | '@' | ':' | '{' | '}' | '"' | '\'' | ';' | '(' | ')' | ',' | '%')
+}
+
 impl Lexer {
     pub fn new(text: Arc<str>, file: FileId) -> Self {
         // A byte-order mark at the start is not part of the file's text.
         let pos = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
-        Lexer { text, pos, file }
+        Lexer {
+            text,
+            pos,
+            file,
+            after_headers: false,
+            in_header_list: false,
+            check: CheckState::None,
+            service_name: false,
+        }
     }
 
     pub fn file(&self) -> FileId {
@@ -179,8 +223,79 @@ impl Lexer {
         }
     }
 
+    /// Whether the last token was a service name (`check process include ...` names a
+    /// service `include`; no file is included).
+    pub fn last_was_service_name(&self) -> bool {
+        self.service_name
+    }
+
     /// The next token.
     pub fn next_token(&mut self) -> Token {
+        let in_name = self.check != CheckState::None;
+        let token = if in_name { self.scan_service_name() } else { self.scan_token() };
+        let word = match &token.kind {
+            TokenKind::Word(w) => Some(w.as_str()),
+            _ => None,
+        };
+        let is_type = word.is_some_and(|w| SERVICE_TYPE_WORDS.iter().any(|t| t.eq_ignore_ascii_case(w)));
+        (self.check, self.service_name) = match self.check {
+            CheckState::AfterCheck if is_type => (CheckState::AfterType, false),
+            CheckState::AfterCheck | CheckState::AfterType => (CheckState::None, word.is_some()),
+            CheckState::None
+                if word.is_some_and(|w| w.eq_ignore_ascii_case("check")) && self.starts_a_check(&token) =>
+            {
+                (CheckState::AfterCheck, false)
+            }
+            CheckState::None
+                if word.is_some_and(|w| w.eq_ignore_ascii_case("group"))
+                    && self.text[token.span.end as usize..].starts_with([' ', '\t']) =>
+            {
+                (CheckState::AfterType, false)
+            }
+            CheckState::None => (CheckState::None, false),
+        };
+        self.after_headers = matches!(&token.kind, TokenKind::Word(w) if w.eq_ignore_ascii_case("headers"));
+        match token.kind {
+            TokenKind::LBracket => self.in_header_list = true,
+            TokenKind::RBracket | TokenKind::Eof => self.in_header_list = false,
+            _ => {}
+        }
+        token
+    }
+
+    /// Whether the word `check` starts a service: first on its line (else it is a name, as
+    /// in `depends on check`), and followed by a blank or a separator as Monit's `check[ \t]+`
+    /// (or a syntax error) wants.
+    fn starts_a_check(&self, token: &Token) -> bool {
+        let (start, end) = (token.span.start as usize, token.span.end as usize);
+        let line_start = self.text[..start].rfind('\n').map_or(0, |n| n + 1);
+        let first = self.text[line_start..start].trim_start_matches('\u{feff}').trim().is_empty();
+        first && self.text[end..].starts_with([' ', '\t', ',', ';', '(', ')'])
+    }
+
+    /// A token where the service name may come: a word may start with `#` or an operator
+    /// character there (`check process #x`, `check process =`), as in Monit.
+    fn scan_service_name(&mut self) -> Token {
+        while self.peek_char().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+        let start = self.pos;
+        match self.peek_char() {
+            // Monit's lexer has no rule for these before the name: a syntax error.
+            Some(c @ (',' | ';' | '(' | ')')) => {
+                self.bump();
+                let kind = TokenKind::Invalid(format!("unexpected '{c}' before the service name"));
+                Token { kind, span: self.span(start) }
+            }
+            Some(c) if c == '#' || (is_op_char(c) && c != '!') => {
+                self.bump();
+                self.word(start)
+            }
+            _ => self.scan_token(),
+        }
+    }
+
+    fn scan_token(&mut self) -> Token {
         self.skip_blanks_and_comments();
         let start = self.pos;
         let Some(c) = self.bump() else {
@@ -189,8 +304,8 @@ impl Lexer {
         let kind = match c {
             '{' => TokenKind::LBrace,
             '}' => TokenKind::RBrace,
-            '[' => TokenKind::LBracket,
-            ']' => TokenKind::RBracket,
+            '[' if self.after_headers => TokenKind::LBracket,
+            ']' if self.in_header_list => TokenKind::RBracket,
             '"' | '\'' => return self.string(c, start),
             c if is_op_char(c) => {
                 let mut op = c.to_string();
@@ -202,6 +317,9 @@ impl Lexer {
                 }
                 if op == "!" {
                     // A lone `!` starts a word such as `!important`; keep it literal.
+                    return self.word(start);
+                }
+                if c != '!' && self.peek_char().is_some_and(is_monit_word_char) {
                     return self.word(start);
                 }
                 TokenKind::Op(op)
@@ -218,12 +336,15 @@ impl Lexer {
         if self.text[start..].starts_with('[') {
             brackets = 1;
         }
+        let in_list = self.in_header_list;
         // `#` starts a comment only where a token would start (`a#b` is one word for Monit).
         while let Some(c) = self.peek_char() {
             if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'') || c.is_control() {
                 break;
             }
-            if c == '[' {
+            if !in_list {
+                // Outside a header list `[` and `]` are word characters.
+            } else if c == '[' {
                 brackets += 1;
             } else if c == ']' {
                 if brackets == 0 {
@@ -394,7 +515,45 @@ mod tests {
         assert_eq!(kinds("url http://u:p@h:80/x?a=b&c=d"), vec![w("url"), w("http://u:p@h:80/x?a=b&c=d")]);
         assert_eq!(kinds("allow admin:\"s3cr#t\""), vec![w("allow"), w("admin:"), TokenKind::Str("s3cr#t".into())]);
         assert_eq!(kinds("http://[::1]:8080/"), vec![w("http://[::1]:8080/")]);
-        assert_eq!(kinds("[X: y]"), vec![TokenKind::LBracket, w("X:"), w("y"), TokenKind::RBracket]);
+        assert_eq!(
+            kinds("headers [X: y]"),
+            vec![w("headers"), TokenKind::LBracket, w("X:"), w("y"), TokenKind::RBracket]
+        );
+    }
+
+    #[test]
+    fn brackets_are_word_characters_outside_a_header_list() {
+        // Monit: `[` and `]` open and close a list only after `http headers`.
+        assert_eq!(kinds("s]yslog with] [x a[b]c"), vec![w("s]yslog"), w("with]"), w("[x"), w("a[b]c")]);
+        assert_eq!(kinds("headers [a: b] x]"), {
+            let mut v = vec![w("headers"), TokenKind::LBracket, w("a:"), w("b"), TokenKind::RBracket];
+            v.push(w("x]"));
+            v
+        });
+    }
+
+    #[test]
+    fn an_operator_glued_to_a_word_character_is_a_word() {
+        // Monit's lexer takes the longest match: `>80` is one word, `!=80` an operator and a
+        // number (`!` is no word character), `>%` an operator and a percent sign.
+        assert_eq!(kinds(">80% =^ <a@b.c>"), vec![w(">80%"), w("=^"), w("<a@b.c>")]);
+        assert_eq!(
+            kinds("!=80 >= \"x\""),
+            vec![TokenKind::Op("!=".into()), w("80"), TokenKind::Op(">=".into()), TokenKind::Str("x".into())]
+        );
+    }
+
+    #[test]
+    fn the_word_after_check_and_its_type_is_a_name_whatever_it_starts_with() {
+        assert_eq!(kinds("check process #x pidfile"), vec![w("check"), w("process"), w("#x"), w("pidfile")]);
+        assert_eq!(kinds("check = pidfile # c"), vec![w("check"), w("="), w("pidfile")]);
+        assert_eq!(kinds("x #c\n= y"), vec![w("x"), TokenKind::Op("=".into()), w("y")]);
+        // Monit: syntax error ';' (no rule of its lexer takes it before the name).
+        assert!(matches!(kinds("check process ;a")[2], TokenKind::Invalid(_)));
+        assert!(matches!(kinds("check; process a")[1], TokenKind::Invalid(_)));
+        // The same after `group` and a blank (Monit's `group[ \t]+`).
+        assert_eq!(kinds("group #g"), vec![w("group"), w("#g")]);
+        assert!(matches!(kinds("group (www")[1], TokenKind::Invalid(_)));
     }
 
     #[test]

@@ -99,7 +99,12 @@ fn loses_its_newline(line: &str) -> bool {
             .split_once("://")
             .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.bytes().all(|b| b.is_ascii_alphanumeric()));
     let words: Vec<&str> = code.split_whitespace().collect();
-    let bare_include = words.last().is_some_and(|w| w.eq_ignore_ascii_case("include"));
+    // `include include` names a file `include`: only an odd run of them ends bare.
+    let includes = words.iter().rev().take_while(|w| w.eq_ignore_ascii_case("include")).count();
+    // `check system include` names a service `include`, `group include` a group.
+    let first = |k: &str| words.first().is_some_and(|w| w.eq_ignore_ascii_case(k));
+    let named = (first("check") && words.len() <= 3) || (first("group") && words.len() == 2);
+    let bare_include = includes % 2 == 1 && !named;
     let bare_group = words.last().is_some_and(|w| w.eq_ignore_ascii_case("group")) && line.ends_with([' ', '\t']);
     let lower = line.to_ascii_lowercase();
     let open_address =
@@ -166,4 +171,7 @@ fn monit_loses_a_line_after_a_bare_include_group_or_open_address() {
     let text = "include\n  group \nset mail-format { from: a@b\n}\nx\n";
     assert_eq!(monit_line(text, 5), 2);
     assert_eq!(monit_line("  group\nx\n", 2), 2, "`group` without a blank is a word");
+    assert_eq!(monit_line("include include\nx\n", 2), 2, "the second `include` is the file");
+    assert_eq!(monit_line("check system include\nx\n", 2), 2, "a service named `include`");
+    assert_eq!(monit_line("  group include\nx\n", 2), 2, "a group named `include`");
 }

@@ -48,7 +48,13 @@ impl Pattern {
         let source = source.into();
         match Regex::new(&source) {
             Ok(regex) => Ok(Pattern { source, regex }),
-            Err(e) => Err(PatternError { source, error: e.to_string() }),
+            // What Monit's POSIX regcomp (glibc) takes as a literal, the regex crate refuses:
+            // a backslash before a letter with no meaning (`\c` is `c`) and a `)` that closes
+            // no group. Such a pattern is compiled with those made literal.
+            Err(e) => match posix_literals(&source).and_then(|t| Regex::new(&t).ok()) {
+                Some(regex) => Ok(Pattern { source, regex }),
+                None => Err(PatternError { source, error: e.to_string() }),
+            },
         }
     }
 
@@ -70,6 +76,63 @@ impl Pattern {
     pub fn regex(&self) -> &Regex {
         &self.regex
     }
+}
+
+/// `source` with the escapes glibc's regcomp reads as literals made literal for the regex
+/// crate (`\c` -> `c`, an unopened `)` -> `\)`), or none if nothing changes. Bracket
+/// expressions are copied as they are.
+fn posix_literals(source: &str) -> Option<String> {
+    // Letters the regex crate gives a meaning after a backslash.
+    const KNOWN: &str = "afnrtvdDsSwWbBAzpPxuU";
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len());
+    let (mut depth, mut changed, mut i) = (0usize, false, 0);
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' if i + 1 < chars.len() => {
+                let n = chars[i + 1];
+                if n.is_ascii_alphabetic() && !KNOWN.contains(n) {
+                    out.push(n);
+                    changed = true;
+                } else {
+                    out.push(c);
+                    out.push(n);
+                }
+                i += 2;
+                continue;
+            }
+            '[' => {
+                // Copy the bracket expression: a `]` first (after an optional `^`) is literal.
+                let mut j = i + 1;
+                if chars.get(j) == Some(&'^') {
+                    j += 1;
+                }
+                if chars.get(j) == Some(&']') {
+                    j += 1;
+                }
+                while j < chars.len() && chars[j] != ']' {
+                    j += 1;
+                }
+                let end = (j + 1).min(chars.len());
+                out.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+            '(' => depth += 1,
+            ')' if depth == 0 => {
+                out.push_str("\\)");
+                changed = true;
+                i += 1;
+                continue;
+            }
+            ')' => depth -= 1,
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// A pattern reads as its text.
@@ -208,5 +271,18 @@ mod tests {
         let p: Pattern = serde_json::from_str("\"x.*\"").unwrap();
         assert_eq!(serde_json::to_string(&p).unwrap(), "\"x.*\"");
         assert!(serde_json::from_str::<Pattern>("\"(\"").unwrap_err().to_string().contains("unclosed group"));
+    }
+
+    #[test]
+    fn what_posix_reads_as_literals_compiles() {
+        // Monit (glibc regcomp): accepted, `\c` is `c` and an unopened `)` is literal.
+        let p = Pattern::new(r"office-syn\c").expect("compiles");
+        assert!(p.regex().is_match("office-sync"));
+        assert_eq!(p.source(), r"office-syn\c");
+        assert!(Pattern::new(")Failed password for").expect("compiles").regex().is_match(")Failed password for"));
+        assert_eq!(posix_literals(r"[\c)]x"), None, "a bracket expression is left as it is");
+        assert_eq!(posix_literals(r"\d+(a)"), None);
+        // Still refused: an unclosed group.
+        assert!(Pattern::new("(a").is_err());
     }
 }

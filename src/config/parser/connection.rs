@@ -150,7 +150,7 @@ impl Parser<'_> {
                 }
                 "timeout" => {
                     self.next();
-                    let (timeout, span) = self.parse_duration()?;
+                    let (timeout, span) = self.parse_timeout_seconds()?;
                     if timeout.millis == 0 {
                         return self.fail(span, "a timeout must be greater than 0");
                     }
@@ -323,7 +323,7 @@ impl Parser<'_> {
             } else if self.eat("responsetime") {
                 ping.response_time = Some(self.parse_comparison(UnitClass::Time)?.0);
             } else if self.eat("timeout") {
-                ping.timeout = Some(self.parse_duration()?.0);
+                ping.timeout = Some(self.parse_timeout_seconds()?.0);
             } else if self.eat("address") {
                 ping.address = Some(self.expect_value("a source address")?.0);
             } else {

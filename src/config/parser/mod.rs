@@ -262,11 +262,12 @@ impl Parser<'_> {
                 continue;
             };
             let token = frame.lexer.next_token();
+            let service_name = frame.lexer.last_was_service_name();
             match &token.kind {
                 TokenKind::Eof if self.frames.len() > 1 => {
                     self.frames.pop();
                 }
-                TokenKind::Word(w) if w.eq_ignore_ascii_case("include") => {
+                TokenKind::Word(w) if w.eq_ignore_ascii_case("include") && !service_name => {
                     let frame = self.frames.last_mut().expect("checked above");
                     let target = frame.lexer.include_target();
                     self.include(token.span, target);
@@ -457,7 +458,15 @@ impl Parser<'_> {
             }
             "group" => {
                 self.next();
-                let (group, span) = self.expect_value("a group name")?;
+                // Any word is the name, a noise word too (`group with`), as in Monit.
+                let token = self.peek_raw(0).clone();
+                let (group, span) = match &token.kind {
+                    TokenKind::Word(w) if is_noise(w) => {
+                        self.next_raw();
+                        (w.clone(), token.span)
+                    }
+                    _ => self.expect_value("a group name")?,
+                };
                 if let Some(c) = group.chars().find(|&c| !is_group_name_char(c)) {
                     return self.fail(span, format!("a group name cannot contain {c:?}"));
                 }

@@ -228,12 +228,12 @@ impl Parser<'_> {
             }
             "uptime" => {
                 self.next();
-                Test::Uptime(self.parse_comparison(UnitClass::Time)?.0)
+                Test::Uptime(self.parse_comparison(UnitClass::Age)?.0)
             }
             "timestamp" | "time" | "atime" | "ctime" | "mtime" | "access" | "change" | "modify" | "modification" => {
                 self.next();
                 let kind = self.timestamp_kind_words(&word)?;
-                Test::Timestamp { kind, limit: self.parse_comparison(UnitClass::Time)?.0 }
+                Test::Timestamp { kind, limit: self.parse_comparison(UnitClass::Age)?.0 }
             }
             "size" => {
                 self.next();

@@ -203,7 +203,7 @@ impl Parser<'_> {
                 program.gid = Some(gid);
             } else if self.peek_is("timeout") && !self.peek_raw_is_word(1, "then") {
                 self.next();
-                let (timeout, tspan) = self.parse_duration()?;
+                let (timeout, tspan) = self.parse_timeout_seconds()?;
                 if timeout.millis == 0 {
                     return self.fail(tspan, "a timeout must be greater than 0");
                 }

@@ -336,7 +336,7 @@ impl Parser<'_> {
         let mut mmonit = MmonitConfig { url, timeout: None, ssl: None, register_without_credentials: false };
         loop {
             if self.eat("timeout") {
-                mmonit.timeout = Some(self.parse_duration()?.0);
+                mmonit.timeout = Some(self.parse_timeout_seconds()?.0);
             } else if self.peek_is_any(&["ssl", "tls"]) {
                 let ssl_span = self.peek().span;
                 mmonit.ssl = self.parse_ssl_clause()?;

@@ -83,7 +83,7 @@ fn methods_with_uid_gid_timeout() {
     let s = service(
         "check process web with pidfile /run/web.pid\n\
          start program = \"/etc/init.d/web start\" as uid www-data and gid www-data with timeout 60 seconds\n\
-         stop program = \"/etc/init.d/web stop\"\nrestart program \"/etc/init.d/web restart\" timeout 2 minutes",
+         stop program = \"/etc/init.d/web stop\"\nrestart program \"/etc/init.d/web restart\" timeout 120 seconds",
     );
     let start = s.start.unwrap();
     assert_eq!(start.command, "/etc/init.d/web start");

@@ -2,7 +2,7 @@
 //! cycles`), as the rules and `set` statements read them.
 
 use super::{PResult, Parser};
-use crate::config::lexer::TokenKind;
+use crate::config::lexer::{TokenKind, is_noise};
 use crate::config::model::defaults::MAX_CYCLES;
 use crate::config::model::{
     Comparison, Duration, Operator, Quantity, SIZE_UNITS, TIME_UNITS, Tolerance, Unit, split_number, unit_factor,
@@ -21,6 +21,9 @@ pub(crate) enum UnitClass {
     SizeOrPercent,
     Size,
     Time,
+    /// The age of a file or a process (`timestamp`, `uptime`): a bare number is seconds, as
+    /// in Monit, and milliseconds are refused (Monit's units there: second to month).
+    Age,
     /// Bytes per second or operations per second (I/O).
     Rate,
     /// Bytes or packets per second (network).
@@ -37,7 +40,7 @@ impl UnitClass {
             UnitClass::CountOrPercent => "a number or a percentage",
             UnitClass::SizeOrPercent => "a size such as 200 MB or a percentage",
             UnitClass::Size => "a size such as 10 MB",
-            UnitClass::Time => "a time such as 5 minutes",
+            UnitClass::Time | UnitClass::Age => "a time such as 5 minutes",
             UnitClass::Rate => "a rate such as 10 MB/s or 100 operations/s",
             UnitClass::NetRate => "a rate such as 10 MB/s or 1000 packets/s",
             UnitClass::NetTotal => "an amount such as 10 GB or 1000 packets",
@@ -51,7 +54,7 @@ impl UnitClass {
             UnitClass::CountOrPercent => matches!(unit, Unit::Count | Unit::Percent),
             UnitClass::SizeOrPercent => matches!(unit, Unit::Bytes | Unit::Percent),
             UnitClass::Size => unit == Unit::Bytes,
-            UnitClass::Time => unit == Unit::Milliseconds,
+            UnitClass::Time | UnitClass::Age => unit == Unit::Milliseconds,
             UnitClass::Rate => matches!(unit, Unit::BytesPerSecond | Unit::OperationsPerSecond),
             UnitClass::NetRate => matches!(unit, Unit::BytesPerSecond | Unit::PacketsPerSecond),
             UnitClass::NetTotal => matches!(unit, Unit::Bytes | Unit::Packets),
@@ -176,6 +179,13 @@ impl Parser<'_> {
             per_second = true;
         }
         let unit = if unit_text.is_empty() {
+            if class == UnitClass::Age {
+                return self.finish_quantity(
+                    class,
+                    Quantity { value: number * 1000.0, unit: Unit::Milliseconds },
+                    span,
+                );
+            }
             match class.bare() {
                 Some(unit) => unit,
                 None if class == UnitClass::Time => {
@@ -189,10 +199,15 @@ impl Parser<'_> {
             if per_second || class == UnitClass::Rate { Unit::OperationsPerSecond } else { Unit::Count }
         } else if matches!(unit_text.as_str(), "packets" | "packet") {
             if per_second { Unit::PacketsPerSecond } else { Unit::Packets }
-        } else if let Some(factor) = unit_factor(SIZE_UNITS, &unit_text).filter(|_| class != UnitClass::Time) {
+        } else if let Some(factor) =
+            unit_factor(SIZE_UNITS, &unit_text).filter(|_| !matches!(class, UnitClass::Time | UnitClass::Age))
+        {
             let unit = if per_second { Unit::BytesPerSecond } else { Unit::Bytes };
             return self.finish_quantity(class, Quantity { value: number * factor, unit }, span);
         } else if let Some(factor) = unit_factor(TIME_UNITS, &unit_text) {
+            if class == UnitClass::Age && factor < 1000.0 {
+                return self.fail(span, format!("expected {}: Monit takes no milliseconds here", class.describe()));
+            }
             return self.finish_quantity(class, Quantity { value: number * factor, unit: Unit::Milliseconds }, span);
         } else {
             return self.fail(span, format!("unknown unit '{unit_text}', expected {}", class.describe()));
@@ -247,11 +262,37 @@ impl Parser<'_> {
         Ok((duration, span))
     }
 
+    /// A `timeout`: a whole number and a separate `s`, `second` or `seconds`, the only form
+    /// Monit's grammar takes there (`timeout 30` and `timeout 1 minute` are syntax errors).
+    pub(crate) fn parse_timeout_seconds(&mut self) -> PResult<(Duration, Span)> {
+        const WHAT: &str = "a timeout in seconds such as 30 seconds";
+        let token = self.peek().clone();
+        let TokenKind::Word(w) = &token.kind else { return self.unexpected(WHAT, &[]) };
+        if !w.chars().all(|c| c.is_ascii_digit()) {
+            return self.unexpected(WHAT, &[]);
+        }
+        let Ok(n) = w.parse::<u64>() else {
+            return self.fail(token.span, "the duration is too long (at most 365 days)");
+        };
+        self.next();
+        let unit = self.peek().clone();
+        if !matches!(&unit.kind, TokenKind::Word(u) if matches!(u.to_ascii_lowercase().as_str(), "s" | "second" | "seconds"))
+        {
+            return self.unexpected("'seconds' (Monit wants the unit of a timeout)", &[]);
+        }
+        self.next();
+        let span = token.span.to(unit.span);
+        if n.saturating_mul(1000) > MAX_DURATION_MS {
+            return self.fail(span, "the duration is too long (at most 365 days)");
+        }
+        Ok((Duration::from_millis(n * 1000), span))
+    }
+
     fn parse_duration_unchecked(&mut self) -> PResult<(Duration, Span)> {
         let token = self.peek().clone();
         if let TokenKind::Word(w) = &token.kind
             && let Some((n, "")) = split_number(w).filter(|_| is_number(w))
-            && !self.peek_raw_is_time_unit(1)
+            && !self.next_word_is_time_unit()
         {
             self.next();
             return Ok((Duration::from_millis((n * 1000.0).round() as u64), token.span));
@@ -260,8 +301,17 @@ impl Parser<'_> {
         Ok((Duration::from_millis(q.value.round() as u64), span))
     }
 
-    fn peek_raw_is_time_unit(&mut self, n: usize) -> bool {
-        matches!(&self.peek_raw(n).kind, TokenKind::Word(w) if unit_factor(TIME_UNITS, w).is_some())
+    /// Whether the token after the next, noise words skipped (`timeout 5 for seconds`, as
+    /// Monit reads it), is a time unit.
+    fn next_word_is_time_unit(&mut self) -> bool {
+        let mut n = 1;
+        loop {
+            match &self.peek_raw(n).kind {
+                TokenKind::Word(w) if is_noise(w) => n += 1,
+                TokenKind::Word(w) => return unit_factor(TIME_UNITS, w).is_some(),
+                _ => return false,
+            }
+        }
     }
 
     /// `[for] N cycles` or `N [times within] M cycles`, if a number comes next.

@@ -46,6 +46,14 @@ fn cmp(c: &Comparison) -> String {
     format!("{} {}", c.op.symbol(), quantity(&c.limit))
 }
 
+/// An age limit (`uptime`, `timestamp`) in seconds: Monit takes no milliseconds there.
+fn age_cmp(c: &Comparison) -> String {
+    match c.limit.unit {
+        Unit::Milliseconds => format!("{} {} seconds", c.op.symbol(), c.limit.value / 1000.0),
+        _ => cmp(c),
+    }
+}
+
 /// A quantity as the parser reads it back exactly (base units, no rounding).
 fn quantity(q: &Quantity) -> String {
     match q.unit {
@@ -92,7 +100,7 @@ fn test_text(t: &Test) -> String {
         Test::Uid { user, effective } => format!("failed {} {}", if *effective { "euid" } else { "uid" }, quote(user)),
         Test::Gid { group } => format!("failed gid {}", quote(group)),
         Test::SecurityAttribute(a) => format!("failed security attribute {}", quote_always(a)),
-        Test::Uptime(c) => format!("uptime {}", cmp(c)),
+        Test::Uptime(c) => format!("uptime {}", age_cmp(c)),
         Test::Resource { metric, limit } => format!("{} {}", metric_words(*metric, limit), cmp(limit)),
         Test::TrafficTotal { metric, limit, window } => {
             let word = match metric {
@@ -130,7 +138,7 @@ fn test_text(t: &Test) -> String {
             Some(HashType::Sha256) => "changed sha256 checksum".to_owned(),
             None => "changed checksum".to_owned(),
         },
-        Test::Timestamp { kind, limit } => format!("{} {}", kind.keyword(), cmp(limit)),
+        Test::Timestamp { kind, limit } => format!("{} {}", kind.keyword(), age_cmp(limit)),
         Test::TimestampChanged { kind } => format!("changed {}", kind.keyword()),
         Test::Size(c) => format!("size {}", cmp(c)),
         Test::SizeChanged => "changed size".to_owned(),

@@ -50,7 +50,7 @@ impl Parser<'_> {
             }
             mail.servers.push(server);
             if self.eat("timeout") {
-                mail.timeout = Some(self.parse_duration()?.0);
+                mail.timeout = Some(self.parse_timeout_seconds()?.0);
             }
             if self.eat("hostname") {
                 mail.hostname = Some(self.expect_token_value(ValueToken::String, "a host name")?.0);
@@ -127,6 +127,13 @@ impl Parser<'_> {
     /// reads as one word); the brackets are dropped.
     pub(crate) fn expect_mail_address(&mut self) -> PResult<(String, Span)> {
         let open = self.peek().clone();
+        if let TokenKind::Word(w) = &open.kind
+            && let Some(inner) = w.strip_prefix('<').and_then(|w| w.strip_suffix('>')).filter(|i| !i.is_empty())
+        {
+            let address = inner.to_owned();
+            self.next();
+            return Ok((address, open.span));
+        }
         if !matches!(&open.kind, TokenKind::Op(o) if o == "<") {
             return self.expect_value("a mail address");
         }
@@ -199,9 +206,15 @@ impl Parser<'_> {
                 set_mail_field(&mut format, &key, format!("{glued}{v}"));
                 continue;
             }
-            let (raw, _) = if key == "message" { self.raw_until_brace() } else { self.raw_line() };
+            let (raw, span) = if key == "message" { self.raw_until_brace() } else { self.raw_line() };
             let raw = raw.trim_start_matches(':').trim();
             let value = format!("{glued}{}{raw}", if glued.is_empty() || raw.is_empty() { "" } else { " " });
+            if matches!(key.as_str(), "from" | "reply-to")
+                && let Some(problem) = address_problem(value.trim())
+            {
+                let span = token.span.to(span);
+                return self.fail(span, format!("'{key}:' {problem}, as in 'Name <user@example.com>'"));
+            }
             set_mail_field(&mut format, &key, unquote(value.trim()).to_owned());
         }
     }
@@ -214,6 +227,32 @@ fn set_mail_field(format: &mut MailFormat, key: &str, value: String) {
         "subject" => format.subject = Some(value),
         _ => format.message = Some(value),
     }
+}
+
+/// What Monit's lexer finds wrong with the text of a `from:` or `reply-to:`, if anything.
+/// It reads it as runs: an address (no blank, `<>{}[]` or control character) or a name
+/// (blanks allowed, no `@`), the longer run winning and an address a tie; `<`, `>`, `:`, `[`
+/// and `]` alone are skipped. A text whose runs hold no address is refused, so is a
+/// character that starts no run.
+fn address_problem(text: &str) -> Option<&'static str> {
+    let address_char = |c: char| !(c <= '\u{21}' || "<>{}[]".contains(c));
+    let name_char = |c: char| !(c < '\u{20}' || "@<>{}[]".contains(c));
+    let mut rest = text;
+    let mut address = false;
+    while let Some(c) = rest.chars().next() {
+        let a = rest.find(|c| !address_char(c)).unwrap_or(rest.len());
+        let n = rest.find(|c| !name_char(c)).unwrap_or(rest.len());
+        if a == 0 && n == 0 {
+            if !"<>:[]".contains(c) {
+                return Some("is no mail address");
+            }
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        address |= a >= n;
+        rest = &rest[a.max(n)..];
+    }
+    (!address).then_some("names no mail address")
 }
 
 fn unquote(text: &str) -> &str {

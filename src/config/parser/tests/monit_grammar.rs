@@ -136,3 +136,106 @@ fn quoted_protocols_empty_event_lists_and_bare_fractions_are_refused() {
         assert_eq!(lines(text).first(), Some(&2), "{text}");
     }
 }
+
+#[test]
+fn an_age_without_its_unit_is_seconds() {
+    // Monit: accepted; `timestamp` and `uptime` take a bare number as seconds.
+    let r = super::rules("check process a pidfile /x\n if uptime > 3 then alert");
+    assert_eq!(r[0].test, Test::Uptime(super::gt(Quantity::millis(3000.0))));
+    let r = super::rules("check file f path /x\n if timestamp > 24 then alert");
+    assert_eq!(
+        r[0].test,
+        Test::Timestamp { kind: TimestampKind::Timestamp, limit: super::gt(Quantity::millis(24_000.0)) }
+    );
+    // Monit: syntax error 'ms' on line 2: its units there are seconds to months.
+    assert_eq!(lines("check process a pidfile /x\n if uptime > 3 ms then alert"), [2]);
+    // Monit: syntax error 'then' on line 2: a response time keeps its unit.
+    assert_eq!(lines("check host h address localhost\n if failed port 80 and responsetime > 3 then alert"), [2]);
+}
+
+#[test]
+fn an_operator_glued_to_a_word_is_one_word() {
+    // Monit: syntax error '>80' on line 2 (its lexer takes the longest word).
+    for text in [
+        "check process a pidfile /x\n if cpu >80% then alert",
+        "check process a pidfile /x\n if cpu =^ 80% then alert",
+        "check process a pidfile /x\n if cpu >=80% then alert",
+    ] {
+        assert_eq!(lines(text), [2], "{text}");
+    }
+    // Monit: accepted; `!` is no word character, and a mail address keeps its brackets off.
+    parse("check process a pidfile /x\n if cpu !=80% then alert");
+    let config = parse("set alert <ops@example.com>");
+    assert_eq!(config.alerts[0].to, AlertTarget::Email("ops@example.com".into()));
+}
+
+#[test]
+fn brackets_inside_a_word_are_part_of_it() {
+    // Monit: accepted; `[` and `]` open and close a list only after `http headers`.
+    assert_eq!(service("check process a]b pidfile /x").name, "a]b");
+    assert_eq!(service("check process [x pidfile /x").name, "[x");
+    // Monit: syntax error 's]yslog' on line 1.
+    assert_eq!(lines("set log s]yslog\nset daemon 30"), [1]);
+}
+
+#[test]
+fn a_service_name_may_be_an_operator_a_hash_word_or_include() {
+    // Monit: accepted; any word after `check <type>` is the name.
+    assert_eq!(service("check process = pidfile /x").name, "=");
+    assert_eq!(service("check process #x pidfile /x").name, "#x");
+    assert_eq!(service("check file include path /x").name, "include");
+    assert_eq!(service("check = pidfile /x").name, "=");
+}
+
+#[test]
+fn noise_may_stand_between_a_number_and_its_unit() {
+    // Monit: accepted; `for` is noise, so this is `timeout 5 seconds 2 cycles`.
+    let r = super::rules(
+        "check host h address localhost\n if failed port 22 with timeout 5 for seconds 2 cycles then alert",
+    );
+    assert_eq!(r[0].tolerance, Some(Tolerance { count: 2, cycles: 2 }));
+}
+
+#[test]
+fn a_sender_or_reply_to_must_hold_an_address() {
+    // Monit: accepted.
+    for from in ["Monit <monit@example.com>", "monit@example.com", "ops", "\"Mon it\" <a@b.c>"] {
+        parse(&format!("set mail-format {{ from: {from} }}"));
+    }
+    // Monit: missing address on line 1 (a name alone, or nothing).
+    for from in ["Monit Support cycles", "", "Monit Support <>"] {
+        assert_eq!(lines(&format!("set mail-format {{ from: {from}\n}}")), [1], "{from}");
+    }
+    assert_eq!(lines("set mail-format { reply-to: Ops Team }"), [1]);
+}
+
+#[test]
+fn a_timeout_wants_its_unit_in_seconds() {
+    // Monit: accepted.
+    parse("check host h address localhost\n if failed port 80 with timeout 10 s then alert");
+    // Monit: syntax error on line 2 for each (TIMEOUT NUMBER SECOND is its only form).
+    for text in [
+        "check host h address localhost\n if failed port 80 with timeout 10 then alert",
+        "check host h address localhost\n if failed port 80 with timeout 1 minute then alert",
+        "check host h address localhost\n if failed ping timeout 10 then alert",
+        "check host h address localhost\n if failed ping count 3 timeout 10 ms then alert",
+        "set mailserver localhost with timeout 10\nset daemon 30",
+        "set mmonit http://a:b@h/collector with timeout 10\nset daemon 30",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    // Monit: syntax error 'if' on line 3.
+    assert_eq!(
+        lines("check process a pidfile /x\n start program = \"/bin/true\" with timeout 10\n if cpu > 5% then alert")[0],
+        3
+    );
+}
+
+#[test]
+fn a_group_name_is_the_next_word_whatever_it_is() {
+    // Monit: accepted; `group` and a blank read the next word as the name.
+    assert_eq!(service("check process a pidfile /x\n group include").groups, ["include"]);
+    assert_eq!(service("check process a pidfile /x\n group with").groups, ["with"]);
+    // Monit: syntax error '(' on line 2.
+    assert_eq!(lines("check process a pidfile /x\n group (www"), [2]);
+}
