@@ -74,9 +74,10 @@ fn describe(record: &ServiceState, config: &crate::config::Config) -> String {
 fn write(statefile: &Path, imported: &Path, bytes: &[u8], state: &StateFile) -> Result<(), String> {
     let same = std::fs::canonicalize(statefile).ok() == std::fs::canonicalize(imported).ok();
     let kept = if same {
-        let copy = persist::with_suffix(statefile, ".monit");
-        persist::write_atomically(&copy, bytes).map_err(|e| format!("cannot keep {}: {e}", copy.display()))?;
-        Some(copy)
+        Some(
+            persist::keep_monit_copy(statefile, bytes)
+                .map_err(|e| format!("cannot keep a copy of {file}: {e}", file = statefile.display()))?,
+        )
     } else if statefile.exists() {
         let copy = persist::with_suffix(statefile, ".before-import");
         std::fs::rename(statefile, &copy).map_err(|e| format!("cannot keep {}: {e}", statefile.display()))?;

@@ -135,28 +135,22 @@ fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
-/// `12 services: 10 OK, 1 failed (web), 1 not monitored`: what `systemctl status` shows.
+/// `12 services: 10 OK, 1 failed (web), 1 not monitored`: what `systemctl status` shows,
+/// in the classes of `rmonit report` (a failed service is one `report` counts as down).
 pub fn summary(snapshot: &crate::state::Snapshot) -> String {
-    use crate::state::Monitoring;
-    let services = &snapshot.services;
-    let failed: Vec<&str> = services
-        .iter()
-        .filter(|s| s.monitoring == Monitoring::Monitored && !s.failed.is_empty())
-        .map(|s| s.name.as_str())
-        .collect();
-    let count = |m: Monitoring| services.iter().filter(|s| s.monitoring == m).count();
-    let ok = count(Monitoring::Monitored) - failed.len();
-    let mut line = format!("{} services: {ok} OK", services.len());
-    if !failed.is_empty() {
+    use crate::state::report::{Filter, count, is_down};
+    let counts = count(snapshot, &Filter::default());
+    let mut line = format!("{} services: {} OK", counts.total, counts.up);
+    if counts.down > 0 {
         const NAMED: usize = 5;
+        let failed: Vec<&str> = snapshot.services.iter().filter(|s| is_down(s)).map(|s| s.name.as_str()).collect();
         let mut names = failed.iter().take(NAMED).copied().collect::<Vec<_>>().join(", ");
         if failed.len() > NAMED {
             names.push_str(", ...");
         }
-        line.push_str(&format!(", {} failed ({names})", failed.len()));
+        line.push_str(&format!(", {} failed ({names})", counts.down));
     }
-    for (state, word) in [(Monitoring::Initializing, "initializing"), (Monitoring::NotMonitored, "not monitored")] {
-        let n = count(state);
+    for (n, word) in [(counts.initialising, "initializing"), (counts.unmonitored, "not monitored")] {
         if n > 0 {
             line.push_str(&format!(", {n} {word}"));
         }

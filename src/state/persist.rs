@@ -142,7 +142,7 @@ pub fn load(path: &Path) -> Loaded {
 }
 
 /// Copies Monit's state file to `<path>.monit`; the original stays until the next save.
-fn keep_monit_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
+pub fn keep_monit_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf, String> {
     let copy = with_suffix(path, ".monit");
     write_atomically(&copy, bytes).map(|()| copy).map_err(|e| e.to_string())
 }

@@ -3,7 +3,7 @@
 
 use super::{Filter, select};
 use crate::state::board::Snapshot;
-use crate::state::status::Monitoring;
+use crate::state::status::{Monitoring, ServiceStatus};
 
 /// How many of the selected services are in each of Monit's classes.
 #[derive(Debug, Default, PartialEq, serde::Serialize)]
@@ -30,15 +30,20 @@ impl Counts {
     }
 }
 
-/// Monit's classes: not monitored, else initialising, else down when any event is failed
-/// or changed (Monit's error bitmap holds both), else up.
+/// Whether a service counts as down: monitored, with an event failed or changed (Monit's
+/// error bitmap holds both).
+pub fn is_down(s: &ServiceStatus) -> bool {
+    s.monitoring == Monitoring::Monitored && (!s.failed.is_empty() || !s.changed.is_empty())
+}
+
+/// Monit's classes: not monitored, else initialising, else down ([`is_down`]), else up.
 pub fn count(snapshot: &Snapshot, filter: &Filter) -> Counts {
     let mut counts = Counts::default();
     for s in select(snapshot, filter) {
         match s.monitoring {
             Monitoring::NotMonitored => counts.unmonitored += 1,
             Monitoring::Initializing => counts.initialising += 1,
-            Monitoring::Monitored if !s.failed.is_empty() || !s.changed.is_empty() => counts.down += 1,
+            Monitoring::Monitored if is_down(s) => counts.down += 1,
             Monitoring::Monitored => counts.up += 1,
         }
         counts.total += 1;

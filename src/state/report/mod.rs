@@ -21,7 +21,7 @@ use super::board::Snapshot;
 use super::status::{Monitoring, ServiceStatus};
 use crate::config::model::EventKind;
 
-pub use counts::{Counts, count, report};
+pub use counts::{Counts, count, is_down, report};
 pub use format::{bytes, date, millis, uptime};
 pub use metrics::{MetricsContext, MetricsFormat, metrics};
 pub use status::status;
