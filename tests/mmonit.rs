@@ -4,7 +4,8 @@
 //! path, headers (the URL's credentials as Basic authentication), and the XML document
 //! element for element, with the registration credentials and the event's fields, figures
 //! aside. rmonit's event goes through the durable queue: it is posted while the collector
-//! is down and arrives once it is up.
+//! is down and arrives once it is up. An https collector with a self-signed certificate is
+//! refused until `with ssl { selfsigned: allow }` says it may be.
 
 use std::path::Path;
 use std::process::Command;
@@ -27,7 +28,13 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_header('Content-Length', '0')
         self.end_headers()
     def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+server = http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H)
+if len(sys.argv) > 4:
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 "#;
 
 /// The requests a collector recorded.
@@ -36,12 +43,19 @@ fn posts(file: &Path) -> Vec<serde_json::Value> {
 }
 
 fn collector(dir: &Path, port: u16, record: &Path) -> Started {
+    collector_with(dir, port, record, &[])
+}
+
+/// A collector; with a certificate and its key (`tls`), over https.
+fn collector_with(dir: &Path, port: u16, record: &Path, tls: &[&Path]) -> Started {
     std::fs::write(dir.join("collector.py"), COLLECTOR).unwrap();
     let child = Started(
         Command::new("python3")
             .arg(dir.join("collector.py"))
             .arg(port.to_string())
             .arg(record)
+            .args(tls)
+            .stderr(std::process::Stdio::null())
             .spawn()
             .expect("python3"),
     );
@@ -162,4 +176,41 @@ fn rmonit_posts_to_m_monit_what_monit_posts() {
         |body: &str| body[body.find("<event>").unwrap()..].split_once("</collected_usec>").unwrap().1.to_owned();
     assert_eq!(event(ours_body), event(theirs_body), "the event's fields");
     assert_eq!(header(&ours, "Authorization"), header(&theirs, "Authorization"));
+}
+
+#[test]
+fn the_ssl_options_of_set_mmonit_decide_an_https_collectors_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (cert, key) = crate::util::self_signed(d);
+    let port = free_port();
+    let record = d.join("posts.jsonl");
+    let _collector = collector_with(d, port, &record, &[&cert, &key]);
+    let control = |options: &str| {
+        format!(
+            "{}set mmonit https://mm:secret@127.0.0.1:{port}/collector{options}\ncheck file here path {}/monitrc\n",
+            crate::util::header(d),
+            d.display()
+        )
+    };
+    let config = write_monitrc(d, "monitrc", &control(""));
+    let daemon = Daemon::start(d, &config);
+    // Verified against the system's CA store: a self-signed certificate is refused.
+    assert!(
+        wait_until(Duration::from_secs(20), || daemon.log().contains("M/Monit: the status was not posted")),
+        "{}",
+        daemon.log()
+    );
+    assert!(posts(&record).is_empty(), "posted to an unverified collector");
+
+    write_monitrc(d, "monitrc", &control(" with ssl { verify: enable, selfsigned: allow }"));
+    let check = daemon.cli(&["-t"]);
+    assert!(check.status.success() && !crate::util::stderr(&check).contains("not applied"), "{check:?}");
+    let reload = daemon.cli(&["reload"]);
+    assert!(reload.status.success(), "{reload:?}");
+    assert!(wait_until(Duration::from_secs(20), || !posts(&record).is_empty()), "{}", daemon.log());
+    let post = &posts(&record)[0];
+    assert_eq!(post["path"], "/collector");
+    assert_eq!(header(post, "Authorization").as_deref(), Some("Basic bW06c2VjcmV0"));
+    assert!(post["body"].as_str().unwrap().contains(r#"<service name="here">"#), "{post}");
 }

@@ -103,3 +103,71 @@ fn systemd_analyze_accepts_the_unit() {
     let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success() && said.trim().is_empty(), "systemd-analyze verify: {said}");
 }
+
+/// `with ready notification`: rmonit is systemd to the programs it starts. A start program
+/// that says READY=1 (through Debian's `systemd-notify`) is started only then, not when its
+/// pid file appears; one that never says it fails its start at the timeout, named with its
+/// last STATUS, and is killed; a datagram from another user does not count.
+#[test]
+fn a_start_with_ready_notification_waits_for_ready() {
+    let notify = "/usr/bin/systemd-notify";
+    if !std::path::Path::new(notify).exists() {
+        crate::util::skip("systemd-notify is not installed (Debian package systemd)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let ds = d.display();
+    let root = rustix::process::geteuid().is_root();
+    // The pid file first, READY=1 two seconds later: a start judged by the pid file alone
+    // would succeed before the marker exists.
+    crate::util::write_script(
+        d,
+        "ready.sh",
+        &format!(
+            "echo $$ > {ds}/ready.pid\nsleep 2\n{notify} --status='warming up'\ntouch {ds}/said-ready\n\
+             {notify} --ready --status=serving\nexec sleep 600"
+        ),
+    );
+    // Never ready; with root, a READY=1 from the nobody account that must be dropped.
+    let spoof = if root {
+        format!("setpriv --reuid=65534 --regid=65534 --clear-groups {notify} --ready\n")
+    } else {
+        String::new()
+    };
+    crate::util::write_script(
+        d,
+        "never.sh",
+        &format!("echo $$ > {ds}/never.pid\n{notify} --status='still loading'\n{spoof}exec sleep 600"),
+    );
+    let _kill = crate::util::KillOnDrop(vec![d.join("ready.pid"), d.join("never.pid")]);
+    let text = format!(
+        "{}check process ready with pidfile {ds}/ready.pid\n  start program = \"{ds}/ready.sh\" with timeout 20 seconds with ready notification\n\
+         check process never with pidfile {ds}/never.pid\n  start program = \"{ds}/never.sh\" with timeout 3 seconds and ready notification\n",
+        header(d)
+    );
+    let config = write_monitrc(d, "monitrc", &text);
+    let check = Command::new(rmonit_bin()).args(["-c", config.to_str().unwrap(), "-t"]).output().unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let daemon = crate::util::Daemon::start(d, &config);
+
+    assert!(
+        wait_until(Duration::from_secs(20), || daemon.log().contains("'ready' start succeeded")),
+        "{}",
+        daemon.log()
+    );
+    assert!(d.join("said-ready").exists(), "started before READY=1: {}", daemon.log());
+    let pid = crate::util::live_pid(&d.join("ready.pid")).expect("the ready service runs");
+    assert!(crate::util::pid_alive(pid));
+
+    assert!(wait_until(Duration::from_secs(20), || daemon.log().contains("no READY=1 within 3 s")), "{}", daemon.log());
+    let log = daemon.log();
+    let line = log.lines().find(|l| l.contains("no READY=1")).unwrap();
+    assert!(line.contains("'never' failed to start") && line.contains("its last STATUS: still loading"), "{line}");
+    if root {
+        assert!(log.contains("dropped: only root and uid 0 may send"), "{log}");
+    }
+    // Killed at its timeout, as systemd kills a unit that never gets ready.
+    let never = std::fs::read_to_string(d.join("never.pid")).unwrap().trim().parse::<i32>().unwrap();
+    assert!(wait_until(Duration::from_secs(5), || !crate::util::pid_alive(never)), "{log}");
+}

@@ -187,7 +187,8 @@ async fn pass(
             Payload::Mmonit(event) => match client {
                 None => Outcome::Deferred("M/Monit is unavailable".to_owned()),
                 Some(client) => {
-                    let collectors: Vec<_> = config.mmonit.iter().map(mmonit::Collector::of).collect();
+                    let collectors: Vec<_> =
+                        config.mmonit.iter().map(|m| mmonit::Collector::of(m, config.ssl.as_ref())).collect();
                     if collectors.is_empty() {
                         Outcome::Rejected("no set mmonit any more (a reload removed it)".to_owned())
                     } else {

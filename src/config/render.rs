@@ -188,6 +188,9 @@ fn program(p: &ProgramConfig) -> String {
     if let Some(t) = p.timeout {
         let _ = write!(s, " with timeout {}", interval(t));
     }
+    if p.ready_notification {
+        s.push_str(" with ready notification");
+    }
     s
 }
 

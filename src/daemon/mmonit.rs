@@ -78,7 +78,8 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             let config = &facts.config;
             let interval = Duration::from_millis(state.engine().board().snapshot().poll_interval_ms.max(1000));
             if !config.mmonit.is_empty() {
-                let collectors: Vec<Collector> = config.mmonit.iter().map(Collector::of).collect();
+                let collectors: Vec<Collector> =
+                    config.mmonit.iter().map(|m| Collector::of(m, config.ssl.as_ref())).collect();
                 let credentials = registration(config);
                 let credentials = credentials.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
                 let body = crate::http::pages::xml_document(&state, 2, credentials);

@@ -1,5 +1,6 @@
 //! The texts of failed methods (start, stop, restart), in Monit's words, each naming why.
 
+use std::fmt::Write;
 use std::time::Duration;
 
 use crate::exec::Exit;
@@ -27,6 +28,27 @@ pub fn start_failure(command: &str, exit: Option<&Exit>, output: &str, timeout: 
         format!("(exit status {status}) -- '{command}': {reason}")
     } else {
         format!("(exit status {status}) -- '{command}': {reason} -- {output}")
+    }
+}
+
+/// A start that ran but never reported `READY=1` (`with ready notification`).
+pub fn not_ready(command: &str, exit: Option<&Exit>, output: &str, timeout: Duration, status: Option<&str>) -> String {
+    let mut reason = format!("no READY=1 within {} s", timeout.as_secs_f64());
+    match exit {
+        Some(Exit::Code(0)) => reason.push_str(" (the program exited 0 before)"),
+        Some(exit) if !matches!(exit, Exit::TimedOut) => {
+            let _ = write!(reason, " (the program ended: {exit})");
+        }
+        _ => {}
+    }
+    if let Some(status) = status {
+        let _ = write!(reason, ", its last STATUS: {status}");
+    }
+    let output = output.trim();
+    if output.is_empty() {
+        format!("(exit status -1) -- '{command}': {reason}")
+    } else {
+        format!("(exit status -1) -- '{command}': {reason} -- {output}")
     }
 }
 

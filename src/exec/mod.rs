@@ -10,6 +10,7 @@
 //! variables of the event.
 
 mod children;
+pub mod notify;
 mod output;
 pub mod programs;
 mod spawn;

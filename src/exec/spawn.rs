@@ -165,6 +165,11 @@ impl Running {
         self.started.elapsed()
     }
 
+    /// Moves the deadline (a program that asked for more time, `EXTEND_TIMEOUT_USEC`).
+    pub fn extend_deadline(&mut self, deadline: Instant) {
+        self.deadline = self.deadline.max(deadline);
+    }
+
     /// Waits until the program exits or its deadline passes (then its process group is
     /// killed). Cancel-safe: dropping the future leaves the program running.
     pub async fn exited(&mut self) -> Exit {

@@ -27,6 +27,12 @@ const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// A TLS client for `options` (none: Monit's defaults).
 pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
+    client_config(options).map(|config| TlsConnector::from(Arc::new(config)))
+}
+
+/// The rustls configuration of a client for `options` (none: Monit's defaults), for
+/// connection tests and for other clients that speak TLS (the M/Monit collector's).
+pub fn client_config(options: Option<&SslOptions>) -> Result<ClientConfig, String> {
     let default = SslOptions::default();
     let options = options.unwrap_or(&default);
     let provider = provider(options.ciphers.as_deref());
@@ -55,7 +61,7 @@ pub fn connector(options: Option<&SslOptions>) -> Result<TlsConnector, String> {
             builder.with_client_auth_cert(chain, key).map_err(|e| format!("TLS: client certificate {file}: {e}"))?
         }
     };
-    Ok(TlsConnector::from(Arc::new(config)))
+    Ok(config)
 }
 
 /// The ring provider with the cipher suites `ciphers` (an OpenSSL cipher string) names,

@@ -178,11 +178,16 @@ pub struct ProgramConfig {
     pub gid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
+    /// `with ready notification` (start and restart programs): the program gets a
+    /// `NOTIFY_SOCKET` and counts as started when it sends `READY=1` (see
+    /// `exec::notify`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ready_notification: bool,
 }
 
 impl ProgramConfig {
     pub fn new(command: impl Into<String>) -> Self {
-        ProgramConfig { command: command.into(), uid: None, gid: None, timeout: None }
+        ProgramConfig { command: command.into(), uid: None, gid: None, timeout: None, ready_notification: false }
     }
 
     /// The program and its arguments.

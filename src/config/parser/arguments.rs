@@ -3,7 +3,8 @@
 //! string or a bare word that Monit's lexer reads as a string or a path (not a keyword, a
 //! number or a word with `@`, `:`, `%`, ...). The first quoted string usually holds the
 //! whole command line; words after it are more arguments (`path /bin/check --all` and
-//! `exec "/bin/notify" "down a"` are Monit control files).
+//! `exec "/bin/notify" "down a"` are Monit control files). The words `ready notification`
+//! end the list: rmonit's readiness option of a start program, not two arguments.
 
 use super::reserved::is_monit_string;
 use super::{PResult, Parser, STATEMENT_WORDS};
@@ -67,7 +68,8 @@ impl Parser<'_> {
             return self.unexpected(what, &[]);
         }
         let (mut command, span) = self.expect_value(what)?;
-        while is_argument(&self.peek().kind) {
+        // rmonit's `ready notification` after the command is not two more arguments.
+        while is_argument(&self.peek().kind) && !(self.peek_is("ready") && self.peek_raw_is_word(1, "notification")) {
             let (arg, _) = self.expect_value(what)?;
             command.push(' ');
             command.push_str(&quote_argument(&arg));

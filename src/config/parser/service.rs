@@ -99,7 +99,7 @@ impl Parser<'_> {
             "system" => ServiceKind::System,
             "program" => {
                 self.expect_keyword(&["path"], "'path'")?;
-                let program = self.parse_program_tail(&mut spans, Equals::Never, "a command")?;
+                let program = self.parse_program_tail(&mut spans, Equals::Never, "a command", false)?;
                 spans.target = spans.programs.last().map_or(name_span, |p| p.0);
                 ServiceKind::Program(program)
             }
@@ -178,12 +178,14 @@ impl Parser<'_> {
         }
     }
 
-    /// `"<command>" [as uid U] [as gid G] [with timeout N seconds]`.
+    /// `"<command>" [as uid U] [as gid G] [with timeout N seconds]`, and for a start or
+    /// restart program (`ready_allowed`) rmonit's `[with ready notification]`.
     pub(crate) fn parse_program_tail(
         &mut self,
         spans: &mut ServiceSpans,
         equals: Equals,
         what: &str,
+        ready_allowed: bool,
     ) -> PResult<ProgramConfig> {
         let (command, span) = self.parse_arguments(equals, what)?;
         if command.trim().is_empty() {
@@ -208,6 +210,17 @@ impl Parser<'_> {
                     return self.fail(tspan, "a timeout must be greater than 0");
                 }
                 program.timeout = Some(timeout);
+            } else if self.peek_is("ready") && self.peek_raw_is_word(1, "notification") {
+                let span = self.next().span;
+                self.next_raw();
+                if !ready_allowed {
+                    return self.fail(
+                        span,
+                        "'ready notification' is for start and restart programs only: a stop program, an exec \
+                         action or a check program is not waited for",
+                    );
+                }
+                program.ready_notification = true;
             } else {
                 break;
             }
@@ -220,7 +233,7 @@ impl Parser<'_> {
         let (which, _) = self.expect_keyword(&["start", "stop", "restart"], "'start', 'stop' or 'restart'")?;
         let equals = self.equals_before_method_command();
         let mut spans = std::mem::take(&mut self.service().1);
-        let result = self.parse_program_tail(&mut spans, equals, "a command in quotes");
+        let result = self.parse_program_tail(&mut spans, equals, "a command in quotes", which != "stop");
         self.service().1 = spans;
         let program = result?;
         let service = &mut self.service().0;
@@ -370,7 +383,7 @@ impl Parser<'_> {
             return self.fail(span, format!("action '{name}' is already defined for this service"));
         }
         let mut spans = std::mem::take(&mut self.service().1);
-        let result = self.parse_program_tail(&mut spans, Equals::Optional, "a command in quotes");
+        let result = self.parse_program_tail(&mut spans, Equals::Optional, "a command in quotes", false);
         self.service().1 = spans;
         let program = result?;
         self.service().0.actions.push(CustomAction { name, program });

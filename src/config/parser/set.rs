@@ -340,12 +340,9 @@ impl Parser<'_> {
             } else if self.peek_is_any(&["ssl", "tls"]) {
                 let ssl_span = self.peek().span;
                 mmonit.ssl = self.parse_ssl_clause()?;
-                if mmonit.ssl.as_ref().is_some_and(|o| *o != SslOptions::default()) {
-                    self.unapplied(
-                        ssl_span,
-                        "the ssl options of set mmonit are not applied: an https collector's certificate is \
-                         verified against the system's CA store",
-                    );
+                if let Some(options) = mmonit.ssl.clone() {
+                    let context = "in set mmonit: they name a server's certificate; a client presents clientpemfile";
+                    self.warn_ssl_options_unused(ssl_span, &options, &["pemfile", "pemchain", "pemkey"], context);
                 }
             } else if self.eat("register") {
                 self.expect_keyword(&["credentials"], "'credentials' (as in 'register without credentials')")?;

@@ -95,6 +95,31 @@ fn methods_with_uid_gid_timeout() {
 }
 
 #[test]
+fn a_ready_notification_is_for_start_and_restart_programs() {
+    let s = service(
+        "check process web with pidfile /run/web.pid\n\
+         start program = \"/usr/sbin/webd\" with ready notification with timeout 30 seconds\n\
+         restart program = \"/usr/sbin/webd -r\" as uid www and ready notification\n\
+         stop program = \"/usr/sbin/webd -s\"",
+    );
+    let start = s.start.unwrap();
+    assert!(start.ready_notification);
+    assert_eq!(start.timeout, Some(Duration::from_secs(30)));
+    assert!(s.restart.unwrap().ready_notification);
+    assert!(!s.stop.unwrap().ready_notification);
+    for text in [
+        "check process web with pidfile /run/web.pid\n stop program = \"/bin/x\" with ready notification",
+        "check program p with path /bin/x with ready notification",
+    ] {
+        let errors = errors(text);
+        assert!(
+            errors.iter().any(|e| e.contains("'ready notification' is for start and restart programs only")),
+            "{errors:?}"
+        );
+    }
+}
+
+#[test]
 fn depends_group_every_mode_onreboot() {
     let config = parse(
         "check process a pidfile /a.pid\n depends on b, c\n group www\n group backend\n every 2 cycles\n mode passive\n onreboot nostart\n\

@@ -31,7 +31,7 @@ fn rules_render_in_monit_syntax() {
 #[test]
 fn a_rendered_file_parses_back_to_the_same_model() {
     let text = "set daemon 30 with start delay 10\nset httpd port 2812 use address 127.0.0.1 allow admin:\"p w\"\n\
-            check process web with pidfile /run/web.pid\n start program = \"/etc/init.d/web start\" as uid www with timeout 60 seconds\n\
+            check process web with pidfile /run/web.pid\n start program = \"/etc/init.d/web start\" as uid www with timeout 60 seconds with ready notification\n\
             if failed host 127.0.0.1 port 80 protocol http request \"/x y\" status = 200 http headers [X: a, Y: \"b:c\"] then restart\n\
             if totalmem > 200 MB for 3 cycles then alert else if succeeded 2 cycles then exec \"/bin/ok\" repeat every 2 cycles\n\
             if 3 restarts within 5 cycles then unmonitor\n depends on db\n group www\n every \"*/5 * * * *\"\n\

@@ -11,8 +11,9 @@ use super::events::alert_notice;
 use super::process_tree::{process_tree, signal_tree, still_the_same};
 use crate::checks::process::{Identity, Located};
 use crate::config::model::{Action, EventKind};
-use crate::engine::failure::{failure_text, start_failure};
+use crate::engine::failure::{failure_text, not_ready, start_failure};
 use crate::engine::rules::{RuleSpec, evaluate};
+use crate::exec::notify::{Notification, NotifySocket};
 use crate::exec::programs::{EventContext, program_spec};
 use crate::exec::{self, Exit};
 use crate::outcome::{EventState, TestResult};
@@ -95,11 +96,14 @@ impl ServiceTask {
             &self.data,
             &EventContext::default(),
         ) {
-            Ok(spec) => {
+            Ok(mut spec) => {
                 let timeout = spec.timeout;
                 info!(service = %name, "{method}: '{}'", program.command);
                 let previous = self.observer.process().and_then(|p| p.tracked());
-                self.run_and_wait(spec, timeout, expect_running, previous).await
+                match readiness_socket(program, &mut spec) {
+                    Ok(notify) => self.run_and_wait(spec, timeout, expect_running, previous, notify).await,
+                    Err(e) => Err(e),
+                }
             }
             Err(e) => Err(e),
         };
@@ -158,38 +162,50 @@ impl ServiceTask {
         });
     }
 
+    /// Runs a method's program and waits for its outcome: its exit (a service without a
+    /// process) or its process (a process service), and with `notify` its `READY=1` too.
     async fn run_and_wait(
         &mut self,
         spec: exec::ProgramSpec,
         timeout: Duration,
         expect_running: bool,
         previous: Option<Identity>,
+        notify: Option<NotifySocket>,
     ) -> Result<(), String> {
         let command = spec.argv.join(" ");
         // Taken before the spawn: the program's own deadline is never earlier than this one.
-        let deadline = Instant::now() + timeout;
+        let mut deadline = Instant::now() + timeout;
         let mut running = exec::spawn(&spec).await.map_err(|e| format!("'{command}': {e}"))?;
         let is_process = self.observer.process().is_some();
         let mut exit: Option<Exit> = None;
         let mut failed_at: Option<Instant> = None;
         let mut delay = Duration::from_millis(10);
+        let mut readiness = Readiness::new(notify);
         loop {
-            if exit.is_none() {
-                if deadline.saturating_duration_since(Instant::now()) > delay {
-                    tokio::select! {
-                        e = running.exited() => exit = Some(e),
-                        _ = tokio::time::sleep(delay) => {}
-                    }
-                } else {
-                    // At the deadline: the exit, or the kill of the program's whole group,
-                    // awaited to its end (a kill cut short could leave the group alive).
-                    exit = Some(running.exited().await);
-                }
+            if exit.is_none() && deadline.saturating_duration_since(Instant::now()) <= delay {
+                // At the deadline: the exit, or the kill of the program's whole group,
+                // awaited to its end (a kill cut short could leave the group alive).
+                exit = Some(running.exited().await);
             } else {
-                tokio::time::sleep(delay).await;
+                tokio::select! {
+                    e = running.exited(), if exit.is_none() => exit = Some(e),
+                    n = readiness.next() => if let Some(later) = readiness.note(n) {
+                        // The program asked for more time (`EXTEND_TIMEOUT_USEC`).
+                        deadline = deadline.max(later);
+                        running.extend_deadline(deadline);
+                    },
+                    _ = tokio::time::sleep(delay) => {}
+                }
             }
+            let failed = exit.as_ref().is_some_and(|e| !e.success());
             if !is_process {
-                if let Some(e) = exit {
+                let timed_out = matches!(exit, Some(Exit::TimedOut));
+                if !readiness.ready && (timed_out || (exit.is_some() && !failed && Instant::now() >= deadline)) {
+                    // Never ready: what the program left in its group goes too.
+                    running.kill_group().await;
+                    return Err(readiness.failure(&command, exit.as_ref(), &running.output(), timeout));
+                }
+                if let Some(e) = exit.clone().filter(|_| failed || readiness.ready) {
                     let finished = running.finish(e).await;
                     return if finished.exit.success() {
                         Ok(())
@@ -197,16 +213,23 @@ impl ServiceTask {
                         Err(format!("'{command}' {} -- {}", finished.exit, finished.output.trim()))
                     };
                 }
+                if readiness.said_ready() {
+                    // A program that said READY=1 and goes on running is the service.
+                    return Ok(());
+                }
                 continue;
             }
             // A fresh look, not the one the pidfd marked as exited.
             let Some(process) = self.observer.process() else { continue };
             let located = process.locate().await;
             // Started: a process other than the one before, or the same one once the
-            // program reported success (a restart program may keep the pid).
+            // program reported success (a restart program may keep the pid); and, with a
+            // ready notification, once it said READY=1.
             let done = match &located {
                 Located::Running(id, _) => {
-                    expect_running && (Some(*id) != previous || exit.as_ref().is_some_and(Exit::success))
+                    expect_running
+                        && readiness.ready
+                        && (Some(*id) != previous || exit.as_ref().is_some_and(Exit::success) || readiness.said_ready())
                 }
                 Located::Missing(_) => !expect_running,
                 // A stop program that succeeded is believed, though its process cannot
@@ -221,13 +244,16 @@ impl ServiceTask {
             }
             // A program that failed gets a short grace for its process to show up (some
             // report failure yet start), not the whole timeout as in Monit.
-            let failed = exit.as_ref().is_some_and(|e| !e.success())
-                && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE;
+            let failed = failed && failed_at.get_or_insert_with(Instant::now).elapsed() >= FAILED_START_GRACE;
             let timed_out = matches!(exit, Some(Exit::TimedOut));
             if failed || timed_out || Instant::now() >= deadline {
-                if exit.is_none() {
-                    // Still running at the deadline: it gets no longer than the timeout.
+                if exit.is_none() || !readiness.ready {
+                    // Still running at the deadline, or never ready: it gets no longer than
+                    // the timeout (a daemon it forked in its group goes too).
                     running.kill_group().await;
+                }
+                if !readiness.ready && !failed && !matches!(exit, Some(Exit::SpawnFailed(_))) {
+                    return Err(readiness.failure(&command, exit.as_ref(), &running.output(), timeout));
                 }
                 return Err(start_failure(&command, exit.as_ref(), &running.output(), timeout));
             }
@@ -245,5 +271,72 @@ impl ServiceTask {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         false
+    }
+}
+
+/// With `with ready notification`: a socket of the start's own, its `NOTIFY_SOCKET` in the
+/// program's environment.
+fn readiness_socket(
+    program: &crate::config::model::ProgramConfig,
+    spec: &mut exec::ProgramSpec,
+) -> Result<Option<NotifySocket>, String> {
+    if !program.ready_notification {
+        return Ok(None);
+    }
+    let uid = spec.credentials.as_ref().map_or_else(|| rustix::process::geteuid().as_raw(), |c| c.uid);
+    let socket = NotifySocket::bind(uid).map_err(|e| format!("cannot make a readiness socket: {e}"))?;
+    exec::set_env(&mut spec.env, "NOTIFY_SOCKET", socket.address());
+    Ok(Some(socket))
+}
+
+/// Where a start with a ready notification stands.
+struct Readiness {
+    socket: Option<NotifySocket>,
+    /// `READY=1` came, or no notification was asked for.
+    ready: bool,
+    /// The last `STATUS=`, named if the start fails.
+    status: Option<String>,
+}
+
+impl Readiness {
+    fn new(socket: Option<NotifySocket>) -> Readiness {
+        let ready = socket.is_none();
+        Readiness { socket, ready, status: None }
+    }
+
+    /// Whether the program itself said READY=1 (not merely: no notification asked).
+    fn said_ready(&self) -> bool {
+        self.socket.is_some() && self.ready
+    }
+
+    /// The next notification; pending for ever once ready or without a socket.
+    async fn next(&self) -> std::io::Result<Notification> {
+        match &self.socket {
+            Some(socket) if !self.ready => socket.recv().await,
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// Takes a notification in; a new deadline when it asks for more time.
+    fn note(&mut self, received: std::io::Result<Notification>) -> Option<Instant> {
+        let notification = match received {
+            Ok(n) => n,
+            Err(e) => {
+                // The socket is gone: the start is judged without it.
+                error!("readiness socket: {e}");
+                self.socket = None;
+                self.ready = true;
+                return None;
+            }
+        };
+        if notification.status.is_some() {
+            self.status = notification.status;
+        }
+        self.ready |= notification.ready;
+        notification.extend.map(|more| Instant::now() + more)
+    }
+
+    fn failure(&self, command: &str, exit: Option<&Exit>, output: &str, timeout: Duration) -> String {
+        not_ready(command, exit, output, timeout, self.status.as_deref())
     }
 }

@@ -188,7 +188,7 @@ fn set_ssl_and_mmonit() {
 
 #[test]
 fn statements_read_but_not_applied_say_so_at_their_line() {
-    let text = "set fips\nset mmonit http://m:x@127.0.0.1:8080/collector ssl { verify: enable }\nset expectbuffer 1 kB\n\
+    let text = "set fips\nset mmonit https://m:x@127.0.0.1:8080/collector ssl { verify: enable, pemfile: /x.pem }\nset expectbuffer 1 kB\n\
                 set limits { programOutput: 1 kB, sendExpectBuffer: 1 kB, httpContentBuffer: 2 MB, networkTimeout: 5 s }\n\
                 set ssl { ciphers: \"HIGH:AES128-SHA\", cacertificatepath: /etc/ssl/certs }\n";
     let mut sources = SourceMap::default();
@@ -201,7 +201,8 @@ fn statements_read_but_not_applied_say_so_at_their_line() {
         .map(|(span, message)| (span.start as usize, message.split(' ').next().unwrap_or_default()))
         .collect();
     let offset = |word: &str| text.find(word).unwrap();
-    assert_eq!(at, [(offset("fips"), "set"), (offset("ssl {"), "the"), (offset("\"HIGH"), "ciphers:"),]);
+    // A collector's `verify` is applied; its client certificate is not.
+    assert_eq!(at, [(offset("fips"), "set"), (offset("ssl {"), "pemfile"), (offset("\"HIGH"), "ciphers:"),]);
     // Applied statements say nothing.
     let applied = "set expectbuffer 1 kB\nset limits { networkTimeout: 5 s, programOutput: 1 kB, \
                    sendExpectBuffer: 1 kB, httpContentBuffer: 2 MB }\n\
