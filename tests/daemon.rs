@@ -656,8 +656,9 @@ fn the_dashboard_history_is_saved_at_exit_and_read_at_start() {
     assert!(wait_until(Duration::from_secs(10), || live_pid(&pidfile).is_some()), "{}", daemon.log());
     daemon.signal("TERM");
     assert!(daemon.wait_exit(Duration::from_secs(10)), "{}", daemon.log());
-    let saved = std::fs::read_to_string(&history).unwrap_or_default();
-    assert!(saved.contains("\"rmonit-history-1\"") && saved.contains("\"web\""), "{saved}");
+    let saved = std::fs::read(&history).unwrap_or_default();
+    let has = |part: &[u8]| saved.windows(part.len()).any(|w| w == part);
+    assert!(saved.starts_with(b"RMHIST2\n") && has(b"\x03\x00web"), "{saved:?}");
     // A damaged file is reported and ignored, not fatal.
     std::fs::write(&history, "garbage").unwrap();
     let daemon = Daemon::start(d, &config);
