@@ -4,8 +4,6 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // One TLS crypto provider everywhere (web interface, network checks, mail): ring.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let code = rmonit::cli::run(std::env::args_os());
     ExitCode::from(code)
 }

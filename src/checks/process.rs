@@ -6,7 +6,7 @@
 //! [`Located::Unverified`]: never adopted, never signalled.
 
 use std::path::Path;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 
@@ -168,9 +168,37 @@ pub struct CpuSample {
     pub identity: Identity,
     pub ticks: u64,
     pub total_ticks: Option<u64>,
-    /// The I/O counters of the same reading, for rates.
+    /// The I/O counters of the last reading of `/proc/PID/io`, and when it was, for rates.
     pub io: Option<process::Io>,
+    pub io_at: Instant,
     pub at: Instant,
+}
+
+/// Which of a process's costlier figures (`/proc/PID/io`, the descriptor count, the LSM
+/// label) a cycle reads. The observer reads each one every cycle when a rule needs it, and
+/// otherwise every [`FIGURES_EVERY`]; in between the last reading is shown ([`Carried`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reads {
+    pub io: bool,
+    pub fds: bool,
+    pub label: bool,
+}
+
+impl Reads {
+    pub const ALL: Reads = Reads { io: true, fds: true, label: true };
+}
+
+/// How old the figures no rule needs may get before they are read again.
+pub const FIGURES_EVERY: Duration = Duration::from_secs(10);
+
+/// The costlier figures of the last reading, shown until the next (see [`Reads`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Carried {
+    read: IoFigures,
+    write: IoFigures,
+    fds: Option<u64>,
+    fds_total: Option<u64>,
+    label: Option<String>,
 }
 
 /// The family of a process for children and totals: its direct children count and every
@@ -231,13 +259,16 @@ impl Fixed {
 /// from a table it read anyway; without one the process's own subtree is walked through
 /// the children files (`/proc/PID/task/*/children`), a few small reads, so children and
 /// totals are right whatever the rules ask. `previous` is the last sample of the same
-/// process (CPU time and I/O counters).
+/// process (CPU time and I/O counters); the figures `reads` leaves out come from `carried`
+/// (all are read for a process not sampled before), which keeps what is read.
 pub fn measure(
     identity: Identity,
     stat: &Stat,
     fixed: &Fixed,
     family: Option<&Family>,
     previous: Option<CpuSample>,
+    reads: Reads,
+    carried: &mut Carried,
 ) -> (ProcessData, CpuSample) {
     let walked;
     let family = match family {
@@ -268,17 +299,33 @@ pub fn measure(
         }
         _ => (None, None),
     };
-    let io = process::read_io(identity.pid).ok();
-    let (read, write) = match io {
-        Some(io) => io_figures(io, previous.and_then(|p| p.io), elapsed.unwrap_or(0.0)),
-        None => Default::default(),
+    let reads = if previous.is_some() { reads } else { Reads::ALL };
+    let (io, io_at) = if reads.io {
+        let io = process::read_io(identity.pid).ok();
+        let before = previous.and_then(|p| p.io.map(|io| (io, p.io_at)));
+        let since = before.map_or(0.0, |(_, at)| now.duration_since(at).as_secs_f64());
+        (carried.read, carried.write) = match io {
+            Some(io) => io_figures(io, before.map(|(io, _)| io), since),
+            None => Default::default(),
+        };
+        (io, now)
+    } else {
+        previous.map_or((None, now), |p| (p.io, p.io_at))
     };
     let memory = stat.rss_pages * page;
     let memory_total_bytes = total_rss * page;
     let pct = |bytes: u64| if memory_total > 0 { bytes as f64 * 100.0 / memory_total as f64 } else { 0.0 };
     let started = system::boot_time_cached() as f64 + stat.start_ticks as f64 / ticks_per_sec;
     let uptime = (now_secs() as f64 - started).max(0.0) as u64;
-    let fds = process::count_fds(identity.pid).ok();
+    if reads.fds {
+        carried.fds = process::count_fds(identity.pid).ok();
+        carried.fds_total = carried.fds.map(|own| {
+            own + family.descendants.iter().filter_map(|(p, _, _)| process::count_fds(*p).ok()).sum::<u64>()
+        });
+    }
+    if reads.label {
+        carried.label = process::read_security_label(identity.pid);
+    }
     let data = ProcessData {
         pid: identity.pid,
         ppid: stat.ppid,
@@ -294,17 +341,15 @@ pub fn measure(
         memory_percent: pct(memory),
         memory_total_bytes,
         memory_total_percent: pct(memory_total_bytes),
-        filedescriptors: fds,
-        filedescriptors_total: fds.map(|own| {
-            own + family.descendants.iter().filter_map(|(p, _, _)| process::count_fds(*p).ok()).sum::<u64>()
-        }),
+        filedescriptors: carried.fds,
+        filedescriptors_total: carried.fds_total,
         filedescriptors_limit: fixed.fd_limits,
         zombie: stat.is_zombie(),
-        read,
-        write,
-        security_attribute: process::read_security_label(identity.pid),
+        read: carried.read,
+        write: carried.write,
+        security_attribute: carried.label.clone(),
     };
-    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: Some(total_ticks), io, at: now };
+    let sample = CpuSample { identity, ticks: stat.cpu_ticks(), total_ticks: Some(total_ticks), io, io_at, at: now };
     (data, sample)
 }
 
@@ -390,9 +435,18 @@ mod tests {
             Located::Running(id, stat) => {
                 let fixed = Fixed::read(id.pid);
                 let family = Family::from_table(&table, id.pid);
-                let (data, sample) = measure(*id, stat, &fixed, Some(&family), None);
-                let (again, _) =
-                    measure(*id, stat, &fixed, Some(&Family::from_children_files(id.pid, stat.threads)), Some(sample));
+                let mut carried = Carried::default();
+                let none = Reads { io: false, fds: false, label: false };
+                // A first sample reads everything, whatever `reads` says.
+                let (data, sample) = measure(*id, stat, &fixed, Some(&family), None, none, &mut carried);
+                let children = Family::from_children_files(id.pid, stat.threads);
+                let (again, later) = measure(*id, stat, &fixed, Some(&children), Some(sample), none, &mut carried);
+                // Figures not read again are the last reading's, and so is the I/O sample.
+                assert_eq!((later.io, later.io_at), (sample.io, sample.io_at));
+                assert!(data.filedescriptors.is_some() && data.read.bytes.is_some());
+                assert_eq!((&again.filedescriptors, &again.read), (&data.filedescriptors, &data.read));
+                let (fresh, last) = measure(*id, stat, &fixed, Some(&children), Some(later), Reads::ALL, &mut carried);
+                assert!(last.io_at > sample.io_at && fresh.filedescriptors.is_some());
                 Some((id.pid, data, again))
             }
             _ => None,
@@ -420,7 +474,7 @@ mod tests {
         while Instant::now() < deadline {
             let stat = process::read_stat(pid).unwrap();
             let id = Identity { pid, start_ticks: stat.start_ticks };
-            let (data, _) = measure(id, &stat, &Fixed::read(pid), None, None);
+            let (data, _) = measure(id, &stat, &Fixed::read(pid), None, None, Reads::ALL, &mut Carried::default());
             // Until both children have exec'd `sleep`, a fork in the middle of its exec
             // may show no memory or descriptors of its own: poll for the settled figures.
             let settled = data.children == 2

@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use super::daemon_cmd::{READ_TIMEOUT, load_config, runtime};
+use super::daemon_cmd::{READ_TIMEOUT, load_config};
+use super::target::Target;
 use super::{Cli, exit};
 use crate::config::paths;
 use crate::control::client;
@@ -72,7 +73,7 @@ fn parse_action_args(verb: &str, words: &[String]) -> Result<ActionArgs, String>
 /// `start|stop|restart|monitor|unmonitor <name|all> [--no-wait] [--timeout D] [--for D]`.
 pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
     let parsed = parse_action_args(verb, args)?;
-    let config = load_config(cli)?;
+    let mut target = Target::find(cli)?;
     let mut form = vec![("action", verb.to_owned())];
     if parsed.wait {
         form.push(("wait", "yes".to_owned()));
@@ -86,7 +87,8 @@ pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
     }
     if let Some(group) = &cli.group {
         // The group is expanded here; the daemon gets explicit names.
-        let members: Vec<String> = config
+        let members: Vec<String> = target
+            .config()?
             .services
             .iter()
             .filter(|s| s.groups.iter().any(|g| g.eq_ignore_ascii_case(group)))
@@ -101,13 +103,14 @@ pub fn action(cli: &Cli, verb: &str, args: &[String]) -> Result<u8, String> {
     } else {
         form.extend(parsed.names.iter().map(|a| ("service", a.clone())));
     }
-    let answer = match post_to_daemon(&config, "/_doaction", &form, wait + READ_TIMEOUT) {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let answer = match target.post("/_doaction", &pairs, wait + READ_TIMEOUT) {
         Ok(answer) => answer,
         // No daemon: carried out here, as Monit does (monitor/unmonitor change nothing
         // that would last, since nothing is saved).
         Err(client::ClientError::NotRunning) => {
             let names: Vec<String> = form.iter().filter(|(k, _)| *k == "service").map(|(_, v)| v.clone()).collect();
-            return match super::offline_cmd::act(config, verb, &names, wait) {
+            return match super::offline_cmd::act(target.into_config()?, verb, &names, wait) {
                 Ok(()) => Ok(exit::OK),
                 Err(message) => {
                     eprintln!("{message}");
@@ -132,20 +135,9 @@ fn post(
     form: &[(&str, String)],
     timeout: Duration,
 ) -> Result<client::Answer, String> {
-    post_to_daemon(config, path, form, timeout).map_err(|e| e.to_string())
-}
-
-/// As [`post`], telling a daemon that is not running apart from other failures.
-fn post_to_daemon(
-    config: &crate::config::Config,
-    path: &str,
-    form: &[(&str, String)],
-    timeout: Duration,
-) -> Result<client::Answer, client::ClientError> {
     let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let runtime = runtime().map_err(client::ClientError::Failed)?;
-    runtime.block_on(client::post(&socket, path, &pairs, timeout))
+    client::post(&socket, path, &pairs, timeout).map_err(|e| e.to_string())
 }
 
 /// `reload`: the daemon reads its control file again. A broken file is refused with its

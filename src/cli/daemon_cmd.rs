@@ -5,10 +5,9 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use super::target::Target;
 use super::{Cli, exit};
-use crate::config::paths;
 use crate::config::{self, Config, LoadOptions};
-use crate::control::client;
 use crate::state::report::strip_terminal;
 
 /// How long a read verb waits for the daemon.
@@ -24,19 +23,19 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
 }
 
-fn batch(cli: &Cli, config: &Config) -> bool {
-    cli.batch || config.terminal_batch || !std::io::stdout().is_terminal()
+fn batch(cli: &Cli, target: &Target) -> bool {
+    cli.batch || target.terminal_batch() || !std::io::stdout().is_terminal()
 }
 
 /// Sends one request and prints the answer; the exit code follows the HTTP status.
 pub(super) fn request(
     cli: &Cli,
-    config: &Config,
+    target: &mut Target,
     path: &str,
     mut form: Vec<(&str, String)>,
     timeout: Duration,
 ) -> Result<u8, String> {
-    let batch = batch(cli, config);
+    let batch = batch(cli, target);
     if batch {
         form.push(("batch", "1".to_owned()));
     }
@@ -45,9 +44,8 @@ pub(super) fn request(
         form.retain(|(key, _)| *key != "service");
         form.push(("group", group.clone()));
     }
-    let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let answer = runtime()?.block_on(client::post(&socket, path, &pairs, timeout));
+    let answer = target.post(path, &pairs, timeout);
     match answer {
         Ok(answer) if answer.status < 300 || answer.status == 302 => {
             if path != "/_doaction" {
@@ -74,7 +72,7 @@ fn json_flag(args: &[String]) -> (bool, Vec<String>) {
 /// message for a 4xx or 5xx.
 fn fetch_json(
     cli: &Cli,
-    config: &Config,
+    target: &mut Target,
     path: &str,
     mut form: Vec<(&str, String)>,
     timeout: Duration,
@@ -83,9 +81,8 @@ fn fetch_json(
         form.retain(|(key, _)| *key != "service");
         form.push(("group", group.clone()));
     }
-    let socket = paths::control_socket(config);
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let answer = runtime()?.block_on(client::post(&socket, path, &pairs, timeout)).map_err(|e| e.to_string())?;
+    let answer = target.post(path, &pairs, timeout).map_err(|e| e.to_string())?;
     let value: serde_json::Value = serde_json::from_str(&answer.body)
         .map_err(|e| format!("rmonit: the daemon's answer to {path} is no JSON ({e}): {}", answer.body.trim_end()))?;
     if answer.status >= 300 {
@@ -96,8 +93,8 @@ fn fetch_json(
 }
 
 /// `status|summary|report --json`: the JSON API's answer, indented.
-fn print_json(cli: &Cli, config: &Config, path: &str, form: Vec<(&str, String)>) -> Result<u8, String> {
-    let value = fetch_json(cli, config, path, form, READ_TIMEOUT)?;
+fn print_json(cli: &Cli, target: &mut Target, path: &str, form: Vec<(&str, String)>) -> Result<u8, String> {
+    let value = fetch_json(cli, target, path, form, READ_TIMEOUT)?;
     let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(exit::OK)
@@ -106,37 +103,37 @@ fn print_json(cli: &Cli, config: &Config, path: &str, form: Vec<(&str, String)>)
 /// `status [name] [--json]`.
 pub fn status(cli: &Cli, args: &[String]) -> Result<u8, String> {
     let (json, args) = json_flag(args);
-    let config = load_config(cli)?;
+    let mut target = Target::find(cli)?;
     let name = args.first().map(|name| ("service", name.clone()));
     if json {
-        return print_json(cli, &config, "/api/v1/services", name.into_iter().collect());
+        return print_json(cli, &mut target, "/api/v1/services", name.into_iter().collect());
     }
     let mut form = vec![("format", "text".to_owned())];
     form.extend(name);
-    request(cli, &config, "/_status", form, READ_TIMEOUT)
+    request(cli, &mut target, "/_status", form, READ_TIMEOUT)
 }
 
 /// `summary [name] [--json]`; the JSON holds the summary's columns (`name`, `status`,
 /// `type`), as `/api/v1/summary` answers them.
 pub fn summary(cli: &Cli, args: &[String]) -> Result<u8, String> {
     let (json, args) = json_flag(args);
-    let config = load_config(cli)?;
+    let mut target = Target::find(cli)?;
     let form: Vec<_> = args.first().map(|name| ("service", name.clone())).into_iter().collect();
     if json {
-        return print_json(cli, &config, "/api/v1/summary", form);
+        return print_json(cli, &mut target, "/api/v1/summary", form);
     }
-    request(cli, &config, "/_summary", form, READ_TIMEOUT)
+    request(cli, &mut target, "/_summary", form, READ_TIMEOUT)
 }
 
 /// `report [up|down|initialising|initializing|unmonitored|total] [--json]`.
 pub fn report(cli: &Cli, args: &[String]) -> Result<u8, String> {
     let (json, args) = json_flag(args);
-    let config = load_config(cli)?;
+    let mut target = Target::find(cli)?;
     let form: Vec<_> = args.first().map(|kind| ("type", kind.clone())).into_iter().collect();
     if json {
-        return print_json(cli, &config, "/api/v1/report", form);
+        return print_json(cli, &mut target, "/api/v1/report", form);
     }
-    request(cli, &config, "/_report", form, READ_TIMEOUT)
+    request(cli, &mut target, "/_report", form, READ_TIMEOUT)
 }
 
 /// `validate`: the daemon checks every service now and the full status after that pass is
@@ -147,12 +144,12 @@ pub fn validate(cli: &Cli, args: &[String]) -> Result<u8, String> {
     if let Some(extra) = args.first() {
         return Err(format!("validate takes no argument, not '{extra}'"));
     }
-    let config = load_config(cli)?;
-    let batch = batch(cli, &config);
+    let mut target = Target::find(cli)?;
+    let batch = batch(cli, &target);
     let form = if batch { vec![("batch", "1".to_owned())] } else { Vec::new() };
     let cli = Cli { group: None, ..cli.clone() };
     let wait = crate::http::api::VALIDATE_WAIT + READ_TIMEOUT;
-    let answer = fetch_json(&cli, &config, "/api/v1/validate", form, wait)?;
+    let answer = fetch_json(&cli, &mut target, "/api/v1/validate", form, wait)?;
     let text = answer.get("status").and_then(|s| s.as_str()).unwrap_or_default();
     print!("{}", if batch { strip_terminal(text) } else { text.to_owned() });
     let names = |key: &str| -> Vec<String> {

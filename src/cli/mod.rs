@@ -14,6 +14,7 @@ mod help_cmd;
 mod offline_cmd;
 mod run_cmd;
 mod state_cmd;
+mod target;
 mod tools_cmd;
 
 use std::ffi::OsString;
@@ -51,10 +52,24 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
 }
 
+/// The verbs that only talk to the daemon over its control socket: no TLS in this
+/// process, so no crypto provider is set up for them (a faster start).
+const SOCKET_VERBS: &[&str] =
+    &["status", "summary", "report", "start", "stop", "restart", "monitor", "unmonitor", "reload", "quit", "validate"];
+
+/// Installs the one TLS crypto provider of the process (ring): web interface, network
+/// checks, mail. Idempotent.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 fn dispatch(cli: &Cli) -> Result<u8, String> {
     if cli.version {
         print_version();
         return Ok(exit::OK);
+    }
+    if !cli.command.first().is_some_and(|verb| SOCKET_VERBS.contains(&verb.as_str())) || cli.test {
+        install_crypto_provider();
     }
     if cli.test {
         return config_cmd::test(cli);

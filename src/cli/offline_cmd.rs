@@ -18,6 +18,8 @@ use crate::state::status::Monitoring;
 pub fn act(config: Config, verb: &str, names: &[String], wait: Duration) -> Result<(), String> {
     let action = UserAction::parse(verb).ok_or_else(|| format!("Invalid action \"{verb}\""))?;
     let config = Arc::new(crate::daemon::with_system_service(config));
+    // The checks of an action carried out here may speak TLS.
+    super::install_crypto_provider();
     runtime()?.block_on(async move {
         let initial = config.services.iter().map(|s| (s.name.clone(), Monitoring::NotMonitored)).collect();
         let options = EngineOptions { initial_monitoring: initial, ..EngineOptions::default() };

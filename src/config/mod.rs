@@ -6,6 +6,7 @@
 //! to the same model and `render` writes a model back as monitrc. `paths` holds the default
 //! places of the daemon's files (pid, state, id, control socket).
 
+pub mod client_view;
 mod excerpt;
 pub mod lexer;
 pub mod merge;

@@ -1,6 +1,7 @@
-//! The CLI's side of the control socket: one HTTP/1.1 request over the unix socket with
-//! plain hyper, under a deadline; `post_streaming` hands the body over as it comes and
-//! returns the trailers (a custom action's output and exit code).
+//! The CLI's side of the control socket: one HTTP/1.1 request over the unix socket under a
+//! deadline, blocking and runtime-free for the plain verbs ([`post`]); `post_streaming`
+//! (hyper, async) hands the body over as it comes and returns the trailers (a custom
+//! action's output and exit code).
 
 use std::path::Path;
 use std::time::Duration;
@@ -97,19 +98,18 @@ pub async fn post_streaming(
     })
 }
 
-/// POSTs a form to the daemon and returns its answer.
-pub async fn post(socket: &Path, path: &str, form: &[(&str, &str)], timeout: Duration) -> Result<Answer, ClientError> {
-    let exchange = async {
-        let response = send(socket, path, form, false).await?;
-        let status = response.status().as_u16();
-        let bytes = response.into_body().collect().await.map_err(|e| ClientError::Failed(e.to_string()))?.to_bytes();
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        let body = if status >= 300 && status != 302 { plain_error(&body, socket) } else { body };
-        Ok(Answer { status, body })
-    };
-    tokio::time::timeout(timeout, exchange).await.unwrap_or_else(|_| {
-        Err(ClientError::Failed(format!("no answer from the daemon within {} s", timeout.as_secs())))
-    })
+/// POSTs a form to the daemon and returns its answer; blocking, without a runtime
+/// ([`super::wire`]), so that the CLI's read and action verbs start fast.
+pub fn post(socket: &Path, path: &str, form: &[(&str, &str)], timeout: Duration) -> Result<Answer, ClientError> {
+    use super::wire::{self, WireError};
+    let (status, bytes) = wire::post(socket, path, &form_body(form), timeout).map_err(|e| match e {
+        WireError::NotListening => ClientError::NotRunning,
+        WireError::TimedOut => ClientError::Failed(format!("no answer from the daemon within {} s", timeout.as_secs())),
+        WireError::Failed(message) => ClientError::Failed(message),
+    })?;
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    let body = if status >= 300 && status != 302 { plain_error(&body, socket) } else { body };
+    Ok(Answer { status, body })
 }
 
 /// The text of an error answer. Monit's HTML error page (which rmonit's listeners send

@@ -16,3 +16,4 @@ pub mod refusals;
 pub mod tcp;
 pub mod tls;
 pub mod unix;
+pub mod wire;

@@ -4,7 +4,7 @@
 //! rules of `checks::verify` refuse is never adopted: the `data` event says why.
 
 use std::os::fd::OwnedFd;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
@@ -12,7 +12,9 @@ use tokio::io::unix::AsyncFd;
 use super::{Observe, Observing, Scope, Seen, Shared};
 use crate::checks::judge::Observation;
 use crate::checks::lane::{BlockingLane, PIDFILE_DEADLINE};
-use crate::checks::process::{CpuSample, Family, Finder, Fixed, Identity, Located, measure};
+use crate::checks::process::{
+    Carried, CpuSample, FIGURES_EVERY, Family, Finder, Fixed, Identity, Located, Reads, measure,
+};
 use crate::checks::table_cache::TableCache;
 use crate::checks::verify::Known;
 use crate::config::model::{Metric, ProcessTarget, ServiceConfig, Test};
@@ -45,6 +47,11 @@ pub struct ProcessObserver {
     needs_family: bool,
     /// Uid and gid rules read the ids every cycle (a process may switch users).
     needs_fresh_ids: bool,
+    /// The costlier figures a rule reads every cycle; the others are read every
+    /// [`FIGURES_EVERY`] and carried in between.
+    needs_every_cycle: Reads,
+    carried: Carried,
+    figures_at: Option<Instant>,
 }
 
 impl ProcessObserver {
@@ -80,6 +87,9 @@ impl ProcessObserver {
                 )
             }),
             needs_fresh_ids: tests.iter().any(|test| matches!(test, Test::Uid { .. } | Test::Gid { .. })),
+            needs_every_cycle: reads_for(tests),
+            carried: Carried::default(),
+            figures_at: None,
         }
     }
 
@@ -124,7 +134,18 @@ impl ProcessObserver {
         self.last_known = self.tracked;
         self.exited = None;
         self.cpu_sample = None;
+        self.figures_at = None;
         self.pidfd = open_pidfd(id.pid);
+    }
+
+    /// What this cycle reads of the costlier figures.
+    fn reads_now(&mut self) -> Reads {
+        let due = self.figures_at.is_none_or(|at| at.elapsed() >= FIGURES_EVERY);
+        if due {
+            self.figures_at = Some(Instant::now());
+        }
+        let every = self.needs_every_cycle;
+        Reads { io: every.io || due, fds: every.fds || due, label: every.label || due }
     }
 
     fn untrack(&mut self) {
@@ -157,7 +178,9 @@ impl ProcessObserver {
                     (true, true) => Some(Family::from_table(&*self.table.get(self.interval / 2).await, id.pid)),
                     (true, false) => Some(Family::from_children_files(id.pid, stat.threads)),
                 };
-                let (data, sample) = measure(id, &stat, &fixed, family.as_ref(), self.cpu_sample);
+                let reads = self.reads_now();
+                let (data, sample) =
+                    measure(id, &stat, &fixed, family.as_ref(), self.cpu_sample, reads, &mut self.carried);
                 self.cpu_sample = Some(sample);
                 if data.zombie {
                     data_error = Some(format!("process with pid {} is a zombie", id.pid));
@@ -211,6 +234,25 @@ impl Observe for ProcessObserver {
     }
 }
 
+/// The costlier figures that rules among `tests` judge, and so read every cycle.
+fn reads_for(tests: &[Test]) -> Reads {
+    let metric = |wanted: &[Metric]| {
+        tests.iter().any(|test| matches!(test, Test::Resource { metric, .. } if wanted.contains(metric)))
+    };
+    Reads {
+        io: metric(&[
+            Metric::ReadBytes,
+            Metric::WriteBytes,
+            Metric::DiskReadBytes,
+            Metric::DiskWriteBytes,
+            Metric::ReadOperations,
+            Metric::WriteOperations,
+        ]),
+        fds: metric(&[Metric::Filedescriptors, Metric::TotalFiledescriptors]),
+        label: tests.iter().any(|test| matches!(test, Test::SecurityAttribute(_))),
+    }
+}
+
 /// A pidfd on a process, registered with the runtime; none where pidfds are unavailable
 /// (the cycle then notices the exit).
 fn open_pidfd(pid: i32) -> Option<AsyncFd<OwnedFd>> {
@@ -219,4 +261,27 @@ fn open_pidfd(pid: i32) -> Option<AsyncFd<OwnedFd>> {
     // SAFETY: the fd is a fresh pidfd owned by this AsyncFd alone and stays open as long
     // as it is registered.
     unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE) }.ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tests_of(rules: &str) -> Vec<Test> {
+        let text = format!("check process p with pidfile /run/p.pid\n{rules}\n");
+        let loaded = crate::config::load_str("/x/monitrc", &text, Default::default()).unwrap();
+        loaded.config.services.into_iter().find(|s| s.name == "p").unwrap().rules.into_iter().map(|r| r.test).collect()
+    }
+
+    #[test]
+    fn a_rule_makes_its_figure_read_every_cycle_and_only_its_own() {
+        let none = Reads { io: false, fds: false, label: false };
+        assert_eq!(reads_for(&tests_of("if cpu > 90% then alert\nif totalmem > 1 GB then alert")), none);
+        assert_eq!(reads_for(&tests_of("if disk read > 1 MB/s then alert")), Reads { io: true, ..none });
+        assert_eq!(reads_for(&tests_of("if filedescriptors > 80% then alert")), Reads { fds: true, ..none });
+        assert_eq!(
+            reads_for(&tests_of("if failed security attribute \"unconfined\" then alert")),
+            Reads { label: true, ..none }
+        );
+    }
 }
