@@ -35,6 +35,14 @@ pub enum Located {
     Unverified(String),
 }
 
+/// What a pidfile finder keeps between its reads (see [`process::read_pidfile_memo`] and
+/// [`process::StatHandle`]).
+#[derive(Debug, Default)]
+pub struct PidfileCache {
+    memo: Option<process::PidfileMemo>,
+    stat: process::StatHandle,
+}
+
 /// How to find the process of a service.
 #[derive(Debug, Clone)]
 pub enum Finder {
@@ -43,6 +51,9 @@ pub enum Finder {
     Pidfile {
         path: String,
         as_uid: Option<u32>,
+        /// The last reading of the pidfile and a handle on the process's stat, shared by
+        /// the clones that run the reads.
+        cache: std::sync::Arc<std::sync::Mutex<PidfileCache>>,
     },
     Path(String),
     Matching(Regex),
@@ -52,7 +63,7 @@ impl Finder {
     /// The finder of `target` (its regex was compiled with the control file).
     pub fn new(target: &ProcessTarget, as_uid: Option<u32>) -> Finder {
         match target {
-            ProcessTarget::Pidfile(p) => Finder::Pidfile { path: p.clone(), as_uid },
+            ProcessTarget::Pidfile(p) => Finder::Pidfile { path: p.clone(), as_uid, cache: Default::default() },
             ProcessTarget::Path(p) => Finder::Path(p.clone()),
             ProcessTarget::Matching(m) => Finder::Matching(m.regex().clone()),
         }
@@ -68,7 +79,10 @@ impl Finder {
     /// further check). Blocking: a pidfile may be on a slow filesystem.
     pub fn locate(&self, table: Option<&ProcessTable>, known: Option<&Known>) -> Located {
         match self {
-            Finder::Pidfile { path, as_uid } => locate_by_pidfile(Path::new(path), known, *as_uid),
+            Finder::Pidfile { path, as_uid, cache } => {
+                let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+                locate_by_pidfile(Path::new(path), known, *as_uid, &mut cache)
+            }
             Finder::Matching(regex) => {
                 let Some(table) = table else { return Located::Missing("process table not read".to_owned()) };
                 let candidate = |e: &crate::procfs::table::Entry| regex.is_match(&e.cmdline);
@@ -121,9 +135,9 @@ fn locate_in_table(
     }
 }
 
-fn locate_by_pidfile(path: &Path, known: Option<&Known>, as_uid: Option<u32>) -> Located {
+fn locate_by_pidfile(path: &Path, known: Option<&Known>, as_uid: Option<u32>, cache: &mut PidfileCache) -> Located {
     let shown = path.display();
-    let (pid, file) = match process::read_pidfile(path) {
+    let (pid, file) = match process::read_pidfile_memo(path, &mut cache.memo) {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Located::Missing(format!("process is not running (pidfile {shown} does not exist)"));
@@ -136,7 +150,7 @@ fn locate_by_pidfile(path: &Path, known: Option<&Known>, as_uid: Option<u32>) ->
             "pidfile {shown} names {reason}, which is never a service's process: nothing is signalled"
         ));
     }
-    let stat = match process::read_stat(pid) {
+    let stat = match cache.stat.read(pid) {
         Ok(stat) => stat,
         Err(_) => return Located::Missing("process is not running".to_owned()),
     };
@@ -416,7 +430,7 @@ mod tests {
         // Backdate the file to before the process started.
         let old = SystemTime::now() - std::time::Duration::from_secs(3600);
         std::fs::File::options().write(true).open(&pidfile).unwrap().set_modified(old).unwrap();
-        let located = locate_by_pidfile(&pidfile, None, None);
+        let located = locate_by_pidfile(&pidfile, None, None, &mut Default::default());
         child.kill().unwrap();
         child.wait().unwrap();
         match located {

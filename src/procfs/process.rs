@@ -272,6 +272,88 @@ pub fn read_pidfile(path: &std::path::Path) -> io::Result<(i32, crate::files::Op
     Ok((pid, opened))
 }
 
+/// `/proc/PID/stat` kept open for a process read every cycle: one `pread` per reading
+/// instead of a path lookup, an open and a close. The handle belongs to that process: once
+/// it is gone its reads fail (never another process's figures under a reused PID), and the
+/// handle is dropped for a fresh open of the path.
+#[derive(Debug, Default)]
+pub struct StatHandle(Option<(i32, fs::File)>);
+
+impl StatHandle {
+    pub fn read(&mut self, pid: i32) -> io::Result<Stat> {
+        use std::os::unix::fs::FileExt;
+        let parse = |file: &fs::File| {
+            let mut buffer = [0u8; 2048];
+            let n = file.read_at(&mut buffer, 0).ok().filter(|n| *n > 0 && *n < buffer.len())?;
+            parse_stat(&String::from_utf8_lossy(&buffer[..n]))
+        };
+        if let Some((held, file)) = &self.0
+            && *held == pid
+            && let Some(stat) = parse(file)
+        {
+            return Ok(stat);
+        }
+        self.0 = None;
+        let file = fs::File::open(proc_path(pid, "stat"))?;
+        match parse(&file) {
+            Some(stat) => {
+                self.0 = Some((pid, file));
+                Ok(stat)
+            }
+            None => read_stat(pid),
+        }
+    }
+}
+
+/// The last reading of a pidfile, used again while the file is unchanged: the same device,
+/// inode, size, owner and modification and change times (one `stat` instead of an open and
+/// a read each cycle). Kept only when both times were over [`SETTLED`] old at the reading,
+/// so that a rewrite within a coarse timestamp's resolution is never missed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidfileMemo {
+    key: FileKey,
+    pid: i32,
+    opened: crate::files::Opened,
+}
+
+/// Device, inode, size, owner, modification and change times.
+type FileKey = (u64, u64, i64, u32, (i64, i64), (i64, i64));
+
+const SETTLED: i64 = 2;
+
+fn key_of(stat: &rustix::fs::Stat) -> FileKey {
+    (
+        stat.st_dev,
+        stat.st_ino,
+        stat.st_size,
+        stat.st_uid,
+        (stat.st_mtime, stat.st_mtime_nsec as i64),
+        (stat.st_ctime, stat.st_ctime_nsec as i64),
+    )
+}
+
+/// [`read_pidfile`], or the memo's answer while the file has not changed; `memo` keeps the
+/// reading for the next time.
+pub fn read_pidfile_memo(
+    path: &std::path::Path,
+    memo: &mut Option<PidfileMemo>,
+) -> io::Result<(i32, crate::files::Opened)> {
+    let stat = rustix::fs::stat(path)?;
+    let key = key_of(&stat);
+    let regular = rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
+    if let Some(known) = memo.as_ref().filter(|m| regular && m.key == key) {
+        return Ok((known.pid, known.opened));
+    }
+    *memo = None;
+    let (pid, opened) = read_pidfile(path)?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let same_file = (opened.device, opened.inode, opened.size as i64, opened.mtime.0) == (key.0, key.1, key.2, key.4.0);
+    if same_file && stat.st_mtime + SETTLED < now && stat.st_ctime + SETTLED < now {
+        *memo = Some(PidfileMemo { key, pid, opened });
+    }
+    Ok((pid, opened))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +372,46 @@ mod tests {
         assert_eq!(stat.start_ticks, 98765);
         assert_eq!(stat.rss_pages, 512);
         assert!(parse_stat("garbage").is_none());
+    }
+
+    #[test]
+    fn an_unchanged_pidfile_is_not_read_again_and_a_changed_one_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.pid");
+        let mut memo = None;
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::write(&path, "1234\n").unwrap();
+        // Fresh: read, not kept (a rewrite within the timestamps' resolution could follow).
+        assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 1234);
+        assert!(memo.is_none());
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
+        // The change time is new too: still not kept.
+        assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 1234);
+        assert!(memo.is_none());
+        // A memo of a settled file answers; any change of the file is read.
+        let settled = read_pidfile(&path).unwrap();
+        let stat = rustix::fs::stat(&path).unwrap();
+        memo = Some(PidfileMemo { key: key_of(&stat), pid: 99, opened: settled.1 });
+        assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 99, "unchanged: the memo's answer");
+        std::fs::write(&path, "5678\n").unwrap();
+        assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 5678, "rewritten: read again");
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_kept_stat_handle_reads_its_process_and_fails_once_it_is_gone() {
+        let mut handle = StatHandle::default();
+        let own = std::process::id() as i32;
+        let first = handle.read(own).unwrap();
+        assert_eq!(first.pid, own);
+        assert_eq!(handle.read(own).unwrap().start_ticks, first.start_ticks, "read again through the handle");
+        let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert_eq!(handle.read(pid).unwrap().pid, pid, "another process: a handle of its own");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(handle.read(pid).is_err(), "reaped: no figures, from the handle or the path");
     }
 
     #[test]
