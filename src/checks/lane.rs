@@ -19,6 +19,11 @@ pub struct BlockingLane {
 }
 
 impl BlockingLane {
+    /// Whether a job is still out on its thread (perhaps stuck).
+    pub fn is_busy(&self) -> bool {
+        self.busy.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     /// Runs `job` on the blocking pool and waits for it up to `deadline`. `what` names the
     /// job in errors ("reading the pidfile /run/x.pid").
     pub async fn run<T: Send + 'static>(

@@ -136,8 +136,31 @@ fn locate_in_table(
 }
 
 fn locate_by_pidfile(path: &Path, known: Option<&Known>, as_uid: Option<u32>, cache: &mut PidfileCache) -> Located {
+    let read = process::read_pidfile_memo(path, &mut cache.memo);
+    locate_named(path, read, known, as_uid, cache)
+}
+
+/// The process a pidfile settled on the memo names, if the file is unchanged; None when
+/// only a read through the blocking lane can tell (no memo, a memo of a file not on a local
+/// filesystem, a changed file). One `lstat` and one `pread`, fit for an async thread.
+pub fn locate_unchanged_pidfile(finder: &Finder, known: Option<&Known>) -> Option<Located> {
+    let Finder::Pidfile { path, as_uid, cache } = finder else { return None };
+    let mut cache = cache.try_lock().ok()?;
+    let memo = cache.memo.filter(process::PidfileMemo::checkable_inline)?;
+    let read = memo.unchanged(Path::new(path))?;
+    Some(locate_named(Path::new(path), Ok(read), known, *as_uid, &mut cache))
+}
+
+/// The judgement of what a pidfile read gave.
+fn locate_named(
+    path: &Path,
+    read: std::io::Result<(i32, crate::files::Opened)>,
+    known: Option<&Known>,
+    as_uid: Option<u32>,
+    cache: &mut PidfileCache,
+) -> Located {
     let shown = path.display();
-    let (pid, file) = match process::read_pidfile_memo(path, &mut cache.memo) {
+    let (pid, file) = match read {
         Ok(read) => read,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Located::Missing(format!("process is not running (pidfile {shown} does not exist)"));

@@ -306,14 +306,52 @@ impl StatHandle {
 }
 
 /// The last reading of a pidfile, used again while the file is unchanged: the same device,
-/// inode, size, owner and modification and change times (one `stat` instead of an open and
-/// a read each cycle). Kept only when both times were over [`SETTLED`] old at the reading,
-/// so that a rewrite within a coarse timestamp's resolution is never missed.
+/// inode, size, owner and modification and change times (one `lstat` instead of an open and
+/// a read each cycle). Kept only for a regular file (not a symlink) whose times were both
+/// over [`SETTLED`] old at the reading, so that a rewrite within a coarse timestamp's
+/// resolution is never missed. It also says whether the file's directory is on a local
+/// filesystem ([`PidfileMemo::checkable_inline`]), looked at again every [`LOCAL_RECHECK`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PidfileMemo {
     key: FileKey,
     pid: i32,
     opened: crate::files::Opened,
+    local: bool,
+    local_checked: std::time::Instant,
+}
+
+/// How long the answer "the pidfile's directory is on a local filesystem" holds.
+pub const LOCAL_RECHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Filesystems whose metadata never waits on a network or a user-space server: disks and
+/// memory (ext2-4, XFS, Btrfs, tmpfs, ramfs, F2FS, ZFS, overlayfs, bcachefs).
+const LOCAL_FILESYSTEMS: &[i64] =
+    &[0xEF53, 0x5846_5342, 0x9123_683E, 0x0102_1994, 0x8584_58F6, 0xF2F5_2010, 0x2FC1_2FC1, 0x794C_7630, 0xCA45_1A4E];
+
+// `f_type` is an i64 here and narrower on other architectures.
+#[allow(clippy::unnecessary_cast)]
+fn on_local_filesystem(path: &std::path::Path) -> bool {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    rustix::fs::statfs(dir).is_ok_and(|fs| LOCAL_FILESYSTEMS.contains(&(fs.f_type as i64)))
+}
+
+impl PidfileMemo {
+    /// Whether the memo may be checked on an async thread: the file's directory was on a
+    /// local filesystem when last looked at, less than [`LOCAL_RECHECK`] ago (a `lstat`
+    /// there does not hang the way one on a hung NFS mount does).
+    pub fn checkable_inline(&self) -> bool {
+        self.local && self.local_checked.elapsed() < LOCAL_RECHECK
+    }
+
+    /// The memo's answer if the file at `path` is unchanged (one `lstat`).
+    pub fn unchanged(&self, path: &std::path::Path) -> Option<(i32, crate::files::Opened)> {
+        let stat = rustix::fs::lstat(path).ok()?;
+        (key_of(&stat) == self.key && is_regular(&stat)).then_some((self.pid, self.opened))
+    }
+}
+
+fn is_regular(stat: &rustix::fs::Stat) -> bool {
+    rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile
 }
 
 /// Device, inode, size, owner, modification and change times.
@@ -338,18 +376,21 @@ pub fn read_pidfile_memo(
     path: &std::path::Path,
     memo: &mut Option<PidfileMemo>,
 ) -> io::Result<(i32, crate::files::Opened)> {
-    let stat = rustix::fs::stat(path)?;
+    let stat = rustix::fs::lstat(path)?;
     let key = key_of(&stat);
-    let regular = rustix::fs::FileType::from_raw_mode(stat.st_mode) == rustix::fs::FileType::RegularFile;
-    if let Some(known) = memo.as_ref().filter(|m| regular && m.key == key) {
+    if let Some(known) = memo.as_mut().filter(|m| is_regular(&stat) && m.key == key) {
+        if known.local_checked.elapsed() >= LOCAL_RECHECK {
+            (known.local, known.local_checked) = (on_local_filesystem(path), std::time::Instant::now());
+        }
         return Ok((known.pid, known.opened));
     }
     *memo = None;
     let (pid, opened) = read_pidfile(path)?;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let same_file = (opened.device, opened.inode, opened.size as i64, opened.mtime.0) == (key.0, key.1, key.2, key.4.0);
-    if same_file && stat.st_mtime + SETTLED < now && stat.st_ctime + SETTLED < now {
-        *memo = Some(PidfileMemo { key, pid, opened });
+    if is_regular(&stat) && same_file && stat.st_mtime + SETTLED < now && stat.st_ctime + SETTLED < now {
+        let (local, local_checked) = (on_local_filesystem(path), std::time::Instant::now());
+        *memo = Some(PidfileMemo { key, pid, opened, local, local_checked });
     }
     Ok((pid, opened))
 }
@@ -391,8 +432,19 @@ mod tests {
         // A memo of a settled file answers; any change of the file is read.
         let settled = read_pidfile(&path).unwrap();
         let stat = rustix::fs::stat(&path).unwrap();
-        memo = Some(PidfileMemo { key: key_of(&stat), pid: 99, opened: settled.1 });
+        let now = std::time::Instant::now();
+        memo = Some(PidfileMemo { key: key_of(&stat), pid: 99, opened: settled.1, local: true, local_checked: now });
         assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 99, "unchanged: the memo's answer");
+        assert_eq!(memo.unwrap().unchanged(&path).map(|(pid, _)| pid), Some(99));
+        assert!(memo.unwrap().checkable_inline());
+        // A symlink is never taken for the file it names.
+        let link = dir.path().join("link.pid");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        assert_eq!(memo.unwrap().unchanged(&link), None);
+        assert!(
+            on_local_filesystem(&path)
+                == LOCAL_FILESYSTEMS.contains(&(rustix::fs::statfs(dir.path()).unwrap().f_type as i64))
+        );
         std::fs::write(&path, "5678\n").unwrap();
         assert_eq!(read_pidfile_memo(&path, &mut memo).unwrap().0, 5678, "rewritten: read again");
         std::fs::remove_file(&path).unwrap();

@@ -13,7 +13,8 @@ use super::{Observe, Observing, Scope, Seen, Shared};
 use crate::checks::judge::Observation;
 use crate::checks::lane::{BlockingLane, PIDFILE_DEADLINE};
 use crate::checks::process::{
-    Carried, CpuSample, FIGURES_EVERY, Family, Finder, Fixed, Identity, Located, Reads, measure,
+    Carried, CpuSample, FIGURES_EVERY, Family, Finder, Fixed, Identity, Located, Reads, locate_unchanged_pidfile,
+    measure,
 };
 use crate::checks::table_cache::TableCache;
 use crate::checks::verify::Known;
@@ -103,6 +104,13 @@ impl ProcessObserver {
             false => None,
         };
         let known = self.last_known;
+        // The common case, a pidfile on a local filesystem unchanged since it settled: one
+        // `lstat` here, no trip to the blocking lane (never while the lane is stuck).
+        if !self.lane.is_busy()
+            && let Some(located) = locate_unchanged_pidfile(&finder, known.as_ref())
+        {
+            return self.unless_exited(located);
+        }
         let what = match &finder {
             Finder::Pidfile { path, .. } => format!("reading the pidfile {path}"),
             _ => "looking for the process".to_owned(),
@@ -112,6 +120,11 @@ impl ProcessObserver {
             .run(&what, PIDFILE_DEADLINE, move || finder.locate(table.as_deref(), known.as_ref()))
             .await
             .unwrap_or_else(Located::Unverified);
+        self.unless_exited(located)
+    }
+
+    /// A process the pidfd saw exit is not running, even while it is a zombie.
+    fn unless_exited(&self, located: Located) -> Located {
         match located {
             Located::Running(id, _) if Some(id) == self.exited => Located::Missing("process is not running".to_owned()),
             other => other,
