@@ -141,7 +141,7 @@ impl Parser<'_> {
                 }
                 "content" => {
                     self.next();
-                    test.content = Some(self.parse_content_pattern(true)?);
+                    test.content = Some(self.parse_content_pattern("content", true)?);
                 }
                 "responsetime" => {
                     self.next();

@@ -474,12 +474,14 @@ impl Parser<'_> {
                 Ok(())
             }
             "every" => {
-                self.next();
+                let every = self.next().span;
+                self.check_every_argument(every)?;
                 self.parse_every(false)
             }
             "not" => {
                 self.next();
-                self.expect_keyword(&["every"], "'every' (as in 'not every \"* 0-4 * * *\"')")?;
+                let (_, every) = self.expect_keyword(&["every"], "'every' (as in 'not every \"* 0-4 * * *\"')")?;
+                self.check_every_argument(every)?;
                 self.parse_every(true)
             }
             "mode" => {
@@ -500,7 +502,8 @@ impl Parser<'_> {
             }
             "noalert" => {
                 self.next();
-                let (to, _) = self.expect_mail_address()?;
+                let (to, span) = self.expect_mail_address()?;
+                self.check_mail_address(&to, span)?;
                 self.service().0.noalerts.push(to);
                 Ok(())
             }

@@ -91,6 +91,13 @@ pub(crate) fn is_monit_string(word: &str) -> bool {
     !word.is_empty() && word.chars().all(is_bare_word_char) && !is_reserved(word) && !number
 }
 
+/// Whether Monit's lexer reads the unquoted `word` as a MAILADDR (`{str}[@]{str}`): bare-word
+/// characters, one `@`, bare-word characters.
+pub(crate) fn is_mail_address(word: &str) -> bool {
+    let bare = |s: &str| !s.is_empty() && s.chars().all(is_bare_word_char);
+    word.split_once('@').is_some_and(|(user, domain)| bare(user) && bare(domain))
+}
+
 /// The tokens of Monit's grammar a value can be.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValueToken {

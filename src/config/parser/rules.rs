@@ -181,7 +181,8 @@ impl Parser<'_> {
                 self.service().1.accounts.push((span, gid.clone(), true));
                 exec.gid = Some(gid);
             } else if self.eat("repeat") {
-                self.expect_keyword(&["every"], "'every'")?;
+                let (_, every) = self.expect_keyword(&["every"], "'every'")?;
+                self.check_every_argument(every)?;
                 let n =
                     if self.peek_is_number() { self.expect_u32_in("a number of cycles", 1, u32::MAX)?.0 } else { 1 };
                 self.expect_cycles_word()?;
@@ -215,8 +216,12 @@ impl Parser<'_> {
             }
             "not" => {
                 self.next();
-                let (w, _) = self.expect_keyword(&["exist", "exists", "match", "content"], "'exist' or 'match'")?;
-                if w.starts_with("exist") { Test::NotExist } else { Test::Content(self.parse_content_pattern(false)?) }
+                let (w, _) = self.expect_keyword(&["exist", "exists", "match"], "'exist' or 'match'")?;
+                if w.starts_with("exist") {
+                    Test::NotExist
+                } else {
+                    Test::Content(self.parse_content_pattern(&w, false)?)
+                }
             }
             "exist" | "exists" => {
                 self.next();
@@ -224,7 +229,7 @@ impl Parser<'_> {
             }
             "match" | "content" => {
                 self.next();
-                Test::Content(self.parse_content_pattern(true)?)
+                Test::Content(self.parse_content_pattern(word.as_str(), true)?)
             }
             "uptime" => {
                 self.next();

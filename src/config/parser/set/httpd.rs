@@ -1,6 +1,6 @@
 //! `set httpd`: the listener (port, address, unix socket, TLS) and its `allow` list of
 //! networks, hosts, user credentials, htpasswd files and groups.
-use super::super::reserved::ValueToken;
+use super::super::reserved::{ValueToken, is_monit_string};
 use super::super::{PResult, Parser};
 use super::key_of;
 use crate::config::lexer::{Token, TokenKind};
@@ -205,11 +205,18 @@ impl Parser<'_> {
         if user.is_empty() {
             return self.fail(span, "a user name must come before ':'");
         }
+        // Monit's lexer reads `from:` (and the other mail-format keys) glued as one token.
+        let glued = matches!(first, TokenKind::Word(w) if w.len() > user.len());
+        if glued && ["from", "reply-to", "subject", "message"].iter().any(|k| k.eq_ignore_ascii_case(&user)) {
+            let message =
+                format!("'{user}:' is a mail-format key in Monit's control file, not a user; quote it: \"{user}\":");
+            return self.fail(span, message);
+        }
         if let Some(user_span) = user_span {
-            self.reject_reserved(&user, user_span, "a user name")?;
+            self.expect_credential(&user, user_span, "a user name")?;
         }
         if !rest.is_empty() {
-            self.reject_reserved(&rest, rest_span, "a password")?;
+            self.expect_credential(&rest, rest_span, "a password")?;
             return Ok(Some((user, rest)));
         }
         if !self.peek_is_value() || self.peek_is_any(HTTPD_KEYWORDS) {
@@ -217,8 +224,24 @@ impl Parser<'_> {
             let next = self.peek().span;
             return self.fail(next, format!("a password must follow '{user}:'"));
         }
-        let (password, _) = self.expect_name("a password")?;
+        let (password, _) = self.expect_token_value(ValueToken::String, "a password")?;
         Ok(Some((user, password)))
+    }
+
+    /// Checks an unquoted user or password (`part`, at `span`) as Monit's grammar does: it
+    /// takes `allow STRING:STRING`, so a keyword, a number (`admin:5`), a path (`admin:/x`),
+    /// a mail address or a second `:` is a syntax error there.
+    fn expect_credential(&mut self, part: &str, span: Span, what: &str) -> PResult<()> {
+        if is_monit_string(part) && !part.starts_with('/') {
+            return Ok(());
+        }
+        if let Some(colon) = part.find(':') {
+            let at = span.start as usize + colon;
+            return self.fail(Span::new(span.file, at, at + 1), format!("a second ':' in {what}; quote it"));
+        }
+        self.reject_reserved(part, span, what)?;
+        let hint = "a number, a path or a mail address is not";
+        self.fail(span, format!("'{part}' is not {what} Monit reads unquoted ({hint}); quote it: \"{part}\""))
     }
 }
 
