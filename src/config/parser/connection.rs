@@ -30,7 +30,7 @@ impl Parser<'_> {
                 ConnectionTarget::Unixsocket { path }
             }
             _ => {
-                let (url, span) = self.expect_value("a URL such as http://localhost/")?;
+                let (url, span) = self.expect_url("a URL such as http://localhost/")?;
                 if let Err(reason) = check_url(&url) {
                     return self.fail(span, format!("invalid URL '{url}': {reason}"));
                 }

@@ -394,8 +394,17 @@ impl Parser<'_> {
     pub(crate) fn unexpected<T>(&mut self, what: &str, keywords: &[&str]) -> PResult<T> {
         let token = self.peek().clone();
         // At the end of a file, the span is the end of its text: the line Monit names too.
-        let span = token.span;
-        let mut d = Diagnostic::error(span, format!("unexpected {}, expected {what}", token.describe()));
+        let mut span = token.span;
+        let mut message = format!("unexpected {}, expected {what}", token.describe());
+        // A quoted string that runs over lines (a stray quote, most often): Monit counts its
+        // newlines before it reports, so it names the line of the closing quote; so do we.
+        let multiline = self.frames.last().is_some_and(|f| f.lexer.has_newline_between(span.start, span.end));
+        if matches!(token.kind, TokenKind::Str(_)) && multiline {
+            let start_line = self.sources.get(span.file).map_or(0, |f| f.line_col(span.start as usize).0);
+            span = Span::new(span.file, span.end as usize - 1, span.end as usize);
+            message.push_str(&format!(" (a string from line {start_line} to here: is a quote missing or stray?)"));
+        }
+        let mut d = Diagnostic::error(span, message);
         if let Some(s) =
             token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).and_then(|t| suggest(t, keywords))
         {

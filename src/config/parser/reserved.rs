@@ -143,6 +143,26 @@ impl Parser<'_> {
         self.expect_value(what)
     }
 
+    /// A user or group after `uid`/`gid`: Monit's `UID STRING | UID NUMBER`, so a path
+    /// (`uid /x`, `uid "/x"`) or a keyword is an error there.
+    pub(crate) fn expect_account(&mut self, what: &str) -> PResult<(String, Span)> {
+        if matches!(&self.peek().kind, TokenKind::Word(w) if w.bytes().all(|b| b.is_ascii_digit())) {
+            return self.expect_value(what);
+        }
+        self.expect_token_value(ValueToken::String, what)
+    }
+
+    /// A URL after `url` or `set mmonit`: Monit's lexer reads one only unquoted (a scheme
+    /// and `://` start its URL state); a quoted URL is a STRING its grammar does not take.
+    pub(crate) fn expect_url(&mut self, what: &str) -> PResult<(String, Span)> {
+        let token = self.peek().clone();
+        if let TokenKind::Str(url) = &token.kind {
+            let message = format!("a URL is written without quotes in Monit's control file: {url}");
+            return self.fail(token.span, message);
+        }
+        self.expect_value(what)
+    }
+
     /// Fails if the unquoted `word` (at `span`) is one Monit reads as a keyword.
     pub(crate) fn reject_reserved(&mut self, word: &str, span: Span, what: &str) -> PResult<()> {
         if !is_reserved(word) {

@@ -173,11 +173,11 @@ impl Parser<'_> {
         let mut exec = ExecAction { command, uid: None, gid: None, repeat_every: None };
         loop {
             if self.eat("uid") {
-                let (uid, span) = self.expect_name("a user name or id")?;
+                let (uid, span) = self.expect_account("a user name or id")?;
                 self.service().1.accounts.push((span, uid.clone(), false));
                 exec.uid = Some(uid);
             } else if self.eat("gid") {
-                let (gid, span) = self.expect_name("a group name or id")?;
+                let (gid, span) = self.expect_account("a group name or id")?;
                 self.service().1.accounts.push((span, gid.clone(), true));
                 exec.gid = Some(gid);
             } else if self.eat("repeat") {
@@ -482,12 +482,12 @@ impl Parser<'_> {
         )?;
         Ok(match word.as_str() {
             "uid" | "euid" => {
-                let (user, span) = self.expect_name("a user name or id")?;
+                let (user, span) = self.expect_account("a user name or id")?;
                 self.service().1.accounts.push((span, user.clone(), false));
                 Test::Uid { user, effective: word == "euid" }
             }
             "gid" => {
-                let (group, span) = self.expect_name("a group name or id")?;
+                let (group, span) = self.expect_account("a group name or id")?;
                 self.service().1.accounts.push((span, group.clone(), true));
                 Test::Gid { group }
             }

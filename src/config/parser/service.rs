@@ -196,11 +196,11 @@ impl Parser<'_> {
         let mut program = ProgramConfig::new(command);
         loop {
             if self.eat("uid") {
-                let (uid, span) = self.expect_name("a user name or id")?;
+                let (uid, span) = self.expect_account("a user name or id")?;
                 spans.accounts.push((span, uid.clone(), false));
                 program.uid = Some(uid);
             } else if self.eat("gid") {
-                let (gid, span) = self.expect_name("a group name or id")?;
+                let (gid, span) = self.expect_account("a group name or id")?;
                 spans.accounts.push((span, gid.clone(), true));
                 program.gid = Some(gid);
             } else if self.peek_is("timeout") && !self.peek_raw_is_word(1, "then") {

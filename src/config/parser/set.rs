@@ -357,7 +357,7 @@ impl Parser<'_> {
     }
 
     fn parse_set_mmonit(&mut self) -> PResult<()> {
-        let (url, span) = self.expect_value("an M/Monit URL")?;
+        let (url, span) = self.expect_url("an M/Monit URL")?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return self.fail(span, format!("an M/Monit URL must start with http:// or https://, not '{url}'"));
         }

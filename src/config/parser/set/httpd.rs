@@ -49,11 +49,11 @@ impl Parser<'_> {
                         UnixSocketConfig { path, uid: None, gid: None, permission: None, read_only: false };
                     loop {
                         if self.eat("uid") {
-                            let (uid, span) = self.expect_name("a user")?;
+                            let (uid, span) = self.expect_account("a user")?;
                             self.parsed.global.accounts.push((span, uid.clone(), false));
                             socket.uid = Some(uid);
                         } else if self.eat("gid") {
-                            let (gid, span) = self.expect_name("a group")?;
+                            let (gid, span) = self.expect_account("a group")?;
                             self.parsed.global.accounts.push((span, gid.clone(), true));
                             socket.gid = Some(gid);
                         } else if self.eat("permission") {

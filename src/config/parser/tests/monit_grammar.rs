@@ -385,3 +385,26 @@ fn content_wants_an_operator_and_match_none() {
         assert_eq!(lines(&format!("check file f path /x\n {rule}")), [2], "{rule}");
     }
 }
+
+#[test]
+fn urls_are_unquoted_and_accounts_no_paths() {
+    // Monit: syntax error on line 2 ('"http://..."', '/x', '"/x"'): its lexer reads a URL
+    // only unquoted, and `uid`/`gid` take a STRING or a NUMBER.
+    for text in [
+        "set daemon 30\nset mmonit \"http://a:b@h:8080/collector\"",
+        "check host h address localhost\n if failed url \"http://localhost/\" then alert",
+        "check process a pidfile /x\n if failed uid \"/x\" then alert",
+        "check process a pidfile /x\n start \"/bin/x\" as uid /x",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    parse("check process a pidfile /x\n if failed uid 0 then alert\n start \"/bin/x\" as uid root gid 0");
+}
+
+#[test]
+fn a_string_over_lines_is_reported_where_it_ends() {
+    // Monit: syntax error '"seconds ...' on line 4: it counts the string's newlines first.
+    let text = "check process a pidfile /x\n stop \"/bin/x\" with timeout 60 \"seconds\n if cpu > 5% then alert\n if cpu > 6% then \"alert\"";
+    assert_eq!(lines(text).first(), Some(&4));
+    assert!(errors(text)[0].contains("from line 2"), "{:?}", errors(text));
+}
