@@ -517,8 +517,8 @@ impl Parser<'_> {
                 Ok(())
             }
             "ignore" => {
-                self.next();
-                self.parse_ignore()
+                let span = self.next().span;
+                self.parse_ignore(span)
             }
             "environment" | "env" => {
                 self.next();

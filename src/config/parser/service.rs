@@ -353,7 +353,13 @@ impl Parser<'_> {
     }
 
     /// `ignore content|match =|!= "regex"`, `ignore [not] match "regex"`.
-    pub(super) fn parse_ignore(&mut self) -> PResult<()> {
+    /// Monit's grammar has `ignore` in `check file` and `check program` only.
+    pub(super) fn parse_ignore(&mut self, ignore: Span) -> PResult<()> {
+        let kind = self.service().0.check.keyword();
+        if !matches!(kind, "file" | "program") {
+            return self
+                .fail(ignore, format!("'ignore' has no place in a 'check {kind}' service (file and program only)"));
+        }
         let not = self.eat("not");
         let (keyword, span) = self.expect_keyword(&["content", "match"], "'content' or 'match'")?;
         if not && keyword == "content" {

@@ -408,3 +408,13 @@ fn a_string_over_lines_is_reported_where_it_ends() {
     assert_eq!(lines(text).first(), Some(&4));
     assert!(errors(text)[0].contains("from line 2"), "{:?}", errors(text));
 }
+
+#[test]
+fn ignore_is_for_files_and_programs() {
+    // Monit: accepted.
+    parse("check file f path /x\n ignore content = \"a\"\ncheck program p path /bin/true\n ignore match \"b\"");
+    // Monit: syntax error 'ignore' on line 2.
+    for check in ["check process a pidfile /x", "check host h address localhost", "check system s"] {
+        assert_eq!(lines(&format!("{check}\n ignore content = \"x\"")).first(), Some(&2), "{check}");
+    }
+}
