@@ -68,6 +68,14 @@ impl Parser<'_> {
         if only_blanks { Equals::Optional } else { Equals::Never }
     }
 
+    /// Whether the next token is one more argument; `check` at the end of a line is one (see
+    /// [`Parser::is_pattern_word_as_string`]): `exec check`.
+    fn peek_is_argument(&mut self) -> bool {
+        let token = self.peek().clone();
+        is_argument(&token.kind)
+            || matches!(&token.kind, TokenKind::Word(w) if self.is_pattern_word_as_string(w, token.span))
+    }
+
     /// The command line: the first argument as written (a quoted string keeps its blanks and
     /// quotes for [`crate::config::model::split_command`]), each further one quoted as needed.
     /// Returns it with the first argument's span.
@@ -78,12 +86,12 @@ impl Parser<'_> {
             }
             self.next();
         }
-        if !is_argument(&self.peek().kind) {
+        if !self.peek_is_argument() {
             return self.unexpected(what, &[]);
         }
         let (mut command, span) = self.expect_value(what)?;
         // rmonit's `ready notification` after the command is not two more arguments.
-        while is_argument(&self.peek().kind) && !(self.peek_is("ready") && self.peek_raw_is_word(1, "notification")) {
+        while self.peek_is_argument() && !(self.peek_is("ready") && self.peek_raw_is_word(1, "notification")) {
             let (arg, _) = self.expect_value(what)?;
             command.push(' ');
             command.push_str(&quote_argument(&arg));

@@ -15,7 +15,7 @@ impl Parser<'_> {
         let target = match word.as_str() {
             "host" | "port" => {
                 let host = if word == "host" {
-                    let (host, _) = self.expect_name("a host name or address")?;
+                    let (host, _) = self.expect_token_value(ValueToken::String, "a host name or address")?;
                     self.expect_keyword(&["port"], "'port' after the host")?;
                     Some(host)
                 } else {
@@ -130,7 +130,7 @@ impl Parser<'_> {
                 }
                 "send" => {
                     self.next();
-                    let (s, _) = self.expect_name("a string to send")?;
+                    let (s, _) = self.expect_token_value(ValueToken::String, "a string to send")?;
                     test.send_expect.push(SendExpect::Send(s));
                 }
                 "expect" => {
@@ -222,7 +222,9 @@ impl Parser<'_> {
                     let hash = hash.or_else(|| HashType::from_hex_len(value.len()));
                     config.checksum = Some(BodyChecksum { hash, value: value.to_ascii_lowercase() });
                 }
-                ProtocolOption::Hostheader => config.hostheader = Some(self.expect_value("a host name")?.0),
+                ProtocolOption::Hostheader => {
+                    config.hostheader = Some(self.expect_token_value(ValueToken::String, "a host name")?.0)
+                }
                 ProtocolOption::Headers => {
                     if word == "http" {
                         self.expect_keyword(&["headers"], "'headers'")?;

@@ -116,7 +116,9 @@ impl Parser<'_> {
         let next = self.peek().clone();
         let is_path = match &next.kind {
             TokenKind::Str(s) => s.starts_with('/'),
-            TokenKind::Word(w) if is_monit_string(w) => w.starts_with('/'),
+            TokenKind::Word(w) if is_monit_string(w) || self.is_pattern_word_as_string(w, next.span) => {
+                w.starts_with('/')
+            }
             TokenKind::Word(w) => {
                 self.reject_reserved(w, next.span, what)?;
                 return self.unexpected(what, &[]);
@@ -163,9 +165,18 @@ impl Parser<'_> {
         self.expect_value(what)
     }
 
+    /// Whether the unquoted `word` at `span` is `check`, `depend(s)` or `group` with no
+    /// blank after it: Monit's lexer starts a statement with them only before a blank
+    /// (`check[ \t]+`), so at the end of a line they are strings.
+    pub(crate) fn is_pattern_word_as_string(&self, word: &str, span: Span) -> bool {
+        let pattern = ["check", "depend", "depends", "group"].iter().any(|p| p.eq_ignore_ascii_case(word));
+        let after = self.frames.last().map(|f| f.lexer.text_between(span.end, span.end + 1));
+        pattern && !after.is_some_and(|a| a == " " || a == "\t")
+    }
+
     /// Fails if the unquoted `word` (at `span`) is one Monit reads as a keyword.
     pub(crate) fn reject_reserved(&mut self, word: &str, span: Span, what: &str) -> PResult<()> {
-        if !is_reserved(word) {
+        if !is_reserved(word) || self.is_pattern_word_as_string(word, span) {
             return Ok(());
         }
         self.fail(span, format!("'{word}' is a keyword in Monit's control file, not {what}; quote it: \"{word}\""))

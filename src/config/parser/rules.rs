@@ -183,8 +183,8 @@ impl Parser<'_> {
             } else if self.eat("repeat") {
                 let (_, every) = self.expect_keyword(&["every"], "'every'")?;
                 self.check_every_argument(every)?;
-                let n =
-                    if self.peek_is_number() { self.expect_u32_in("a number of cycles", 1, u32::MAX)?.0 } else { 1 };
+                // Monit 5.33: `repeat every N cycles`, the number required.
+                let n = self.expect_u32_in("a number of cycles", 1, u32::MAX)?.0;
                 self.expect_cycles_word()?;
                 exec.repeat_every = Some(n);
             } else {

@@ -365,6 +365,10 @@ impl Parser<'_> {
 
     /// An octal permission such as `0644` or `644`.
     pub(crate) fn parse_permission(&mut self) -> PResult<u32> {
+        // Monit: `PERMISSION NUMBER`; a quoted mode is a STRING there, a syntax error.
+        if let TokenKind::Str(_) = self.peek().kind {
+            return self.unexpected("an octal permission such as 0644, without quotes", &[]);
+        }
         let (text, span) = self.expect_value("an octal permission such as 0644")?;
         match u32::from_str_radix(&text, 8) {
             Ok(mode) if mode <= 0o7777 => Ok(mode),

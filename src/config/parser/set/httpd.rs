@@ -3,7 +3,7 @@
 use super::super::reserved::{ValueToken, is_monit_string};
 use super::super::{PResult, Parser};
 use super::key_of;
-use crate::config::lexer::{Token, TokenKind};
+use crate::config::lexer::{Token, TokenKind, is_noise};
 use crate::config::model::*;
 use crate::config::source::Span;
 
@@ -175,6 +175,10 @@ impl Parser<'_> {
             let read_only = self.eat_read_only();
             return Ok(Allow::User { user, password, read_only });
         }
+        // Monit: `ALLOW STRING` for a host or network (`allow 10%` is a syntax error).
+        if matches!(token.kind, TokenKind::Word(_)) && !is_monit_string(&text) && !looks_like_net(&text) {
+            return self.fail(span, format!("'{text}' is no host, network or user:password; quote it if it is one"));
+        }
         self.parsed.global.hosts.push((span, text.clone()));
         Ok(Allow::Host(text.into()))
     }
@@ -215,7 +219,8 @@ impl Parser<'_> {
         if let Some(user_span) = user_span {
             self.expect_credential(&user, user_span, "a user name")?;
         }
-        if !rest.is_empty() {
+        // A noise word (`admin:program`) is dropped by Monit's lexer: the password is next.
+        if !rest.is_empty() && !is_noise(&rest) {
             self.expect_credential(&rest, rest_span, "a password")?;
             return Ok(Some((user, rest)));
         }

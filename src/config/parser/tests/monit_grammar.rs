@@ -418,3 +418,40 @@ fn ignore_is_for_files_and_programs() {
         assert_eq!(lines(&format!("{check}\n ignore content = \"x\"")).first(), Some(&2), "{check}");
     }
 }
+
+#[test]
+fn check_at_the_end_of_a_line_is_an_argument() {
+    // Monit: accepted (`check` starts a service only before a blank: `check[ \t]+`).
+    let r = &super::rules("check process a pidfile /x\n if cpu > 9% then exec check\n if cpu > 5% then alert")[0];
+    let Action::Exec(exec) = &r.action else { panic!("an exec") };
+    assert_eq!(exec.command, "check");
+    // Monit: syntax error on line 2 (`check a` starts a service, whose name `pidfile` is not).
+    assert_eq!(lines("check process a pidfile /x\n if cpu > 9% then exec check a pidfile /y").first(), Some(&2));
+}
+
+#[test]
+fn check_depends_and_group_at_the_end_of_a_line_are_strings() {
+    // Monit: accepted (`check[ \t]+`, `depend(s)?[ \t]+`, `group[ \t]+` need the blank).
+    parse("check process office matching check\n if cpu > 5% then alert");
+    parse("check filesystem f path depends\n if space > 90% then alert");
+    parse("check host h address group\n if failed ping then alert");
+}
+
+#[test]
+fn strings_where_monit_wants_a_string_or_a_number() {
+    // Monit: syntax error on line 2 for each: a quoted mode ('"0644"'), `repeat every`
+    // without its number, a path or keyword where a STRING goes, `allow 10%`.
+    for text in [
+        "check file f path /x\n if failed permission \"0644\" then alert",
+        "check file f path /x\n permission \"0644\"",
+        "check process a pidfile /x\n if cpu > 9% then exec \"/bin/x\" repeat every cycles",
+        "check host h address localhost\n if failed port 80 send /run/x.pid expect \"y\" then alert",
+        "check host h address localhost\n if failed host \"/\" port 80 then alert",
+        "check host h address localhost\n if failed port 80 protocol http hostheader failed then alert",
+        "set httpd port 2812\n allow 10%",
+    ] {
+        assert_eq!(lines(text).first(), Some(&2), "{text}");
+    }
+    // Monit: syntax error 'allow' on line 3: `program` is noise, so the password is missing.
+    assert_eq!(lines("set httpd port 2812\n allow admin:program\n allow web:x").first(), Some(&3));
+}
