@@ -179,6 +179,12 @@ impl Parser<'_> {
         if matches!(token.kind, TokenKind::Word(_)) && !is_monit_string(&text) && !looks_like_net(&text) {
             return self.fail(span, format!("'{text}' is no host, network or user:password; quote it if it is one"));
         }
+        // Monit resolves the host at once ("invalid allow option"); a name no resolver takes
+        // (`"my host"`, `"a$b"`) fails here on its line, a well-formed one is looked up later.
+        let host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        if !looks_like_net(&text) && !text.chars().all(host_char) {
+            return self.fail(span, format!("invalid allow option: '{text}' is no host name or network"));
+        }
         self.parsed.global.hosts.push((span, text.clone()));
         Ok(Allow::Host(text.into()))
     }

@@ -455,3 +455,13 @@ fn strings_where_monit_wants_a_string_or_a_number() {
     // Monit: syntax error 'allow' on line 3: `program` is noise, so the password is missing.
     assert_eq!(lines("set httpd port 2812\n allow admin:program\n allow web:x").first(), Some(&3));
 }
+
+#[test]
+fn an_allowed_host_is_a_host_name_or_a_network() {
+    // Monit: accepted.
+    parse("set httpd port 2812\n allow localhost\n allow 10.0.0.0/8\n allow ::1\n allow admin:x");
+    // Monit: invalid allow option on line 2 (no resolver takes such a name).
+    for host in ["\"my host\"", "\"a$b=1,c\""] {
+        assert_eq!(lines(&format!("set httpd port 2812\n allow {host}\n allow admin:x")).first(), Some(&2), "{host}");
+    }
+}
