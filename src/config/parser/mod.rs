@@ -186,6 +186,11 @@ impl Parser<'_> {
                     self.next();
                     self.parse_set()
                 }
+                _ if token.is_word("check") && self.is_pattern_word_as_string("check", token.span) => {
+                    self.next();
+                    let message = "'check' starts a service only before a blank (Monit reads it as a word here)";
+                    self.fail(token.span, message)
+                }
                 _ if token.is_word("check") => {
                     self.finish_service();
                     self.next();

@@ -179,12 +179,6 @@ impl Parser<'_> {
         if matches!(token.kind, TokenKind::Word(_)) && !is_monit_string(&text) && !looks_like_net(&text) {
             return self.fail(span, format!("'{text}' is no host, network or user:password; quote it if it is one"));
         }
-        // Monit resolves the host at once ("invalid allow option"); a name no resolver takes
-        // (`"my host"`, `"a$b"`) fails here on its line, a well-formed one is looked up later.
-        let host_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
-        if !looks_like_net(&text) && !text.chars().all(host_char) {
-            return self.fail(span, format!("invalid allow option: '{text}' is no host name or network"));
-        }
         self.parsed.global.hosts.push((span, text.clone()));
         Ok(Allow::Host(text.into()))
     }
@@ -243,7 +237,9 @@ impl Parser<'_> {
     /// takes `allow STRING:STRING`, so a keyword, a number (`admin:5`), a path (`admin:/x`),
     /// a mail address or a second `:` is a syntax error there.
     fn expect_credential(&mut self, part: &str, span: Span, what: &str) -> PResult<()> {
-        if is_monit_string(part) && !part.starts_with('/') {
+        // `check`, `depend(s)` and `group` before a `:` are strings for Monit's lexer too.
+        let pattern_word = ["check", "depend", "depends", "group"].iter().any(|p| p.eq_ignore_ascii_case(part));
+        if (is_monit_string(part) && !part.starts_with('/')) || (pattern_word && what == "a user name") {
             return Ok(());
         }
         if let Some(colon) = part.find(':') {

@@ -457,11 +457,10 @@ fn strings_where_monit_wants_a_string_or_a_number() {
 }
 
 #[test]
-fn an_allowed_host_is_a_host_name_or_a_network() {
-    // Monit: accepted.
-    parse("set httpd port 2812\n allow localhost\n allow 10.0.0.0/8\n allow ::1\n allow admin:x");
-    // Monit: invalid allow option on line 2 (no resolver takes such a name).
-    for host in ["\"my host\"", "\"a$b=1,c\""] {
-        assert_eq!(lines(&format!("set httpd port 2812\n allow {host}\n allow admin:x")).first(), Some(&2), "{host}");
-    }
+fn check_before_no_blank_starts_no_service() {
+    // Monit: syntax error 'check' on line 2 (a lone `check` is a STRING there).
+    assert_eq!(errors("check process a pidfile /x\n check\ncheck process b pidfile /y").len(), 1);
+    assert_eq!(lines("check process a pidfile /x\n check\ncheck process b pidfile /y"), [2]);
+    // Monit: accepted (`check:` is a STRING and a colon).
+    parse("set httpd port 2812\n allow check:x");
 }
