@@ -17,7 +17,8 @@ pub enum TokenKind {
     Word(String),
     /// A quoted string (`"..."` or `'...'`), escapes resolved.
     Str(String),
-    /// `>`, `>=`, `<`, `<=`, `=`, `==`, `!=`, `<>`.
+    /// `>`, `>=`, `<`, `<=`, `=`, `==`, `!=`. Monit's lexer has no `<>` (it reads it as a
+    /// word, which no rule takes), so neither has rmonit.
     Op(String),
     LBrace,
     RBrace,
@@ -309,9 +310,7 @@ impl Lexer {
             '"' | '\'' => return self.string(c, start),
             c if is_op_char(c) => {
                 let mut op = c.to_string();
-                if let Some(next) =
-                    self.peek_char().filter(|&n| matches!((c, n), ('>' | '<' | '=' | '!', '=') | ('<', '>')))
-                {
+                if let Some(next) = self.peek_char().filter(|&n| matches!((c, n), ('>' | '<' | '=' | '!', '='))) {
                     self.bump();
                     op.push(next);
                 }
@@ -342,6 +341,9 @@ impl Lexer {
             if is_separator(c) || matches!(c, '{' | '}' | '"' | '\'') || c.is_control() {
                 break;
             }
+            if c == '=' && self.equals_opens_a_command(start) {
+                break;
+            }
             if !in_list {
                 // Outside a header list `[` and `]` are word characters.
             } else if c == '[' {
@@ -356,6 +358,15 @@ impl Lexer {
         }
         let text = self.text[start..self.pos].to_owned();
         Token { kind: TokenKind::Word(text), span: self.span(start) }
+    }
+
+    /// Whether the `=` at the lexer's position ends the word begun at `start`: Monit's
+    /// `start{ws}?(program)?{ws}?([=]{ws}?)?["]` is one token, so in `start program="/x"`
+    /// (or `stop="/x"`) the `=` belongs to it, not to the word before.
+    fn equals_opens_a_command(&self, start: usize) -> bool {
+        let word = &self.text[start..self.pos];
+        let method = ["start", "stop", "restart", "program"].iter().any(|w| w.eq_ignore_ascii_case(word));
+        method && self.rest()[1..].trim_start_matches([' ', '\t', '\r']).starts_with('"')
     }
 
     fn string(&mut self, quote: char, start: usize) -> Token {
@@ -398,6 +409,11 @@ impl Lexer {
     pub fn has_list_separator_between(&self, from: u32, to: u32) -> bool {
         let between = self.text.get(from as usize..to as usize).unwrap_or_default();
         between.lines().any(|line| line.split('#').next().is_some_and(|code| code.contains([',', ';', '(', ')'])))
+    }
+
+    /// The text between two byte offsets of this file (empty if they are no boundaries).
+    pub fn text_between(&self, from: u32, to: u32) -> &str {
+        self.text.get(from as usize..to as usize).unwrap_or_default()
     }
 
     /// Whether a newline stands between two byte offsets of this file's text.
@@ -494,13 +510,14 @@ mod tests {
         );
         assert_eq!(kinds("depends on a, b;c (d)"), vec![w("depends"), w("on"), w("a"), w("b"), w("c"), w("d")]);
         assert_eq!(
-            kinds("x != 'a \\' b' >= <>"),
+            kinds("x != 'a \\' b' >= <> <"),
             vec![
                 w("x"),
                 TokenKind::Op("!=".into()),
                 TokenKind::Str("a ' b".into()),
                 TokenKind::Op(">=".into()),
-                TokenKind::Op("<>".into())
+                w("<>"),
+                TokenKind::Op("<".into())
             ]
         );
     }

@@ -109,16 +109,15 @@ impl EventKind {
         }
     }
 
-    /// The event for a filter keyword; Monit also accepts a few older spellings.
+    /// The event for a filter keyword, with the other spellings Monit's lexer takes for
+    /// it (`nonexists`, `exists`; `fsflag` too, through the lexer's aliases). Monit 5.33
+    /// refuses `ping`, `timestamps`, `permissions` and `checksums` in a filter.
     pub fn from_keyword(word: &str) -> Option<EventKind> {
         let word = word.to_ascii_lowercase();
         let word = match word.as_str() {
-            "ping" => "icmp",
             "nonexists" => "nonexist",
             "exists" => "exist",
-            "timestamps" => "timestamp",
-            "permissions" => "permission",
-            "checksums" => "checksum",
+            "fsflag" => "fsflags",
             other => other,
         };
         EventKind::ALL.into_iter().find(|e| e.keyword() == word)

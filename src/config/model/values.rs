@@ -76,7 +76,7 @@ impl Operator {
             "<" | "lt" | "less" | "newer" | "younger" => Operator::Lt,
             "<=" | "le" => Operator::Le,
             "=" | "==" | "eq" | "equal" | "equals" => Operator::Eq,
-            "!=" | "<>" | "ne" | "notequal" => Operator::Ne,
+            "!=" | "ne" | "notequal" => Operator::Ne,
             _ => return None,
         })
     }

@@ -48,10 +48,32 @@ impl Parser<'_> {
     /// `start [program] = "` as one token, so `=` belongs there only right after the word or
     /// one `program`, and right before a quoted command (`start program program = "x"` and
     /// `start program = /bin/x` are syntax errors in Monit).
-    pub(crate) fn equals_before_method_command(&mut self) -> Equals {
+    /// Only blanks (no newline, `;` or `,`) may stand around them: Monit's `{ws}` is
+    /// `[ \r\t]+` (`start program; = "x"` and an `=` that ends its line are errors there).
+    /// `keyword_end` is where the `start` word ends.
+    pub(crate) fn equals_before_method_command(&mut self, keyword_end: u32) -> Equals {
         let n = usize::from(self.peek_raw(0).is_word("program"));
         let equals = matches!(&self.peek_raw(n).kind, TokenKind::Op(o) if o == "=");
-        if equals && matches!(self.peek_raw(n + 1).kind, TokenKind::Str(_)) { Equals::Optional } else { Equals::Never }
+        let command = self.peek_raw(n + 1).clone();
+        if !equals || !matches!(command.kind, TokenKind::Str(_)) {
+            return Equals::Never;
+        }
+        let between = self.frames.last().map(|f| f.lexer.text_between(keyword_end, command.span.start));
+        let blank = |c: char| matches!(c, ' ' | '\r' | '\t');
+        let only_blanks = between.is_some_and(|text| {
+            let text = text.trim_start_matches(blank);
+            let text = text.get(..7).filter(|p| p.eq_ignore_ascii_case("program")).map_or(text, |_| &text[7..]);
+            text.trim_start_matches(blank).strip_prefix('=').is_some_and(|rest| rest.chars().all(blank))
+        });
+        if only_blanks { Equals::Optional } else { Equals::Never }
+    }
+
+    /// Whether the next token is one more argument; `check` at the end of a line is one (see
+    /// [`Parser::is_pattern_word_as_string`]): `exec check`.
+    fn peek_is_argument(&mut self) -> bool {
+        let token = self.peek().clone();
+        is_argument(&token.kind)
+            || matches!(&token.kind, TokenKind::Word(w) if self.is_pattern_word_as_string(w, token.span))
     }
 
     /// The command line: the first argument as written (a quoted string keeps its blanks and
@@ -64,12 +86,12 @@ impl Parser<'_> {
             }
             self.next();
         }
-        if !is_argument(&self.peek().kind) {
+        if !self.peek_is_argument() {
             return self.unexpected(what, &[]);
         }
         let (mut command, span) = self.expect_value(what)?;
         // rmonit's `ready notification` after the command is not two more arguments.
-        while is_argument(&self.peek().kind) && !(self.peek_is("ready") && self.peek_raw_is_word(1, "notification")) {
+        while self.peek_is_argument() && !(self.peek_is("ready") && self.peek_raw_is_word(1, "notification")) {
             let (arg, _) = self.expect_value(what)?;
             command.push(' ');
             command.push_str(&quote_argument(&arg));

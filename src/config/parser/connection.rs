@@ -15,7 +15,7 @@ impl Parser<'_> {
         let target = match word.as_str() {
             "host" | "port" => {
                 let host = if word == "host" {
-                    let (host, _) = self.expect_name("a host name or address")?;
+                    let (host, _) = self.expect_token_value(ValueToken::String, "a host name or address")?;
                     self.expect_keyword(&["port"], "'port' after the host")?;
                     Some(host)
                 } else {
@@ -30,7 +30,7 @@ impl Parser<'_> {
                 ConnectionTarget::Unixsocket { path }
             }
             _ => {
-                let (url, span) = self.expect_value("a URL such as http://localhost/")?;
+                let (url, span) = self.expect_url("a URL such as http://localhost/")?;
                 if let Err(reason) = check_url(&url) {
                     return self.fail(span, format!("invalid URL '{url}': {reason}"));
                 }
@@ -130,7 +130,7 @@ impl Parser<'_> {
                 }
                 "send" => {
                     self.next();
-                    let (s, _) = self.expect_name("a string to send")?;
+                    let (s, _) = self.expect_token_value(ValueToken::String, "a string to send")?;
                     test.send_expect.push(SendExpect::Send(s));
                 }
                 "expect" => {
@@ -141,7 +141,7 @@ impl Parser<'_> {
                 }
                 "content" => {
                     self.next();
-                    test.content = Some(self.parse_content_pattern(true)?);
+                    test.content = Some(self.parse_content_pattern("content", true)?);
                 }
                 "responsetime" => {
                     self.next();
@@ -222,7 +222,9 @@ impl Parser<'_> {
                     let hash = hash.or_else(|| HashType::from_hex_len(value.len()));
                     config.checksum = Some(BodyChecksum { hash, value: value.to_ascii_lowercase() });
                 }
-                ProtocolOption::Hostheader => config.hostheader = Some(self.expect_value("a host name")?.0),
+                ProtocolOption::Hostheader => {
+                    config.hostheader = Some(self.expect_token_value(ValueToken::String, "a host name")?.0)
+                }
                 ProtocolOption::Headers => {
                     if word == "http" {
                         self.expect_keyword(&["headers"], "'headers'")?;

@@ -186,6 +186,11 @@ impl Parser<'_> {
                     self.next();
                     self.parse_set()
                 }
+                _ if token.is_word("check") && self.is_pattern_word_as_string("check", token.span) => {
+                    self.next();
+                    let message = "'check' starts a service only before a blank (Monit reads it as a word here)";
+                    self.fail(token.span, message)
+                }
                 _ if token.is_word("check") => {
                     self.finish_service();
                     self.next();
@@ -394,8 +399,17 @@ impl Parser<'_> {
     pub(crate) fn unexpected<T>(&mut self, what: &str, keywords: &[&str]) -> PResult<T> {
         let token = self.peek().clone();
         // At the end of a file, the span is the end of its text: the line Monit names too.
-        let span = token.span;
-        let mut d = Diagnostic::error(span, format!("unexpected {}, expected {what}", token.describe()));
+        let mut span = token.span;
+        let mut message = format!("unexpected {}, expected {what}", token.describe());
+        // A quoted string that runs over lines (a stray quote, most often): Monit counts its
+        // newlines before it reports, so it names the line of the closing quote; so do we.
+        let multiline = self.frames.last().is_some_and(|f| f.lexer.has_newline_between(span.start, span.end));
+        if matches!(token.kind, TokenKind::Str(_)) && multiline {
+            let start_line = self.sources.get(span.file).map_or(0, |f| f.line_col(span.start as usize).0);
+            span = Span::new(span.file, span.end as usize - 1, span.end as usize);
+            message.push_str(&format!(" (a string from line {start_line} to here: is a quote missing or stray?)"));
+        }
+        let mut d = Diagnostic::error(span, message);
         if let Some(s) =
             token.text().filter(|_| matches!(token.kind, TokenKind::Word(_))).and_then(|t| suggest(t, keywords))
         {
@@ -474,12 +488,14 @@ impl Parser<'_> {
                 Ok(())
             }
             "every" => {
-                self.next();
+                let every = self.next().span;
+                self.check_every_argument(every)?;
                 self.parse_every(false)
             }
             "not" => {
                 self.next();
-                self.expect_keyword(&["every"], "'every' (as in 'not every \"* 0-4 * * *\"')")?;
+                let (_, every) = self.expect_keyword(&["every"], "'every' (as in 'not every \"* 0-4 * * *\"')")?;
+                self.check_every_argument(every)?;
                 self.parse_every(true)
             }
             "mode" => {
@@ -500,13 +516,14 @@ impl Parser<'_> {
             }
             "noalert" => {
                 self.next();
-                let (to, _) = self.expect_mail_address()?;
+                let (to, span) = self.expect_mail_address()?;
+                self.check_mail_address(&to, span)?;
                 self.service().0.noalerts.push(to);
                 Ok(())
             }
             "ignore" => {
-                self.next();
-                self.parse_ignore()
+                let span = self.next().span;
+                self.parse_ignore(span)
             }
             "environment" | "env" => {
                 self.next();

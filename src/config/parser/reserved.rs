@@ -91,6 +91,13 @@ pub(crate) fn is_monit_string(word: &str) -> bool {
     !word.is_empty() && word.chars().all(is_bare_word_char) && !is_reserved(word) && !number
 }
 
+/// Whether Monit's lexer reads the unquoted `word` as a MAILADDR (`{str}[@]{str}`): bare-word
+/// characters, one `@`, bare-word characters.
+pub(crate) fn is_mail_address(word: &str) -> bool {
+    let bare = |s: &str| !s.is_empty() && s.chars().all(is_bare_word_char);
+    word.split_once('@').is_some_and(|(user, domain)| bare(user) && bare(domain))
+}
+
 /// The tokens of Monit's grammar a value can be.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ValueToken {
@@ -109,7 +116,9 @@ impl Parser<'_> {
         let next = self.peek().clone();
         let is_path = match &next.kind {
             TokenKind::Str(s) => s.starts_with('/'),
-            TokenKind::Word(w) if is_monit_string(w) => w.starts_with('/'),
+            TokenKind::Word(w) if is_monit_string(w) || self.is_pattern_word_as_string(w, next.span) => {
+                w.starts_with('/')
+            }
             TokenKind::Word(w) => {
                 self.reject_reserved(w, next.span, what)?;
                 return self.unexpected(what, &[]);
@@ -136,9 +145,38 @@ impl Parser<'_> {
         self.expect_value(what)
     }
 
+    /// A user or group after `uid`/`gid`: Monit's `UID STRING | UID NUMBER`, so a path
+    /// (`uid /x`, `uid "/x"`) or a keyword is an error there.
+    pub(crate) fn expect_account(&mut self, what: &str) -> PResult<(String, Span)> {
+        if matches!(&self.peek().kind, TokenKind::Word(w) if w.bytes().all(|b| b.is_ascii_digit())) {
+            return self.expect_value(what);
+        }
+        self.expect_token_value(ValueToken::String, what)
+    }
+
+    /// A URL after `url` or `set mmonit`: Monit's lexer reads one only unquoted (a scheme
+    /// and `://` start its URL state); a quoted URL is a STRING its grammar does not take.
+    pub(crate) fn expect_url(&mut self, what: &str) -> PResult<(String, Span)> {
+        let token = self.peek().clone();
+        if let TokenKind::Str(url) = &token.kind {
+            let message = format!("a URL is written without quotes in Monit's control file: {url}");
+            return self.fail(token.span, message);
+        }
+        self.expect_value(what)
+    }
+
+    /// Whether the unquoted `word` at `span` is `check`, `depend(s)` or `group` with no
+    /// blank after it: Monit's lexer starts a statement with them only before a blank
+    /// (`check[ \t]+`), so at the end of a line they are strings.
+    pub(crate) fn is_pattern_word_as_string(&self, word: &str, span: Span) -> bool {
+        let pattern = ["check", "depend", "depends", "group"].iter().any(|p| p.eq_ignore_ascii_case(word));
+        let after = self.frames.last().map(|f| f.lexer.text_between(span.end, span.end + 1));
+        pattern && !after.is_some_and(|a| a == " " || a == "\t")
+    }
+
     /// Fails if the unquoted `word` (at `span`) is one Monit reads as a keyword.
     pub(crate) fn reject_reserved(&mut self, word: &str, span: Span, what: &str) -> PResult<()> {
-        if !is_reserved(word) {
+        if !is_reserved(word) || self.is_pattern_word_as_string(word, span) {
             return Ok(());
         }
         self.fail(span, format!("'{word}' is a keyword in Monit's control file, not {what}; quote it: \"{word}\""))

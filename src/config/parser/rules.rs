@@ -173,17 +173,18 @@ impl Parser<'_> {
         let mut exec = ExecAction { command, uid: None, gid: None, repeat_every: None };
         loop {
             if self.eat("uid") {
-                let (uid, span) = self.expect_name("a user name or id")?;
+                let (uid, span) = self.expect_account("a user name or id")?;
                 self.service().1.accounts.push((span, uid.clone(), false));
                 exec.uid = Some(uid);
             } else if self.eat("gid") {
-                let (gid, span) = self.expect_name("a group name or id")?;
+                let (gid, span) = self.expect_account("a group name or id")?;
                 self.service().1.accounts.push((span, gid.clone(), true));
                 exec.gid = Some(gid);
             } else if self.eat("repeat") {
-                self.expect_keyword(&["every"], "'every'")?;
-                let n =
-                    if self.peek_is_number() { self.expect_u32_in("a number of cycles", 1, u32::MAX)?.0 } else { 1 };
+                let (_, every) = self.expect_keyword(&["every"], "'every'")?;
+                self.check_every_argument(every)?;
+                // Monit 5.33: `repeat every N cycles`, the number required.
+                let n = self.expect_u32_in("a number of cycles", 1, u32::MAX)?.0;
                 self.expect_cycles_word()?;
                 exec.repeat_every = Some(n);
             } else {
@@ -215,8 +216,12 @@ impl Parser<'_> {
             }
             "not" => {
                 self.next();
-                let (w, _) = self.expect_keyword(&["exist", "exists", "match", "content"], "'exist' or 'match'")?;
-                if w.starts_with("exist") { Test::NotExist } else { Test::Content(self.parse_content_pattern(false)?) }
+                let (w, _) = self.expect_keyword(&["exist", "exists", "match"], "'exist' or 'match'")?;
+                if w.starts_with("exist") {
+                    Test::NotExist
+                } else {
+                    Test::Content(self.parse_content_pattern(&w, false)?)
+                }
             }
             "exist" | "exists" => {
                 self.next();
@@ -224,7 +229,7 @@ impl Parser<'_> {
             }
             "match" | "content" => {
                 self.next();
-                Test::Content(self.parse_content_pattern(true)?)
+                Test::Content(self.parse_content_pattern(word.as_str(), true)?)
             }
             "uptime" => {
                 self.next();
@@ -477,12 +482,12 @@ impl Parser<'_> {
         )?;
         Ok(match word.as_str() {
             "uid" | "euid" => {
-                let (user, span) = self.expect_name("a user name or id")?;
+                let (user, span) = self.expect_account("a user name or id")?;
                 self.service().1.accounts.push((span, user.clone(), false));
                 Test::Uid { user, effective: word == "euid" }
             }
             "gid" => {
-                let (group, span) = self.expect_name("a group name or id")?;
+                let (group, span) = self.expect_account("a group name or id")?;
                 self.service().1.accounts.push((span, group.clone(), true));
                 Test::Gid { group }
             }

@@ -4,7 +4,7 @@
 use super::arguments::Equals;
 use super::reserved::{ValueToken, is_bare_word_char};
 use super::{PResult, Parser, STATEMENT_WORDS, ServiceSpans};
-use crate::config::lexer::TokenKind;
+use crate::config::lexer::{TokenKind, is_noise};
 use crate::config::model::cron::CronSpec;
 use crate::config::model::*;
 use crate::config::source::{Diagnostic, Span};
@@ -196,11 +196,11 @@ impl Parser<'_> {
         let mut program = ProgramConfig::new(command);
         loop {
             if self.eat("uid") {
-                let (uid, span) = self.expect_name("a user name or id")?;
+                let (uid, span) = self.expect_account("a user name or id")?;
                 spans.accounts.push((span, uid.clone(), false));
                 program.uid = Some(uid);
             } else if self.eat("gid") {
-                let (gid, span) = self.expect_name("a group name or id")?;
+                let (gid, span) = self.expect_account("a group name or id")?;
                 spans.accounts.push((span, gid.clone(), true));
                 program.gid = Some(gid);
             } else if self.peek_is("timeout") && !self.peek_raw_is_word(1, "then") {
@@ -230,8 +230,8 @@ impl Parser<'_> {
 
     /// `start|stop|restart [program] = "<cmd>" ...`.
     pub(super) fn parse_method(&mut self) -> PResult<()> {
-        let (which, _) = self.expect_keyword(&["start", "stop", "restart"], "'start', 'stop' or 'restart'")?;
-        let equals = self.equals_before_method_command();
+        let (which, span) = self.expect_keyword(&["start", "stop", "restart"], "'start', 'stop' or 'restart'")?;
+        let equals = self.equals_before_method_command(span.end);
         let mut spans = std::mem::take(&mut self.service().1);
         let result = self.parse_program_tail(&mut spans, equals, "a command in quotes", which != "stop");
         self.service().1 = spans;
@@ -288,6 +288,28 @@ impl Parser<'_> {
         }
     }
 
+    /// Checks what follows `every` (its token at `every`) as Monit's lexer reads it there:
+    /// blanks only (`[ \t\r]`), then the argument. It does not count a newline in that state,
+    /// so an `every` that ends its line is an error on that line; a `,` `;` `(` `)` or a
+    /// noise word is an invalid every format.
+    pub(crate) fn check_every_argument(&mut self, every: Span) -> PResult<()> {
+        let next = self.peek_raw(0).clone();
+        let between = self.frames.last().map(|f| f.lexer.text_between(every.end, next.span.start).to_owned());
+        let between = between.unwrap_or_default();
+        if between.contains('\n') || next.kind == TokenKind::Eof {
+            return self.fail(every, "'every' wants its argument on the same line (Monit reads no newline there)");
+        }
+        if let Some((at, c)) = between.char_indices().find(|(_, c)| !matches!(c, ' ' | '\t' | '\r')) {
+            let at = every.end as usize + at;
+            let span = Span::new(every.file, at, at + c.len_utf8());
+            return self.fail(span, format!("invalid every format: '{c}' after 'every'"));
+        }
+        if let Some(w) = next.text().filter(|w| matches!(next.kind, TokenKind::Word(_)) && is_noise(w)) {
+            return self.fail(next.span, format!("invalid every format: '{w}' after 'every'"));
+        }
+        Ok(())
+    }
+
     pub(super) fn parse_every(&mut self, not: bool) -> PResult<()> {
         let token = self.peek().clone();
         let every = match &token.kind {
@@ -331,21 +353,49 @@ impl Parser<'_> {
     }
 
     /// `ignore content|match =|!= "regex"`, `ignore [not] match "regex"`.
-    pub(super) fn parse_ignore(&mut self) -> PResult<()> {
+    /// Monit's grammar has `ignore` in `check file` and `check program` only.
+    pub(super) fn parse_ignore(&mut self, ignore: Span) -> PResult<()> {
+        let kind = self.service().0.check.keyword();
+        if !matches!(kind, "file" | "program") {
+            return self
+                .fail(ignore, format!("'ignore' has no place in a 'check {kind}' service (file and program only)"));
+        }
         let not = self.eat("not");
-        self.expect_keyword(&["content", "match"], "'content' or 'match'")?;
-        let pattern = self.parse_content_pattern(!not)?;
+        let (keyword, span) = self.expect_keyword(&["content", "match"], "'content' or 'match'")?;
+        if not && keyword == "content" {
+            return self.fail(span, "'not' goes with 'match' (or write 'content !=')");
+        }
+        let pattern = self.parse_content_pattern(&keyword, !not)?;
         self.service().0.ignore_content.push(pattern);
         Ok(())
     }
 
-    /// `[=|!=] "<regex>"` or a path to a file of patterns.
-    pub(crate) fn parse_content_pattern(&mut self, mut matches: bool) -> PResult<ContentPattern> {
-        if self.eat_op("!=") || self.eat_op("<>") {
-            matches = !matches;
-        } else {
-            self.eat_op("=");
-            self.eat_op("==");
+    /// `"<regex>"` or a path to a file of patterns, after `keyword`: Monit's grammar wants an
+    /// operator after `content` (`=`, `==`, `eq`, `equal`, `!=`, `ne`, `notequal`) and none
+    /// after `match`.
+    pub(crate) fn parse_content_pattern(&mut self, keyword: &str, mut matches: bool) -> PResult<ContentPattern> {
+        let op = self.peek().clone();
+        let op_text = match &op.kind {
+            TokenKind::Op(o) => Some(o.clone()),
+            TokenKind::Word(w) => Some(w.to_ascii_lowercase()),
+            _ => None,
+        };
+        let operator = match op_text.as_deref() {
+            Some("=" | "==" | "eq" | "equal") => Some(true),
+            Some("!=" | "ne" | "notequal") => Some(false),
+            _ => None,
+        };
+        match (keyword, operator) {
+            ("content", None) => return self.unexpected("'=' or '!=' after 'content' (Monit wants the operator)", &[]),
+            ("content", Some(equal)) => {
+                self.next();
+                matches = matches == equal;
+            }
+            (_, Some(_)) => {
+                return self
+                    .fail(op.span, format!("'{keyword}' takes no operator; write 'content =' or '{keyword} \"...\"'"));
+            }
+            (_, None) => {}
         }
         let token = self.peek().clone();
         let pattern = match &token.kind {

@@ -3,7 +3,7 @@
 //! Mail, TLS options and `set httpd` have a file each below.
 
 use super::reserved::ValueToken;
-use super::values::UnitClass;
+use super::values::{MAX_DURATION_MS, UnitClass};
 use super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
 use crate::config::model::*;
@@ -255,9 +255,30 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn eat_colon(&mut self) {
-        if matches!(&self.peek().kind, TokenKind::Word(w) if w == ":") {
+    fn eat_colon(&mut self) -> bool {
+        let colon = matches!(&self.peek().kind, TokenKind::Word(w) if w == ":");
+        if colon {
             self.next();
+        }
+        colon
+    }
+
+    /// A timeout in `set limits`: a number and, as Monit's grammar wants, `ms` or `s` (in
+    /// any of their spellings) after it; `restartTimeout: 30` or `2 minutes` is an error.
+    fn parse_limit_timeout(&mut self) -> PResult<(Duration, Span)> {
+        let number = self.next();
+        let n: u64 = number.text().and_then(|w| w.parse().ok()).unwrap_or(u64::MAX);
+        let unit = self.peek().clone();
+        let factor = match unit.keyword().as_deref() {
+            Some("ms" | "millisecond" | "milliseconds") => 1,
+            Some("s" | "second" | "seconds") => 1000,
+            _ => return self.unexpected("'ms' or 's' (Monit wants the unit of a limit's timeout)", &[]),
+        };
+        self.next();
+        let span = number.span.to(unit.span);
+        match n.checked_mul(factor).filter(|&ms| ms <= MAX_DURATION_MS) {
+            Some(ms) => Ok((Duration::from_millis(ms), span)),
+            None => self.fail(span, "the duration is too long (at most 365 days)"),
         }
     }
 
@@ -292,9 +313,16 @@ impl Parser<'_> {
                 return self.unexpected("a limit such as 'programOutput:' or '}'", LIMIT_KEYS);
             };
             self.next();
-            self.eat_colon();
+            // Monit: `KEY ':' NUMBER unit`; the colon and a whole number are required.
+            let glued = matches!(&token.kind, TokenKind::Word(w) if w.ends_with(':'));
+            if !glued && !self.eat_colon() {
+                return self.unexpected(&format!("':' after '{key}'"), &[]);
+            }
+            if !matches!(&self.peek().kind, TokenKind::Word(w) if w.bytes().all(|b| b.is_ascii_digit())) {
+                return self.unexpected("a whole number, then its unit apart (Monit reads '5s' as a word)", &[]);
+            }
             if key.ends_with("timeout") {
-                let (d, _) = self.parse_duration()?;
+                let (d, _) = self.parse_limit_timeout()?;
                 let slot = match key.as_str() {
                     "networktimeout" => &mut limits.network_timeout,
                     "programtimeout" => &mut limits.program_timeout,
@@ -329,7 +357,7 @@ impl Parser<'_> {
     }
 
     fn parse_set_mmonit(&mut self) -> PResult<()> {
-        let (url, span) = self.expect_value("an M/Monit URL")?;
+        let (url, span) = self.expect_url("an M/Monit URL")?;
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return self.fail(span, format!("an M/Monit URL must start with http:// or https://, not '{url}'"));
         }

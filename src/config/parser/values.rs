@@ -79,7 +79,7 @@ fn is_binary_prefix_unit(word: &str) -> bool {
 }
 
 /// The longest duration a control file may give (a year), so that sums never overflow.
-const MAX_DURATION_MS: u64 = 365 * 86_400_000;
+pub(crate) const MAX_DURATION_MS: u64 = 365 * 86_400_000;
 
 /// A number starts with a digit (`.5` is a word for Monit's lexer, not a number).
 fn is_number(text: &str) -> bool {
@@ -149,6 +149,12 @@ impl Parser<'_> {
         let Some((number, glued)) = split_number(word).filter(|_| is_number(word)) else {
             return self.unexpected(class.describe(), &[]);
         };
+        // Monit's lexer reads a number as `[0-9]+([.][0-9]+)?`: `50.` is a word there.
+        let digits = &word[..word.len() - glued.len()];
+        if digits.ends_with('.') {
+            let whole = digits.trim_end_matches('.');
+            return self.fail(token.span, format!("'{digits}' is not a number in Monit's control file; write {whole}"));
+        }
         self.next();
         let mut span = token.span;
         let mut unit_text = glued.to_ascii_lowercase();
@@ -359,6 +365,10 @@ impl Parser<'_> {
 
     /// An octal permission such as `0644` or `644`.
     pub(crate) fn parse_permission(&mut self) -> PResult<u32> {
+        // Monit: `PERMISSION NUMBER`; a quoted mode is a STRING there, a syntax error.
+        if let TokenKind::Str(_) = self.peek().kind {
+            return self.unexpected("an octal permission such as 0644, without quotes", &[]);
+        }
         let (text, span) = self.expect_value("an octal permission such as 0644")?;
         match u32::from_str_radix(&text, 8) {
             Ok(mode) if mode <= 0o7777 => Ok(mode),

@@ -1,9 +1,9 @@
 //! `set httpd`: the listener (port, address, unix socket, TLS) and its `allow` list of
 //! networks, hosts, user credentials, htpasswd files and groups.
-use super::super::reserved::ValueToken;
+use super::super::reserved::{ValueToken, is_monit_string};
 use super::super::{PResult, Parser};
 use super::key_of;
-use crate::config::lexer::{Token, TokenKind};
+use crate::config::lexer::{Token, TokenKind, is_noise};
 use crate::config::model::*;
 use crate::config::source::Span;
 
@@ -49,11 +49,11 @@ impl Parser<'_> {
                         UnixSocketConfig { path, uid: None, gid: None, permission: None, read_only: false };
                     loop {
                         if self.eat("uid") {
-                            let (uid, span) = self.expect_name("a user")?;
+                            let (uid, span) = self.expect_account("a user")?;
                             self.parsed.global.accounts.push((span, uid.clone(), false));
                             socket.uid = Some(uid);
                         } else if self.eat("gid") {
-                            let (gid, span) = self.expect_name("a group")?;
+                            let (gid, span) = self.expect_account("a group")?;
                             self.parsed.global.accounts.push((span, gid.clone(), true));
                             socket.gid = Some(gid);
                         } else if self.eat("permission") {
@@ -175,6 +175,10 @@ impl Parser<'_> {
             let read_only = self.eat_read_only();
             return Ok(Allow::User { user, password, read_only });
         }
+        // Monit: `ALLOW STRING` for a host or network (`allow 10%` is a syntax error).
+        if matches!(token.kind, TokenKind::Word(_)) && !is_monit_string(&text) && !looks_like_net(&text) {
+            return self.fail(span, format!("'{text}' is no host, network or user:password; quote it if it is one"));
+        }
         self.parsed.global.hosts.push((span, text.clone()));
         Ok(Allow::Host(text.into()))
     }
@@ -205,11 +209,19 @@ impl Parser<'_> {
         if user.is_empty() {
             return self.fail(span, "a user name must come before ':'");
         }
-        if let Some(user_span) = user_span {
-            self.reject_reserved(&user, user_span, "a user name")?;
+        // Monit's lexer reads `from:` (and the other mail-format keys) glued as one token.
+        let glued = matches!(first, TokenKind::Word(w) if w.len() > user.len());
+        if glued && ["from", "reply-to", "subject", "message"].iter().any(|k| k.eq_ignore_ascii_case(&user)) {
+            let message =
+                format!("'{user}:' is a mail-format key in Monit's control file, not a user; quote it: \"{user}\":");
+            return self.fail(span, message);
         }
-        if !rest.is_empty() {
-            self.reject_reserved(&rest, rest_span, "a password")?;
+        if let Some(user_span) = user_span {
+            self.expect_credential(&user, user_span, "a user name")?;
+        }
+        // A noise word (`admin:program`) is dropped by Monit's lexer: the password is next.
+        if !rest.is_empty() && !is_noise(&rest) {
+            self.expect_credential(&rest, rest_span, "a password")?;
             return Ok(Some((user, rest)));
         }
         if !self.peek_is_value() || self.peek_is_any(HTTPD_KEYWORDS) {
@@ -217,8 +229,26 @@ impl Parser<'_> {
             let next = self.peek().span;
             return self.fail(next, format!("a password must follow '{user}:'"));
         }
-        let (password, _) = self.expect_name("a password")?;
+        let (password, _) = self.expect_token_value(ValueToken::String, "a password")?;
         Ok(Some((user, password)))
+    }
+
+    /// Checks an unquoted user or password (`part`, at `span`) as Monit's grammar does: it
+    /// takes `allow STRING:STRING`, so a keyword, a number (`admin:5`), a path (`admin:/x`),
+    /// a mail address or a second `:` is a syntax error there.
+    fn expect_credential(&mut self, part: &str, span: Span, what: &str) -> PResult<()> {
+        // `check`, `depend(s)` and `group` before a `:` are strings for Monit's lexer too.
+        let pattern_word = ["check", "depend", "depends", "group"].iter().any(|p| p.eq_ignore_ascii_case(part));
+        if (is_monit_string(part) && !part.starts_with('/')) || (pattern_word && what == "a user name") {
+            return Ok(());
+        }
+        if let Some(colon) = part.find(':') {
+            let at = span.start as usize + colon;
+            return self.fail(Span::new(span.file, at, at + 1), format!("a second ':' in {what}; quote it"));
+        }
+        self.reject_reserved(part, span, what)?;
+        let hint = "a number, a path or a mail address is not";
+        self.fail(span, format!("'{part}' is not {what} Monit reads unquoted ({hint}); quote it: \"{part}\""))
     }
 }
 

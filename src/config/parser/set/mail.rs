@@ -1,7 +1,7 @@
 //! Mail: `set mailserver` with its servers and options, alert recipients (`set alert` and a
 //! service's `alert`, mail or webhook, with event filters, reminders and digests) and
 //! `mail-format` blocks.
-use super::super::reserved::ValueToken;
+use super::super::reserved::{ValueToken, is_mail_address};
 use super::super::{PResult, Parser};
 use crate::config::lexer::TokenKind;
 use crate::config::model::*;
@@ -24,9 +24,17 @@ impl Parser<'_> {
                 if self.eat("port") {
                     server.port = Some(self.expect_port()?.0);
                 } else if self.eat("username") {
-                    server.username = Some(self.expect_value("a user name")?.0);
+                    // Monit: `USERNAME MAILADDR | USERNAME STRING`.
+                    let address = matches!(&self.peek().kind, TokenKind::Word(w) if is_mail_address(w));
+                    let user = if address {
+                        self.expect_value("a user name")?
+                    } else {
+                        self.expect_token_value(ValueToken::String, "a user name or mail address")?
+                    };
+                    server.username = Some(user.0);
                 } else if self.eat("password") {
-                    server.password = Some(self.expect_value("a password")?.0);
+                    // Monit: `PASSWORD STRING`: no keyword, number, path or mail address.
+                    server.password = Some(self.expect_token_value(ValueToken::String, "a password")?.0);
                 } else if self.peek_is_any(&["ssl", "tls", "sslv2", "sslv3", "tlsv1", "tlsv11", "tlsv12", "tlsv13"]) {
                     let span = self.peek().span;
                     server.ssl = self.parse_ssl_clause()?;
@@ -49,13 +57,18 @@ impl Parser<'_> {
                 }
             }
             mail.servers.push(server);
+            // Monit: `SET MAILSERVER mailserverlist nettimeout hostname`: the timeout and the
+            // hostname end the list (a host after them is a syntax error).
+            let mut ended = false;
             if self.eat("timeout") {
                 mail.timeout = Some(self.parse_timeout_seconds()?.0);
+                ended = true;
             }
             if self.eat("hostname") {
                 mail.hostname = Some(self.expect_token_value(ValueToken::String, "a host name")?.0);
+                ended = true;
             }
-            if !self.peek_is_value() || self.peek_is_any(&["timeout", "hostname"]) {
+            if ended || !self.peek_is_value() || self.peek_is_any(&["timeout", "hostname"]) {
                 break;
             }
         }
@@ -91,9 +104,7 @@ impl Parser<'_> {
             }
             AlertTarget::Webhook(hook)
         } else {
-            if !first.contains('@') && !first.starts_with('$') {
-                return self.fail(span, format!("'{first}' is not a mail address"));
-            }
+            self.check_mail_address(&first, span)?;
             AlertTarget::Email(first)
         };
         let mut alert =
@@ -127,6 +138,11 @@ impl Parser<'_> {
     /// reads as one word); the brackets are dropped.
     pub(crate) fn expect_mail_address(&mut self) -> PResult<(String, Span)> {
         let open = self.peek().clone();
+        if let TokenKind::Str(s) = &open.kind {
+            // Monit's lexer reads a quoted address as a STRING, which `alert` does not take.
+            let message = format!("a mail address is written without quotes in Monit's control file: {s}");
+            return self.fail(open.span, message);
+        }
         if let TokenKind::Word(w) = &open.kind
             && let Some(inner) = w.strip_prefix('<').and_then(|w| w.strip_suffix('>')).filter(|i| !i.is_empty())
         {
@@ -146,6 +162,15 @@ impl Parser<'_> {
             }
             _ => self.unexpected("a mail address", &[]),
         }
+    }
+
+    /// Fails unless `address` (at `span`) is one Monit's lexer reads as a MAILADDR: a word,
+    /// one `@`, a word (`a@b@c` is a syntax error there). A `$` variable stays our extension.
+    pub(crate) fn check_mail_address(&mut self, address: &str, span: Span) -> PResult<()> {
+        if is_mail_address(address) || address.starts_with('$') {
+            return Ok(());
+        }
+        self.fail(span, format!("'{address}' is not a mail address"))
     }
 
     fn parse_event_list(&mut self, not: bool) -> PResult<EventFilter> {

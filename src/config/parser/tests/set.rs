@@ -35,7 +35,7 @@ fn set_eventqueue_and_limits() {
     let config = parse(
         "set eventqueue basedir /var/monit slots 100\n\
          set limits { programOutput: 1 kB, sendExpectBuffer: 512 B, fileContentBuffer: 1 kB,\n\
-         httpContentBuffer: 2 MB, networkTimeout: 10 s, programTimeout: 2 minutes, stopTimeout: 5 s,\n\
+         httpContentBuffer: 2 MB, networkTimeout: 10 s, programTimeout: 120 s, stopTimeout: 5 s,\n\
          startTimeout: 60 s, restartTimeout: 90 s }",
     );
     assert_eq!(config.eventqueue, Some(EventQueueConfig { basedir: Some("/var/monit".into()), slots: Some(100) }));
