@@ -96,21 +96,22 @@ impl ProcessObserver {
 
     /// Finds the process, honouring exits seen by the pidfd. Off the async threads: a
     /// pidfile may be a FIFO (refused at once) or on a hung filesystem (refused at
-    /// [`PIDFILE_DEADLINE`], and at once while that read has not come back).
+    /// [`PIDFILE_DEADLINE`], and at once while that read has not come back); only a
+    /// pidfile on a local filesystem, unchanged since it settled, is checked here.
     pub async fn locate(&mut self) -> Located {
+        let known = self.last_known;
+        // The common case: one `lstat` here, no trip to the blocking lane (never while the
+        // lane is stuck), nothing cloned or formatted.
+        if !self.lane.is_busy()
+            && let Some(located) = locate_unchanged_pidfile(&self.finder, known.as_ref())
+        {
+            return self.unless_exited(located);
+        }
         let finder = self.finder.clone();
         let table = match finder.needs_table() {
             true => Some(self.table.get(self.interval / 2).await),
             false => None,
         };
-        let known = self.last_known;
-        // The common case, a pidfile on a local filesystem unchanged since it settled: one
-        // `lstat` here, no trip to the blocking lane (never while the lane is stuck).
-        if !self.lane.is_busy()
-            && let Some(located) = locate_unchanged_pidfile(&finder, known.as_ref())
-        {
-            return self.unless_exited(located);
-        }
         let what = match &finder {
             Finder::Pidfile { path, .. } => format!("reading the pidfile {path}"),
             _ => "looking for the process".to_owned(),
